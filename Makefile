@@ -1,0 +1,78 @@
+# shipsync — `make help` lists the targets. Everything installs itself on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+SAM_VENV := .venv-sam
+BIN := $(VENV)/bin
+SAM := $(SAM_VENV)/bin/sam
+STAGE ?= dev
+FN ?= OrderConfirmedFunction
+EVENT ?= events/order_confirmed/webhook_json.json
+PYTEST_ARGS ?=
+
+.PHONY: help venv sam-venv run serve test unit lint fmt build deploy invoke bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed ## Create .venv with the pinned dev requirements
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+sam-venv: $(SAM_VENV)/.installed ## Create .venv-sam with aws-sam-cli (kept apart from the dev venv)
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-sam.txt
+	touch $@
+
+run: venv ## Run a sample day through the local stack (no accounts, no Docker); writes reports/run.json
+	$(BIN)/python -m local.sample_day --report reports/run.json
+
+serve: venv ## Keep the local stack up (API on 127.0.0.1:3000); writes .local-stack.json; Ctrl-C stops it
+	$(BIN)/python -m local.stack
+
+test: venv lint ## Lint, then the whole test suite (unit, contract, policy, end-to-end)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+unit: venv ## Only the fast tests (no local stack)
+	$(BIN)/pytest -n 2 tests/unit tests/policy $(PYTEST_ARGS)
+
+lint: venv sam-venv ## ruff, mypy (layer, functions, local) and sam validate --lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy layers/shared/shipsync local
+	for fn in functions/*/; do $(BIN)/mypy "$$fn" || exit 1; done
+	$(SAM) validate --lint --template-file template.yaml --region ap-south-1
+
+fmt: venv ## Format and auto-fix with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+build: sam-venv ## sam build (needs python3.12: found via pyenv when the default python is another version)
+	@PY312=$$(command -v python3.12 || true); \
+	if [ -z "$$PY312" ] && command -v pyenv >/dev/null; then \
+	  V=$$(pyenv versions --bare | grep -E '^3\.12' | tail -1); \
+	  [ -n "$$V" ] && PY312="$$(pyenv root)/versions/$$V/bin/python3.12"; \
+	fi; \
+	if [ -z "$$PY312" ]; then echo "sam build needs python3.12 on PATH: install it (pyenv install 3.12) or use 'sam build --use-container'"; exit 1; fi; \
+	echo "using $$PY312"; PATH="$$(dirname $$PY312):$$PATH" $(SAM) build --template-file template.yaml
+
+deploy: build ## sam deploy (guided on first use); STAGE=dev|prod picks the samconfig environment
+	@if grep -q "^\[$(STAGE).deploy" samconfig.toml; then $(SAM) deploy --config-env $(STAGE); \
+	else $(SAM) deploy --guided --config-env $(STAGE); fi
+
+invoke: venv ## Invoke FN with EVENT: sam local invoke where a container runtime runs, else in-process
+	@if docker info >/dev/null 2>&1; then $(MAKE) build && $(SAM) local invoke $(FN) -e $(EVENT); \
+	else $(BIN)/python -m local.invoke $(FN) $(EVENT); fi
+
+bench: venv ## Benchmarks: webhook ack vs bare SQS send, handler import time, calls per order
+	$(BIN)/python -m local.bench
+
+clean: ## Remove virtualenvs, build output and reports
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam reports .local-stack.json .pytest_cache .mypy_cache .ruff_cache

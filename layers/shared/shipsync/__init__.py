@@ -1,0 +1,1 @@
+"""shipsync: Zoho Inventory / Books <-> Shiprocket automation (shared Lambda layer)."""

@@ -1,0 +1,166 @@
+"""The shipment ledger: one DynamoDB table that maps a sales order to its Shiprocket order,
+shipment, AWB and status, and records every step of the order-confirmed job.
+
+Items (partition key ``pk`` only):
+- ``SO#<salesorder_id>``: the whole job state (see ``LedgerEntry``).
+- ``AWB#<awb>``: a denormalised copy of what a tracking event needs, so an AWB lookup is
+  one GetItem and never a Zoho search.
+Orders still waiting for an AWB carry ``awaiting_awb = "1"`` (sparse GSI ``AwaitingAwb``,
+sort key ``confirmed_at``) so the stuck-order sweep is one Query.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from shipsync.adapters.aws import client
+from shipsync.domain.ledger import LedgerEntry
+
+AWAITING_AWB_INDEX = "AwaitingAwb"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+class DynamoLedger:
+    """Ledger over DynamoDB (resource API for readable item maps)."""
+
+    def __init__(self, table_name: str) -> None:
+        import boto3
+
+        # The resource API converts to/from DynamoDB JSON; endpoint comes from AWS_ENDPOINT_URL.
+        self._table = boto3.resource("dynamodb").Table(table_name)
+        self._table_name = table_name
+
+    # -- reads ----------------------------------------------------------------------------
+    def get(self, salesorder_id: str) -> LedgerEntry | None:
+        item = self._table.get_item(Key={"pk": f"SO#{salesorder_id}"}, ConsistentRead=True).get("Item")
+        return None if item is None else LedgerEntry.model_validate(_from_dynamo(item))
+
+    def find_by_awb(self, awb: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": f"AWB#{awb}"}).get("Item")
+        return None if item is None else dict(_from_dynamo(item))
+
+    def awaiting_awb(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]:
+        from boto3.dynamodb.conditions import Key
+
+        response = self._table.query(
+            IndexName=AWAITING_AWB_INDEX,
+            KeyConditionExpression=Key("awaiting_awb").eq("1") & Key("confirmed_at").lt(confirmed_before),
+            Limit=limit,
+        )
+        return [LedgerEntry.model_validate(_from_dynamo(i)) for i in response.get("Items", [])]
+
+    # -- writes ---------------------------------------------------------------------------
+    def ensure(self, salesorder_id: str, salesorder_number: str) -> LedgerEntry:
+        """The entry for this order, created on first sight (a conditional put: no races)."""
+        from botocore.exceptions import ClientError
+
+        now = _now()
+        entry = LedgerEntry(
+            salesorder_id=salesorder_id,
+            salesorder_number=salesorder_number,
+            order_ref=salesorder_number,
+            confirmed_at=now,
+            updated_at=now,
+        )
+        item = {"pk": f"SO#{salesorder_id}", "awaiting_awb": "1", **entry.model_dump(exclude_none=True)}
+        try:
+            self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+            return entry
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        existing = self.get(salesorder_id)
+        assert existing is not None  # the conditional put just saw it
+        return existing
+
+    def update(self, salesorder_id: str, **fields: Any) -> None:
+        fields["updated_at"] = _now()
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":v{i}": _to_dynamo(value) for i, value in enumerate(fields.values())}
+        assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        self._table.update_item(
+            Key={"pk": f"SO#{salesorder_id}"},
+            UpdateExpression=f"SET {assignments}",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def finish_awaiting(self, salesorder_id: str, **fields: Any) -> None:
+        """Record a final state and leave the stuck-order index."""
+        self.update(salesorder_id, **fields)
+        self._table.update_item(Key={"pk": f"SO#{salesorder_id}"}, UpdateExpression="REMOVE awaiting_awb")
+
+    def record_awb(self, entry: LedgerEntry, *, awb: str, courier_id: int, courier_name: str) -> None:
+        """AWB on the order item and the AWB lookup item, atomically."""
+        now = _now()
+        awb_item = {
+            "pk": f"AWB#{awb}",
+            "awb": awb,
+            "salesorder_id": entry.salesorder_id,
+            "salesorder_number": entry.salesorder_number,
+            "order_ref": entry.order_ref,
+            "sr_order_id": entry.sr_order_id,
+            "shipment_id": entry.shipment_id,
+            "courier_id": courier_id,
+            "courier_name": courier_name,
+            "created_at": now,
+        }
+        serializer = _serializer()
+        dynamo = client("dynamodb")
+        dynamo.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._table_name,
+                        "Item": {k: serializer.serialize(_to_dynamo(v)) for k, v in awb_item.items() if v is not None},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table_name,
+                        "Key": {"pk": {"S": f"SO#{entry.salesorder_id}"}},
+                        "UpdateExpression": "SET awb = :a, courier_id = :c, courier_name = :n, #s = :s, "
+                        "updated_at = :u REMOVE awaiting_awb",
+                        "ExpressionAttributeNames": {"#s": "state"},
+                        "ExpressionAttributeValues": {
+                            ":a": {"S": awb},
+                            ":c": {"N": str(courier_id)},
+                            ":n": {"S": courier_name},
+                            ":s": {"S": "awb_assigned"},
+                            ":u": {"S": now},
+                        },
+                    }
+                },
+            ]
+        )
+
+
+def _serializer() -> Any:
+    from boto3.dynamodb.types import TypeSerializer
+
+    return TypeSerializer()

@@ -1,0 +1,376 @@
+"""Shiprocket external API v1 client (reference: shiprocket-api.md §1-6, §12).
+
+Every answer goes through ``raise_for_error`` first (HTTP status, wallet code 350, error
+envelopes); each method then checks the errors Shiprocket reports inside HTTP 200
+(``status``, ``awb_assign_status``, ``pickup_status``, ``label_created``, wrapper ``status``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, NoReturn, TypeVar
+
+import requests
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ValidationError
+
+from shipsync.clients.http import DEFAULT_TIMEOUT, Timeout, json_or_none, send, shared_session
+from shipsync.domain.models import (
+    AwbAssignment,
+    CourierQuote,
+    CreatedOrder,
+    ForwardShipmentResult,
+    LabelResult,
+    PickupResult,
+    ShiprocketOrder,
+)
+from shipsync.errors import (
+    AwbRefused,
+    NotServiceable,
+    ProviderRequestError,
+    RateLimited,
+    TokenRejected,
+    TransientError,
+    WalletTooLow,
+)
+
+logger = Logger(child=True)
+
+PROVIDER = "shiprocket"
+WALLET_TOO_LOW_CODE = 350
+
+ShiprocketTokenProvider = Callable[[], tuple[str, int | None]]
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class ShiprocketClient:
+    """Implements ``ports.ShiprocketApi``. ``token_provider`` returns (token, token version)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token_provider: ShiprocketTokenProvider,
+        *,
+        session: requests.Session | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._token_provider = token_provider
+        self._session = session or shared_session()
+        self._timeout = timeout
+
+    # ------------------------------------------------------------------ endpoints
+
+    def serviceability(
+        self,
+        *,
+        pickup_postcode: str,
+        delivery_postcode: str,
+        cod: bool,
+        weight_kg: float,
+        length_cm: float | None = None,
+        breadth_cm: float | None = None,
+        height_cm: float | None = None,
+        declared_value: float | None = None,
+        is_return: bool = False,
+    ) -> list[CourierQuote]:
+        params: dict[str, Any] = {
+            "pickup_postcode": pickup_postcode,
+            "delivery_postcode": delivery_postcode,
+            "cod": 1 if cod else 0,
+            "weight": weight_kg,
+        }
+        optional = {"length": length_cm, "breadth": breadth_cm, "height": height_cm, "declared_value": declared_value}
+        params.update({key: value for key, value in optional.items() if value is not None})
+        if is_return:
+            params["is_return"] = 1
+        body = self._request("GET", "/courier/serviceability/", params=params)
+        lane = f"{pickup_postcode} -> {delivery_postcode} ({'COD' if cod else 'prepaid'})"
+        # Not-serviceable has no documented shape: any of these means "no courier".
+        if not isinstance(body, dict) or str(body.get("status")) != "200":
+            raise NotServiceable(f"{PROVIDER}: {lane}: {_describe(body)[0]}")
+        data = body.get("data")
+        couriers = data.get("available_courier_companies") if isinstance(data, dict) else None
+        if not isinstance(couriers, list) or not couriers:
+            raise NotServiceable(f"{PROVIDER}: {lane}: no courier available")
+        quotes = [quote for quote in (_courier_quote(entry) for entry in couriers) if quote is not None]
+        if not quotes:
+            raise NotServiceable(f"{PROVIDER}: {lane}: no courier entry could be read")
+        return quotes
+
+    def create_adhoc_order(self, order: ShiprocketOrder) -> CreatedOrder:
+        body = _object(self._request("POST", "/orders/create/adhoc", body=order.model_dump()))
+        if not body.get("order_id"):
+            _reject(body, "order create answered without an order id")
+        return _parse(
+            CreatedOrder,
+            {
+                "sr_order_id": body["order_id"],
+                "shipment_id": body.get("shipment_id") or None,
+                "status": body.get("status"),
+                "status_code": body.get("status_code"),
+                # A duplicate of an order without AWB answers "" where a new one answers null.
+                "awb_code": body.get("awb_code") or None,
+                "courier_company_id": body.get("courier_company_id") or None,
+                "courier_name": body.get("courier_name") or None,
+            },
+        )
+
+    def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment:
+        try:
+            payload = self._request(
+                "POST", "/courier/assign/awb", body={"shipment_id": shipment_id, "courier_id": courier_id}
+            )
+        except ProviderRequestError as exc:
+            # 400 = "Cannot reassign courier" or a "cancelled state" / missing-data list.
+            if exc.http_status == 400:
+                raise AwbRefused(courier_id, "courier", exc.message) from exc
+            raise
+        body = _object(payload)
+        response = body.get("response")
+        data = response.get("data") if isinstance(response, dict) else None
+        data = data if isinstance(data, dict) else {}
+        courier_name = str(data.get("courier_name") or "courier")
+        if not _flag(body.get("awb_assign_status")):
+            reason = data.get("awb_assign_error") or _describe(body)[0]
+            raise AwbRefused(courier_id, courier_name, str(reason))
+        if not data.get("awb_code"):
+            raise AwbRefused(courier_id, courier_name, "no AWB code in the answer")
+        return _parse(
+            AwbAssignment,
+            {
+                "awb_code": str(data["awb_code"]),
+                "courier_company_id": data.get("courier_company_id") or courier_id,
+                "courier_name": courier_name,
+            },
+        )
+
+    def generate_pickup(self, shipment_id: int) -> PickupResult:
+        body = _object(self._request("POST", "/courier/generate/pickup", body={"shipment_id": [shipment_id]}))
+        response = body.get("response")
+        details = response if isinstance(response, dict) else {}
+        if not _flag(body.get("pickup_status")):
+            _reject(body, str(details.get("data") or "pickup not generated"))
+        return PickupResult(
+            pickup_scheduled_date=_str_or_none(details.get("pickup_scheduled_date")),
+            pickup_token_number=_str_or_none(details.get("pickup_token_number")),
+        )
+
+    def generate_label(self, shipment_id: int) -> LabelResult:
+        body = _object(self._request("POST", "/courier/generate/label", body={"shipment_id": [shipment_id]}))
+        label_url = body.get("label_url")
+        if not _flag(body.get("label_created")) or not label_url:
+            response = body.get("response")
+            _reject(body, str(response) if isinstance(response, str) and response else "label not created")
+        return LabelResult(label_url=str(label_url))
+
+    def create_forward_shipment(
+        self, order: ShiprocketOrder, *, courier_id: int, request_pickup: bool = True, print_label: bool = True
+    ) -> ForwardShipmentResult:
+        request_body = {
+            **order.model_dump(),
+            "courier_id": courier_id,
+            "request_pickup": request_pickup,
+            "print_label": print_label,
+            "generate_manifest": False,
+        }
+        body = _object(self._request("POST", "/shipments/create/forward-shipment", body=request_body))
+        raw_payload = body.get("payload")
+        payload: dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
+        sr_order_id = payload.get("order_id") or None
+        shipment_id = payload.get("shipment_id") or None
+        error_message = _str_or_none(payload.get("error_message"))
+        if not _flag(body.get("status")) and sr_order_id is None and shipment_id is None:
+            action = payload.get("action")
+            message = error_message or _describe(body)[0]
+            _reject(body, f"{action}: {message}" if action else message)
+        awb: AwbAssignment | None = None
+        awb_refusal: str | None = None
+        if payload.get("awb_code"):
+            awb = _parse(
+                AwbAssignment,
+                {
+                    "awb_code": str(payload["awb_code"]),
+                    "courier_company_id": payload.get("courier_company_id") or courier_id,
+                    "courier_name": str(payload.get("courier_name") or "courier"),
+                },
+            )
+        else:
+            awb_refusal = str(payload.get("awb_assign_error") or error_message or "AWB not generated")
+        pickup: PickupResult | None = None
+        if _flag(payload.get("pickup_generated")):
+            pickup = PickupResult(
+                pickup_scheduled_date=_str_or_none(payload.get("pickup_scheduled_date")),
+                pickup_token_number=_str_or_none(payload.get("pickup_token_number")),
+            )
+        label_url = payload.get("label_url")
+        return _parse(
+            ForwardShipmentResult,
+            {
+                "sr_order_id": sr_order_id,
+                "shipment_id": shipment_id,
+                # A duplicate order_id answers with the existing ids and order_created 0.
+                "order_created": _flag(payload.get("order_created", 1)),
+                "awb": awb,
+                "awb_refusal": awb_refusal,
+                "pickup": pickup,
+                "label": LabelResult(label_url=str(label_url)) if label_url else None,
+                "error_message": error_message,
+            },
+        )
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> Any:
+        token, version = self._token_provider()
+        response = send(
+            self._session,
+            method,
+            self._base_url + path,
+            provider=PROVIDER,
+            path_template=path,
+            timeout=self._timeout,
+            params=params,
+            json_body=body,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        )
+        payload = json_or_none(response)
+        raise_for_error(response.status_code, payload, version)
+        return payload
+
+
+# ---------------------------------------------------------------------- the one error model
+
+
+def raise_for_error(http_status: int, payload: Any, token_version: int | None) -> None:
+    """Raise the typed error an answer stands for; return when it is not an envelope-level error.
+
+    Errors that Shiprocket reports inside HTTP 200 with endpoint-specific flags are left to the
+    endpoint, except an error ``status_code`` in the body, which counts as the HTTP status.
+    """
+    status = http_status
+    if 200 <= status < 300 and isinstance(payload, dict):
+        embedded = payload.get("status_code")
+        if isinstance(embedded, int) and 400 <= embedded < 600:
+            status = embedded
+    if status == 401:
+        raise TokenRejected(PROVIDER, token_version)
+    message, field_errors = _describe(payload)
+    # The wallet code has been seen with several HTTP statuses and nested in wrapper payloads.
+    if _has_wallet_code(payload):
+        raise WalletTooLow(f"{PROVIDER}: {message}")
+    if status == 429:
+        raise RateLimited(f"{PROVIDER}: rate limited (HTTP 429)")
+    if status >= 500:
+        raise TransientError(f"{PROVIDER}: HTTP {status}: {message}")
+    if payload is None:
+        raise ProviderRequestError(PROVIDER, "answer is not JSON", http_status=http_status)
+    if not 200 <= status < 300:
+        raise ProviderRequestError(PROVIDER, message, http_status=status, field_errors=field_errors)
+
+
+def _describe(payload: Any) -> tuple[str, dict[str, list[str]]]:
+    """(message, field errors) from any of the error envelopes of reference §12."""
+    if isinstance(payload, list):
+        return "; ".join(str(entry) for entry in payload) or "error", {}
+    if not isinstance(payload, dict):
+        return "unexpected answer", {}
+    field_errors = _field_errors(payload.get("errors"))
+    message = payload.get("message")
+    if isinstance(message, dict):
+        # Pickup-address 422: ``message`` itself is the field map.
+        field_errors = {**_field_errors(message), **field_errors}
+        return "invalid data", field_errors
+    if isinstance(message, list):
+        return "; ".join(str(entry) for entry in message), field_errors
+    if message:
+        return str(message), field_errors
+    return "no message", field_errors
+
+
+def _field_errors(raw: Any) -> dict[str, list[str]]:
+    if not isinstance(raw, dict):
+        return {}
+    return {
+        str(key): [str(v) for v in value] if isinstance(value, list) else [str(value)] for key, value in raw.items()
+    }
+
+
+def _has_wallet_code(node: Any) -> bool:
+    if isinstance(node, dict):
+        if str(node.get("status_code")) == str(WALLET_TOO_LOW_CODE):
+            return True
+        return any(_has_wallet_code(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_wallet_code(value) for value in node)
+    return False
+
+
+def _reject(body: Any, message: str) -> NoReturn:
+    """An error reported inside HTTP 200."""
+    raise ProviderRequestError(PROVIDER, message, http_status=200, field_errors=_describe(body)[1])
+
+
+def _object(payload: Any) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        _reject(payload, "expected a JSON object")
+    return payload
+
+
+def _parse(model: type[_Model], data: Mapping[str, Any]) -> _Model:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        # Only the locations: input values could be customer data.
+        fields = sorted({".".join(str(part) for part in error["loc"]) for error in exc.errors()})
+        raise ProviderRequestError(PROVIDER, f"unexpected answer shape for {model.__name__}: {fields}") from exc
+
+
+_OPTIONAL_NUMBERS = ("etd_hours", "rating", "rto_performance", "delivery_performance")
+
+
+def _courier_quote(entry: Any) -> CourierQuote | None:
+    """One ``available_courier_companies`` entry; numbers arrive as strings, sometimes empty."""
+    if not isinstance(entry, dict):
+        return None
+    cleaned = dict(entry)
+    cleaned["estimated_delivery_days"] = _leading_int(entry.get("estimated_delivery_days"))
+    for key in _OPTIONAL_NUMBERS:
+        cleaned[key] = _float_or_none(entry.get(key))
+    try:
+        return CourierQuote.model_validate(cleaned)
+    except ValidationError:
+        logger.warning(
+            "skipping unreadable courier entry", extra={"courier_company_id": entry.get("courier_company_id")}
+        )
+        return None
+
+
+def _leading_int(value: Any) -> int | None:
+    """``"3"`` -> 3, ``"3-4"`` -> 3, ``""`` -> None."""
+    found = re.match(r"\s*(\d+)", str(value)) if value is not None else None
+    return int(found.group(1)) if found else None
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _flag(value: Any) -> bool:
+    """Shiprocket's 0/1 flags arrive as ints, strings or booleans."""
+    return value in (1, "1")
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None

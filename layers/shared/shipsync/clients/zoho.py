@@ -1,0 +1,259 @@
+"""Zoho Inventory v1 client (reference: zoho-api.md §1-7, §10, §11).
+
+Every call carries ``organization_id`` and passes the global rate limiter first; every answer
+goes through ``raise_for_error`` (envelope ``code`` != 0, 401, 429 codes 44/45/1070, 5xx).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import requests
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shipsync.clients.http import DEFAULT_TIMEOUT, Timeout, json_or_none, send, shared_session
+from shipsync.domain.models import ZohoItem, ZohoSalesOrder
+from shipsync.errors import DailyCapReached, ProviderRequestError, RateLimited, TokenRejected, TransientError
+
+logger = Logger(child=True)
+
+PROVIDER = "zoho"
+ITEM_CACHE_TTL_S = 15 * 60
+
+_TOKEN_CODES = frozenset({14, 57})
+_PER_MINUTE_CODES = frozenset({44, 1070})
+_DAILY_CAP_CODE = 45
+_ALREADY_DELIVERED_CODE = 37135
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+class ZohoAuth(BaseModel):
+    """What a Zoho call needs from the token store."""
+
+    model_config = ConfigDict(frozen=True)
+
+    access_token: str = Field(repr=False)
+    api_domain: str
+    organization_id: str
+    version: int | None = None
+
+
+class ItemCache:
+    """Per-process item cache keyed by (organization_id, item_id): weights and HSN codes rarely change."""
+
+    def __init__(self, ttl_s: float = ITEM_CACHE_TTL_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._entries: dict[tuple[str, str], tuple[float, ZohoItem]] = {}
+
+    def get(self, key: tuple[str, str]) -> ZohoItem | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        expires_at, item = entry
+        if self._clock() >= expires_at:
+            del self._entries[key]
+            return None
+        return item
+
+    def put(self, key: tuple[str, str], item: ZohoItem) -> None:
+        self._entries[key] = (self._clock() + self._ttl_s, item)
+
+
+_PROCESS_ITEM_CACHE = ItemCache()
+
+
+def _no_limit() -> None:
+    return None
+
+
+class ZohoClient:
+    """Implements ``ports.ZohoApi`` against ``/inventory/v1``."""
+
+    def __init__(
+        self,
+        token_provider: Callable[[], ZohoAuth],
+        *,
+        api_base_override: str = "",
+        session: requests.Session | None = None,
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        limiter: Callable[[], None] | None = None,
+        item_cache: ItemCache | None = None,
+    ) -> None:
+        self._token_provider = token_provider
+        self._api_base_override = api_base_override.rstrip("/")
+        self._session = session or shared_session()
+        self._timeout = timeout
+        self._limiter = limiter or _no_limit
+        self._item_cache = item_cache or _PROCESS_ITEM_CACHE
+
+    # ------------------------------------------------------------------ endpoints
+
+    def get_salesorder(self, salesorder_id: str) -> ZohoSalesOrder:
+        body = self._request("GET", "/inventory/v1/salesorders/{salesorder_id}", salesorder_id=salesorder_id)
+        return _parse(ZohoSalesOrder, _entity(body, "salesorder"))
+
+    def get_item(self, item_id: str) -> ZohoItem:
+        auth = self._token_provider()
+        key = (auth.organization_id, item_id)
+        cached = self._item_cache.get(key)
+        if cached is not None:
+            return cached
+        body = self._request("GET", "/inventory/v1/items/{item_id}", auth=auth, item_id=item_id)
+        item = _parse(ZohoItem, _entity(body, "item"))
+        self._item_cache.put(key, item)
+        return item
+
+    def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None:
+        custom_fields = [{"api_name": name, "value": value} for name, value in values.items()]
+        self._request(
+            "PUT",
+            "/inventory/v1/salesorders/{salesorder_id}",
+            body={"custom_fields": custom_fields},
+            salesorder_id=salesorder_id,
+        )
+
+    def create_package(
+        self, salesorder_id: str, *, package_number: str, date: str, line_items: Sequence[tuple[str, float]]
+    ) -> str:
+        body = self._request(
+            "POST",
+            "/inventory/v1/packages",
+            params={"salesorder_id": salesorder_id, "ignore_auto_number_generation": "true"},
+            body={
+                "date": date,
+                "package_number": package_number,
+                "line_items": [{"so_line_item_id": line_id, "quantity": quantity} for line_id, quantity in line_items],
+            },
+        )
+        return _entity_id(_entity(body, "package"), "package_id")
+
+    def create_shipment_order(
+        self,
+        salesorder_id: str,
+        package_id: str,
+        *,
+        shipment_number: str,
+        date: str,
+        tracking_number: str,
+        delivery_method: str,
+        tracking_link: str | None = None,
+    ) -> str:
+        request_body = {
+            "shipment_number": shipment_number,
+            "date": date,
+            "delivery_method": delivery_method,
+            "tracking_number": tracking_number,
+        }
+        if tracking_link:
+            request_body["tracking_link"] = tracking_link
+        body = self._request(
+            "POST",
+            "/inventory/v1/shipmentorders",
+            params={"salesorder_id": salesorder_id, "package_ids": package_id},
+            body=request_body,
+        )
+        # The published OpenAPI says ``shipment_order``; live clients read ``shipmentorder``.
+        key = "shipment_order" if isinstance(body.get("shipment_order"), dict) else "shipmentorder"
+        return _entity_id(_entity(body, key), "shipment_id")
+
+    def mark_shipment_delivered(self, shipment_id: str, delivered_date: str | None = None) -> None:
+        """Marks a shipment delivered; a shipment already delivered (code 37135) counts as done."""
+        try:
+            self._request(
+                "POST",
+                "/inventory/v1/shipmentorders/{shipment_id}/status/delivered",
+                body={"delivered_date": delivered_date} if delivered_date else None,
+                shipment_id=shipment_id,
+            )
+        except ProviderRequestError as exc:
+            if exc.code != _ALREADY_DELIVERED_CODE:
+                raise
+            logger.info("zoho shipment already delivered", extra={"code": exc.code})
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _request(
+        self,
+        method: str,
+        path_template: str,
+        *,
+        auth: ZohoAuth | None = None,
+        params: Mapping[str, str] | None = None,
+        body: Any = None,
+        **path_params: str,
+    ) -> dict[str, Any]:
+        auth = auth or self._token_provider()
+        base = self._api_base_override or auth.api_domain.rstrip("/")
+        self._limiter()
+        response = send(
+            self._session,
+            method,
+            base + path_template.format(**path_params),
+            provider=PROVIDER,
+            path_template=path_template,
+            timeout=self._timeout,
+            params={"organization_id": auth.organization_id, **(params or {})},
+            json_body=body,
+            headers={"Authorization": f"Zoho-oauthtoken {auth.access_token}", "Accept": "application/json"},
+        )
+        remaining = response.headers.get("X-Rate-Limit-Remaining")
+        if remaining is not None:
+            logger.debug("zoho rate limit", extra={"path": path_template, "rate_limit_remaining": remaining})
+        payload = json_or_none(response)
+        raise_for_error(response.status_code, payload, auth.version)
+        if not isinstance(payload, dict):
+            raise ProviderRequestError(PROVIDER, "expected a JSON object", http_status=response.status_code)
+        return payload
+
+
+# ---------------------------------------------------------------------- the one error model
+
+
+def raise_for_error(http_status: int, payload: Any, token_version: int | None) -> None:
+    """Raise the typed error for a Zoho answer; return for ``code == 0`` on 2xx."""
+    envelope = payload if isinstance(payload, dict) else {}
+    code = envelope.get("code")
+    code = code if isinstance(code, int) else None
+    message = str(envelope.get("message") or f"HTTP {http_status}")
+    ok_status = 200 <= http_status < 300
+    # code 57 is also "missing scope": a refresh will not fix that, but token-refresh decides.
+    if http_status == 401 or code in _TOKEN_CODES:
+        raise TokenRejected(PROVIDER, token_version, message)
+    if code == _DAILY_CAP_CODE:
+        raise DailyCapReached(f"{PROVIDER}: {message}")
+    if http_status == 429 or code in _PER_MINUTE_CODES:
+        raise RateLimited(f"{PROVIDER}: {message}")
+    if http_status >= 500:
+        raise TransientError(f"{PROVIDER}: HTTP {http_status}: {message}")
+    if payload is None:
+        raise ProviderRequestError(PROVIDER, "answer is not JSON", http_status=http_status)
+    if not ok_status or (code is not None and code != 0):
+        raise ProviderRequestError(PROVIDER, message, http_status=http_status, code=code)
+
+
+def _entity(body: Mapping[str, Any], key: str) -> dict[str, Any]:
+    entity = body.get(key)
+    if not isinstance(entity, dict):
+        raise ProviderRequestError(PROVIDER, f"answer has no {key!r} object", code=body.get("code"))
+    return entity
+
+
+def _entity_id(entity: Mapping[str, Any], key: str) -> str:
+    value = entity.get(key)
+    if value in (None, ""):
+        raise ProviderRequestError(PROVIDER, f"answer has no {key!r}")
+    return str(value)
+
+
+def _parse(model: type[_Model], data: Mapping[str, Any]) -> _Model:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        # Only the locations: input values are customer data (addresses, phones).
+        fields = sorted({".".join(str(part) for part in error["loc"]) for error in exc.errors()})
+        raise ProviderRequestError(PROVIDER, f"unexpected answer shape for {model.__name__}: {fields}") from exc

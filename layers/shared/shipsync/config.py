@@ -1,0 +1,94 @@
+"""Configuration: one pydantic settings model per function, read from the environment.
+
+Field names map to upper-case environment variables (``ledger_table`` <- ``LEDGER_TABLE``).
+Values that differ per deployment come from template.yaml; locally from the runner.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict
+
+SHIPROCKET_BASE_URL = "https://apiv2.shiprocket.in/v1/external"
+
+# Zoho data centres: accounts host (token mint) and API host (/inventory/v1, /books/v3).
+ZOHO_DATA_CENTRES: dict[str, tuple[str, str]] = {
+    "US": ("https://accounts.zoho.com", "https://www.zohoapis.com"),
+    "IN": ("https://accounts.zoho.in", "https://www.zohoapis.in"),
+    "EU": ("https://accounts.zoho.eu", "https://www.zohoapis.eu"),
+    "AU": ("https://accounts.zoho.com.au", "https://www.zohoapis.com.au"),
+    "JP": ("https://accounts.zoho.jp", "https://www.zohoapis.jp"),
+    "CA": ("https://accounts.zohocloud.ca", "https://www.zohoapis.ca"),
+    "SA": ("https://accounts.zoho.sa", "https://www.zohoapis.sa"),
+    "CN": ("https://accounts.zoho.com.cn", "https://www.zohoapis.com.cn"),
+}
+
+
+def zoho_hosts(data_centre: str) -> tuple[str, str]:
+    """(accounts URL, API URL) for a data centre code such as ``IN``."""
+    try:
+        return ZOHO_DATA_CENTRES[data_centre.upper()]
+    except KeyError:
+        known = ", ".join(ZOHO_DATA_CENTRES)
+        raise ValueError(f"unknown Zoho data centre {data_centre!r}; expected one of {known}") from None
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name in cls.model_fields:
+            raw = env.get(name.upper())
+            if raw not in (None, ""):
+                values[name] = raw
+        return cls.model_validate(values)
+
+
+class CommonSettings(_Settings):
+    stage: str = "dev"
+    ledger_table: str = "shipsync-ledger"
+    ops_topic_arn: str = ""
+    token_refresh_queue_url: str = ""
+    shiprocket_secret_id: str = "shipsync/shiprocket"  # noqa: S105 - a secret name, not a secret
+    zoho_secret_id: str = "shipsync/zoho"  # noqa: S105 - a secret name, not a secret
+    webhook_secret_id: str = "shipsync/webhooks"  # noqa: S105 - a secret name, not a secret
+    # Overrides point the clients at the local simulators; empty in production.
+    shiprocket_base_url: str = SHIPROCKET_BASE_URL
+    zoho_api_base_url: str = ""
+    http_connect_timeout_s: float = 3.05
+    http_read_timeout_s: float = 20.0
+    # How long a cached secret is trusted before Secrets Manager is read again.
+    secret_cache_seconds: int = 60
+
+
+class OrderConfirmedSettings(CommonSettings):
+    order_queue_url: str = ""
+    idempotency_table: str = "shipsync-idempotency"
+    pickup_location: str = "Primary"
+    pickup_postcode: str = "411001"
+    payment_method_field: str = "cf_payment_method"
+    default_item_weight_kg: float = 0.5
+    default_box_cm: float = 10.0
+    # Shiprocket requires a buyer e-mail; orders without one get this (reserved .invalid domain).
+    fallback_email: str = "no-email@shipsync.invalid"
+    courier_rules_parameter: str = ""
+    courier_rules_json: str = ""
+    max_webhook_body_bytes: int = 256 * 1024
+    # Sweep: orders confirmed this long ago with no AWB are re-driven, and alerted after
+    # ``stuck_alert_after_minutes``.
+    stuck_after_minutes: int = 15
+    stuck_alert_after_minutes: int = 60
+
+
+class TokenRefreshSettings(CommonSettings):
+    zoho_accounts_url: str = ""
+    shiprocket_max_token_age_hours: float = 9 * 24
+    zoho_refresh_before_expiry_s: int = 600
+    zoho_max_mints_per_window: int = 10
+    zoho_mint_window_s: int = 600

@@ -1,0 +1,266 @@
+"""Typed shapes shared by the domain, the clients and the services.
+
+Zoho shapes keep only the fields shipsync reads (``extra="ignore"``); Shiprocket request
+shapes are exactly what we send. Ids from Zoho are 15-19 digit strings: kept as strings.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# --------------------------------------------------------------------------- Zoho (input)
+
+
+class _ZohoModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+
+class ZohoAddress(_ZohoModel):
+    attention: str | None = None
+    address: str | None = None
+    street2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    state_code: str | None = None
+    zip: str | None = None
+    country: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+
+
+class ZohoContactPerson(_ZohoModel):
+    contact_person_id: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+
+
+class ZohoCustomField(_ZohoModel):
+    api_name: str | None = None
+    label: str | None = None
+    placeholder: str | None = None
+    value: str | float | int | bool | None = None
+
+
+class ZohoLineItem(_ZohoModel):
+    line_item_id: str
+    item_id: str | None = None
+    sku: str | None = None
+    name: str
+    rate: float = 0.0
+    quantity: float = 0.0
+    discount: float | str | None = None
+    tax_percentage: float | None = None
+    item_total: float | None = None
+    hsn_or_sac: str | None = None
+    location_id: str | None = None
+
+
+class ZohoPackageRef(_ZohoModel):
+    package_id: str
+    package_number: str | None = None
+    status: str | None = None
+    shipment_id: str | None = None
+    shipment_number: str | None = None
+    tracking_number: str | None = None
+
+
+class ZohoInvoiceRef(_ZohoModel):
+    invoice_id: str
+    invoice_number: str | None = None
+    status: str | None = None
+    total: float | None = None
+    balance: float | None = None
+
+
+class ZohoSalesOrder(_ZohoModel):
+    salesorder_id: str
+    salesorder_number: str
+    date: str | None = None
+    reference_number: str | None = None
+    customer_id: str | None = None
+    customer_name: str | None = None
+    email: str | None = None
+    contact_person_details: list[ZohoContactPerson] = Field(default_factory=list)
+    status: str | None = None
+    order_status: str | None = None
+    payment_terms: int | str | None = None
+    payment_terms_label: str | None = None
+    currency_code: str | None = None
+    sub_total: float | None = None
+    tax_total: float | None = None
+    total: float = 0.0
+    shipping_charge: float | None = None
+    discount: float | str | None = None
+    # True when line rates and item totals already include GST (a per-order Zoho setting).
+    is_inclusive_tax: bool = False
+    billing_address: ZohoAddress | None = None
+    shipping_address: ZohoAddress | None = None
+    line_items: list[ZohoLineItem] = Field(default_factory=list)
+    custom_fields: list[ZohoCustomField] = Field(default_factory=list)
+    packages: list[ZohoPackageRef] = Field(default_factory=list)
+    invoices: list[ZohoInvoiceRef] = Field(default_factory=list)
+    created_time: str | None = None
+    last_modified_time: str | None = None
+
+    def custom_field(self, api_name: str) -> str | None:
+        """Value of a custom field by ``api_name`` (or its ``cf_`` placeholder), or None."""
+        for field in self.custom_fields:
+            if api_name in (field.api_name, field.placeholder):
+                return None if field.value is None else str(field.value)
+        return None
+
+
+class ZohoPackageDetails(_ZohoModel):
+    length: float | None = None
+    width: float | None = None
+    height: float | None = None
+    weight: float | None = None
+    weight_unit: str | None = None
+    dimension_unit: str | None = None
+
+
+class ZohoItem(_ZohoModel):
+    item_id: str
+    name: str | None = None
+    sku: str | None = None
+    rate: float | None = None
+    hsn_or_sac: str | None = None
+    product_type: str | None = None
+    package_details: ZohoPackageDetails | None = None
+
+
+# ------------------------------------------------------------------ Shiprocket (request)
+
+PaymentMethod = Literal["COD", "Prepaid"]
+
+
+class ShiprocketOrderItem(BaseModel):
+    name: str
+    sku: str
+    units: int
+    selling_price: float
+    discount: float = 0.0
+    tax: float | None = None
+    hsn: str | None = None
+
+
+class ShiprocketOrder(BaseModel):
+    """Body of ``POST /orders/create/adhoc`` (and the adhoc part of the one-call wrapper)."""
+
+    order_id: str
+    order_date: str
+    pickup_location: str
+    billing_customer_name: str
+    billing_last_name: str = ""
+    billing_address: str
+    billing_address_2: str = ""
+    billing_city: str
+    billing_pincode: str
+    billing_state: str
+    billing_country: str = "India"
+    billing_email: str
+    billing_phone: str
+    shipping_is_billing: bool = True
+    shipping_customer_name: str = ""
+    shipping_last_name: str = ""
+    shipping_address: str = ""
+    shipping_address_2: str = ""
+    shipping_city: str = ""
+    shipping_pincode: str = ""
+    shipping_state: str = ""
+    shipping_country: str = ""
+    shipping_email: str = ""
+    shipping_phone: str = ""
+    order_items: list[ShiprocketOrderItem]
+    payment_method: PaymentMethod
+    shipping_charges: float = 0.0
+    total_discount: float = 0.0
+    sub_total: float
+    length: float
+    breadth: float
+    height: float
+    weight: float
+
+    @property
+    def delivery_postcode(self) -> str:
+        return self.billing_pincode if self.shipping_is_billing else self.shipping_pincode
+
+    @property
+    def delivery_city(self) -> str:
+        return self.billing_city if self.shipping_is_billing else self.shipping_city
+
+    @property
+    def is_cod(self) -> bool:
+        return self.payment_method == "COD"
+
+
+# ----------------------------------------------------------------- Shiprocket (response)
+
+
+class CourierQuote(BaseModel):
+    """One entry of serviceability ``available_courier_companies`` (the subset we rank on)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    courier_company_id: int
+    courier_name: str
+    rate: float
+    cod: int = 1
+    estimated_delivery_days: int | None = None
+    etd_hours: float | None = None
+    rating: float | None = None
+    rto_performance: float | None = None
+    delivery_performance: float | None = None
+    is_surface: bool | None = None
+    zone: str | None = None
+    blocked: int = 0
+
+
+class CreatedOrder(BaseModel):
+    """Shiprocket's answer to a create (new or existing-duplicate)."""
+
+    sr_order_id: int
+    shipment_id: int | None
+    status: str | None = None
+    status_code: int | None = None
+    awb_code: str | None = None
+    courier_company_id: int | None = None
+    courier_name: str | None = None
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status_code == 5 or (self.status or "").upper() in {"CANCELED", "CANCELLED"}
+
+
+class AwbAssignment(BaseModel):
+    awb_code: str
+    courier_company_id: int
+    courier_name: str
+
+
+class PickupResult(BaseModel):
+    pickup_scheduled_date: str | None = None
+    pickup_token_number: str | None = None
+
+
+class LabelResult(BaseModel):
+    label_url: str
+
+
+class ForwardShipmentResult(BaseModel):
+    """Answer of the one-call wrapper. Any step may have failed after the order was created:
+    ``awb_refusal`` / flags say which, so the service continues step by step from there."""
+
+    sr_order_id: int | None
+    shipment_id: int | None
+    order_created: bool
+    awb: AwbAssignment | None = None
+    awb_refusal: str | None = None
+    pickup: PickupResult | None = None
+    label: LabelResult | None = None
+    error_message: str | None = None

@@ -1,0 +1,121 @@
+"""The one error model of shipsync.
+
+Every failure a client or the domain can raise is one of these classes, so the
+handlers decide *retry*, *give up and mark the order*, or *page ops* by type, in
+one place (see ``services``), never by parsing messages.
+"""
+
+from __future__ import annotations
+
+
+class ShipsyncError(Exception):
+    """Base class of every error raised on purpose by shipsync."""
+
+
+# --- retry later: the message goes back to its queue (then the DLQ + alarm) -------------
+
+
+class TransientError(ShipsyncError):
+    """A dependency is down, slow or rate limiting us: retry the message later."""
+
+
+class TokenRejected(TransientError):
+    """A provider rejected our token (HTTP 401). A refresh is requested, then the work retries."""
+
+    def __init__(self, provider: str, version: int | None, message: str = "token rejected") -> None:
+        super().__init__(f"{provider}: {message} (token version {version})")
+        self.provider = provider
+        self.version = version
+
+
+class TokenMissing(TransientError):
+    """No token has been minted yet; token-refresh has been asked for one."""
+
+    def __init__(self, provider: str) -> None:
+        super().__init__(f"{provider}: no access token in the token store yet")
+        self.provider = provider
+
+
+class RateLimited(TransientError):
+    """Per-minute or concurrency limit (Zoho codes 44 / 1070, Shiprocket 429)."""
+
+
+class DailyCapReached(TransientError):
+    """Zoho daily API cap (code 45): stop calling for the day and page ops."""
+
+
+class BusyElsewhere(TransientError):
+    """Another worker holds the ledger lock for this sales order (concurrent duplicate)."""
+
+
+# --- do not retry: the input or the account needs a human --------------------------------
+
+
+class PermanentError(ShipsyncError):
+    """Retrying cannot help; the order is marked and ops are alerted."""
+
+
+class InvalidOrder(PermanentError):
+    """The sales order cannot become a shipment as it stands (bad phone, pincode, no items...)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class NotServiceable(PermanentError):
+    """No courier serves this pickup -> delivery pincode pair for this payment method."""
+
+
+class AwbRefused(ShipsyncError):
+    """One courier refused the AWB; the caller falls back to the next courier."""
+
+    def __init__(self, courier_id: int | None, courier_name: str, reason: str) -> None:
+        super().__init__(f"{courier_name} ({courier_id}) refused the AWB: {reason}")
+        self.courier_id = courier_id
+        self.courier_name = courier_name
+        self.reason = reason
+
+
+class AllCouriersRefused(PermanentError):
+    """Every serviceable courier refused the AWB."""
+
+    def __init__(self, refusals: list[AwbRefused]) -> None:
+        names = "; ".join(str(r) for r in refusals) or "no courier left to try"
+        super().__init__(f"every courier refused the AWB: {names}")
+        self.refusals = refusals
+
+
+class WalletTooLow(TransientError):
+    """Shiprocket ``status_code: 350``: the wallet must be recharged; alert and retry later."""
+
+
+class ProviderRequestError(PermanentError):
+    """The provider rejected our request (400/404/422 or an error inside HTTP 200)."""
+
+    def __init__(
+        self,
+        provider: str,
+        message: str,
+        *,
+        http_status: int | None = None,
+        code: int | None = None,
+        field_errors: dict[str, list[str]] | None = None,
+    ) -> None:
+        detail = f" {field_errors}" if field_errors else ""
+        super().__init__(f"{provider}: {message}{detail}")
+        self.provider = provider
+        self.message = message
+        self.http_status = http_status
+        self.code = code
+        self.field_errors = field_errors or {}
+
+
+class OrderCancelledUpstream(ShipsyncError):
+    """Shiprocket answered a create with an existing CANCELED order: re-create under a suffix."""
+
+    def __init__(self, sr_order_id: int, shipment_id: int | None) -> None:
+        super().__init__(f"Shiprocket order {sr_order_id} is cancelled")
+        self.sr_order_id = sr_order_id
+        self.shipment_id = shipment_id

@@ -1,0 +1,125 @@
+"""Small Protocols between the services and the edge (clients, AWS adapters).
+
+Services depend on these only; production wires the real clients/adapters, tests wire
+fakes. Every method that writes to Shiprocket or Zoho is called at most once per step
+per sales order: the ledger records each step before the next runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from shipsync.domain.ledger import LedgerEntry
+from shipsync.domain.models import (
+    AwbAssignment,
+    CourierQuote,
+    CreatedOrder,
+    ForwardShipmentResult,
+    LabelResult,
+    PickupResult,
+    ShiprocketOrder,
+    ZohoItem,
+    ZohoSalesOrder,
+)
+
+
+class ShiprocketApi(Protocol):
+    def serviceability(
+        self,
+        *,
+        pickup_postcode: str,
+        delivery_postcode: str,
+        cod: bool,
+        weight_kg: float,
+        length_cm: float | None = None,
+        breadth_cm: float | None = None,
+        height_cm: float | None = None,
+        declared_value: float | None = None,
+        is_return: bool = False,
+    ) -> list[CourierQuote]:
+        """Serviceable couriers; raises NotServiceable when there are none."""
+
+    def create_forward_shipment(
+        self, order: ShiprocketOrder, *, courier_id: int, request_pickup: bool = True, print_label: bool = True
+    ) -> ForwardShipmentResult:
+        """One-call wrapper: order + AWB + pickup + label. Partial results are returned, not raised."""
+
+    def create_adhoc_order(self, order: ShiprocketOrder) -> CreatedOrder:
+        """Create (or get back the existing duplicate of) an order."""
+
+    def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment:
+        """Raises AwbRefused when the courier refuses."""
+
+    def generate_pickup(self, shipment_id: int) -> PickupResult: ...
+
+    def generate_label(self, shipment_id: int) -> LabelResult: ...
+
+
+class ZohoApi(Protocol):
+    def get_salesorder(self, salesorder_id: str) -> ZohoSalesOrder: ...
+
+    def get_item(self, item_id: str) -> ZohoItem:
+        """Cached per container: item weights and HSN codes rarely change."""
+
+    def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None: ...
+
+    def create_package(
+        self, salesorder_id: str, *, package_number: str, date: str, line_items: Sequence[tuple[str, float]]
+    ) -> str:
+        """Returns the package id. ``line_items`` are (so_line_item_id, quantity)."""
+
+    def create_shipment_order(
+        self,
+        salesorder_id: str,
+        package_id: str,
+        *,
+        shipment_number: str,
+        date: str,
+        tracking_number: str,
+        delivery_method: str,
+        tracking_link: str | None = None,
+    ) -> str:
+        """Returns the shipment id."""
+
+
+class TokenStore(Protocol):
+    """Reads provider tokens. Reading never mints: only token-refresh writes tokens."""
+
+    def get(self, provider: str) -> dict[str, Any]:
+        """The provider's secret document (cached briefly)."""
+
+    def invalidate(self, provider: str) -> None:
+        """Forget the cached copy so the next ``get`` reads Secrets Manager."""
+
+
+class TokenRefreshRequester(Protocol):
+    def request_refresh(self, provider: str, seen_version: int | None, reason: str) -> None: ...
+
+
+class Alerts(Protocol):
+    def page(self, subject: str, message: str, *, kind: str, correlation_id: str | None = None) -> None: ...
+
+
+class OrderQueue(Protocol):
+    def enqueue(self, body: Mapping[str, Any], *, dedup_key: str | None = None) -> str: ...
+
+
+class MetricsSink(Protocol):
+    def count(self, name: str, value: int = 1) -> None: ...
+
+
+class ShipmentLedgerPort(Protocol):
+    """The ledger operations order-confirmed needs (``adapters.ledger.DynamoLedger``)."""
+
+    def get(self, salesorder_id: str) -> LedgerEntry | None: ...
+
+    def ensure(self, salesorder_id: str, salesorder_number: str) -> LedgerEntry: ...
+
+    def update(self, salesorder_id: str, **fields: Any) -> None: ...
+
+    def finish_awaiting(self, salesorder_id: str, **fields: Any) -> None: ...
+
+    def record_awb(self, entry: LedgerEntry, *, awb: str, courier_id: int, courier_name: str) -> None: ...
+
+    def awaiting_awb(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]: ...

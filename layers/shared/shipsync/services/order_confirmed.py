@@ -1,0 +1,369 @@
+"""Order confirmed: a confirmed Zoho sales order becomes a Shiprocket shipment, written back.
+
+The job is a sequence of steps, each recorded in the shipment ledger before the next one
+runs, so a retry (a redelivered SQS message, the stuck-order sweep) continues where the last
+attempt stopped and never repeats a write:
+
+    Zoho SO (+ items) -> map -> serviceability -> rank couriers
+    -> Shiprocket one-call wrapper (order + AWB + pickup + label)      happy path: 2 calls
+       or, after a partial failure, create / assign (fallback down the ranking) / pickup / label
+    -> Zoho custom fields -> Zoho package -> Zoho shipment order (tracking number = AWB)
+
+Permanent problems (invalid order, not serviceable, every courier refused) mark the sales
+order and page ops; transient ones raise so the message retries, then lands in the DLQ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+from aws_lambda_powertools import Logger
+
+from shipsync.domain import ledger as states
+from shipsync.domain.courier import CourierRules
+from shipsync.domain.ledger import LedgerEntry
+from shipsync.domain.mapping import (
+    MappingOptions,
+    package_number,
+    required_item_ids,
+    shipment_number,
+    to_shiprocket_order,
+)
+from shipsync.domain.models import CourierQuote, ShiprocketOrder, ZohoSalesOrder
+from shipsync.errors import (
+    AllCouriersRefused,
+    AwbRefused,
+    InvalidOrder,
+    NotServiceable,
+    ProviderRequestError,
+)
+from shipsync.ports import Alerts, MetricsSink, ShipmentLedgerPort, ShiprocketApi, ZohoApi
+
+logger = Logger(child=True)
+
+IST = timezone(timedelta(hours=5, minutes=30))
+
+# cf_shipment_status values written to the sales order.
+STATUS_PICKUP_SCHEDULED = "Pickup Scheduled"
+STATUS_AWB_ASSIGNED = "AWB Assigned"
+STATUS_INVALID = "Invalid Order"
+STATUS_NOT_SERVICEABLE = "Serviceability Failed"
+STATUS_AWB_FAILED = "AWB Failed"
+
+MAX_RECREATES = 3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    salesorder_number: str
+    state: str
+    awb: str | None = None
+    courier_name: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class OrderConfirmedJob:
+    """Everything one order's job needs; built once per container by the handler."""
+
+    zoho: ZohoApi
+    shiprocket: ShiprocketApi
+    ledger: ShipmentLedgerPort
+    alerts: Alerts
+    metrics: MetricsSink
+    rules: CourierRules
+    options: MappingOptions
+    pickup_postcode: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    # ------------------------------------------------------------------ entry point
+    def process(self, salesorder_id: str, salesorder_number: str) -> Outcome:
+        entry = self.ledger.ensure(salesorder_id, salesorder_number)
+        if entry.state in states.TERMINAL_STATES and not self._worth_retrying(entry):
+            logger.info("order already handled", extra={"state": entry.state, "awb": entry.awb})
+            return Outcome(entry.salesorder_number, entry.state, entry.awb, entry.courier_name, "duplicate")
+
+        so = self.zoho.get_salesorder(salesorder_id)
+        if entry.state == states.INVALID and so.last_modified_time == entry.so_last_modified:
+            return Outcome(entry.salesorder_number, entry.state, detail="unchanged since it was found invalid")
+        try:
+            if entry.sr_order_id is None:
+                entry = self._create_shipment(entry, so)
+            entry = self._complete_shipment(entry)
+        except InvalidOrder as err:
+            return self._fail(entry, so, states.INVALID, STATUS_INVALID, "InvalidOrder", str(err))
+        except NotServiceable as err:
+            return self._fail(
+                entry, so, states.NOT_SERVICEABLE, STATUS_NOT_SERVICEABLE, "ServiceabilityFailed", str(err)
+            )
+        except AllCouriersRefused as err:
+            return self._fail(entry, so, states.AWB_FAILED, STATUS_AWB_FAILED, "AwbFailed", str(err))
+        self._write_back(entry, so)
+        self.metrics.count("OrdersShipped")
+        logger.info("order shipped", extra={"awb": entry.awb, "courier": entry.courier_name})
+        return Outcome(entry.salesorder_number, states.SYNCED, entry.awb, entry.courier_name)
+
+    def _worth_retrying(self, entry: LedgerEntry) -> bool:
+        # A seller may fix an invalid order and confirm it again; every other terminal state
+        # needs a human decision first.
+        return entry.state == states.INVALID
+
+    # ------------------------------------------------------------------ Shiprocket side
+    def _create_shipment(self, entry: LedgerEntry, so: ZohoSalesOrder) -> LedgerEntry:
+        items = {item_id: self.zoho.get_item(item_id) for item_id in required_item_ids(so)}
+        order = to_shiprocket_order(so, items, self.options, order_ref=entry.order_ref or so.salesorder_number)
+        ranking = self._rank(order)
+        self._save(
+            entry, courier_ranking=[q.model_dump(include={"courier_company_id", "courier_name"}) for q in ranking]
+        )
+
+        for _ in range(MAX_RECREATES + 1):
+            first = ranking[0]
+            result = self.shiprocket.create_forward_shipment(order, courier_id=first.courier_company_id)
+            if result.sr_order_id is None:
+                raise ProviderRequestError("shiprocket", result.error_message or "order was not created")
+            if not result.order_created:
+                # The order_id existed already (a lost ledger write, or an old order): ask
+                # Shiprocket for its state through the duplicate-safe adhoc create.
+                existing = self.shiprocket.create_adhoc_order(order)
+                if existing.is_cancelled:
+                    order = self._recreate_under_new_ref(entry, order)
+                    continue
+            self._save(
+                entry, state=states.ORDER_CREATED, sr_order_id=result.sr_order_id, shipment_id=result.shipment_id
+            )
+            if result.awb is not None:
+                self.ledger.record_awb(
+                    entry,
+                    awb=result.awb.awb_code,
+                    courier_id=result.awb.courier_company_id,
+                    courier_name=result.awb.courier_name,
+                )
+                self._save(
+                    entry,
+                    state=states.AWB_ASSIGNED,
+                    awb=result.awb.awb_code,
+                    courier_id=result.awb.courier_company_id,
+                    courier_name=result.awb.courier_name,
+                )
+            elif result.awb_refusal is not None and result.order_created:
+                refusal = AwbRefused(first.courier_company_id, first.courier_name, result.awb_refusal)
+                logger.warning(
+                    "courier refused the AWB", extra={"courier": first.courier_name, "reason": refusal.reason}
+                )
+                self._save(entry, refusals=[*entry.refusals, _refusal_record(refusal)])
+            if result.pickup is not None:
+                self._save(
+                    entry,
+                    pickup_scheduled_date=result.pickup.pickup_scheduled_date,
+                    pickup_token_number=result.pickup.pickup_token_number,
+                )
+            if result.label is not None:
+                self._save(entry, label_url=result.label.label_url)
+            return entry
+        raise ProviderRequestError("shiprocket", f"order re-created {MAX_RECREATES} times and still cancelled")
+
+    def _recreate_under_new_ref(self, entry: LedgerEntry, order: ShiprocketOrder) -> ShiprocketOrder:
+        count = entry.recreate_count + 1
+        new_ref = f"{entry.salesorder_number}-R{count}"
+        logger.warning(
+            "Shiprocket order is cancelled; re-creating", extra={"old_ref": order.order_id, "new_ref": new_ref}
+        )
+        self._save(entry, recreate_count=count, order_ref=new_ref)
+        return order.model_copy(update={"order_id": new_ref})
+
+    def _rank(self, order: ShiprocketOrder) -> list[CourierQuote]:
+        quotes = self.shiprocket.serviceability(
+            pickup_postcode=self.pickup_postcode,
+            delivery_postcode=order.delivery_postcode,
+            cod=order.is_cod,
+            weight_kg=order.weight,
+            length_cm=order.length,
+            breadth_cm=order.breadth,
+            height_cm=order.height,
+            declared_value=order.sub_total,
+        )
+        ranking = self.rules.rank(quotes, order)
+        if not ranking:
+            raise NotServiceable(f"no eligible courier for {order.delivery_postcode} ({order.payment_method})")
+        logger.info("couriers ranked", extra={"ranking": [q.courier_name for q in ranking]})
+        return ranking
+
+    def _complete_shipment(self, entry: LedgerEntry) -> LedgerEntry:
+        """AWB (falling back down the ranking), pickup and label: whatever is still missing."""
+        assert entry.shipment_id is not None, "an order without a shipment id cannot ship"
+        if entry.awb is None:
+            self._assign_awb(entry)
+        if entry.pickup_scheduled_date is None and entry.pickup_token_number is None:
+            pickup = self.shiprocket.generate_pickup(entry.shipment_id)
+            self._save(
+                entry,
+                pickup_scheduled_date=pickup.pickup_scheduled_date,
+                pickup_token_number=pickup.pickup_token_number,
+            )
+        if entry.label_url is None:
+            label = self.shiprocket.generate_label(entry.shipment_id)
+            self._save(entry, label_url=label.label_url)
+        return entry
+
+    def _assign_awb(self, entry: LedgerEntry) -> None:
+        assert entry.shipment_id is not None
+        refused_ids = {r.get("courier_id") for r in entry.refusals}
+        refusals = [
+            AwbRefused(r.get("courier_id"), r.get("courier_name", "?"), r.get("reason", "")) for r in entry.refusals
+        ]
+        for courier in entry.courier_ranking:
+            courier_id = int(courier["courier_company_id"])
+            if courier_id in refused_ids:
+                continue
+            try:
+                awb = self.shiprocket.assign_awb(entry.shipment_id, courier_id)
+            except AwbRefused as refusal:
+                logger.warning(
+                    "courier refused the AWB", extra={"courier": courier["courier_name"], "reason": refusal.reason}
+                )
+                refusal.courier_name = refusal.courier_name or courier["courier_name"]
+                refusals.append(refusal)
+                self._save(entry, refusals=[*entry.refusals, _refusal_record(refusal, courier)])
+                self.metrics.count("AwbFallbacks")
+                continue
+            self.ledger.record_awb(
+                entry, awb=awb.awb_code, courier_id=awb.courier_company_id, courier_name=awb.courier_name
+            )
+            self._save(
+                entry,
+                state=states.AWB_ASSIGNED,
+                awb=awb.awb_code,
+                courier_id=awb.courier_company_id,
+                courier_name=awb.courier_name,
+            )
+            return
+        raise AllCouriersRefused(refusals)
+
+    # ------------------------------------------------------------------ Zoho side
+    def _write_back(self, entry: LedgerEntry, so: ZohoSalesOrder) -> None:
+        assert entry.awb is not None
+        assert entry.courier_name is not None
+        today = self.clock().astimezone(IST).date().isoformat()
+        if not entry.zoho_fields_written:
+            self.zoho.update_salesorder_custom_fields(
+                so.salesorder_id,
+                {
+                    "cf_awb_number": entry.awb,
+                    "cf_shiprocket_order_id": str(entry.sr_order_id),
+                    "cf_courier_partner": entry.courier_name,
+                    "cf_shipment_status": STATUS_PICKUP_SCHEDULED,
+                },
+            )
+            self._save(entry, zoho_fields_written=True, shipment_status=STATUS_PICKUP_SCHEDULED)
+        # Package and shipment numbers are deterministic, so one created by an attempt that
+        # died before its ledger write is found on the sales order instead of made twice.
+        pkg_number = package_number(so.salesorder_number)
+        existing = next((p for p in so.packages if p.package_number == pkg_number), None)
+        if entry.zoho_package_id is None:
+            if existing is not None:
+                package_id = existing.package_id
+            else:
+                lines = [(line.line_item_id, line.quantity) for line in so.line_items if line.quantity > 0]
+                package_id = self.zoho.create_package(
+                    so.salesorder_id, package_number=pkg_number, date=today, line_items=lines
+                )
+            self._save(entry, zoho_package_id=package_id)
+        if entry.zoho_shipment_id is None:
+            assert entry.zoho_package_id is not None
+            if existing is not None and existing.shipment_id:
+                shipment_id = existing.shipment_id
+            else:
+                shipment_id = self.zoho.create_shipment_order(
+                    so.salesorder_id,
+                    entry.zoho_package_id,
+                    shipment_number=shipment_number(so.salesorder_number),
+                    date=today,
+                    tracking_number=entry.awb,
+                    delivery_method=entry.courier_name,
+                )
+            self._save(entry, zoho_shipment_id=shipment_id)
+        self.ledger.finish_awaiting(entry.salesorder_id, state=states.SYNCED)
+        entry.state = states.SYNCED
+
+    # ------------------------------------------------------------------ failures
+    def _fail(
+        self, entry: LedgerEntry, so: ZohoSalesOrder, state: str, zoho_status: str, metric: str, reason: str
+    ) -> Outcome:
+        logger.warning("order cannot ship", extra={"state": state, "reason": reason})
+        self.zoho.update_salesorder_custom_fields(so.salesorder_id, {"cf_shipment_status": zoho_status})
+        self.ledger.finish_awaiting(
+            entry.salesorder_id,
+            state=state,
+            failure_reason=reason,
+            shipment_status=zoho_status,
+            so_last_modified=so.last_modified_time or "",
+        )
+        self.metrics.count(metric)
+        self.alerts.page(
+            f"{zoho_status}: {entry.salesorder_number}",
+            f"Sales order {entry.salesorder_number} ({so.customer_name or 'unknown customer'}) was not shipped. "
+            f"Reason: {reason}. The sales order is marked '{zoho_status}' in Zoho.",
+            kind=metric,
+            correlation_id=entry.salesorder_number,
+        )
+        return Outcome(entry.salesorder_number, state, detail=reason)
+
+    # ------------------------------------------------------------------ helpers
+    def _save(self, entry: LedgerEntry, **fields: object) -> None:
+        """Persist fields to the ledger, then mirror them on the in-memory entry."""
+        self.ledger.update(entry.salesorder_id, **fields)
+        for name, value in fields.items():
+            setattr(entry, name, value)
+
+
+def _refusal_record(refusal: AwbRefused, courier: dict[str, object] | None = None) -> dict[str, object]:
+    name = refusal.courier_name or (str(courier["courier_name"]) if courier else "")
+    return {"courier_id": refusal.courier_id, "courier_name": name, "reason": refusal.reason}
+
+
+@dataclass
+class StuckOrderSweep:
+    """Re-drives orders confirmed a while ago that still have no AWB, then pages ops about them.
+
+    The webhook path cannot lose an order (nothing is acknowledged before SQS has it), but a
+    message can die in the DLQ during a long Zoho or Shiprocket outage; this brings it back.
+    """
+
+    ledger: ShipmentLedgerPort
+    enqueue: Callable[[dict[str, str]], object]
+    alerts: Alerts
+    metrics: MetricsSink
+    stuck_after: timedelta
+    alert_after: timedelta
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def run(self) -> dict[str, int]:
+        now = self.clock()
+        stuck = self.ledger.awaiting_awb((now - self.stuck_after).isoformat(timespec="seconds"))
+        overdue: list[LedgerEntry] = []
+        for entry in stuck:
+            self.enqueue(
+                {"salesorder_id": entry.salesorder_id, "salesorder_number": entry.salesorder_number, "source": "sweep"}
+            )
+            self.ledger.update(entry.salesorder_id, redrive_count=entry.redrive_count + 1)
+            confirmed = datetime.fromisoformat(entry.confirmed_at)
+            if now - confirmed >= self.alert_after and not entry.alerted_stuck:
+                overdue.append(entry)
+                self.ledger.update(entry.salesorder_id, alerted_stuck=True)
+        if overdue:
+            self.metrics.count("StuckOrders", len(overdue))
+            lines = "\n".join(
+                f"- {e.salesorder_number}: confirmed {e.confirmed_at}, state {e.state}, "
+                f"re-driven {e.redrive_count + 1}x"
+                for e in overdue
+            )
+            self.alerts.page(
+                f"{len(overdue)} order(s) stuck without AWB",
+                f"These sales orders were confirmed over {self.alert_after} ago and still have no AWB:\n{lines}",
+                kind="StuckOrders",
+            )
+        logger.info("stuck-order sweep", extra={"redriven": len(stuck), "alerted": len(overdue)})
+        return {"redriven": len(stuck), "alerted": len(overdue)}

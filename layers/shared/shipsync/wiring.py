@@ -1,0 +1,206 @@
+"""Composition root: builds the real clients and adapters once per container, lazily.
+
+Handlers ask this module for what they need; tests build the services with fakes instead.
+Nothing here runs at import time, so a webhook cold start never pays for the clients.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from aws_lambda_powertools import Logger
+
+from shipsync.config import OrderConfirmedSettings
+from shipsync.errors import DailyCapReached, TokenRejected, WalletTooLow
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    from shipsync.adapters.secrets import SecretsTokenStore
+    from shipsync.ports import Alerts, TokenRefreshRequester
+    from shipsync.services.order_confirmed import OrderConfirmedJob, StuckOrderSweep
+
+logger = Logger(child=True)
+
+T = TypeVar("T")
+
+
+@cache
+def order_settings() -> OrderConfirmedSettings:
+    return OrderConfirmedSettings.from_env()
+
+
+@cache
+def token_store() -> SecretsTokenStore:
+    from shipsync.adapters.secrets import SecretsTokenStore
+
+    return SecretsTokenStore(order_settings())
+
+
+@cache
+def refresh_requester() -> TokenRefreshRequester:
+    from shipsync.adapters.refresh_requests import SqsRefreshRequester
+
+    return SqsRefreshRequester(order_settings().token_refresh_queue_url)
+
+
+@cache
+def alerts() -> Alerts:
+    from shipsync.adapters.alerts import SnsAlerts
+
+    return SnsAlerts(order_settings().ops_topic_arn, stage=order_settings().stage)
+
+
+def webhook_secret(name: str) -> str | None:
+    """One webhook token from the webhook secret (cached); None when unset: callers fail closed."""
+    secrets = token_store().get_webhook_secrets()
+    value = secrets.get(name)
+    return str(value) if value else None
+
+
+class PowertoolsMetricsSink:
+    """``ports.MetricsSink`` over a Powertools Metrics instance (EMF in the function's logs)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def count(self, name: str, value: int = 1) -> None:
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        self._metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+@cache
+def _order_job(metrics: PowertoolsMetricsSink) -> OrderConfirmedJob:
+    from shipsync.adapters.ledger import DynamoLedger
+    from shipsync.adapters.rate_limit import DynamoMinuteLimiter
+    from shipsync.auth_tokens import shiprocket_token_provider, zoho_auth_provider
+    from shipsync.clients.http import timeout_from_settings
+    from shipsync.clients.shiprocket import ShiprocketClient
+    from shipsync.clients.zoho import ZohoClient
+    from shipsync.domain.mapping import MappingOptions
+    from shipsync.services.order_confirmed import OrderConfirmedJob
+
+    settings = order_settings()
+    timeout = timeout_from_settings(settings)
+    zoho_auth = zoho_auth_provider(token_store(), refresh_requester())
+    limiter = DynamoMinuteLimiter(settings.ledger_table, key="zoho")
+    return OrderConfirmedJob(
+        zoho=ZohoClient(zoho_auth, api_base_override=settings.zoho_api_base_url, timeout=timeout, limiter=limiter),
+        shiprocket=ShiprocketClient(
+            settings.shiprocket_base_url, shiprocket_token_provider(token_store(), refresh_requester()), timeout=timeout
+        ),
+        ledger=DynamoLedger(settings.ledger_table),
+        alerts=alerts(),
+        metrics=metrics,
+        rules=courier_rules(),
+        options=MappingOptions(
+            pickup_location=settings.pickup_location,
+            payment_method_field=settings.payment_method_field,
+            default_item_weight_kg=settings.default_item_weight_kg,
+            default_box_cm=settings.default_box_cm,
+            fallback_email=settings.fallback_email,
+        ),
+        pickup_postcode=settings.pickup_postcode,
+    )
+
+
+@cache
+def idempotent_shipping(metrics: Metrics) -> Callable[..., dict[str, Any]]:
+    """``ship(job=...)`` wrapped in Powertools idempotency, keyed on the sales order id.
+
+    The ledger already makes a repeated order a no-op; this adds the lock it cannot give: while
+    one worker ships an order, a concurrent duplicate raises IdempotencyAlreadyInProgressError
+    and its message retries later instead of racing the first worker. Completed results are
+    kept only briefly, so a fixed-and-reconfirmed invalid order is looked at again.
+    """
+    from dataclasses import asdict
+
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+
+    persistence = DynamoDBPersistenceLayer(table_name=order_settings().idempotency_table)
+
+    @idempotent_function(  # type: ignore[untyped-decorator]
+        data_keyword_argument="job", persistence_store=persistence, config=idempotency_config()
+    )
+    def ship(job: dict[str, Any]) -> dict[str, Any]:
+        order_job = _order_job(PowertoolsMetricsSink(metrics))
+        outcome = with_provider_recovery(
+            lambda: order_job.process(job["salesorder_id"], job["salesorder_number"]), job["salesorder_number"], metrics
+        )
+        return asdict(outcome)
+
+    return cast(Callable[..., dict[str, Any]], ship)
+
+
+@cache
+def idempotency_config() -> IdempotencyConfig:
+    """One config per container: the handler registers each invocation's context on it, so an
+    in-progress record expires with the invocation that wrote it."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(event_key_jmespath="salesorder_id", expires_after_seconds=60)
+
+
+def courier_rules() -> Any:
+    """The courier rule table: SSM parameter, else COURIER_RULES_JSON, else the packaged default."""
+    from shipsync.domain.courier import CourierRules
+
+    settings = order_settings()
+    if settings.courier_rules_parameter:
+        from aws_lambda_powertools.utilities import parameters
+
+        return CourierRules.from_json(str(parameters.get_parameter(settings.courier_rules_parameter, max_age=300)))
+    if settings.courier_rules_json:
+        return CourierRules.from_json(settings.courier_rules_json)
+    return CourierRules.default()
+
+
+def stuck_order_sweep(metrics: Metrics) -> StuckOrderSweep:
+    from datetime import timedelta
+
+    from shipsync.adapters.ledger import DynamoLedger
+    from shipsync.services.order_confirmed import StuckOrderSweep
+
+    settings = order_settings()
+    return StuckOrderSweep(
+        ledger=DynamoLedger(settings.ledger_table),
+        enqueue=enqueue_order,
+        alerts=alerts(),
+        metrics=PowertoolsMetricsSink(metrics),
+        stuck_after=timedelta(minutes=settings.stuck_after_minutes),
+        alert_after=timedelta(minutes=settings.stuck_alert_after_minutes),
+    )
+
+
+def enqueue_order(body: Mapping[str, Any]) -> str:
+    """Durably put an order job on OrderQueue; returns the SQS message id."""
+    from shipsync.adapters.aws import client
+
+    response = client("sqs").send_message(QueueUrl=order_settings().order_queue_url, MessageBody=json.dumps(body))
+    return str(response["MessageId"])
+
+
+ACCOUNT_PROBLEM_METRICS = {DailyCapReached: "ZohoDailyCapReached", WalletTooLow: "ShiprocketWalletTooLow"}
+
+
+def with_provider_recovery(work: Callable[[], T], correlation_id: str, metrics: Metrics) -> T:
+    """Run a worker step; on a rejected token ask token-refresh for a new one, on account-level
+    problems (Zoho daily cap, Shiprocket wallet) page ops; then re-raise so the SQS message is
+    retried and, if the problem lasts, lands in the DLQ."""
+    try:
+        return work()
+    except TokenRejected as err:
+        from shipsync.auth_tokens import on_token_rejected
+
+        on_token_rejected(err, token_store(), refresh_requester())
+        raise
+    except (DailyCapReached, WalletTooLow) as err:
+        metric = ACCOUNT_PROBLEM_METRICS[type(err)]
+        PowertoolsMetricsSink(metrics).count(metric)
+        alerts().page(f"{metric}: {correlation_id}", str(err), kind=metric, correlation_id=correlation_id)
+        raise

@@ -1,0 +1,145 @@
+"""Benchmarks for DESIGN §5 (``make bench``): measured here, never asserted by timed tests.
+
+1. Webhook ack latency: POST /webhooks/zoho/salesorders on the local stack, next to a bare
+   SQS SendMessage to the same moto server in the same run (the ack must stay within 1.5x).
+2. Cold start: importing each handler in a fresh interpreter, next to the unavoidable imports
+   (boto3, requests, pydantic, Powertools Logger/Metrics/Tracer) in the same environment.
+3. API economy: Shiprocket and Zoho calls per shipped order, from the simulators' counts.
+
+Prints a table and writes ``reports/bench.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from local.stack import LocalStack
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HANDLERS = {
+    "order-confirmed": REPO_ROOT / "functions/order_confirmed/app.py",
+    "token-refresh": REPO_ROOT / "functions/token_refresh/app.py",
+}
+BASELINE = (
+    "import boto3, requests, pydantic\n"
+    "from aws_lambda_powertools import Logger, Metrics, Tracer\n"
+    "Logger(service='bench'); Metrics(namespace='bench'); Tracer(service='bench')\n"
+)
+IMPORT_PROBE = """
+import importlib.util, sys, time
+sys.path.insert(0, {layer!r})
+t0 = time.perf_counter()
+exec({baseline!r})
+t1 = time.perf_counter()
+if {handler!r}:
+    spec = importlib.util.spec_from_file_location("handler", {handler!r})
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+t2 = time.perf_counter()
+print((t1 - t0) * 1000, (t2 - t1) * 1000)
+"""
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    return {
+        "n": len(samples),
+        "p50_ms": round(percentile(samples, 50), 2),
+        "p99_ms": round(percentile(samples, 99), 2),
+        "mean_ms": round(statistics.fmean(samples), 2),
+    }
+
+
+def import_times(runs: int) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for name, path in HANDLERS.items():
+        baseline: list[float] = []
+        extra: list[float] = []
+        for _ in range(runs):
+            code = IMPORT_PROBE.format(layer=str(REPO_ROOT / "layers/shared"), baseline=BASELINE, handler=str(path))
+            out = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+            )
+            base_ms, extra_ms = (float(v) for v in out.stdout.split()[-2:])
+            baseline.append(base_ms)
+            extra.append(extra_ms)
+        results[name] = {
+            "baseline_ms_median": round(statistics.median(baseline), 1),
+            "handler_extra_ms_median": round(statistics.median(extra), 1),
+        }
+    return results
+
+
+def ack_latency(stack: LocalStack, deliveries: list[dict[str, Any]], count: int) -> dict[str, Any]:
+    """Re-post the (already shipped) sample day's webhooks: each takes the real route
+    (authenticate, validate, enqueue) and its job is a ledger no-op, so the workers add only
+    light load. Each post is paired with a bare SendMessage to the same queue."""
+    import boto3
+
+    session = requests.Session()
+    url = f"{stack.api_url}/webhooks/zoho/salesorders"
+    headers = {"x-api-key": stack.tokens["zoho_webhook"], "content-type": "application/json"}
+    sqs = boto3.client("sqs")
+    queue_url = stack.queue_url("OrderQueue")
+    ack: list[float] = []
+    bare: list[float] = []
+    for i in range(count):
+        body = json.dumps(deliveries[i % len(deliveries)]["body"])
+        started = time.perf_counter()
+        response = session.post(url, data=body, headers=headers, timeout=10)
+        ack.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 202:
+            raise RuntimeError(f"webhook answered {response.status_code}: {response.text}")
+        started = time.perf_counter()
+        sqs.send_message(QueueUrl=queue_url, MessageBody=body)
+        bare.append((time.perf_counter() - started) * 1000)
+    ack_summary, bare_summary = summary(ack), summary(bare)
+    return {
+        "webhook_ack": ack_summary,
+        "bare_sqs_send": bare_summary,
+        "ratio_p50": round(ack_summary["p50_ms"] / bare_summary["p50_ms"], 2),
+        "ratio_p99": round(ack_summary["p99_ms"] / bare_summary["p99_ms"], 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300, help="webhook posts for the latency figures")
+    parser.add_argument("--import-runs", type=int, default=7, help="fresh interpreters per handler")
+    parser.add_argument("--report", default="reports/bench.json")
+    args = parser.parse_args(argv)
+
+    results: dict[str, Any] = {"cold_start": import_times(args.import_runs)}
+    with LocalStack(api_port=0) as stack:
+        from local.sample_data import load
+        from local.sample_day import run_sample_day
+
+        day = load()
+        report = run_sample_day(stack, day)
+        results["sample_day_ok"] = report["ok"]
+        results["api_calls"] = report["api_calls"]
+        results["latency"] = ack_latency(stack, day.webhooks, args.requests)
+
+    print(json.dumps(results, indent=2))
+    path = Path(args.report)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,562 @@
+"""The sample day's data: a deterministic generator for ``events/sample_day/``.
+
+``python -m local.sample_data`` rewrites the committed files; ``load()`` reads them back.
+The generator is the source of truth: the files are what it writes, byte for byte, so a
+reviewer sees the day in the diff and the replay never depends on a random draw.
+
+Files (Zoho and Shiprocket simulator seed formats, see DESIGN §4):
+
+- ``zoho_seed.json``: ``{"salesorders": [...], "items": [...]}`` in Zoho Inventory's own shapes
+  (zoho-api.md §13 fixture A): confirmed sales orders of one day, items with package details.
+- ``shiprocket_seed.json``: the pincodes no courier serves, merged into the simulator's defaults.
+- ``webhooks.json``: the "sales order confirmed" deliveries in the order Zoho sends them
+  (fixture B shape), including a retried delivery and a legacy ``JSONString`` form re-post.
+- ``expected.json``: what the day should end in, per sales order (the ``cf_shipment_status``
+  the integration must write) with the scenario that makes it so.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+SEED = 20250611
+DAY = "2025-06-11"
+ORDER_COUNT = 60
+DATA_DIR = Path(__file__).resolve().parent.parent / "events" / "sample_day"
+
+SHIPPED = "Pickup Scheduled"
+INVALID = "Invalid Order"
+UNSERVICEABLE = "Serviceability Failed"
+
+IST = timezone(timedelta(hours=5, minutes=30))
+# Zoho ids are 19-digit strings: an organization prefix and a running number.
+_ID_PREFIX = 1947583000000000000
+
+# Positions (0-based) of the orders that must fail, spread over the day.
+_INVALID_AT = {8: "invalid_phone", 26: "invalid_pincode", 43: "invalid_no_items"}
+_UNSERVICEABLE_AT = (13, 32, 50)
+_DUPLICATE_AT = 19
+_HEAVY_AT = (4, 11, 22, 30, 37, 46, 55)
+_REPEATED_SKU_AT = (6, 40)
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    state: str
+    state_code: str
+    pincodes: tuple[str, ...]
+    tier: str  # tier1 | tier2 | tier3
+    localities: tuple[str, ...]
+
+
+TIER1 = (
+    City("Mumbai", "Maharashtra", "MH", ("400001", "400050", "400076", "400097"), "tier1",
+         ("Fort", "Bandra West", "Powai", "Malad East")),
+    City("New Delhi", "Delhi", "DL", ("110001", "110017", "110085", "110092"), "tier1",
+         ("Connaught Place", "Malviya Nagar", "Rohini Sector 9", "Preet Vihar")),
+    City("Bengaluru", "Karnataka", "KA", ("560001", "560038", "560095", "560076"), "tier1",
+         ("MG Road", "Indiranagar", "Koramangala 6th Block", "BTM Layout")),
+    City("Hyderabad", "Telangana", "TS", ("500001", "500034", "500081", "500072"), "tier1",
+         ("Abids", "Banjara Hills", "Madhapur", "Kukatpally")),
+    City("Chennai", "Tamil Nadu", "TN", ("600001", "600020", "600040", "600028"), "tier1",
+         ("George Town", "Adyar", "Anna Nagar", "Mylapore")),
+    City("Pune", "Maharashtra", "MH", ("411001", "411038", "411014", "411057"), "tier1",
+         ("Camp", "Kothrud", "Viman Nagar", "Wakad")),
+)  # fmt: skip
+TIER23 = (
+    City("Nagpur", "Maharashtra", "MH", ("440001", "440010"), "tier2", ("Sitabuldi", "Dharampeth")),
+    City("Indore", "Madhya Pradesh", "MP", ("452001", "452010"), "tier2", ("Rajwada", "Vijay Nagar")),
+    City("Jaipur", "Rajasthan", "RJ", ("302001", "302017"), "tier2", ("Johari Bazar", "Malviya Nagar")),
+    City("Lucknow", "Uttar Pradesh", "UP", ("226001", "226010"), "tier2", ("Hazratganj", "Gomti Nagar")),
+    City("Coimbatore", "Tamil Nadu", "TN", ("641001", "641018"), "tier2", ("Town Hall", "RS Puram")),
+    City("Surat", "Gujarat", "GJ", ("395003", "395007"), "tier2", ("Nanpura", "Vesu")),
+    City("Bhopal", "Madhya Pradesh", "MP", ("462001", "462016"), "tier2", ("Hamidia Road", "Arera Colony")),
+    City("Guwahati", "Assam", "AS", ("781001", "781005"), "tier2", ("Pan Bazaar", "Dispur")),
+    City("Dehradun", "Uttarakhand", "UK", ("248001",), "tier3", ("Paltan Bazaar", "Rajpur Road")),
+    City("Mysuru", "Karnataka", "KA", ("570001", "570017"), "tier3", ("Devaraja Mohalla", "Vijayanagar")),
+    City("Kochi", "Kerala", "KL", ("682011", "682024"), "tier3", ("Ernakulam South", "Edappally")),
+    City("Patna", "Bihar", "BR", ("800001", "800013"), "tier3", ("Fraser Road", "Boring Road")),
+)
+# Island and high-altitude destinations none of the simulated couriers reach.
+UNSERVICEABLE_CITIES = (
+    City("Car Nicobar", "Andaman and Nicobar Islands", "AN", ("744301",), "tier3", ("Malacca",)),
+    City("Leh", "Ladakh", "LA", ("194101",), "tier3", ("Changspa",)),
+    City("Diglipur", "Andaman and Nicobar Islands", "AN", ("744202",), "tier3", ("Kalipur",)),
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    sku: str
+    name: str
+    rate: float
+    gst: float
+    hsn: str
+    weight: float
+    weight_unit: str
+    dims_cm: tuple[float, float, float]
+
+    @property
+    def weight_kg(self) -> float:
+        return self.weight / 1000 if self.weight_unit == "g" else self.weight
+
+
+LIGHT_ITEMS = (
+    Item("TEE-BLK-M", "Cotton Tee Black M", 599.0, 5, "61091000", 220, "g", (28, 22, 3)),
+    Item("KURTA-IND-L", "Indigo Block-Print Kurta L", 1299.0, 12, "62052000", 350, "g", (32, 26, 4)),
+    Item("JEANS-SLM-32", "Slim Fit Jeans 32", 1799.0, 12, "62034200", 0.65, "kg", (34, 28, 5)),
+    Item("SAREE-BNR-SLK", "Banarasi Silk Saree", 4499.0, 5, "50072010", 0.8, "kg", (36, 28, 6)),
+    Item("BTL-STL-1L", "Steel Water Bottle 1 L", 649.0, 18, "73239310", 420, "g", (27, 8, 8)),
+    Item("HDPH-BT-200", "Bluetooth Headphones BT200", 2499.0, 18, "85183000", 280, "g", (22, 19, 9)),
+    Item("TEA-ASM-500", "Assam CTC Tea 500 g", 349.0, 5, "09024020", 530, "g", (18, 12, 8)),
+    Item("YOGA-MAT-6MM", "Yoga Mat 6 mm", 899.0, 18, "39189090", 1.1, "kg", (61, 13, 13)),
+    Item("PC-CKR-3L", "Pressure Cooker 3 L", 2199.0, 18, "76151030", 2.9, "kg", (34, 24, 22)),
+)
+HEAVY_ITEMS = (
+    Item("MIXER-750W", "Mixer Grinder 750 W", 3899.0, 18, "85094010", 5.6, "kg", (38, 25, 25)),
+    Item("DMBL-HEX-5KG", "Hex Dumbbell 5 kg", 1850.0, 18, "95069190", 5300, "g", (26, 12, 12)),
+    Item("ATTA-WHT-10KG", "Chakki Atta 10 kg", 520.0, 0, "11010000", 10.2, "kg", (50, 35, 10)),
+)
+ITEMS = LIGHT_ITEMS + HEAVY_ITEMS
+
+FIRST_NAMES = (
+    "Ananya", "Rohan", "Priya", "Arjun", "Kavya", "Vikram", "Sneha", "Rahul", "Meera", "Aditya",
+    "Pooja", "Karthik", "Neha", "Siddharth", "Divya", "Amit", "Lakshmi", "Manish", "Ishita", "Suresh",
+    "Fatima", "Imran", "Gurpreet", "Harpreet", "Anjali", "Nikhil", "Deepa", "Rajesh", "Swati", "Arun",
+)  # fmt: skip
+LAST_NAMES = (
+    "Iyer", "Sharma", "Patel", "Reddy", "Nair", "Gupta", "Kulkarni", "Singh", "Menon", "Deshpande",
+    "Chatterjee", "Rao", "Joshi", "Khan", "Verma", "Pillai", "Bose", "Agarwal", "Kaur", "Mishra",
+)  # fmt: skip
+STREETS = ("Main Road", "2nd Cross", "Station Road", "Temple Street", "Link Road", "1st Main", "Ring Road")
+LANDMARKS = ("Near City Hospital", "Opp. SBI ATM", "Behind Ganesh Temple", "Near Bus Stand", "")
+EMAIL_DOMAINS = ("gmail.com", "yahoo.co.in", "outlook.com", "rediffmail.com")
+
+
+class _Ids:
+    def __init__(self, start: int) -> None:
+        self._next = start
+
+    def __call__(self) -> str:
+        self._next += 1
+        return str(_ID_PREFIX + self._next)
+
+
+def _messy_phone(rng: random.Random) -> str:
+    """A valid Indian mobile number in one of the shapes customers type into checkout forms."""
+    digits = str(rng.choice("6789")) + "".join(str(rng.randrange(10)) for _ in range(9))
+    head, tail = digits[:5], digits[5:]
+    shapes = (
+        f"+91 {head} {tail}",
+        f"0{head}-{tail}",
+        f"91-{digits}",
+        digits,
+        f"+91{digits}",
+        f"0091 {head} {tail}",
+        f"{head} {tail}",
+    )
+    return rng.choice(shapes)
+
+
+def _custom_fields(payment: str) -> list[dict[str, Any]]:
+    fields = [
+        ("cf_payment_method", "Payment Method", "dropdown", payment),
+        ("cf_awb_number", "AWB Number", "string", ""),
+        ("cf_shiprocket_order_id", "Shiprocket Order ID", "string", ""),
+        ("cf_courier_partner", "Courier Partner", "string", ""),
+        ("cf_shipment_status", "Shipment Status", "string", ""),
+    ]
+    return [
+        {
+            "customfield_id": str(_ID_PREFIX + 77001 + index),
+            "api_name": api_name,
+            "placeholder": api_name,
+            "label": label,
+            "data_type": data_type,
+            "value": value,
+        }
+        for index, (api_name, label, data_type, value) in enumerate(fields)
+    ]
+
+
+def _zoho_time(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+@dataclass
+class _Plan:
+    index: int
+    scenario: str
+    expect: str
+    city: City
+    payment: str
+    heavy: bool
+    repeated_sku: bool
+
+
+def _plan(rng: random.Random) -> list[_Plan]:
+    plans = []
+    for index in range(ORDER_COUNT):
+        scenario, expect = "valid", SHIPPED
+        if index in _INVALID_AT:
+            scenario, expect = _INVALID_AT[index], INVALID
+        elif index in _UNSERVICEABLE_AT:
+            scenario, expect = "unserviceable", UNSERVICEABLE
+        if scenario == "unserviceable":
+            city = UNSERVICEABLE_CITIES[_UNSERVICEABLE_AT.index(index)]
+        else:
+            # About half the orders go to the six metros, as for most Indian D2C sellers.
+            city = rng.choice(TIER1) if rng.random() < 0.5 else rng.choice(TIER23)
+        payment = "COD" if rng.random() < 0.45 else "Prepaid"
+        plans.append(_Plan(index, scenario, expect, city, payment, index in _HEAVY_AT, index in _REPEATED_SKU_AT))
+    return plans
+
+
+def _line(item: Item, quantity: int, line_id: str, item_id: str, discount_pct: float = 0.0) -> dict[str, Any]:
+    gross = item.rate * quantity
+    discount = round(gross * discount_pct / 100, 2)
+    return {
+        "line_item_id": line_id,
+        "item_id": item_id,
+        "sku": item.sku,
+        "name": item.name,
+        "description": "",
+        "rate": item.rate,
+        "quantity": quantity,
+        "discount": f"{discount_pct:g}%" if discount_pct else 0.0,
+        "discount_amount": discount,
+        "quantity_packed": 0,
+        "quantity_shipped": 0,
+        "quantity_invoiced": 0,
+        "unit": "pcs",
+        "tax_id": str(_ID_PREFIX + 12000 + int(item.gst)),
+        "tax_name": f"GST{item.gst:g}",
+        "tax_type": "tax_group",
+        "tax_percentage": item.gst,
+        "item_total": round(gross - discount, 2),
+        "hsn_or_sac": item.hsn,
+    }
+
+
+def _address(rng: random.Random, name: str, city: City, pincode: str, phone: str) -> dict[str, Any]:
+    house = rng.choice(("Flat", "No.", "House No.", "B-", "Plot"))
+    number = f"{rng.randint(1, 48)}{rng.choice(('', '/A', '/2'))}" if house != "B-" else str(rng.randint(101, 904))
+    return {
+        "attention": name,
+        "address": f"{house} {number}, {rng.choice(STREETS)}, {rng.choice(city.localities)}".replace("B- ", "B-"),
+        "street2": rng.choice(LANDMARKS),
+        "city": city.name,
+        "state": city.state,
+        "state_code": city.state_code,
+        "zip": pincode,
+        "country": "India",
+        "country_code": "IN",
+        "phone": phone,
+        "fax": "",
+    }
+
+
+def _lines_for(rng: random.Random, plan: _Plan, item_ids: dict[str, str], line_ids: _Ids) -> list[dict[str, Any]]:
+    if plan.scenario == "invalid_no_items":
+        return []
+    picks: list[tuple[Item, int, float]] = []
+    if plan.heavy:
+        picks.append((rng.choice(HEAVY_ITEMS), 1, 0.0))
+    for item in rng.sample(LIGHT_ITEMS, rng.choice((1, 1, 1, 2, 2, 3)) - (1 if plan.heavy else 0)):
+        # Bulky cookware twice over pushes an order into the heavy band: keep light orders light.
+        quantity = 1 if item.weight_kg > 1 else rng.choice((1, 1, 1, 2, 3))
+        picks.append((item, quantity, rng.choice((0.0, 0.0, 0.0, 10.0))))
+    if plan.repeated_sku:
+        # The same SKU on two lines (a promo line at a discount): Shiprocket refuses repeated SKUs.
+        tee = LIGHT_ITEMS[0]
+        picks = [(tee, 2, 0.0), (tee, 1, 50.0), *[p for p in picks if p[0] is not tee][:1]]
+    return [_line(item, quantity, line_ids(), item_ids[item.sku], discount) for item, quantity, discount in picks]
+
+
+def _salesorder(
+    rng: random.Random, plan: _Plan, item_ids: dict[str, str], ids: _Ids, line_ids: _Ids, created: datetime
+) -> dict[str, Any]:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    name = f"{first} {last}"
+    pincode = rng.choice(plan.city.pincodes)
+    phone = _messy_phone(rng)
+    if plan.scenario == "invalid_phone":
+        phone = "12345"
+    if plan.scenario == "invalid_pincode":
+        pincode = pincode[:5]
+    shipping = _address(rng, name, plan.city, pincode, phone)
+    billing = dict(shipping)
+    if rng.random() < 0.12 and plan.scenario == "valid":
+        # A gift: billed to the buyer, shipped to someone else at the same city.
+        recipient = f"{rng.choice(FIRST_NAMES)} {last}"
+        shipping = _address(rng, recipient, plan.city, rng.choice(plan.city.pincodes), _messy_phone(rng))
+    email = f"{first.lower()}.{last.lower()}{rng.randint(1, 99)}@{rng.choice(EMAIL_DOMAINS)}"
+    has_email = rng.random() < 0.8
+    contact_phone = "12345" if plan.scenario == "invalid_phone" else phone
+    lines = _lines_for(rng, plan, item_ids, line_ids)
+    sub_total = round(sum(line["item_total"] for line in lines), 2)
+    tax_total = round(sum(line["item_total"] * line["tax_percentage"] / 100 for line in lines), 2)
+    shipping_charge = 0.0 if plan.payment == "Prepaid" or sub_total >= 999 else 49.0
+    salesorder_id = ids()
+    number = f"SO-{plan.index + 1:05d}"
+    modified = created + timedelta(minutes=rng.randint(2, 25), seconds=rng.randint(0, 59))
+    return {
+        "salesorder_id": salesorder_id,
+        "salesorder_number": number,
+        "date": DAY,
+        "shipment_date": DAY,
+        "reference_number": f"WEB-{88000 + plan.index * 7 + rng.randint(0, 6)}",
+        "customer_id": str(_ID_PREFIX + 98000 + plan.index),
+        "customer_name": name,
+        "email": email if has_email else "",
+        "contact_person_details": [
+            {
+                "contact_person_id": str(_ID_PREFIX + 99000 + plan.index),
+                "first_name": first,
+                "last_name": last,
+                "email": email if has_email else "",
+                "phone": "",
+                "mobile": contact_phone,
+                "is_primary_contact": True,
+            }
+        ],
+        "status": "confirmed",
+        "order_status": "confirmed",
+        "shipped_status": "pending",
+        "invoiced_status": "not_invoiced",
+        "paid_status": "paid" if plan.payment == "Prepaid" else "not_paid",
+        "payment_terms": 0,
+        "payment_terms_label": "Due on Receipt",
+        "currency_code": "INR",
+        "gst_treatment": "consumer",
+        "place_of_supply": plan.city.state_code,
+        "is_inclusive_tax": False,
+        "billing_address": billing,
+        "shipping_address": shipping,
+        "line_items": lines,
+        "sub_total": sub_total,
+        "tax_total": tax_total,
+        "shipping_charge": shipping_charge,
+        "discount": 0.0,
+        "total": round(sub_total + tax_total + shipping_charge, 2),
+        "custom_fields": _custom_fields(plan.payment),
+        "packages": [],
+        "invoices": [],
+        "salesreturns": [],
+        "created_time": _zoho_time(created),
+        "last_modified_time": _zoho_time(modified),
+    }
+
+
+def _item_record(item: Item, item_id: str, rng: random.Random) -> dict[str, Any]:
+    stock = rng.randint(40, 400)
+    length, width, height = item.dims_cm
+    return {
+        "item_id": item_id,
+        "name": item.name,
+        "sku": item.sku,
+        "rate": item.rate,
+        "unit": "pcs",
+        "hsn_or_sac": item.hsn,
+        "product_type": "goods",
+        "item_type": "inventory",
+        "status": "active",
+        "tax_percentage": item.gst,
+        "stock_on_hand": stock,
+        "available_stock": stock,
+        "actual_available_stock": stock,
+        "package_details": {
+            "length": length,
+            "width": width,
+            "height": height,
+            "weight": item.weight,
+            "weight_unit": item.weight_unit,
+            "dimension_unit": "cm",
+        },
+    }
+
+
+def _webhook_body(order: dict[str, Any]) -> dict[str, Any]:
+    shipping = order["shipping_address"]
+    return {
+        "salesorder": {
+            "salesorder_id": order["salesorder_id"],
+            "salesorder_number": order["salesorder_number"],
+            "order_status": "confirmed",
+            "customer_id": order["customer_id"],
+            "customer_name": order["customer_name"],
+            "total": order["total"],
+            "currency_code": "INR",
+            "shipping_address": {key: shipping[key] for key in ("address", "city", "state", "zip", "country", "phone")},
+            "line_items": [
+                {key: line[key] for key in ("line_item_id", "sku", "quantity", "rate")} for line in order["line_items"]
+            ],
+            "custom_fields": [
+                {"api_name": "cf_payment_method", "value": order["custom_fields"][0]["value"]},
+            ],
+            "last_modified_time": order["last_modified_time"],
+        }
+    }
+
+
+def generate() -> dict[str, Any]:
+    """Every file of the day as JSON-ready objects, keyed by file name."""
+    rng = random.Random(SEED)
+    item_ids = {item.sku: str(_ID_PREFIX + 45021 + 7 * index) for index, item in enumerate(ITEMS)}
+    items = [_item_record(item, item_ids[item.sku], rng) for item in ITEMS]
+    ids, line_ids = _Ids(123000), _Ids(223000)
+    plans = _plan(rng)
+    opening = datetime.fromisoformat(f"{DAY}T08:05:00").replace(tzinfo=IST)
+    salesorders = []
+    moment = opening
+    for plan in plans:
+        moment += timedelta(minutes=rng.randint(3, 14), seconds=rng.randint(0, 59))
+        salesorders.append(_salesorder(rng, plan, item_ids, ids, line_ids, moment))
+
+    deliveries: list[dict[str, Any]] = []
+    for order in salesorders:
+        deliveries.append({"salesorder_number": order["salesorder_number"], "format": "json", "kind": "original"})
+    duplicate = salesorders[_DUPLICATE_AT]["salesorder_number"]
+    # Zoho re-sends a delivery it thinks failed a few orders later, and an older workflow rule
+    # on the same trigger posts the legacy form body much later in the day.
+    deliveries.insert(_DUPLICATE_AT + 4, {"salesorder_number": duplicate, "format": "json", "kind": "retry"})
+    deliveries.insert(_DUPLICATE_AT + 24, {"salesorder_number": duplicate, "format": "form", "kind": "second rule"})
+    by_number = {order["salesorder_number"]: order for order in salesorders}
+    webhooks = [
+        {
+            "seq": seq,
+            "salesorder_id": by_number[d["salesorder_number"]]["salesorder_id"],
+            **d,
+            "body": _webhook_body(by_number[d["salesorder_number"]]),
+        }
+        for seq, d in enumerate(deliveries, start=1)
+    ]
+
+    expected = {
+        "seed": SEED,
+        "date": DAY,
+        "orders": [
+            {
+                "salesorder_number": order["salesorder_number"],
+                "salesorder_id": order["salesorder_id"],
+                "expect": plan.expect,
+                "scenario": plan.scenario,
+                "payment": plan.payment,
+                "city": plan.city.name,
+                "tier": plan.city.tier,
+                "heavy": plan.heavy,
+                "repeated_sku": plan.repeated_sku,
+                "total": order["total"],
+            }
+            for plan, order in zip(plans, salesorders, strict=True)
+        ],
+        "webhook_deliveries": len(webhooks),
+        "repeated_deliveries": {duplicate: sum(1 for d in deliveries if d["salesorder_number"] == duplicate)},
+    }
+    _check_mix(expected)
+    return {
+        "zoho_seed.json": {"salesorders": salesorders, "items": items},
+        "shiprocket_seed.json": {"unserviceable_pincodes": [c.pincodes[0] for c in UNSERVICEABLE_CITIES]},
+        "webhooks.json": webhooks,
+        "expected.json": expected,
+    }
+
+
+def _check_mix(expected: dict[str, Any]) -> None:
+    """The day must exercise every rule path; a seed change that loses one is a bug."""
+    valid = [o for o in expected["orders"] if o["expect"] == SHIPPED]
+    checks = {
+        "at least 50 orders": len(expected["orders"]) >= 50,
+        "COD and prepaid": {o["payment"] for o in valid} == {"COD", "Prepaid"},
+        "tier-1, tier-2 and tier-3": {o["tier"] for o in valid} == {"tier1", "tier2", "tier3"},
+        "heavy COD and heavy prepaid": {o["payment"] for o in valid if o["heavy"]} == {"COD", "Prepaid"},
+        "prepaid over 2000": sum(1 for o in valid if o["payment"] == "Prepaid" and o["total"] > 2000) >= 3,
+        "COD tier-1 and COD tier-2/3": {o["tier"] == "tier1" for o in valid if o["payment"] == "COD"} == {True, False},
+        "repeated SKU": any(o["repeated_sku"] for o in valid),
+    }
+    missing = [name for name, ok in checks.items() if not ok]
+    if missing:
+        raise ValueError(f"sample day seed {SEED} does not cover: {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class SampleDay:
+    zoho_seed: dict[str, Any]
+    shiprocket_seed: dict[str, Any]
+    webhooks: list[dict[str, Any]]
+    expected: dict[str, Any]
+
+    def rule_path_orders(self) -> set[str]:
+        """One order per path beyond the plain happy one: every failure, every repeated
+        delivery, the first heavy COD parcel (the heavy rule outranks the COD rules) and the
+        first repeated SKU. Small enough to replay in seconds under Zoho's request budget."""
+        orders = self.expected["orders"]
+        picked = {
+            o["salesorder_number"]
+            for o in orders
+            if o["expect"] != SHIPPED or o["salesorder_number"] in self.expected["repeated_deliveries"]
+        }
+        shipped = [o for o in orders if o["expect"] == SHIPPED]
+        picked.add(next(o["salesorder_number"] for o in shipped if o["heavy"] and o["payment"] == "COD"))
+        picked.add(next(o["salesorder_number"] for o in shipped if o["repeated_sku"]))
+        return picked
+
+    def only(self, numbers: set[str]) -> SampleDay:
+        """The same day restricted to some sales orders (their deliveries keep their order)."""
+        return SampleDay(
+            zoho_seed={
+                **self.zoho_seed,
+                "salesorders": [so for so in self.zoho_seed["salesorders"] if so["salesorder_number"] in numbers],
+            },
+            shiprocket_seed=self.shiprocket_seed,
+            webhooks=[hook for hook in self.webhooks if hook["salesorder_number"] in numbers],
+            expected={
+                **self.expected,
+                "orders": [o for o in self.expected["orders"] if o["salesorder_number"] in numbers],
+                "webhook_deliveries": sum(1 for hook in self.webhooks if hook["salesorder_number"] in numbers),
+                "repeated_deliveries": {
+                    number: count for number, count in self.expected["repeated_deliveries"].items() if number in numbers
+                },
+            },
+        )
+
+
+def load(directory: Path = DATA_DIR) -> SampleDay:
+    def read(name: str) -> Any:
+        return json.loads((directory / name).read_text(encoding="utf-8"))
+
+    return SampleDay(
+        zoho_seed=read("zoho_seed.json"),
+        shiprocket_seed=read("shiprocket_seed.json"),
+        webhooks=read("webhooks.json"),
+        expected=read("expected.json"),
+    )
+
+
+def render(document: Any) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write(directory: Path = DATA_DIR) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, document in generate().items():
+        path = directory / name
+        path.write_text(render(document), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def main() -> None:
+    for path in write():
+        print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

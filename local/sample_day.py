@@ -1,0 +1,745 @@
+"""``make run``: replay the sample day through the local stack and report what happened.
+
+Seeds the simulators with ``events/sample_day/`` (see ``local.sample_data``), posts every
+"sales order confirmed" delivery to the public webhook route the way Zoho would (a few at a
+time, JSON or the legacy ``JSONString`` form), waits for the queue workers to finish, then
+reads the outcome back from the simulators, the queues and the ops-alert inbox. The summary
+goes to stdout as a table and to ``--report`` as JSON; the exit code is 0 only when the day
+ends as ``expected.json`` says.
+
+    python -m local.sample_day --report reports/run.json          # own stack on 127.0.0.1:3000
+    python -m local.sample_day --api .local-stack.json            # a running `make serve`
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import math
+import re
+import sys
+import threading
+import time
+import urllib.parse
+import warnings
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+import requests
+
+from local.sample_data import INVALID, SHIPPED, UNSERVICEABLE, SampleDay, load
+
+WEBHOOK_PATH = "/webhooks/zoho/salesorders"
+WORKERS = 4
+DEFAULT_TIMEOUT_S = 600.0
+IDLE_GRACE_S = 2.0
+TERMINAL_STATUSES = frozenset({SHIPPED, INVALID, UNSERVICEABLE, "AWB Failed"})
+# Token endpoints are reported as mints/logins, not as per-order API traffic.
+ZOHO_AUTH_ENDPOINTS = frozenset({"POST /oauth/v2/token"})
+SHIPROCKET_AUTH_ENDPOINTS = frozenset({"POST /auth/login", "POST /auth/logout"})
+REPORT_VERSION = 1
+
+
+class Stack(Protocol):
+    """What the sample day needs from a stack: ``local.stack.LocalStack`` or a running ``make serve``."""
+
+    api_url: str
+    shiprocket_url: str
+    zoho_url: str
+    tokens: dict[str, str]
+
+    def wait_idle(self, timeout: float = 30.0) -> None: ...
+
+    def queue_depths(self) -> dict[str, int]: ...
+
+    def queue_url(self, logical_id: str) -> str: ...
+
+    def alerts(self) -> list[dict[str, Any]]: ...
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Progress:
+    """A plain-text progress bar on a stream; redrawn in place on a terminal, sparse lines elsewhere."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self._stream = stream
+        self._tty = bool(stream is not None and stream.isatty())
+        self._last_line = ""
+        self._last_print = 0.0
+
+    def _emit(self, line: str, *, force: bool = False) -> None:
+        if self._stream is None or line == self._last_line:
+            return
+        now = time.monotonic()
+        if self._tty:
+            self._stream.write("\r" + line.ljust(len(self._last_line)))
+        elif force or now - self._last_print >= 5.0:
+            self._stream.write(line + "\n")
+        else:
+            return
+        self._stream.flush()
+        self._last_line, self._last_print = line, now
+
+    def bar(self, done: int, total: int, label: str) -> None:
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        self._emit(f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] {done}/{total} {label}", force=done == total)
+
+    def note(self, line: str) -> None:
+        self._emit(line)
+
+    def done(self, line: str) -> None:
+        self._emit(line, force=True)
+        if self._stream is not None and self._tty:
+            self._stream.write("\n")
+            self._stream.flush()
+        self._last_line = ""
+
+
+# --------------------------------------------------------------------------- posting
+
+
+@dataclass(frozen=True)
+class Ack:
+    seq: int
+    salesorder_number: str
+    status: int
+    latency_ms: float
+    error: str | None = None
+    # The sales order number the route says it queued: it must be the one posted.
+    acknowledged_as: str | None = None
+
+
+def _request_body(delivery: dict[str, Any]) -> tuple[str, str]:
+    document = json.dumps(delivery["body"])
+    if delivery["format"] == "form":
+        return urllib.parse.urlencode({"JSONString": document}), "application/x-www-form-urlencoded"
+    return document, "application/json"
+
+
+def post_webhooks(
+    stack: Stack, webhooks: list[dict[str, Any]], progress: Progress, workers: int = WORKERS
+) -> list[Ack]:
+    """Post every delivery in order through ``workers`` connections; the client-side ack time is measured."""
+    url = stack.api_url.rstrip("/") + WEBHOOK_PATH
+    token = stack.tokens["zoho_webhook"]
+    local = threading.local()
+
+    def post(delivery: dict[str, Any]) -> Ack:
+        session = getattr(local, "session", None)
+        if session is None:
+            session = local.session = requests.Session()
+        body, content_type = _request_body(delivery)
+        headers = {"content-type": content_type, "x-api-key": token, "user-agent": "Zoho-Webhook"}
+        started = time.perf_counter()
+        try:
+            response = session.post(url, data=body.encode(), headers=headers, timeout=15)
+        except requests.RequestException as err:
+            elapsed = (time.perf_counter() - started) * 1000
+            return Ack(delivery["seq"], delivery["salesorder_number"], 0, elapsed, type(err).__name__)
+        elapsed = (time.perf_counter() - started) * 1000
+        error = None if response.ok else response.text[:200]
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        queued_as = answer.get("salesorder_number") if isinstance(answer, dict) else None
+        return Ack(delivery["seq"], delivery["salesorder_number"], response.status_code, elapsed, error, queued_as)
+
+    acks: list[Ack] = []
+    progress.bar(0, len(webhooks), "webhooks")
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook") as pool:
+        futures = [pool.submit(post, delivery) for delivery in webhooks]
+        for future in as_completed(futures):
+            acks.append(future.result())
+            progress.bar(len(acks), len(webhooks), "webhooks")
+    progress.done(f"posted {len(webhooks)} webhooks")
+    return sorted(acks, key=lambda ack: ack.seq)
+
+
+# --------------------------------------------------------------------------- simulators
+
+
+def sim_get(url: str, path: str) -> dict[str, Any]:
+    response = requests.get(url.rstrip("/") + path, timeout=30)
+    response.raise_for_status()
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def sim_post(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = requests.post(url.rstrip("/") + path, json=body, timeout=30)
+    response.raise_for_status()
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def _ours(zoho_state: dict[str, Any], numbers: set[str]) -> dict[str, dict[str, Any]]:
+    return {so["salesorder_number"]: so for so in zoho_state["salesorders"] if so["salesorder_number"] in numbers}
+
+
+def _status(so: dict[str, Any] | None) -> str:
+    if so is None:
+        return ""
+    return str((so.get("custom_field_hash") or {}).get("cf_shipment_status") or "")
+
+
+def _finished(so: dict[str, Any] | None) -> bool:
+    status = _status(so)
+    if status not in TERMINAL_STATUSES:
+        return False
+    # The custom fields are written before the package and shipment: a shipped order is done
+    # only once Zoho shows it shipped.
+    return status != SHIPPED or (so or {}).get("shipped_status") in ("shipped", "fulfilled")
+
+
+def wait_for_day(stack: Stack, numbers: set[str], progress: Progress, timeout: float) -> str | None:
+    """Wait until every order is finished in Zoho and the stack is idle; None, or why it stopped early.
+
+    A stack that stays idle with orders unfinished has parked them (DLQ) or lost them: waiting
+    longer changes nothing, so the wait ends after ``IDLE_GRACE_S`` of continuous idleness.
+    """
+    deadline = time.monotonic() + timeout
+    idle_since: float | None = None
+    while True:
+        orders = _ours(sim_get(stack.zoho_url, "/_sim/state"), numbers)
+        left = sum(1 for number in numbers if not _finished(orders.get(number)))
+        progress.note(f"processing... {left} orders left")
+        if left == 0:
+            break
+        if time.monotonic() >= deadline:
+            progress.done(f"gave up waiting: {left} orders unfinished after {timeout:.0f} s")
+            return f"{left} orders unfinished after {timeout:.0f} s"
+        try:
+            stack.wait_idle(timeout=0.5)
+        except TimeoutError:
+            idle_since = None
+            continue
+        now = time.monotonic()
+        idle_since = idle_since or now
+        if now - idle_since >= IDLE_GRACE_S:
+            progress.done(f"stack idle with {left} orders unfinished")
+            return None
+        time.sleep(0.2)
+    try:
+        stack.wait_idle(timeout=max(deadline - time.monotonic(), 5.0))
+    except TimeoutError as err:
+        progress.done("stack not idle")
+        return str(err)
+    progress.done("processing... done")
+    return None
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (no interpolation: the value a real request saw)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    changed = {key: after.get(key, 0) - before.get(key, 0) for key in after}
+    return {key: value for key, value in sorted(changed.items()) if value}
+
+
+def _alert_fields(alert: dict[str, Any]) -> dict[str, Any]:
+    """kind, subject, message and correlation id of an OpsAlerts message (our JSON body inside SNS)."""
+    try:
+        body = json.loads(alert.get("message") or "")
+    except (TypeError, json.JSONDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        body = {"message": alert.get("message")}
+    kind = body.get("kind") or (alert.get("attributes") or {}).get("kind") or "unknown"
+    return {
+        "kind": str(kind),
+        "subject": body.get("subject") or alert.get("subject"),
+        "message": body.get("message"),
+        "correlation_id": body.get("correlation_id"),
+    }
+
+
+_REASON = re.compile(r"Reason: (?P<reason>.*?)\. The sales order is marked", re.DOTALL)
+
+
+def _reason(alerts: list[dict[str, Any]], number: str) -> str | None:
+    for alert in alerts:
+        if alert["correlation_id"] == number and alert["message"]:
+            found = _REASON.search(alert["message"])
+            return found.group("reason") if found else str(alert["message"])
+    return None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Counters before the day starts, so a stack that already did work reports only this day."""
+
+    zoho_calls: dict[str, int]
+    shiprocket_calls: dict[str, int]
+    zoho_token_mints: int
+    alerts: int
+
+
+def take_baseline(stack: Stack) -> Baseline:
+    zoho = sim_get(stack.zoho_url, "/_sim/state")
+    shiprocket = sim_get(stack.shiprocket_url, "/_sim/state")
+    return Baseline(zoho["calls"], shiprocket["calls"], int(zoho.get("token_mints", 0)), len(stack.alerts()))
+
+
+def _provider_calls(calls: dict[str, int], auth: frozenset[str], shipped: int) -> dict[str, Any]:
+    api = {endpoint: count for endpoint, count in calls.items() if endpoint not in auth}
+    total = sum(api.values())
+    return {
+        "total": total,
+        "per_shipped_order": round(total / shipped, 2) if shipped else None,
+        "auth_calls": sum(count for endpoint, count in calls.items() if endpoint in auth),
+        "by_endpoint": api,
+    }
+
+
+def build_report(
+    day: SampleDay,
+    acks: list[Ack],
+    zoho_state: dict[str, Any],
+    shiprocket_state: dict[str, Any],
+    queue_depths: dict[str, int],
+    alerts: list[dict[str, Any]],
+    baseline: Baseline,
+    timings: dict[str, float],
+    wait_problem: str | None = None,
+    dlq_messages: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    expected = {order["salesorder_number"]: order for order in day.expected["orders"]}
+    numbers = set(expected)
+    orders = _ours(zoho_state, numbers)
+    sr_by_number: dict[str, list[dict[str, Any]]] = {number: [] for number in numbers}
+    for sr_order in shiprocket_state["orders"]:
+        base = re.sub(r"-R\d+$", "", str(sr_order["order_id"]))
+        if base in sr_by_number:
+            sr_by_number[base].append(sr_order)
+    packages = Counter(p["salesorder_number"] for p in zoho_state["packages"] if p["salesorder_number"] in numbers)
+    shipments = {s["salesorder_number"]: s for s in zoho_state["shipmentorders"] if s["salesorder_number"] in numbers}
+    shipment_count = Counter(
+        s["salesorder_number"] for s in zoho_state["shipmentorders"] if s["salesorder_number"] in numbers
+    )
+    alert_rows = [_alert_fields(alert) for alert in alerts]
+
+    mismatches: list[str] = []
+    if wait_problem:
+        mismatches.append(f"the day did not finish: {wait_problem}")
+    for ack in acks:
+        if not 200 <= ack.status < 300:
+            mismatches.append(f"webhook #{ack.seq} ({ack.salesorder_number}) answered {ack.status}: {ack.error}")
+        elif ack.acknowledged_as != ack.salesorder_number:
+            mismatches.append(
+                f"webhook #{ack.seq} for {ack.salesorder_number} was acknowledged as {ack.acknowledged_as}"
+            )
+
+    shipped: list[str] = []
+    failures: dict[str, list[dict[str, Any]]] = {}
+    by_courier: Counter[str] = Counter()
+    by_payment: Counter[str] = Counter()
+    by_tier: Counter[str] = Counter()
+    for number in sorted(numbers):
+        want = expected[number]
+        so = orders.get(number)
+        status = _status(so)
+        fields = (so or {}).get("custom_field_hash") or {}
+        sr_orders = sr_by_number[number]
+        if status == SHIPPED:
+            shipped.append(number)
+            by_courier[str(fields.get("cf_courier_partner") or "?")] += 1
+            by_payment[want["payment"]] += 1
+            by_tier[want["tier"]] += 1
+        elif status:
+            failures.setdefault(status, []).append(
+                {"salesorder_number": number, "scenario": want["scenario"], "reason": _reason(alert_rows, number)}
+            )
+        if status != want["expect"]:
+            mismatches.append(
+                f"{number} ({want['scenario']}): expected '{want['expect']}', got '{status or 'nothing'}'"
+            )
+        if len(sr_orders) > 1:
+            mismatches.append(f"{number}: {len(sr_orders)} Shiprocket orders (duplicate shipment)")
+        if packages[number] > 1 or shipment_count[number] > 1:
+            mismatches.append(f"{number}: {packages[number]} Zoho packages, {shipment_count[number]} shipment orders")
+        if want["expect"] == SHIPPED and status == SHIPPED:
+            awb = fields.get("cf_awb_number")
+            sr_awbs = [o.get("awb_code") for o in sr_orders]
+            if len(sr_orders) != 1 or not awb or sr_awbs != [awb]:
+                mismatches.append(f"{number}: Zoho AWB {awb!r} does not match Shiprocket {sr_awbs}")
+            shipment = shipments.get(number)
+            if shipment is None or shipment.get("tracking_number") != awb:
+                mismatches.append(f"{number}: the Zoho shipment order does not carry the AWB")
+        if want["expect"] != SHIPPED and sr_orders:
+            mismatches.append(f"{number}: a Shiprocket order exists for an order that must not ship")
+        if want["expect"] != SHIPPED and not any(a["correlation_id"] == number for a in alert_rows):
+            mismatches.append(f"{number}: marked '{status or 'nothing'}' but ops were not paged")
+    expected_failures = {number for number, want in expected.items() if want["expect"] != SHIPPED}
+    for alert in alert_rows:
+        if alert["correlation_id"] not in expected_failures:
+            mismatches.append(f"unexpected alert {alert['kind']}: {alert['subject']}")
+
+    dlq = {name: depth for name, depth in sorted(queue_depths.items()) if "dlq" in name.lower()}
+    work = {name: depth for name, depth in sorted(queue_depths.items()) if name not in dlq}
+    parked = dlq_messages or {}
+    mismatches.extend(
+        f"{name} holds {depth} message(s): {', '.join(parked.get(name, [])) or '?'}"
+        for name, depth in dlq.items()
+        if depth
+    )
+    mismatches.extend(f"{name} still holds {depth} message(s)" for name, depth in work.items() if depth)
+
+    unfinished = sorted(number for number in numbers if not _status(orders.get(number)))
+    repeated = day.expected["repeated_deliveries"]
+    duplicates = {
+        "orders_with_repeated_deliveries": {
+            number: {"deliveries": count, "shiprocket_orders": len(sr_by_number.get(number, []))}
+            for number, count in repeated.items()
+        },
+        "sales_orders_with_several_shiprocket_orders": sorted(n for n, o in sr_by_number.items() if len(o) > 1),
+        "exactly_one_shiprocket_order_per_shipped_order": all(len(sr_by_number[n]) == 1 for n in shipped),
+    }
+    zoho_calls = _delta(zoho_state["calls"], baseline.zoho_calls)
+    shiprocket_calls = _delta(shiprocket_state["calls"], baseline.shiprocket_calls)
+    latencies = [ack.latency_ms for ack in acks]
+    statuses = Counter(str(ack.status) for ack in acks)
+    expected_counts = Counter(want["expect"] for want in expected.values())
+    return {
+        "report_version": REPORT_VERSION,
+        "ok": not mismatches,
+        "day": {"date": day.expected["date"], "seed": day.expected["seed"]},
+        "timings_s": {key: round(value, 2) for key, value in timings.items()},
+        "webhooks": {
+            "posted": len(acks),
+            "accepted": sum(1 for ack in acks if 200 <= ack.status < 300),
+            "by_status": dict(sorted(statuses.items())),
+            "ack_ms": {
+                "p50": round(_percentile(latencies, 50), 1),
+                "p99": round(_percentile(latencies, 99), 1),
+                "max": round(max(latencies, default=0.0), 1),
+            },
+        },
+        "orders": {
+            "confirmed": len(numbers),
+            "shipped": len(shipped),
+            "failed": sum(len(rows) for rows in failures.values()),
+            "unfinished": len(unfinished),
+            "expected": dict(sorted(expected_counts.items())),
+        },
+        "unfinished_orders": unfinished,
+        "shipped_by_courier": dict(by_courier.most_common()),
+        "shipped_by_payment": dict(sorted(by_payment.items())),
+        "shipped_by_tier": dict(sorted(by_tier.items())),
+        "failures": dict(sorted(failures.items())),
+        "duplicates": duplicates,
+        "api_calls": {
+            "shiprocket": _provider_calls(shiprocket_calls, SHIPROCKET_AUTH_ENDPOINTS, len(shipped)),
+            "zoho": _provider_calls(zoho_calls, ZOHO_AUTH_ENDPOINTS, len(shipped)),
+        },
+        "token_mints": {
+            "zoho": int(zoho_state.get("token_mints", 0)) - baseline.zoho_token_mints,
+            "shiprocket_logins": shiprocket_calls.get("POST /auth/login", 0),
+        },
+        "alerts": {
+            "total": len(alert_rows),
+            "by_kind": dict(sorted(Counter(alert["kind"] for alert in alert_rows).items())),
+        },
+        "dlq": dlq,
+        "dlq_messages": {name: messages for name, messages in sorted(parked.items()) if messages},
+        "queues": work,
+        "mismatches": mismatches,
+    }
+
+
+def run_sample_day(
+    stack: Stack,
+    day: SampleDay | None = None,
+    *,
+    progress: TextIO | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    workers: int = WORKERS,
+) -> dict[str, Any]:
+    """Replay the day on a started stack and return the report (``report["ok"]``: as expected)."""
+    day = day or load()
+    bar = Progress(progress)
+    numbers = {order["salesorder_number"] for order in day.expected["orders"]}
+    present = _ours(sim_get(stack.zoho_url, "/_sim/state"), numbers)
+    if any(_status(so) for so in present.values()):
+        raise RuntimeError("this stack has already replayed the sample day: restart it (or reset it) first")
+    baseline = take_baseline(stack)
+    started = time.monotonic()
+    sim_post(stack.zoho_url, "/_sim/seed", day.zoho_seed)
+    sim_post(stack.shiprocket_url, "/_sim/seed", day.shiprocket_seed)
+    acks = post_webhooks(stack, day.webhooks, bar, workers)
+    posted = time.monotonic()
+    problem = wait_for_day(stack, numbers, bar, timeout)
+    finished = time.monotonic()
+    timings = {"posting": posted - started, "processing": finished - posted, "total": finished - started}
+    depths = stack.queue_depths()
+    return build_report(
+        day,
+        acks,
+        sim_get(stack.zoho_url, "/_sim/state"),
+        sim_get(stack.shiprocket_url, "/_sim/state"),
+        depths,
+        stack.alerts()[baseline.alerts :],
+        baseline,
+        timings,
+        problem,
+        peek_dlqs(stack, depths),
+    )
+
+
+def peek_dlqs(stack: Stack, depths: dict[str, int]) -> dict[str, list[str]]:
+    """Which jobs each non-empty DLQ holds (up to 10 per queue), leaving them in place."""
+    if isinstance(stack, RemoteStack):
+        sqs = stack.sqs
+    else:
+        from local.aws import client
+
+        sqs = client("sqs")
+    found: dict[str, list[str]] = {}
+    for name, depth in depths.items():
+        if "dlq" not in name.lower() or not depth:
+            continue
+        received = sqs.receive_message(
+            QueueUrl=stack.queue_url(name),
+            MaxNumberOfMessages=10,
+            VisibilityTimeout=0,
+            MessageSystemAttributeNames=["ApproximateReceiveCount"],
+        ).get("Messages", [])
+        found[name] = [_describe_job(message) for message in received]
+    return found
+
+
+def _describe_job(message: dict[str, Any]) -> str:
+    try:
+        job = json.loads(message["Body"])
+    except json.JSONDecodeError:
+        job = None
+    if not isinstance(job, dict):
+        return f"message {message['MessageId']}"
+    what = job.get("salesorder_number") or job.get("provider") or message["MessageId"]
+    return f"{what} ({job.get('source', 'job')})"
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def _table(rows: list[tuple[str, Any]], indent: int = 2) -> list[str]:
+    width = max((len(label) for label, _ in rows), default=0)
+    return [f"{' ' * indent}{label:<{width}}  {value}" for label, value in rows]
+
+
+def format_report(report: dict[str, Any]) -> str:
+    webhooks, orders, calls = report["webhooks"], report["orders"], report["api_calls"]
+    lines = [f"Sample day {report['day']['date']}: {'as expected' if report['ok'] else 'NOT as expected'}", ""]
+    lines.append("Webhooks")
+    lines += _table(
+        [
+            ("posted / accepted", f"{webhooks['posted']} / {webhooks['accepted']}  (HTTP {webhooks['by_status']})"),
+            ("ack p50 / p99 / max", "{p50} / {p99} / {max} ms".format(**webhooks["ack_ms"])),
+        ]
+    )
+    lines += ["", "Orders"]
+    lines += _table(
+        [
+            ("confirmed", orders["confirmed"]),
+            ("shipped", orders["shipped"]),
+            ("failed", orders["failed"]),
+            ("unfinished", f"{orders['unfinished']}  {' '.join(report['unfinished_orders'])}".rstrip()),
+            ("by payment", ", ".join(f"{k} {v}" for k, v in report["shipped_by_payment"].items()) or "-"),
+            ("by city tier", ", ".join(f"{k} {v}" for k, v in report["shipped_by_tier"].items()) or "-"),
+        ]
+    )
+    lines += ["", "Shipped per courier"]
+    lines += _table(list(report["shipped_by_courier"].items())) or ["  -"]
+    lines += ["", "Failures"]
+    for status, rows in report["failures"].items():
+        lines.append(f"  {status} ({len(rows)})")
+        lines += [f"    {row['salesorder_number']}  {row['reason'] or '(no alert)'}" for row in rows]
+    if not report["failures"]:
+        lines.append("  -")
+    dup = report["duplicates"]
+    lines += ["", "Duplicate deliveries"]
+    lines += _table(
+        [
+            (number, f"{info['deliveries']} deliveries -> {info['shiprocket_orders']} Shiprocket order(s)")
+            for number, info in dup["orders_with_repeated_deliveries"].items()
+        ]
+        + [("one Shiprocket order per shipped order", dup["exactly_one_shiprocket_order_per_shipped_order"])]
+    )
+    lines += ["", "Provider API calls (token endpoints apart)"]
+    lines += _table(
+        [
+            (name, f"{info['total']} calls, {info['per_shipped_order']} per shipped order, {info['auth_calls']} auth")
+            for name, info in calls.items()
+        ]
+    )
+    for name, info in calls.items():
+        lines += _table([(f"{name} {endpoint}", count) for endpoint, count in info["by_endpoint"].items()], indent=4)
+    mints = report["token_mints"]
+    lines += ["", "Tokens"]
+    lines += _table([("Zoho access-token mints", mints["zoho"]), ("Shiprocket logins", mints["shiprocket_logins"])])
+    lines += ["", "Alerts"]
+    lines += _table([("total", report["alerts"]["total"]), *report["alerts"]["by_kind"].items()])
+    lines += ["", "Queues"]
+    lines += _table([*report["dlq"].items(), *report["queues"].items()]) or ["  -"]
+    timings = report["timings_s"]
+    lines += ["", f"Took {timings['total']} s (posting {timings['posting']} s, processing {timings['processing']} s)"]
+    if report["mismatches"]:
+        lines += ["", "Differs from the expected day:"]
+        lines += [f"  - {problem}" for problem in report["mismatches"]]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- a running `make serve`
+
+
+class RemoteStack:
+    """A stack started elsewhere (``make serve``), driven through ``.local-stack.json``."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        import boto3
+
+        from local.aws import ALERTS_INBOX, REGION
+
+        self.api_url = str(state["api"])
+        self.shiprocket_url = str(state["shiprocket"])
+        self.zoho_url = str(state["zoho"])
+        self.tokens = {str(k): str(v) for k, v in state["tokens"].items()}
+        self._sqs = boto3.client(
+            "sqs",
+            endpoint_url=state["aws"],
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        self._inbox = ALERTS_INBOX
+        self._alerts: list[dict[str, Any]] = []
+
+    @property
+    def sqs(self) -> Any:
+        return self._sqs
+
+    def _queues(self) -> dict[str, str]:
+        urls = self._sqs.list_queues().get("QueueUrls", [])
+        return {url.rsplit("/", 1)[-1]: url for url in urls if not url.endswith("/" + self._inbox)}
+
+    def queue_url(self, logical_id: str) -> str:
+        # Remotely only the queue names are known: the depths are keyed by name, and so is this.
+        return self._queues()[logical_id]
+
+    def queue_depths(self) -> dict[str, int]:
+        names = [
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ]
+        return {
+            name: sum(
+                int(v)
+                for v in self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"].values()
+            )
+            for name, url in self._queues().items()
+        }
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        # Without the runner's view of running invocations, two empty looks a second apart stand in.
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while True:
+            depths = self.queue_depths()
+            busy = {name: depth for name, depth in depths.items() if depth and "dlq" not in name.lower()}
+            quiet = 0 if busy else quiet + 1
+            if quiet >= 2:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"remote stack not idle after {timeout} s: {busy}")
+            time.sleep(0.5 if busy else 1.0)
+
+    def alerts(self) -> list[dict[str, Any]]:
+        from local.stack import _alert
+
+        url = self._sqs.get_queue_url(QueueName=self._inbox)["QueueUrl"]
+        while True:
+            received = self._sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+            messages = received.get("Messages", [])
+            if not messages:
+                return list(self._alerts)
+            self._alerts.extend(_alert(message["Body"]) for message in messages)
+            self._sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+
+
+@contextlib.contextmanager
+def _stack(api_state: Path | None, port: int) -> Iterator[Stack]:
+    if api_state is not None:
+        yield RemoteStack(json.loads(api_state.read_text(encoding="utf-8")))
+        return
+    from local.stack import LocalStack
+
+    with LocalStack(api_port=port) as stack:
+        yield stack
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.sample_day", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--report", type=Path, default=Path("reports/run.json"), help="JSON report path")
+    parser.add_argument(
+        "--api",
+        type=Path,
+        metavar="STATE_JSON",
+        help="replay against a running `make serve` described by this file (its .local-stack.json)",
+    )
+    parser.add_argument("--port", type=int, default=3000, help="API port of the stack started here (0 = any)")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds to wait for the day")
+    parser.add_argument("--data", type=Path, help="sample day directory (default events/sample_day)")
+    parser.add_argument(
+        "--rule-paths",
+        action="store_true",
+        help="replay only one order per rule path (failures, repeated delivery, heavy COD, repeated SKU): ~20 s",
+    )
+    args = parser.parse_args(argv)
+    day = load(args.data) if args.data else load()
+    if args.rule_paths:
+        day = day.only(day.rule_path_orders())
+    args.report.parent.mkdir(parents=True, exist_ok=True)
+    log_path = args.report.with_suffix(".log")
+
+    print(f"replaying {len(day.webhooks)} webhook deliveries for {len(day.expected['orders'])} orders", file=sys.stderr)
+    # The handlers log every step (and their metrics) as JSON on stdout, bound when they are
+    # imported at stack start: send all of it to a log file so stdout carries only the table.
+    # Powertools warns on every invocation that published no metric (webhook acks): noise here.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    with log_path.open("w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=log_file, force=True
+        )
+        with _stack(args.api, args.port) as stack:
+            report = run_sample_day(stack, day, progress=sys.stderr, timeout=args.timeout)
+        logging.shutdown()
+    args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(format_report(report))
+    print(f"\nreport written to {args.report}; stack logs in {log_path}")
+    return 0 if report["ok"] else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

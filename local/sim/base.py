@@ -1,0 +1,241 @@
+"""A tiny HTTP framework shared by the Shiprocket and Zoho simulators.
+
+Each simulator is a ``SimApp`` with routes declared as ``METHOD /path/{param}``. The base
+adds what DESIGN §4 asks of every simulator: ``POST /_sim/seed``, ``GET /_sim/state``
+(records + per-endpoint call counts keyed by the route template), ``POST /_sim/faults``,
+``POST /_sim/reset``. Stdlib only: the simulators run wherever the tests run.
+
+Fault rules (``POST /_sim/faults`` body ``{"rules": [...]}``, or ``{"clear": true}``)::
+
+    {"endpoint": "POST /courier/assign/awb",   # route template, or "*" for every route
+     "status": 500, "body": {...},              # answer this instead of the real handler
+     "delay_s": 2.5,                            # sleep first (timeouts); alone = slow answer
+     "match": {"courier_id": 43},               # only when the JSON body/query has these values
+     "times": 2}                                # how many calls it applies to (default: forever)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+JsonBody = Any
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+    def json(self) -> Any:
+        if not self.body:
+            return {}
+        return json.loads(self.body)
+
+    def form(self) -> dict[str, str]:
+        return {k: v[0] for k, v in urllib.parse.parse_qs(self.body.decode(), keep_blank_values=True).items()}
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class Response:
+    status: int
+    body: JsonBody = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Request], "Response | tuple[int, JsonBody]"]
+
+
+@dataclass
+class _Route:
+    method: str
+    template: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template.rstrip("/") or "/")
+    return re.compile(f"^{regex}/?$")
+
+
+class SimApp:
+    """Routes + state + fault rules. Subclasses register routes and implement the hooks."""
+
+    name = "sim"
+    # API routes are served under this prefix (Shiprocket: /v1/external); /_sim/* is at the root.
+    prefix = ""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.routes: list[_Route] = []
+        self.calls: Counter[str] = Counter()
+        self.fault_rules: list[dict[str, Any]] = []
+        self.base_url = ""
+
+    # -- hooks for subclasses -----------------------------------------------------------
+    def seed(self, payload: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def snapshot(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        raise NotImplementedError
+
+    # -- routing ------------------------------------------------------------------------
+    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(_Route(method.upper(), template, _compile(template), handler))
+            return handler
+
+        return register
+
+    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Response:
+        parsed = urllib.parse.urlsplit(raw_path)
+        path = parsed.path
+        query = {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query, keep_blank_values=True).items()}
+        builtin = self._builtin(method, path, body)
+        if builtin is not None:
+            return builtin
+        if self.prefix:
+            if not path.startswith(self.prefix + "/"):
+                return self.not_found(method, path)
+            path = path[len(self.prefix) :]
+        for route in self.routes:
+            if route.method != method:
+                continue
+            found = route.pattern.match(path)
+            if not found:
+                continue
+            request = Request(method, path, found.groupdict(), query, headers, body)
+            endpoint = f"{route.method} {route.template}"
+            with self.lock:
+                self.calls[endpoint] += 1
+            fault = self._take_fault(endpoint, request)
+            if fault is not None:
+                if fault.get("delay_s"):
+                    time.sleep(float(fault["delay_s"]))
+                if "status" in fault:
+                    return Response(int(fault["status"]), fault.get("body", {"message": "injected fault"}))
+            try:
+                with self.lock:
+                    result = route.handler(request)
+            except json.JSONDecodeError:
+                return Response(400, {"message": "Malformed JSON body", "status_code": 400})
+            return result if isinstance(result, Response) else Response(result[0], result[1])
+        return self.not_found(method, path)
+
+    def not_found(self, method: str, path: str) -> Response:
+        return Response(404, {"message": "404 Not Found", "status_code": 404})
+
+    # -- faults -------------------------------------------------------------------------
+    def _take_fault(self, endpoint: str, request: Request) -> dict[str, Any] | None:
+        with self.lock:
+            for rule in self.fault_rules:
+                if rule.get("endpoint", "*") not in ("*", endpoint):
+                    continue
+                if rule.get("match") and not _matches(rule["match"], request):
+                    continue
+                if "times" in rule:
+                    if rule["times"] <= 0:
+                        continue
+                    rule["times"] -= 1
+                return dict(rule)
+        return None
+
+    def _builtin(self, method: str, path: str, body: bytes) -> Response | None:
+        if not path.startswith("/_sim/"):
+            return None
+        with self.lock:
+            if (method, path) == ("GET", "/_sim/state"):
+                state = self.snapshot()
+                state["calls"] = dict(self.calls)
+                return Response(200, state)
+            if (method, path) == ("POST", "/_sim/seed"):
+                return Response(200, self.seed(json.loads(body or b"{}")))
+            if (method, path) == ("POST", "/_sim/faults"):
+                spec = json.loads(body or b"{}")
+                if spec.get("clear"):
+                    self.fault_rules.clear()
+                self.fault_rules.extend(spec.get("rules", []))
+                return Response(200, {"rules": self.fault_rules})
+            if (method, path) == ("POST", "/_sim/reset"):
+                self.reset()
+                self.calls.clear()
+                self.fault_rules.clear()
+                return Response(200, {"reset": True})
+        return Response(404, {"message": f"unknown simulator endpoint {method} {path}"})
+
+
+def _matches(expected: dict[str, Any], request: Request) -> bool:
+    try:
+        data = request.json() if request.body else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    merged = {**request.query, **request.params, **data}
+    return all(str(merged.get(key)) == str(value) for key, value in expected.items())
+
+
+class _HttpHandler(BaseHTTPRequestHandler):
+    app: SimApp
+    protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle on, keep-alive clients wait ~40 ms per call.
+    disable_nagle_algorithm = True
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        response = self.app.handle(self.command, self.path, headers, body)
+        payload = b"" if response.body is None else json.dumps(response.body).encode()
+        self.send_response(response.status)
+        self.send_header("Content-Type", "application/json")
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return
+
+
+class SimServer:
+    """Serves a SimApp on 127.0.0.1 in a daemon thread (port 0 = any free port)."""
+
+    def __init__(self, app: SimApp, port: int = 0, host: str = "127.0.0.1") -> None:
+        handler = type(f"{app.name}Handler", (_HttpHandler,), {"app": app})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.app = app
+        self.url = f"http://{host}:{self.httpd.server_address[1]}"
+        app.base_url = self.url
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name=f"{app.name}-sim", daemon=True)
+
+    def start(self) -> SimServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,220 @@
+"""In-memory fakes behind the order-confirmed Protocols (ports.py), for fast service tests."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from shipsync.domain.ledger import LedgerEntry
+from shipsync.domain.models import (
+    AwbAssignment,
+    CourierQuote,
+    CreatedOrder,
+    ForwardShipmentResult,
+    LabelResult,
+    PickupResult,
+    ShiprocketOrder,
+    ZohoItem,
+    ZohoPackageRef,
+    ZohoSalesOrder,
+)
+from shipsync.errors import AwbRefused, NotServiceable
+
+
+def quote(courier_id: int, name: str, rate: float, *, cod: int = 1, etd_hours: float = 72) -> CourierQuote:
+    return CourierQuote(
+        courier_company_id=courier_id, courier_name=name, rate=rate, cod=cod, etd_hours=etd_hours, rto_performance=4.0
+    )
+
+
+DEFAULT_QUOTES = [
+    quote(43, "Delhivery Surface", 62.5),
+    quote(45, "Ecom Express Surface", 58.0),
+    quote(51, "Ekart Logistics", 55.0),
+    quote(10, "DTDC Surface", 60.0),
+]
+
+
+class FakeShiprocket:
+    def __init__(self, quotes: Sequence[CourierQuote] = DEFAULT_QUOTES) -> None:
+        self.quotes = list(quotes)
+        self.refusing: dict[int, str] = {}
+        self.orders: dict[str, dict[str, Any]] = {}  # by order_id (our reference)
+        self.calls: Counter[str] = Counter()
+        self.fail_wrapper_after_create = False
+        self._ids = itertools.count(1000)
+
+    def serviceability(self, **kwargs: Any) -> list[CourierQuote]:
+        self.calls["serviceability"] += 1
+        if not self.quotes:
+            raise NotServiceable("Delivery postcode not serviceable")
+        return list(self.quotes)
+
+    def _create(self, order: ShiprocketOrder) -> tuple[dict[str, Any], bool]:
+        if order.order_id in self.orders:
+            return self.orders[order.order_id], False
+        record = {"sr_order_id": next(self._ids), "shipment_id": next(self._ids), "status": "NEW", "awb": None}
+        self.orders[order.order_id] = record
+        return record, True
+
+    def create_forward_shipment(
+        self, order: ShiprocketOrder, *, courier_id: int, request_pickup: bool = True, print_label: bool = True
+    ) -> ForwardShipmentResult:
+        self.calls["wrapper"] += 1
+        record, created = self._create(order)
+        base = {"sr_order_id": record["sr_order_id"], "shipment_id": record["shipment_id"], "order_created": created}
+        if record["status"] == "CANCELED":
+            return ForwardShipmentResult(**base, awb_refusal="order is in cancelled state")
+        if courier_id in self.refusing or self.fail_wrapper_after_create:
+            return ForwardShipmentResult(**base, awb_refusal=self.refusing.get(courier_id, "courier timed out"))
+        awb = self._awb(record, courier_id)
+        return ForwardShipmentResult(
+            **base,
+            awb=awb,
+            pickup=PickupResult(pickup_scheduled_date="2025-01-12 10:00:00", pickup_token_number="Ref 1"),
+            label=LabelResult(label_url=f"https://labels.example/{record['shipment_id']}.pdf"),
+        )
+
+    def create_adhoc_order(self, order: ShiprocketOrder) -> CreatedOrder:
+        self.calls["adhoc"] += 1
+        record, _ = self._create(order)
+        status_code = 5 if record["status"] == "CANCELED" else 1
+        return CreatedOrder(
+            sr_order_id=record["sr_order_id"],
+            shipment_id=record["shipment_id"],
+            status=record["status"],
+            status_code=status_code,
+        )
+
+    def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment:
+        self.calls["assign"] += 1
+        record = next(r for r in self.orders.values() if r["shipment_id"] == shipment_id)
+        if courier_id in self.refusing:
+            raise AwbRefused(courier_id, self._name(courier_id), self.refusing[courier_id])
+        return self._awb(record, courier_id)
+
+    def _awb(self, record: dict[str, Any], courier_id: int) -> AwbAssignment:
+        record["awb"] = f"AWB{record['shipment_id']}"
+        return AwbAssignment(awb_code=record["awb"], courier_company_id=courier_id, courier_name=self._name(courier_id))
+
+    def _name(self, courier_id: int) -> str:
+        return next(q.courier_name for q in self.quotes if q.courier_company_id == courier_id)
+
+    def generate_pickup(self, shipment_id: int) -> PickupResult:
+        self.calls["pickup"] += 1
+        return PickupResult(pickup_scheduled_date="2025-01-12 10:00:00", pickup_token_number="Ref 2")
+
+    def generate_label(self, shipment_id: int) -> LabelResult:
+        self.calls["label"] += 1
+        return LabelResult(label_url=f"https://labels.example/{shipment_id}.pdf")
+
+
+class FakeZoho:
+    def __init__(self, salesorders: Sequence[ZohoSalesOrder], items: Sequence[ZohoItem] = ()) -> None:
+        self.salesorders = {so.salesorder_id: so for so in salesorders}
+        self.items = {item.item_id: item for item in items}
+        self.custom_fields: dict[str, dict[str, str]] = {}
+        self.packages: dict[str, list[tuple[str, float]]] = {}
+        self.shipments: dict[str, dict[str, str]] = {}
+        self.calls: Counter[str] = Counter()
+        self._ids = itertools.count(5000)
+
+    def get_salesorder(self, salesorder_id: str) -> ZohoSalesOrder:
+        self.calls["get_salesorder"] += 1
+        return self.salesorders[salesorder_id].model_copy(deep=True)
+
+    def get_item(self, item_id: str) -> ZohoItem:
+        self.calls["get_item"] += 1
+        return self.items[item_id]
+
+    def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None:
+        self.calls["update_salesorder"] += 1
+        self.custom_fields.setdefault(salesorder_id, {}).update(values)
+
+    def create_package(
+        self, salesorder_id: str, *, package_number: str, date: str, line_items: Sequence[tuple[str, float]]
+    ) -> str:
+        self.calls["create_package"] += 1
+        package_id = str(next(self._ids))
+        self.packages[package_id] = list(line_items)
+        so = self.salesorders[salesorder_id]
+        so.packages.append(ZohoPackageRef(package_id=package_id, package_number=package_number))
+        return package_id
+
+    def create_shipment_order(
+        self,
+        salesorder_id: str,
+        package_id: str,
+        *,
+        shipment_number: str,
+        date: str,
+        tracking_number: str,
+        delivery_method: str,
+        tracking_link: str | None = None,
+    ) -> str:
+        self.calls["create_shipment"] += 1
+        shipment_id = str(next(self._ids))
+        self.shipments[shipment_id] = {"package_id": package_id, "tracking_number": tracking_number}
+        return shipment_id
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.awbs: dict[str, dict[str, Any]] = {}
+        self.awaiting: set[str] = set()
+
+    def get(self, salesorder_id: str) -> LedgerEntry | None:
+        data = self.entries.get(salesorder_id)
+        return None if data is None else LedgerEntry.model_validate(data)
+
+    def ensure(self, salesorder_id: str, salesorder_number: str) -> LedgerEntry:
+        if salesorder_id not in self.entries:
+            entry = LedgerEntry(
+                salesorder_id=salesorder_id,
+                salesorder_number=salesorder_number,
+                order_ref=salesorder_number,
+                confirmed_at="2025-01-11T10:00:00+00:00",
+            )
+            self.entries[salesorder_id] = entry.model_dump()
+            self.awaiting.add(salesorder_id)
+        entry = self.get(salesorder_id)
+        assert entry is not None
+        return entry
+
+    def update(self, salesorder_id: str, **fields: Any) -> None:
+        self.entries[salesorder_id].update(fields)
+
+    def finish_awaiting(self, salesorder_id: str, **fields: Any) -> None:
+        self.update(salesorder_id, **fields)
+        self.awaiting.discard(salesorder_id)
+
+    def record_awb(self, entry: LedgerEntry, *, awb: str, courier_id: int, courier_name: str) -> None:
+        self.awbs[awb] = {"salesorder_id": entry.salesorder_id, "courier_id": courier_id}
+        self.update(entry.salesorder_id, awb=awb, courier_id=courier_id, courier_name=courier_name)
+        self.awaiting.discard(entry.salesorder_id)
+
+    def awaiting_awb(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]:
+        return [
+            LedgerEntry.model_validate(self.entries[s])
+            for s in sorted(self.awaiting)
+            if self.entries[s]["confirmed_at"] < confirmed_before
+        ][:limit]
+
+
+class RecordingAlerts:
+    def __init__(self) -> None:
+        self.pages: list[dict[str, Any]] = []
+
+    def page(self, subject: str, message: str, *, kind: str, correlation_id: str | None = None) -> None:
+        self.pages.append({"subject": subject, "message": message, "kind": kind, "correlation_id": correlation_id})
+
+
+class CountingMetrics:
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def count(self, name: str, value: int = 1) -> None:
+        self.counts[name] += value

@@ -1,0 +1,302 @@
+"""The order-confirmed job over fakes: happy path, retries continue from the ledger, every
+failure marks the sales order and pages ops, nothing is created twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from order_fakes import CountingMetrics, FakeShiprocket, FakeZoho, MemoryLedger, RecordingAlerts, quote
+
+from shipsync.domain import ledger as states
+from shipsync.domain.courier import CourierRules
+from shipsync.domain.mapping import MappingOptions
+from shipsync.domain.models import ZohoItem, ZohoSalesOrder
+from shipsync.errors import TransientError
+from shipsync.services.order_confirmed import OrderConfirmedJob, StuckOrderSweep
+
+SO_ID = "1947583000000123001"
+
+
+def salesorder(**overrides: Any) -> ZohoSalesOrder:
+    data: dict[str, Any] = {
+        "salesorder_id": SO_ID,
+        "salesorder_number": "SO-01042",
+        "date": "2024-06-01",
+        "customer_id": "1947583000000098011",
+        "customer_name": "Ananya Iyer",
+        "contact_person_details": [{"email": "ananya.iyer@example.in", "mobile": "+91 98450 12345"}],
+        "order_status": "confirmed",
+        "shipping_address": {
+            "attention": "Ananya Iyer",
+            "address": "No. 14, 3rd Cross, Indiranagar",
+            "city": "Bengaluru",
+            "state": "Karnataka",
+            "zip": "560038",
+            "country": "India",
+            "phone": "+91 98450 12345",
+        },
+        "line_items": [
+            {
+                "line_item_id": "1947583000000123005",
+                "item_id": "1947583000000045021",
+                "sku": "TEE-BLK-M",
+                "name": "Cotton Tee Black M",
+                "rate": 599.0,
+                "quantity": 2,
+                "tax_percentage": 12,
+                "item_total": 1198.0,
+                "hsn_or_sac": "61091000",
+            }
+        ],
+        "total": 1341.76,
+        "custom_fields": [{"api_name": "cf_payment_method", "value": "COD"}],
+        "last_modified_time": "2024-06-01T10:16:03+0530",
+    }
+    data.update(overrides)
+    return ZohoSalesOrder.model_validate(data)
+
+
+ITEM = ZohoItem.model_validate(
+    {
+        "item_id": "1947583000000045021",
+        "sku": "TEE-BLK-M",
+        "package_details": {"length": 30, "width": 25, "height": 3, "weight": 250, "weight_unit": "g"},
+    }
+)
+
+
+class World:
+    def __init__(self, so: ZohoSalesOrder | None = None, shiprocket: FakeShiprocket | None = None) -> None:
+        self.zoho = FakeZoho([so or salesorder()], [ITEM])
+        self.shiprocket = shiprocket or FakeShiprocket()
+        self.ledger = MemoryLedger()
+        self.alerts = RecordingAlerts()
+        self.metrics = CountingMetrics()
+        self.job = OrderConfirmedJob(
+            zoho=self.zoho,
+            shiprocket=self.shiprocket,
+            ledger=self.ledger,
+            alerts=self.alerts,
+            metrics=self.metrics,
+            rules=CourierRules.default(),
+            options=MappingOptions(pickup_location="Primary"),
+            pickup_postcode="411001",
+            clock=lambda: datetime(2025, 1, 11, 10, 0, tzinfo=UTC),
+        )
+
+    def run(self) -> Any:
+        return self.job.process(SO_ID, "SO-01042")
+
+
+def test_happy_path_ships_with_two_shiprocket_calls_and_writes_everything_back() -> None:
+    world = World()
+    outcome = world.run()
+
+    assert outcome.state == states.SYNCED
+    assert sum(world.shiprocket.calls.values()) == 2  # serviceability + the one-call wrapper
+    fields = world.zoho.custom_fields[SO_ID]
+    assert fields["cf_awb_number"] == outcome.awb
+    assert fields["cf_shipment_status"] == "Pickup Scheduled"
+    assert fields["cf_courier_partner"] == outcome.courier_name
+    assert fields["cf_shiprocket_order_id"] == str(world.shiprocket.orders["SO-01042"]["sr_order_id"])
+    [shipment] = world.zoho.shipments.values()
+    assert shipment["tracking_number"] == outcome.awb
+    assert world.zoho.calls["get_salesorder"] == 1
+    assert world.ledger.awbs[outcome.awb]["salesorder_id"] == SO_ID
+    assert not world.ledger.awaiting
+    assert world.alerts.pages == []
+
+
+def test_cod_to_tier1_city_picks_a_preferred_courier() -> None:
+    outcome = World().run()
+    assert outcome.courier_name in {"Delhivery Surface", "Ecom Express Surface"}
+
+
+def test_duplicate_confirmation_is_a_no_op() -> None:
+    world = World()
+    first = world.run()
+    calls_before = (sum(world.shiprocket.calls.values()), sum(world.zoho.calls.values()))
+    second = world.run()
+    third = world.run()
+
+    assert second.awb == third.awb == first.awb
+    assert second.detail == "duplicate"
+    assert (sum(world.shiprocket.calls.values()), sum(world.zoho.calls.values())) == calls_before
+    assert len(world.shiprocket.orders) == 1
+
+
+def test_refused_awb_falls_back_down_the_ranking_without_a_new_order() -> None:
+    shiprocket = FakeShiprocket()
+    world = World(shiprocket=shiprocket)
+    first_choice = CourierRules.default().rank(shiprocket.quotes, _order(world))[0]
+    shiprocket.refusing[first_choice.courier_company_id] = "Pincode blocked for COD"
+
+    outcome = world.run()
+
+    assert outcome.state == states.SYNCED
+    assert outcome.courier_name != first_choice.courier_name
+    assert len(shiprocket.orders) == 1
+    refusals = world.ledger.entries[SO_ID]["refusals"]
+    assert refusals[0]["reason"] == "Pincode blocked for COD"
+    assert world.metrics.counts["AwbFallbacks"] == 0  # the wrapper refusal is recorded, the next assign works
+
+
+def test_every_courier_refusing_marks_awb_failed_and_names_each_refusal() -> None:
+    shiprocket = FakeShiprocket()
+    for q in shiprocket.quotes:
+        shiprocket.refusing[q.courier_company_id] = f"{q.courier_name} says no"
+    world = World(shiprocket=shiprocket)
+
+    outcome = world.run()
+
+    assert outcome.state == states.AWB_FAILED
+    assert world.zoho.custom_fields[SO_ID] == {"cf_shipment_status": "AWB Failed"}
+    [page] = world.alerts.pages
+    assert page["kind"] == "AwbFailed"
+    for q in shiprocket.quotes:
+        assert f"{q.courier_name} says no" in page["message"]
+    assert world.metrics.counts["AwbFailed"] == 1
+    assert len(shiprocket.orders) == 1
+
+
+def test_unserviceable_marks_the_order_and_pages_ops() -> None:
+    world = World(shiprocket=FakeShiprocket(quotes=[]))
+    outcome = world.run()
+    assert outcome.state == states.NOT_SERVICEABLE
+    assert world.zoho.custom_fields[SO_ID]["cf_shipment_status"] == "Serviceability Failed"
+    assert world.alerts.pages[0]["kind"] == "ServiceabilityFailed"
+    assert world.shiprocket.calls["wrapper"] == 0
+
+
+def test_cod_only_couriers_without_cod_are_not_serviceable_for_cod() -> None:
+    world = World(shiprocket=FakeShiprocket(quotes=[quote(7, "Blue Dart Air", 90, cod=0)]))
+    assert world.run().state == states.NOT_SERVICEABLE
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        (
+            {"shipping_address": {"address": "x", "city": "Pune", "state": "MH", "zip": "4110", "phone": "9845012345"}},
+            "pincode",
+        ),
+        (
+            {"shipping_address": {"address": "x", "city": "Pune", "state": "MH", "zip": "411001", "phone": "12345"}},
+            "phone",
+        ),
+        ({"line_items": []}, "line_items"),
+    ],
+)
+def test_invalid_order_is_marked_not_retried_and_names_the_field(override: dict[str, Any], field: str) -> None:
+    so = salesorder(**override, contact_person_details=[])
+    world = World(so=so)
+    outcome = world.run()
+
+    assert outcome.state == states.INVALID
+    assert world.zoho.custom_fields[SO_ID] == {"cf_shipment_status": "Invalid Order"}
+    assert field in world.alerts.pages[0]["message"]
+    assert world.shiprocket.calls == {}
+    # The same (unchanged) order again: nothing more happens.
+    world.run()
+    assert len(world.alerts.pages) == 1
+
+
+def test_invalid_order_fixed_and_confirmed_again_ships() -> None:
+    world = World(so=salesorder(line_items=[]))
+    assert world.run().state == states.INVALID
+    world.zoho.salesorders[SO_ID] = salesorder(last_modified_time="2024-06-01T11:00:00+0530")
+    assert world.run().state == states.SYNCED
+
+
+def test_orphan_order_continues_from_the_ledger_after_a_failure() -> None:
+    world = World()
+    world.shiprocket.fail_wrapper_after_create = True
+    world.shiprocket.refusing = {}
+
+    def failing_pickup(shipment_id: int) -> Any:
+        raise TransientError("pickup endpoint 503")
+
+    world.shiprocket.generate_pickup = failing_pickup  # type: ignore[method-assign]
+    with pytest.raises(TransientError):
+        world.run()
+    assert world.ledger.entries[SO_ID]["sr_order_id"] is not None
+    assert world.ledger.entries[SO_ID]["awb"] is not None
+
+    del world.shiprocket.generate_pickup  # back to the real fake method
+    world.shiprocket.fail_wrapper_after_create = False
+    outcome = world.run()
+
+    assert outcome.state == states.SYNCED
+    assert len(world.shiprocket.orders) == 1
+    assert world.shiprocket.calls["wrapper"] == 1  # the retry did not create again
+    assert world.shiprocket.calls["pickup"] == 1
+
+
+def test_cancelled_upstream_order_is_recreated_under_a_suffixed_reference() -> None:
+    world = World()
+    world.shiprocket.orders["SO-01042"] = {"sr_order_id": 1, "shipment_id": 2, "status": "CANCELED", "awb": None}
+
+    outcome = world.run()
+
+    assert outcome.state == states.SYNCED
+    assert "SO-01042-R1" in world.shiprocket.orders
+    entry = world.ledger.entries[SO_ID]
+    assert entry["order_ref"] == "SO-01042-R1"
+    assert entry["recreate_count"] == 1
+    assert entry["sr_order_id"] == world.shiprocket.orders["SO-01042-R1"]["sr_order_id"]
+
+
+def test_zoho_package_made_by_a_dead_attempt_is_reused_not_duplicated() -> None:
+    world = World()
+    calls = 0
+    real = world.zoho.create_shipment_order
+
+    def flaky_shipment(*args: Any, **kwargs: Any) -> str:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise TransientError("Zoho 500")
+        return real(*args, **kwargs)
+
+    world.zoho.create_shipment_order = flaky_shipment  # type: ignore[method-assign]
+    # Lose the ledger's memory of the package, as if the process died right after creating it.
+    with pytest.raises(TransientError):
+        world.run()
+    world.ledger.entries[SO_ID]["zoho_package_id"] = None
+
+    assert world.run().state == states.SYNCED
+    assert world.zoho.calls["create_package"] == 1
+    assert len(world.zoho.shipments) == 1
+
+
+def test_sweep_redrives_stuck_orders_and_alerts_once() -> None:
+    ledger = MemoryLedger()
+    ledger.ensure("1", "SO-1")
+    ledger.ensure("2", "SO-2")
+    ledger.finish_awaiting("2", state=states.SYNCED)
+    queued: list[dict[str, str]] = []
+    alerts = RecordingAlerts()
+    sweep = StuckOrderSweep(
+        ledger=ledger,
+        enqueue=queued.append,
+        alerts=alerts,
+        metrics=CountingMetrics(),
+        stuck_after=timedelta(minutes=15),
+        alert_after=timedelta(minutes=60),
+        clock=lambda: datetime(2025, 1, 11, 12, 0, tzinfo=UTC),
+    )
+
+    assert sweep.run() == {"redriven": 1, "alerted": 1}
+    assert queued == [{"salesorder_id": "1", "salesorder_number": "SO-1", "source": "sweep"}]
+    assert "SO-1" in alerts.pages[0]["message"]
+    assert sweep.run() == {"redriven": 1, "alerted": 0}  # re-driven again, but paged only once
+    assert len(alerts.pages) == 1
+
+
+def _order(world: World) -> Any:
+    from shipsync.domain.mapping import to_shiprocket_order
+
+    so = world.zoho.salesorders[SO_ID]
+    return to_shiprocket_order(so, {ITEM.item_id: ITEM}, MappingOptions(pickup_location="Primary"))

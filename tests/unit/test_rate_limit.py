@@ -1,0 +1,81 @@
+"""The global Zoho limiter over moto DynamoDB, driven by a fake clock: a burst never exceeds
+Zoho's 100 requests in any rolling minute, and drains at >= 90 % of that ceiling."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from shipsync.adapters import aws as aws_adapter
+from shipsync.adapters.rate_limit import DynamoMinuteLimiter, LimiterSettings
+from shipsync.errors import RateLimited
+
+
+class FakeClock:
+    def __init__(self, start: float = 1_700_000_017.3) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-south-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        aws_adapter.client.cache_clear()
+        boto3.client("dynamodb").create_table(
+            TableName="ledger",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield "ledger"
+        aws_adapter.client.cache_clear()
+
+
+def test_burst_stays_under_zoho_rolling_minute_and_drains_at_90_percent(table: str) -> None:
+    clock = FakeClock()
+    limiter = DynamoMinuteLimiter(table, "zoho", clock=clock, sleep=clock.sleep)
+    granted: list[float] = []
+    for _ in range(300):
+        limiter()
+        granted.append(clock.now)
+        clock.now += 0.01  # each call takes a little time
+
+    worst = max(sum(1 for t in granted if start <= t < start + 60) for start in granted)
+    assert worst <= 93  # Zoho blocks above 100 per rolling minute
+    elapsed_min = (granted[-1] - granted[0]) / 60
+    assert 300 / elapsed_min >= 90  # >= 90 % of the 100/min ceiling
+
+
+def test_two_limiters_share_one_budget(table: str) -> None:
+    clock = FakeClock()
+    first = DynamoMinuteLimiter(table, "zoho", clock=clock, sleep=clock.sleep)
+    second = DynamoMinuteLimiter(table, "zoho", clock=clock, sleep=clock.sleep)
+    start = clock.now
+    for _ in range(45):
+        first()
+        second()
+    assert clock.now - start >= 55  # 90 calls from two "Lambdas" take ~a minute, not half of one
+
+
+def test_gives_up_with_rate_limited_when_the_wait_is_too_long(table: str) -> None:
+    clock = FakeClock()
+    limiter = DynamoMinuteLimiter(
+        table, "zoho", LimiterSettings(per_minute=90, max_wait_s=0.5), clock=clock, sleep=clock.sleep
+    )
+    clock.now = 1_700_000_016.0  # start of a bucket: the wait for the next one is ~2 s
+    for _ in range(LimiterSettings().per_bucket):
+        limiter()
+    with pytest.raises(RateLimited):
+        limiter()
