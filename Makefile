@@ -41,7 +41,7 @@ test: venv lint ## Lint, then the whole test suite (unit, contract, policy, end-
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 unit: venv ## Only the fast tests (no local stack)
-	$(BIN)/pytest -n 2 tests/unit tests/policy $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 tests/unit tests/contract tests/policy $(PYTEST_ARGS)
 
 lint: venv sam-venv ## ruff, mypy (layer, functions, local) and sam validate --lint
 	$(BIN)/ruff check .

@@ -52,7 +52,9 @@ class LocalStack:
         api_port: int = 3000,
         time_scale: float | None = None,
         retry_delay_s: float = 1,
-        retry_backoff: float = 1.0,
+        # 1, 2, 4, 8, 16 s: a message gets ~30 s to succeed before its sixth receive sends it to
+        # the DLQ (a duplicate waiting for the first delivery's lock, a Zoho minute that is full).
+        retry_backoff: float = 2.0,
         state_file: Path | None = None,
         parameters: Mapping[str, str] | None = None,
         extra_env: Mapping[str, str] | None = None,
@@ -93,6 +95,13 @@ class LocalStack:
 
     def _start(self) -> None:
         # Imported here: the simulators are heavy and not every user of this module needs them.
+        # A new stack is a new deployment: nothing cached by a previous stack in this process
+        # (secrets, clients, settings) may leak into it.
+        for name in [m for m in sys.modules if m == "shipsync" or m.startswith("shipsync.")]:
+            del sys.modules[name]
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
         from local.sim.base import SimServer
         from local.sim.shiprocket import ShiprocketSim
         from local.sim.zoho import ZohoSim

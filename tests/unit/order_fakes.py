@@ -187,16 +187,15 @@ class MemoryLedger:
     def update(self, salesorder_id: str, **fields: Any) -> None:
         self.entries[salesorder_id].update(fields)
 
-    def finish_awaiting(self, salesorder_id: str, **fields: Any) -> None:
+    def close_job(self, salesorder_id: str, **fields: Any) -> None:
         self.update(salesorder_id, **fields)
         self.awaiting.discard(salesorder_id)
 
     def record_awb(self, entry: LedgerEntry, *, awb: str, courier_id: int, courier_name: str) -> None:
         self.awbs[awb] = {"salesorder_id": entry.salesorder_id, "courier_id": courier_id}
         self.update(entry.salesorder_id, awb=awb, courier_id=courier_id, courier_name=courier_name)
-        self.awaiting.discard(entry.salesorder_id)
 
-    def awaiting_awb(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]:
+    def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]:
         return [
             LedgerEntry.model_validate(self.entries[s])
             for s in sorted(self.awaiting)

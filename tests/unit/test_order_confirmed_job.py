@@ -275,7 +275,7 @@ def test_sweep_redrives_stuck_orders_and_alerts_once() -> None:
     ledger = MemoryLedger()
     ledger.ensure("1", "SO-1")
     ledger.ensure("2", "SO-2")
-    ledger.finish_awaiting("2", state=states.SYNCED)
+    ledger.close_job("2", state=states.SYNCED)
     queued: list[dict[str, str]] = []
     alerts = RecordingAlerts()
     sweep = StuckOrderSweep(

@@ -5,8 +5,9 @@ Items (partition key ``pk`` only):
 - ``SO#<salesorder_id>``: the whole job state (see ``LedgerEntry``).
 - ``AWB#<awb>``: a denormalised copy of what a tracking event needs, so an AWB lookup is
   one GetItem and never a Zoho search.
-Orders still waiting for an AWB carry ``awaiting_awb = "1"`` (sparse GSI ``AwaitingAwb``,
-sort key ``confirmed_at``) so the stuck-order sweep is one Query.
+Orders whose job has not finished (no AWB yet, or not yet written back to Zoho) carry
+``open_job = "1"`` (sparse GSI ``OpenJobs``, sort key ``confirmed_at``), so the stuck-order
+sweep is one Query.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 from shipsync.adapters.aws import client
 from shipsync.domain.ledger import LedgerEntry
 
-AWAITING_AWB_INDEX = "AwaitingAwb"
+OPEN_JOBS_INDEX = "OpenJobs"
 
 
 def _now() -> str:
@@ -64,12 +65,12 @@ class DynamoLedger:
         item = self._table.get_item(Key={"pk": f"AWB#{awb}"}).get("Item")
         return None if item is None else dict(_from_dynamo(item))
 
-    def awaiting_awb(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]:
+    def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]:
         from boto3.dynamodb.conditions import Key
 
         response = self._table.query(
-            IndexName=AWAITING_AWB_INDEX,
-            KeyConditionExpression=Key("awaiting_awb").eq("1") & Key("confirmed_at").lt(confirmed_before),
+            IndexName=OPEN_JOBS_INDEX,
+            KeyConditionExpression=Key("open_job").eq("1") & Key("confirmed_at").lt(confirmed_before),
             Limit=limit,
         )
         return [LedgerEntry.model_validate(_from_dynamo(i)) for i in response.get("Items", [])]
@@ -87,7 +88,7 @@ class DynamoLedger:
             confirmed_at=now,
             updated_at=now,
         )
-        item = {"pk": f"SO#{salesorder_id}", "awaiting_awb": "1", **entry.model_dump(exclude_none=True)}
+        item = {"pk": f"SO#{salesorder_id}", "open_job": "1", **entry.model_dump(exclude_none=True)}
         try:
             self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
             return entry
@@ -110,10 +111,10 @@ class DynamoLedger:
             ExpressionAttributeValues=values,
         )
 
-    def finish_awaiting(self, salesorder_id: str, **fields: Any) -> None:
-        """Record a final state and leave the stuck-order index."""
+    def close_job(self, salesorder_id: str, **fields: Any) -> None:
+        """Record a final state (synced or failed) and leave the stuck-order index."""
         self.update(salesorder_id, **fields)
-        self._table.update_item(Key={"pk": f"SO#{salesorder_id}"}, UpdateExpression="REMOVE awaiting_awb")
+        self._table.update_item(Key={"pk": f"SO#{salesorder_id}"}, UpdateExpression="REMOVE open_job")
 
     def record_awb(self, entry: LedgerEntry, *, awb: str, courier_id: int, courier_name: str) -> None:
         """AWB on the order item and the AWB lookup item, atomically."""
@@ -145,7 +146,7 @@ class DynamoLedger:
                         "TableName": self._table_name,
                         "Key": {"pk": {"S": f"SO#{entry.salesorder_id}"}},
                         "UpdateExpression": "SET awb = :a, courier_id = :c, courier_name = :n, #s = :s, "
-                        "updated_at = :u REMOVE awaiting_awb",
+                        "updated_at = :u",
                         "ExpressionAttributeNames": {"#s": "state"},
                         "ExpressionAttributeValues": {
                             ":a": {"S": awb},

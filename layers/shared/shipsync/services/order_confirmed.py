@@ -285,7 +285,7 @@ class OrderConfirmedJob:
                     delivery_method=entry.courier_name,
                 )
             self._save(entry, zoho_shipment_id=shipment_id)
-        self.ledger.finish_awaiting(entry.salesorder_id, state=states.SYNCED)
+        self.ledger.close_job(entry.salesorder_id, state=states.SYNCED)
         entry.state = states.SYNCED
 
     # ------------------------------------------------------------------ failures
@@ -294,7 +294,7 @@ class OrderConfirmedJob:
     ) -> Outcome:
         logger.warning("order cannot ship", extra={"state": state, "reason": reason})
         self.zoho.update_salesorder_custom_fields(so.salesorder_id, {"cf_shipment_status": zoho_status})
-        self.ledger.finish_awaiting(
+        self.ledger.close_job(
             entry.salesorder_id,
             state=state,
             failure_reason=reason,
@@ -326,7 +326,8 @@ def _refusal_record(refusal: AwbRefused, courier: dict[str, object] | None = Non
 
 @dataclass
 class StuckOrderSweep:
-    """Re-drives orders confirmed a while ago that still have no AWB, then pages ops about them.
+    """Re-drives orders confirmed a while ago whose job has not finished (no AWB, or not yet
+    written back to Zoho), then pages ops about them.
 
     The webhook path cannot lose an order (nothing is acknowledged before SQS has it), but a
     message can die in the DLQ during a long Zoho or Shiprocket outage; this brings it back.
@@ -342,7 +343,7 @@ class StuckOrderSweep:
 
     def run(self) -> dict[str, int]:
         now = self.clock()
-        stuck = self.ledger.awaiting_awb((now - self.stuck_after).isoformat(timespec="seconds"))
+        stuck = self.ledger.open_jobs((now - self.stuck_after).isoformat(timespec="seconds"))
         overdue: list[LedgerEntry] = []
         for entry in stuck:
             self.enqueue(
@@ -361,8 +362,9 @@ class StuckOrderSweep:
                 for e in overdue
             )
             self.alerts.page(
-                f"{len(overdue)} order(s) stuck without AWB",
-                f"These sales orders were confirmed over {self.alert_after} ago and still have no AWB:\n{lines}",
+                f"{len(overdue)} order(s) stuck before shipping",
+                f"These sales orders were confirmed over {self.alert_after} ago and are still not shipped and "
+                f"written back to Zoho:\n{lines}",
                 kind="StuckOrders",
             )
         logger.info("stuck-order sweep", extra={"redriven": len(stuck), "alerted": len(overdue)})
