@@ -55,13 +55,13 @@ fmt: venv ## Format and auto-fix with ruff
 	$(BIN)/ruff check --fix .
 
 build: sam-venv ## sam build (needs python3.12: found via pyenv when the default python is another version)
-	@PY312=$$(command -v python3.12 || true); \
+	@PY312=$$(python3.12 -c 'import sys; assert sys.version_info[:2] == (3, 12); print(sys.executable)' 2>/dev/null || true); \
 	if [ -z "$$PY312" ] && command -v pyenv >/dev/null; then \
 	  V=$$(pyenv versions --bare | grep -E '^3\.12' | tail -1); \
 	  [ -n "$$V" ] && PY312="$$(pyenv root)/versions/$$V/bin/python3.12"; \
 	fi; \
-	if [ -z "$$PY312" ]; then echo "sam build needs python3.12 on PATH: install it (pyenv install 3.12) or use 'sam build --use-container'"; exit 1; fi; \
-	echo "using $$PY312"; PATH="$$(dirname $$PY312):$$PATH" $(SAM) build --template-file template.yaml
+	if [ -z "$$PY312" ]; then echo "sam build needs python3.12: install it (e.g. pyenv install 3.12) or use 'sam build --use-container'"; exit 1; fi; \
+	echo "sam build with $$PY312"; PATH="$$(dirname $$PY312):$$PATH" $(SAM) build --template-file template.yaml
 
 deploy: build ## sam deploy (guided on first use); STAGE=dev|prod picks the samconfig environment
 	@if grep -q "^\[$(STAGE).deploy" samconfig.toml; then $(SAM) deploy --config-env $(STAGE); \

@@ -16,7 +16,6 @@ from local.sim.zoho import (
     DEFAULT_CLIENT_SECRET,
     DEFAULT_ORGANIZATION_ID,
     DEFAULT_REFRESH_TOKEN,
-    ZohoSim,
 )
 from shipsync.clients.auth import shiprocket_login, zoho_refresh_access_token
 from shipsync.clients.shiprocket import ShiprocketClient
@@ -313,13 +312,6 @@ SEED = {
         }
     ],
 }
-
-
-@pytest.fixture(scope="module")
-def zoho_server() -> Iterator[SimServer]:
-    server = SimServer(ZohoSim()).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -13,52 +13,14 @@ import requests
 
 from local.sim.base import SimServer
 from local.sim.shiprocket import DEFAULT_API_EMAIL, DEFAULT_API_PASSWORD, IST, ShiprocketSim
+from tests.fixtures.reference import shiprocket_courier_43, shiprocket_created_order, shiprocket_duplicate_canceled
 
 # Saturday 2025-01-11 10:00 IST: before every courier's pickup cut-off.
 START = datetime(2025, 1, 11, 10, 0, tzinfo=IST).timestamp()
 
-FIXTURE_SERVICEABLE_ENTRY = {
-    "courier_company_id": 43,
-    "courier_name": "Delhivery Surface",
-    "rate": 62.5,
-    "freight_charge": 62.5,
-    "cod_charges": 0,
-    "rto_charges": 62.5,
-    "coverage_charges": 0,
-    "cod": 1,
-    "estimated_delivery_days": "3",
-    "etd": "Jan 15, 2025",
-    "etd_hours": 70,
-    "rating": 4.6,
-    "is_surface": True,
-    "mode": 0,
-    "min_weight": 0.5,
-    "charge_weight": 0.5,
-    "zone": "z_d",
-    "city": "Bengaluru",
-    "state": "Karnataka",
-    "postcode": "560034",
-    "cutoff_time": "11:00",
-    "odablock": False,
-    "blocked": 0,
-}
-FIXTURE_CREATED = {
-    "order_id": 612345678,
-    "shipment_id": 609876543,
-    "status": "NEW",
-    "status_code": 1,
-    "onboarding_completed_now": 0,
-    "awb_code": None,
-    "courier_company_id": None,
-    "courier_name": None,
-}
-FIXTURE_DUPLICATE_CANCELED = {
-    "order_id": 612345678,
-    "shipment_id": 609876543,
-    "status": "CANCELED",
-    "status_code": 5,
-    "awb_code": "",
-}
+FIXTURE_SERVICEABLE_ENTRY = shiprocket_courier_43()
+FIXTURE_CREATED = shiprocket_created_order()
+FIXTURE_DUPLICATE_CANCELED = shiprocket_duplicate_canceled()
 
 
 class Clock:

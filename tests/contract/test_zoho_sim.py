@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,103 +20,15 @@ from local.sim.zoho import (
     STATE_KEYS,
     ZohoSim,
 )
+from tests.fixtures.reference import zoho_item_a, zoho_salesorder_a
 
 SO_ID = "1947583000000123001"
 LINE_ID = "1947583000000123005"
 ITEM_ID = "1947583000000045021"
 
-# Reference §13 fixture A (the salesorder object).
-FIXTURE_A: dict[str, Any] = {
-    "salesorder_id": SO_ID,
-    "salesorder_number": "SO-01042",
-    "date": "2024-06-01",
-    "shipment_date": "2024-06-02",
-    "reference_number": "WEB-88231",
-    "customer_id": "1947583000000098011",
-    "customer_name": "Ananya Iyer",
-    "contact_person_details": [
-        {"contact_person_id": "1947583000000098013", "email": "ananya.iyer@example.in", "mobile": "+91 98450 12345"}
-    ],
-    "status": "confirmed",
-    "order_status": "confirmed",
-    "shipped_status": "pending",
-    "invoiced_status": "not_invoiced",
-    "paid_status": "not_paid",
-    "payment_terms": 0,
-    "payment_terms_label": "Due on Receipt",
-    "currency_code": "INR",
-    "gst_treatment": "consumer",
-    "place_of_supply": "KA",
-    "shipping_address": {
-        "attention": "Ananya Iyer",
-        "address": "No. 14, 3rd Cross, Indiranagar",
-        "street2": "HAL 2nd Stage",
-        "city": "Bengaluru",
-        "state": "Karnataka",
-        "state_code": "KA",
-        "zip": "560038",
-        "country": "India",
-        "country_code": "IN",
-        "phone": "+91 98450 12345",
-    },
-    "line_items": [
-        {
-            "line_item_id": LINE_ID,
-            "item_id": ITEM_ID,
-            "sku": "TEE-BLK-M",
-            "name": "Cotton Tee Black M",
-            "rate": 599.0,
-            "quantity": 2,
-            "quantity_packed": 0,
-            "quantity_shipped": 0,
-            "unit": "pcs",
-            "tax_id": "1947583000000012345",
-            "tax_name": "GST12",
-            "tax_percentage": 12,
-            "item_total": 1198.0,
-            "hsn_or_sac": "61091000",
-        }
-    ],
-    "sub_total": 1198.0,
-    "tax_total": 143.76,
-    "total": 1341.76,
-    "custom_fields": [
-        {
-            "customfield_id": "1947583000000077001",
-            "api_name": "cf_payment_method",
-            "placeholder": "cf_payment_method",
-            "label": "Payment Method",
-            "data_type": "dropdown",
-            "value": "COD",
-        },
-        {
-            "customfield_id": "1947583000000077003",
-            "api_name": "cf_awb_number",
-            "placeholder": "cf_awb_number",
-            "label": "AWB Number",
-            "data_type": "string",
-            "value": "",
-        },
-    ],
-    "custom_field_hash": {"cf_payment_method": "COD", "cf_awb_number": ""},
-    "packages": [],
-    "invoices": [],
-    "salesreturns": [],
-    "last_modified_time": "2024-06-01T10:16:03+0530",
-}
-
-ITEM = {
-    "item_id": ITEM_ID,
-    "name": "Cotton Tee Black M",
-    "sku": "TEE-BLK-M",
-    "rate": 599.0,
-    "unit": "pcs",
-    "hsn_or_sac": "61091000",
-    "product_type": "goods",
-    "stock_on_hand": 40,
-    "available_stock": 40,
-    "package_details": {"length": 30, "width": 25, "height": 3, "weight": 0.25, "weight_unit": "kg"},
-}
+# Reference §13 fixture A (the salesorder object) and the item its line sells.
+FIXTURE_A = zoho_salesorder_a()
+ITEM = zoho_item_a(available_stock=40)
 
 ORG = {"organization_id": DEFAULT_ORGANIZATION_ID}
 
@@ -168,21 +79,14 @@ class Zoho:
         return requests.request(method, f"{self.url}{path}", params=query, headers=headers, timeout=5, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[SimServer]:
-    running = SimServer(ZohoSim()).start()
-    yield running
-    running.stop()
-
-
 @pytest.fixture
-def zoho(server: SimServer) -> Zoho:
-    requests.post(f"{server.url}/_sim/reset", timeout=5).raise_for_status()
+def zoho(zoho_server: SimServer) -> Zoho:
+    requests.post(f"{zoho_server.url}/_sim/reset", timeout=5).raise_for_status()
     clock = FakeClock()
-    sim = server.app
+    sim = zoho_server.app
     assert isinstance(sim, ZohoSim)
     sim.clock = clock
-    return Zoho(server.url, sim, clock)
+    return Zoho(zoho_server.url, sim, clock)
 
 
 @pytest.fixture

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 import yaml
-from moto import mock_aws
 
-from shipsync.adapters import aws as aws_adapter
 from shipsync.adapters.ledger import DynamoLedger
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
@@ -27,16 +24,9 @@ def ledger_table_properties() -> dict[str, object]:
 
 
 @pytest.fixture
-def ledger(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoLedger]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-south-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        aws_adapter.client.cache_clear()
-        boto3.client("dynamodb").create_table(TableName="ledger", **ledger_table_properties())
-        yield DynamoLedger("ledger")
-        aws_adapter.client.cache_clear()
+def ledger(aws_env: None) -> DynamoLedger:
+    boto3.client("dynamodb").create_table(TableName="ledger", **ledger_table_properties())
+    return DynamoLedger("ledger")
 
 
 def test_ensure_creates_once_and_returns_the_existing_entry(ledger: DynamoLedger) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -21,95 +20,17 @@ from shipsync.domain.mapping import (
 )
 from shipsync.domain.models import ZohoItem, ZohoSalesOrder
 from shipsync.errors import InvalidOrder
+from tests.fixtures.reference import zoho_salesorder_a
 
 # zoho-api.md §13 fixture A (the `salesorder` object of GET /salesorders/{id}).
-FIXTURE_A: dict[str, Any] = {
-    "salesorder_id": "1947583000000123001",
-    "salesorder_number": "SO-01042",
-    "date": "2024-06-01",
-    "shipment_date": "2024-06-02",
-    "reference_number": "WEB-88231",
-    "customer_id": "1947583000000098011",
-    "customer_name": "Ananya Iyer",
-    "contact_person_details": [
-        {"contact_person_id": "1947583000000098013", "email": "ananya.iyer@example.in", "mobile": "+91 98450 12345"}
-    ],
-    "status": "confirmed",
-    "order_status": "confirmed",
-    "shipped_status": "pending",
-    "invoiced_status": "not_invoiced",
-    "paid_status": "not_paid",
-    "payment_terms": 0,
-    "payment_terms_label": "Due on Receipt",
-    "currency_code": "INR",
-    "gst_treatment": "consumer",
-    "place_of_supply": "KA",
-    "shipping_address": {
-        "attention": "Ananya Iyer",
-        "address": "No. 14, 3rd Cross, Indiranagar",
-        "street2": "HAL 2nd Stage",
-        "city": "Bengaluru",
-        "state": "Karnataka",
-        "state_code": "KA",
-        "zip": "560038",
-        "country": "India",
-        "country_code": "IN",
-        "phone": "+91 98450 12345",
-    },
-    "line_items": [
-        {
-            "line_item_id": "1947583000000123005",
-            "item_id": "1947583000000045021",
-            "sku": "TEE-BLK-M",
-            "name": "Cotton Tee Black M",
-            "rate": 599.0,
-            "quantity": 2,
-            "quantity_packed": 0,
-            "quantity_shipped": 0,
-            "unit": "pcs",
-            "tax_id": "1947583000000012345",
-            "tax_name": "GST12",
-            "tax_percentage": 12,
-            "item_total": 1198.0,
-            "hsn_or_sac": "61091000",
-        }
-    ],
-    "sub_total": 1198.0,
-    "tax_total": 143.76,
-    "total": 1341.76,
-    "custom_fields": [
-        {
-            "customfield_id": "1947583000000077001",
-            "api_name": "cf_payment_method",
-            "placeholder": "cf_payment_method",
-            "label": "Payment Method",
-            "data_type": "dropdown",
-            "value": "COD",
-        },
-        {
-            "customfield_id": "1947583000000077003",
-            "api_name": "cf_awb_number",
-            "placeholder": "cf_awb_number",
-            "label": "AWB Number",
-            "data_type": "string",
-            "value": "",
-        },
-    ],
-    "custom_field_hash": {"cf_payment_method": "COD", "cf_awb_number": ""},
-    "packages": [],
-    "invoices": [],
-    "salesreturns": [],
-    "last_modified_time": "2024-06-01T10:16:03+0530",
-}
+FIXTURE_A = zoho_salesorder_a()
 
 OPTIONS = MappingOptions(pickup_location="Pune-WH1")
 TEE_ID = "1947583000000045021"
 
 
 def sales_order(**changes: Any) -> ZohoSalesOrder:
-    data = copy.deepcopy(FIXTURE_A)
-    data.update(changes)
-    return ZohoSalesOrder.model_validate(data)
+    return ZohoSalesOrder.model_validate(zoho_salesorder_a(**changes))
 
 
 def line(line_id: str, **fields: Any) -> dict[str, Any]:

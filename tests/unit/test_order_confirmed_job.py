@@ -15,47 +15,33 @@ from shipsync.domain.mapping import MappingOptions
 from shipsync.domain.models import ZohoItem, ZohoSalesOrder
 from shipsync.errors import TransientError
 from shipsync.services.order_confirmed import OrderConfirmedJob, StuckOrderSweep
+from tests.fixtures.reference import zoho_salesorder_a
 
 SO_ID = "1947583000000123001"
 
 
+# Fixture A trimmed to what the job reads: no contact id, street2 or state/country codes, only the payment
+# custom field, and none of the optional terms and totals.
+TRIMMED: dict[str, Any] = {
+    "contact_person_details": [{"email": "ananya.iyer@example.in", "mobile": "+91 98450 12345"}],
+    "shipping_address": {
+        key: value
+        for key, value in zoho_salesorder_a()["shipping_address"].items()
+        if key not in {"street2", "state_code", "country_code"}
+    },
+    "custom_fields": [{"api_name": "cf_payment_method", "value": "COD"}],
+    "reference_number": None,
+    "status": None,
+    "payment_terms": None,
+    "payment_terms_label": None,
+    "currency_code": None,
+    "sub_total": None,
+    "tax_total": None,
+}
+
+
 def salesorder(**overrides: Any) -> ZohoSalesOrder:
-    data: dict[str, Any] = {
-        "salesorder_id": SO_ID,
-        "salesorder_number": "SO-01042",
-        "date": "2024-06-01",
-        "customer_id": "1947583000000098011",
-        "customer_name": "Ananya Iyer",
-        "contact_person_details": [{"email": "ananya.iyer@example.in", "mobile": "+91 98450 12345"}],
-        "order_status": "confirmed",
-        "shipping_address": {
-            "attention": "Ananya Iyer",
-            "address": "No. 14, 3rd Cross, Indiranagar",
-            "city": "Bengaluru",
-            "state": "Karnataka",
-            "zip": "560038",
-            "country": "India",
-            "phone": "+91 98450 12345",
-        },
-        "line_items": [
-            {
-                "line_item_id": "1947583000000123005",
-                "item_id": "1947583000000045021",
-                "sku": "TEE-BLK-M",
-                "name": "Cotton Tee Black M",
-                "rate": 599.0,
-                "quantity": 2,
-                "tax_percentage": 12,
-                "item_total": 1198.0,
-                "hsn_or_sac": "61091000",
-            }
-        ],
-        "total": 1341.76,
-        "custom_fields": [{"api_name": "cf_payment_method", "value": "COD"}],
-        "last_modified_time": "2024-06-01T10:16:03+0530",
-    }
-    data.update(overrides)
-    return ZohoSalesOrder.model_validate(data)
+    return ZohoSalesOrder.model_validate(zoho_salesorder_a(**{**TRIMMED, **overrides}))
 
 
 ITEM = ZohoItem.model_validate(

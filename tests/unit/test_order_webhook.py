@@ -5,85 +5,39 @@ acknowledged before it is in SQS."""
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
+
+from tests.fixtures.aws import reset_aws_caches
+from tests.fixtures.lambda_app import LambdaContext, load_app
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events" / "order_confirmed"
 TOKEN = "local-zoho-webhook-token"
 
 
-class Context:
-    function_name = "shipsync-test-order-confirmed"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:ap-south-1:123456789012:function:shipsync-test-order-confirmed"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
 def load_event(name: str) -> dict[str, Any]:
     return dict(json.loads((EVENTS / name).read_text()))
 
 
-def _load_handler() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "order_confirmed_app_under_test", ROOT / "functions/order_confirmed/app.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    for name, value in {
-        "AWS_DEFAULT_REGION": "ap-south-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "POWERTOOLS_METRICS_NAMESPACE": "shipsync",
-        "WEBHOOK_SECRET_ID": "shipsync/test/webhooks",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        queue_url = boto3.client("sqs").create_queue(QueueName="shipsync-test-order")["QueueUrl"]
-        monkeypatch.setenv("ORDER_QUEUE_URL", queue_url)
-        secrets = boto3.client("secretsmanager")
-        secrets.create_secret(Name="shipsync/test/webhooks", SecretString=json.dumps({"zoho_webhook": TOKEN}))
-        _reset_caches()
-        yield {"queue_url": queue_url, "secrets": secrets}
-        _reset_caches()
-
-
-def _reset_caches() -> None:
-    from aws_lambda_powertools.utilities import parameters
-
-    from shipsync import wiring
-    from shipsync.adapters import aws as aws_adapter
-
-    parameters.clear_caches()
-    aws_adapter.client.cache_clear()
-    for name in ("order_settings", "token_store", "refresh_requester", "alerts"):
-        getattr(wiring, name).cache_clear()
+def aws(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "shipsync")
+    monkeypatch.setenv("WEBHOOK_SECRET_ID", "shipsync/test/webhooks")
+    queue_url = boto3.client("sqs").create_queue(QueueName="shipsync-test-order")["QueueUrl"]
+    monkeypatch.setenv("ORDER_QUEUE_URL", queue_url)
+    secrets = boto3.client("secretsmanager")
+    secrets.create_secret(Name="shipsync/test/webhooks", SecretString=json.dumps({"zoho_webhook": TOKEN}))
+    return {"queue_url": queue_url, "secrets": secrets}
 
 
 def invoke(event: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    result = _load_handler().lambda_handler(event, Context())
+    result = load_app("order_confirmed").lambda_handler(event, LambdaContext("shipsync-test-order-confirmed"))
     return int(result["statusCode"]), json.loads(result["body"])
 
 
@@ -165,6 +119,6 @@ def test_body_over_256_kb_is_413(aws: dict[str, Any]) -> None:
 
 def test_queue_down_means_no_acknowledgement(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORDER_QUEUE_URL", aws["queue_url"].replace("shipsync-test-order", "missing-queue"))
-    _reset_caches()
+    reset_aws_caches()
     status, _ = invoke(load_event("webhook_json.json"))
     assert status == 503

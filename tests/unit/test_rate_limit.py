@@ -3,13 +3,9 @@ Zoho's 100 requests in any rolling minute, and drains at >= 90 % of that ceiling
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import boto3
 import pytest
-from moto import mock_aws
 
-from shipsync.adapters import aws as aws_adapter
 from shipsync.adapters.rate_limit import DynamoMinuteLimiter, LimiterSettings
 from shipsync.errors import RateLimited
 
@@ -26,21 +22,14 @@ class FakeClock:
 
 
 @pytest.fixture
-def table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-south-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        aws_adapter.client.cache_clear()
-        boto3.client("dynamodb").create_table(
-            TableName="ledger",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield "ledger"
-        aws_adapter.client.cache_clear()
+def table(aws_env: None) -> str:
+    boto3.client("dynamodb").create_table(
+        TableName="ledger",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return "ledger"
 
 
 def test_burst_stays_under_zoho_rolling_minute_and_drains_at_90_percent(table: str) -> None:

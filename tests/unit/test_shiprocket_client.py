@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,59 +25,13 @@ from shipsync.errors import (
     TransientError,
     WalletTooLow,
 )
+from tests.fixtures.reference import shiprocket_created_order, shiprocket_serviceability_ok
 
 BASE = "https://apiv2.shiprocket.in/v1/external"
 TOKEN = "eyJ.secret-jwt.sig"
 
-SERVICEABILITY_OK: dict[str, Any] = {
-    "status": 200,
-    "currency": "INR",
-    "data": {
-        "available_courier_companies": [
-            {
-                "courier_company_id": 43,
-                "courier_name": "Delhivery Surface",
-                "rate": 62.5,
-                "freight_charge": 62.5,
-                "cod_charges": 0,
-                "rto_charges": 62.5,
-                "coverage_charges": 0,
-                "cod": 1,
-                "estimated_delivery_days": "3",
-                "etd": "Jan 15, 2025",
-                "etd_hours": 70,
-                "rating": 4.6,
-                "is_surface": True,
-                "mode": 0,
-                "min_weight": 0.5,
-                "charge_weight": 0.5,
-                "zone": "z_d",
-                "city": "Bengaluru",
-                "state": "Karnataka",
-                "postcode": "560034",
-                "cutoff_time": "11:00",
-                "odablock": False,
-                "blocked": 0,
-            }
-        ],
-        "blocked_courier_companies": [],
-        "recommended_courier_company_id": 43,
-        "shiprocket_recommended_courier_id": 43,
-        "recommended_by": {"id": 6, "title": "Recommendation By Shiprocket"},
-        "is_recommendation_enabled": 1,
-    },
-}
-
-CREATE_OK = {
-    "order_id": 612345678,
-    "shipment_id": 609876543,
-    "status": "NEW",
-    "status_code": 1,
-    "onboarding_completed_now": 0,
-    "awb_code": None,
-    "courier_company_id": None,
-    "courier_name": None,
-}
+SERVICEABILITY_OK = shiprocket_serviceability_ok()
+CREATE_OK = shiprocket_created_order()
 
 ASSIGN_OK = {
     "awb_assign_status": 1,
@@ -133,12 +86,6 @@ WRAPPER_OK = {
         "pickup_token_number": "Reference No: 194_BIGFOOT 1234567",
     },
 }
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -4,10 +4,7 @@ three event shapes (schedule, FIFO refresh requests, POST /tokens/refresh) with 
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
-import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -15,13 +12,12 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 from order_fakes import CountingMetrics, RecordingAlerts
 
-from shipsync.adapters import secrets as secrets_adapter
 from shipsync.config import TokenRefreshSettings
 from shipsync.errors import PermanentError, ProviderRequestError, TransientError
 from shipsync.services.token_refresh import MintBudgetExhausted, TokenRefresher
+from tests.fixtures.lambda_app import LambdaContext, load_app
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events" / "token_refresh"
@@ -292,38 +288,6 @@ def test_secrets_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -> None:
 # ---------------------------------------------------------------- the handler, end to end on moto
 
 
-class Context:
-    function_name = "shipsync-test-token-refresh"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:ap-south-1:123456789012:function:shipsync-test-token-refresh"
-    aws_request_id = "req-1"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
-
-
-def _load_handler() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "token_refresh_app_under_test", ROOT / "functions/token_refresh/app.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def _reset_caches() -> None:
-    from aws_lambda_powertools.utilities import parameters
-
-    from shipsync.adapters import aws as aws_adapter
-
-    parameters.clear_caches()
-    aws_adapter.client.cache_clear()
-    secrets_adapter._stale.clear()
-
-
 @dataclass
 class Stack:
     handler: ModuleType
@@ -335,7 +299,7 @@ class Stack:
         return dict(json.loads(self.secrets.get_secret_value(SecretId=f"t/{provider}")["SecretString"]))
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        return self.handler.lambda_handler(event, Context())
+        return self.handler.lambda_handler(event, LambdaContext("shipsync-test-token-refresh"))
 
     def alerts(self) -> list[dict[str, Any]]:
         messages = boto3.client("sqs").receive_message(QueueUrl=self.inbox_url, MaxNumberOfMessages=10)
@@ -343,35 +307,28 @@ class Stack:
 
 
 @pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+def stack(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Stack:
     for name, value in {
-        "AWS_DEFAULT_REGION": "ap-south-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "SHIPROCKET_SECRET_ID": "t/shiprocket",
         "ZOHO_SECRET_ID": "t/zoho",
         "STAGE": "test",
     }.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        _reset_caches()
-        secrets = boto3.client("secretsmanager")
-        secrets.create_secret(Name="t/shiprocket", SecretString=json.dumps(shiprocket_doc(token="", issued_at=0)))
-        secrets.create_secret(Name="t/zoho", SecretString=json.dumps(zoho_doc(access_token="", expires_at=0)))
-        sns, sqs = boto3.client("sns"), boto3.client("sqs")
-        topic = sns.create_topic(Name="ops")["TopicArn"]
-        inbox_url = sqs.create_queue(QueueName="ops-inbox")["QueueUrl"]
-        inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
-        monkeypatch.setenv("OPS_TOPIC_ARN", topic)
+    secrets = boto3.client("secretsmanager")
+    secrets.create_secret(Name="t/shiprocket", SecretString=json.dumps(shiprocket_doc(token="", issued_at=0)))
+    secrets.create_secret(Name="t/zoho", SecretString=json.dumps(zoho_doc(access_token="", expires_at=0)))
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="ops")["TopicArn"]
+    inbox_url = sqs.create_queue(QueueName="ops-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
+    monkeypatch.setenv("OPS_TOPIC_ARN", topic)
 
-        handler = _load_handler()
-        minters = FakeMinters()
-        monkeypatch.setattr(handler, "minters", lambda settings: (minters.login, minters.mint))
-        yield Stack(handler, minters, secrets, inbox_url)
-        _reset_caches()
+    handler = load_app("token_refresh")
+    minters = FakeMinters()
+    monkeypatch.setattr(handler, "minters", lambda settings: (minters.login, minters.mint))
+    return Stack(handler, minters, secrets, inbox_url)
 
 
 def _event(name: str) -> dict[str, Any]:

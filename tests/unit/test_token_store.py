@@ -4,14 +4,11 @@ providers over an in-memory store: workers read and ask, they never mint."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from shipsync.adapters import secrets as secrets_adapter
 from shipsync.adapters.alerts import SnsAlerts, sns_subject
 from shipsync.adapters.refresh_requests import SqsRefreshRequester, dedup_id
 from shipsync.adapters.secrets import SecretsTokenStore, SecretWriter
@@ -29,29 +26,9 @@ SHIPROCKET_DOC = {
 WEBHOOKS_DOC = {"zoho_webhook": "zw", "shiprocket_webhook": "sw", "admin": "ad"}
 
 
-def _reset_caches() -> None:
-    from aws_lambda_powertools.utilities import parameters
-
-    from shipsync.adapters import aws as aws_adapter
-
-    parameters.clear_caches()
-    aws_adapter.client.cache_clear()
-    secrets_adapter._stale.clear()
-
-
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {
-        "AWS_DEFAULT_REGION": "ap-south-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        _reset_caches()
-        yield boto3.client("secretsmanager")
-        _reset_caches()
+def aws(aws_env: None) -> Any:
+    return boto3.client("secretsmanager")
 
 
 @pytest.fixture

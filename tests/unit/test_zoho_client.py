@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +17,7 @@ from shipsync.clients.auth import zoho_refresh_access_token
 from shipsync.clients.http import new_session
 from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient
 from shipsync.errors import DailyCapReached, ProviderRequestError, RateLimited, TokenRejected, TransientError
+from tests.fixtures.reference import zoho_item_a, zoho_salesorder_a
 
 API = "https://www.zohoapis.in"
 ACCOUNTS = "https://accounts.zoho.in"
@@ -26,102 +26,14 @@ TOKEN = "1000.secret-access.token"
 SO_ID = "1947583000000123001"
 ITEM_ID = "1947583000000045021"
 
-SALESORDER = {
-    "code": 0,
-    "message": "success",
-    "salesorder": {
-        "salesorder_id": SO_ID,
-        "salesorder_number": "SO-01042",
-        "date": "2024-06-01",
-        "shipment_date": "2024-06-02",
-        "reference_number": "WEB-88231",
-        "customer_id": "1947583000000098011",
-        "customer_name": "Ananya Iyer",
-        "contact_person_details": [
-            {"contact_person_id": "1947583000000098013", "email": "ananya.iyer@example.in", "mobile": "+91 98450 12345"}
-        ],
-        "status": "confirmed",
-        "order_status": "confirmed",
-        "shipped_status": "pending",
-        "invoiced_status": "not_invoiced",
-        "paid_status": "not_paid",
-        "payment_terms": 0,
-        "payment_terms_label": "Due on Receipt",
-        "currency_code": "INR",
-        "gst_treatment": "consumer",
-        "place_of_supply": "KA",
-        "shipping_address": {
-            "attention": "Ananya Iyer",
-            "address": "No. 14, 3rd Cross, Indiranagar",
-            "street2": "HAL 2nd Stage",
-            "city": "Bengaluru",
-            "state": "Karnataka",
-            "state_code": "KA",
-            "zip": "560038",
-            "country": "India",
-            "country_code": "IN",
-            "phone": "+91 98450 12345",
-        },
-        "line_items": [
-            {
-                "line_item_id": "1947583000000123005",
-                "item_id": ITEM_ID,
-                "sku": "TEE-BLK-M",
-                "name": "Cotton Tee Black M",
-                "rate": 599.0,
-                "quantity": 2,
-                "quantity_packed": 0,
-                "quantity_shipped": 0,
-                "unit": "pcs",
-                "tax_id": "1947583000000012345",
-                "tax_name": "GST12",
-                "tax_percentage": 12,
-                "item_total": 1198.0,
-                "hsn_or_sac": "61091000",
-            }
-        ],
-        "sub_total": 1198.0,
-        "tax_total": 143.76,
-        "total": 1341.76,
-        "custom_fields": [
-            {
-                "customfield_id": "1947583000000077001",
-                "api_name": "cf_payment_method",
-                "placeholder": "cf_payment_method",
-                "label": "Payment Method",
-                "data_type": "dropdown",
-                "value": "COD",
-            },
-            {
-                "customfield_id": "1947583000000077003",
-                "api_name": "cf_awb_number",
-                "placeholder": "cf_awb_number",
-                "label": "AWB Number",
-                "data_type": "string",
-                "value": "",
-            },
-        ],
-        "custom_field_hash": {"cf_payment_method": "COD", "cf_awb_number": ""},
-        "packages": [],
-        "invoices": [],
-        "salesreturns": [],
-        "last_modified_time": "2024-06-01T10:16:03+0530",
-    },
-}
-
+SALESORDER = {"code": 0, "message": "success", "salesorder": zoho_salesorder_a()}
+# The item as Zoho may send it: a numeric HSN and the package in grams with a dimension unit.
 ITEM = {
     "code": 0,
     "message": "success",
-    "item": {
-        "item_id": ITEM_ID,
-        "name": "Cotton Tee Black M",
-        "sku": "TEE-BLK-M",
-        "rate": 599.0,
-        "unit": "pcs",
-        "hsn_or_sac": 61091000,
-        "product_type": "goods",
-        "stock_on_hand": 40,
-        "package_details": {
+    "item": zoho_item_a(
+        hsn_or_sac=61091000,
+        package_details={
             "length": 30,
             "width": 20,
             "height": 3,
@@ -129,14 +41,8 @@ ITEM = {
             "weight_unit": "g",
             "dimension_unit": "cm",
         },
-    },
+    ),
 }
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
 
 
 def _auth(organization_id: str = ORG) -> ZohoAuth:

@@ -65,6 +65,8 @@ class CommonSettings(_Settings):
     http_read_timeout_s: float = 20.0
     # How long a cached secret is trusted before Secrets Manager is read again.
     secret_cache_seconds: int = 60
+    # Shared by every Lambda of the stack; Zoho blocks an organization above 100 per rolling minute.
+    zoho_requests_per_minute: int = 90
 
 
 class OrderConfirmedSettings(CommonSettings):

@@ -77,7 +77,7 @@ class PowertoolsMetricsSink:
 @cache
 def _order_job(metrics: PowertoolsMetricsSink) -> OrderConfirmedJob:
     from shipsync.adapters.ledger import DynamoLedger
-    from shipsync.adapters.rate_limit import DynamoMinuteLimiter
+    from shipsync.adapters.rate_limit import DynamoMinuteLimiter, LimiterSettings
     from shipsync.auth_tokens import shiprocket_token_provider, zoho_auth_provider
     from shipsync.clients.http import timeout_from_settings
     from shipsync.clients.shiprocket import ShiprocketClient
@@ -88,7 +88,9 @@ def _order_job(metrics: PowertoolsMetricsSink) -> OrderConfirmedJob:
     settings = order_settings()
     timeout = timeout_from_settings(settings)
     zoho_auth = zoho_auth_provider(token_store(), refresh_requester())
-    limiter = DynamoMinuteLimiter(settings.ledger_table, key="zoho")
+    limiter = DynamoMinuteLimiter(
+        settings.ledger_table, key="zoho", settings=LimiterSettings(per_minute=settings.zoho_requests_per_minute)
+    )
     return OrderConfirmedJob(
         zoho=ZohoClient(zoho_auth, api_base_override=settings.zoho_api_base_url, timeout=timeout, limiter=limiter),
         shiprocket=ShiprocketClient(
