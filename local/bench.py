@@ -127,10 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     results: dict[str, Any] = {"cold_start": import_times(args.import_runs)}
-    with LocalStack(api_port=0) as stack:
-        from local.sample_data import load
-        from local.sample_day import run_sample_day
+    from local.sample_data import load
+    from local.sample_day import ZOHO_LIMIT_SCALE, run_sample_day, sim_post
 
+    env = {"ZOHO_REQUESTS_PER_MINUTE": str(90 * ZOHO_LIMIT_SCALE)}
+    with LocalStack(api_port=0, extra_env=env) as stack:
+        sim_post(stack.zoho_url, "/_sim/seed", {"per_minute_limit": 100 * ZOHO_LIMIT_SCALE})
         day = load()
         report = run_sample_day(stack, day)
         results["sample_day_ok"] = report["ok"]
