@@ -94,3 +94,30 @@ class TokenRefreshSettings(CommonSettings):
     zoho_refresh_before_expiry_s: int = 600
     zoho_max_mints_per_window: int = 10
     zoho_mint_window_s: int = 600
+
+
+class ShipmentStatusSettings(CommonSettings):
+    status_queue_url: str = ""
+    rto_queue_url: str = ""
+    max_webhook_body_bytes: int = 256 * 1024
+    # Tracking poll: shipments not terminal and quiet for this long are polled, 50 AWBs a call.
+    quiet_after_minutes: int = 360
+    poll_batch_size: int = 50
+    # Optional NDR rule, e.g. "re-attempt-then-return": re-attempt the first NDR, return after.
+    ndr_rule: str = ""
+    ndr_max_reattempts: int = 1
+
+
+class RtoRestockSettings(CommonSettings):
+    rto_queue_url: str = ""
+    # Warehouse (Zoho location) that receives returned goods; empty = the order line's own.
+    returns_location_id: str = ""
+    # Our warehouse as the destination of customer returns (Shiprocket return order "shipping_*").
+    warehouse_name: str = ""
+    warehouse_address: str = ""
+    warehouse_city: str = ""
+    warehouse_state: str = ""
+    warehouse_pincode: str = ""
+    warehouse_phone: str = ""
+    warehouse_email: str = ""
+    max_request_body_bytes: int = 64 * 1024

@@ -18,9 +18,13 @@ from shipsync.domain.models import (
     ForwardShipmentResult,
     LabelResult,
     PickupResult,
+    ReturnLine,
     ShiprocketOrder,
+    ShiprocketReturnOrder,
+    ZohoInvoice,
     ZohoItem,
     ZohoSalesOrder,
+    ZohoSalesReturn,
 )
 
 
@@ -123,3 +127,86 @@ class ShipmentLedgerPort(Protocol):
     def record_awb(self, entry: LedgerEntry, *, awb: str, courier_id: int, courier_name: str) -> None: ...
 
     def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]: ...
+
+
+# ---------------------------------------------------------------- shipment status (issue 3)
+
+
+class ShiprocketTrackingApi(Protocol):
+    def track_awbs(self, awbs: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``POST /courier/track/awbs`` (<= 50 AWBs): each AWB's raw ``tracking_data`` object."""
+
+    def ndr_action(self, awb: str, action: str, comments: str) -> None:
+        """``POST /ndr/{awb}/action`` with action ``re-attempt`` | ``return`` | ``fake-attempt``."""
+
+
+class ZohoStatusApi(Protocol):
+    def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None: ...
+
+    def mark_shipment_delivered(self, shipment_id: str, delivered_date: str | None = None) -> None:
+        """A shipment already delivered (Zoho code 37135) counts as done."""
+
+
+# ---------------------------------------------------------------- returns and restock (issue 3)
+
+
+class ShiprocketReturnsApi(Protocol):
+    def serviceability(
+        self,
+        *,
+        pickup_postcode: str,
+        delivery_postcode: str,
+        cod: bool,
+        weight_kg: float,
+        length_cm: float | None = None,
+        breadth_cm: float | None = None,
+        height_cm: float | None = None,
+        declared_value: float | None = None,
+        is_return: bool = False,
+    ) -> list[CourierQuote]: ...
+
+    def create_return_order(self, order: ShiprocketReturnOrder) -> CreatedOrder:
+        """A duplicate order_id is a 422 ("The order id has already been taken.")."""
+
+    def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment: ...
+
+
+class ZohoReturnsApi(Protocol):
+    def get_salesorder(self, salesorder_id: str) -> ZohoSalesOrder: ...
+
+    def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None: ...
+
+    def create_salesreturn(
+        self,
+        salesorder_id: str,
+        *,
+        date: str,
+        reason: str,
+        line_items: Sequence[ReturnLine],
+        location_id: str | None = None,
+        reference_number: str | None = None,
+    ) -> ZohoSalesReturn:
+        """``POST /salesreturns?salesorder_id=``; only shipped units can be returned."""
+
+    def create_salesreturn_receive(
+        self, salesreturn_id: str, *, date: str, line_items: Sequence[tuple[str, float]], notes: str = ""
+    ) -> str:
+        """``POST /salesreturnreceives?salesreturn_id=`` with (return line_item_id, quantity): restocks."""
+
+    def get_invoice(self, invoice_id: str) -> ZohoInvoice: ...
+
+    def create_creditnote(
+        self,
+        *,
+        customer_id: str,
+        date: str,
+        invoice_id: str,
+        salesreturn: ZohoSalesReturn,
+        invoice: ZohoInvoice,
+        lines: Sequence[ReturnLine],
+        reference_number: str,
+    ) -> str:
+        """A credit note from the return against the invoice; returns the credit note id."""
+
+    def apply_creditnote_to_invoice(self, creditnote_id: str, invoice_id: str, amount: float) -> None:
+        """``POST /creditnotes/{id}/invoices``: closes the receivable the credit covers."""

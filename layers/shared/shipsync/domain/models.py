@@ -264,3 +264,69 @@ class ForwardShipmentResult(BaseModel):
     pickup: PickupResult | None = None
     label: LabelResult | None = None
     error_message: str | None = None
+
+
+# ------------------------------------------------------------ returns (RTO and customer)
+
+
+class ReturnLine(BaseModel):
+    """One line to return: the sales order line, its item and how many units."""
+
+    salesorder_item_id: str
+    item_id: str | None = None
+    quantity: float
+
+
+class ZohoSalesReturn(_ZohoModel):
+    salesreturn_id: str
+    salesreturn_number: str | None = None
+    salesorder_id: str | None = None
+    salesreturn_status: str | None = None
+    # (salesorder_item_id -> the return's own line_item_id), needed by the receive and the credit note.
+    line_item_ids: dict[str, str] = Field(default_factory=dict)
+
+
+class ZohoInvoice(_ZohoModel):
+    invoice_id: str
+    invoice_number: str | None = None
+    customer_id: str | None = None
+    status: str | None = None
+    total: float | None = None
+    balance: float | None = None
+    # (salesorder_item_id -> invoice line_item_id), needed to credit the returned lines.
+    line_item_ids: dict[str, str] = Field(default_factory=dict)
+
+
+class ShiprocketReturnOrder(BaseModel):
+    """Body of ``POST /orders/create/return``: pickup = the customer, shipping = our warehouse."""
+
+    order_id: str
+    order_date: str
+    pickup_customer_name: str
+    pickup_last_name: str = ""
+    pickup_address: str
+    pickup_address_2: str = ""
+    pickup_city: str
+    pickup_state: str
+    pickup_country: str = "India"
+    pickup_pincode: str
+    pickup_email: str
+    pickup_phone: str
+    shipping_customer_name: str
+    shipping_last_name: str = ""
+    shipping_address: str
+    shipping_address_2: str = ""
+    shipping_city: str
+    shipping_state: str
+    shipping_country: str = "India"
+    shipping_pincode: str
+    shipping_email: str = ""
+    shipping_phone: str
+    order_items: list[ShiprocketOrderItem]
+    payment_method: Literal["Prepaid"] = "Prepaid"
+    total_discount: float = 0.0
+    sub_total: float
+    length: float
+    breadth: float
+    height: float
+    weight: float
