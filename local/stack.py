@@ -40,6 +40,7 @@ TOKEN_REFRESH_FUNCTION = "TokenRefreshFunction"
 SHIPROCKET_SECRET = "ShiprocketSecret"
 ZOHO_SECRET = "ZohoSecret"
 WEBHOOK_SECRET = "WebhookSecret"
+STATUS_WEBHOOK_PATH = "/webhooks/shipment-status"
 
 
 class LocalStack:
@@ -145,6 +146,7 @@ class LocalStack:
         self._provision_secrets()
         self.runner.start()
         self.api_url = self.runner.api_url
+        self._point_tracking_webhooks_here()
         self._refresh_tokens()
         if self.state_file is not None:
             self.state_file.write_text(json.dumps(self.state(), indent=2) + "\n", encoding="utf-8")
@@ -210,6 +212,21 @@ class LocalStack:
                 document = {}
             document.update(values[logical_id])
             manager.put_secret_value(SecretId=self.runner.resources.ref(logical_id), SecretString=json.dumps(document))
+
+    def _point_tracking_webhooks_here(self) -> None:
+        """Shiprocket's panel setting (Settings -> API -> Webhooks): URL and token, on the simulator."""
+        route = next((r for r in self.runner.routes if r.path == STATUS_WEBHOOK_PATH), None)
+        if route is None:
+            return
+        target = {"url": self.api_url + STATUS_WEBHOOK_PATH, "token": self.tokens["shiprocket_webhook"]}
+        request = urllib.request.Request(
+            f"{self.shiprocket_url}/_sim/seed",
+            data=json.dumps({"webhook": target}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
 
     def _refresh_tokens(self) -> None:
         if not any(s.function == TOKEN_REFRESH_FUNCTION for s in self.runner.schedules):
@@ -286,6 +303,7 @@ class LocalStack:
             if logical_id in resources.refs:
                 _empty_table(dynamodb, resources.ref(logical_id))
         self._provision_secrets()
+        self._point_tracking_webhooks_here()
         with self._alerts_lock:
             self._alerts.clear()
         self.runner.metrics.reset()

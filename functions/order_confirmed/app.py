@@ -19,7 +19,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shipsync import wiring
 from shipsync.errors import TransientError
-from shipsync.services.order_intake import WebhookRejected, authenticate, parse_salesorder
+from shipsync.services.order_intake import parse_salesorder
+from shipsync.services.webhooks import WebhookRejected, authenticate
 
 SERVICE = "order-confirmed"
 logger = Logger(service=SERVICE)

@@ -1,4 +1,4 @@
-"""Shiprocket external API v1 simulator (reference: shiprocket-api.md §1-6, §10, §12).
+"""Shiprocket external API v1 simulator (reference: shiprocket-api.md §1-10, §12).
 
 Served under ``/v1/external`` (a client's base URL is ``<server url>/v1/external``); the
 ``/_sim/*`` endpoints of ``local.sim.base`` stay at the root, plus ``POST /_sim/expire-tokens``
@@ -24,6 +24,21 @@ defaults of every list given):
   "shipment_status_id", "remittance_date", "remittance_utr", "remittance_status",
   "delivered_date"}]`` to move orders on as couriers and the COD cycle would.
 
+- ``lifecycles``: ``{awb or our order_id: name | [shipment status ids]}`` with the names of
+  ``LIFECYCLES`` ("delivered", "rto", "lost", "damaged", "ndr_then_delivered", "ndr_then_rto",
+  "return_delivered"); ``default_lifecycle`` (forward shipments without one; returns default to
+  "return_delivered"). Re-seeding a shipment already on its way continues from its status.
+- ``webhook``: ``{"url", "token"}`` (token sent as ``x-api-key``; null removes the target);
+  ``webhook_options``: ``{"duplicates": probability or count, "reorder", "na_scans",
+  "string_ids": bool or probability}``; ``random_seed`` reseeds the tracking RNG.
+
+Tracking is driven by ``POST /_sim/tracking/advance`` ``{"awb"?, "steps"?, "deliver_webhooks"?,
+<webhook options>?}`` (or ``ShiprocketSim.advance``): each shipment with an AWB takes the next
+statuses of its script, records a courier scan per status (IST, hours apart from the sim clock
+on) and, with a target configured, the webhook of every event is POSTed synchronously (after
+the lock is released) and recorded under ``webhooks`` in the state. Reaching 21 (UNDELIVERED)
+opens an NDR; ``POST /ndr/{awb}/action`` rewrites the rest of the script.
+
 Ids, AWBs and tokens come from counters and a seeded RNG, so runs are repeatable; dates come
 from ``clock`` (injectable for tests).
 """
@@ -40,6 +55,8 @@ import math
 import random
 import re
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -398,6 +415,222 @@ NOT_SERVICEABLE = {"status": 404, "message": "Delivery postcode not serviceable"
 WALLET_LOW_MESSAGE = "Your wallet balance is low, please recharge your wallet to continue."
 CANCELLED_STATE_MESSAGE = "Order is in cancelled state. AWB cannot be assigned."
 
+# -- tracking (reference §7-§9) ------------------------------------------------------------
+
+# §8a shipment status table (54-72 only where the reference names them).
+SHIPMENT_STATUS_NAMES: dict[int, str] = {
+    1: "AWB ASSIGNED",
+    2: "LABEL GENERATED",
+    3: "PICKUP SCHEDULED/GENERATED",
+    4: "PICKUP QUEUED",
+    5: "MANIFEST GENERATED",
+    6: "SHIPPED",
+    7: "DELIVERED",
+    8: "CANCELED",
+    9: "RTO INITIATED",
+    10: "RTO DELIVERED",
+    11: "PENDING",
+    12: "LOST",
+    13: "PICKUP ERROR",
+    14: "RTO ACKNOWLEDGED",
+    15: "PICKUP RESCHEDULED",
+    16: "CANCELLATION REQUESTED",
+    17: "OUT FOR DELIVERY",
+    18: "IN TRANSIT",
+    19: "OUT FOR PICKUP",
+    20: "PICKUP EXCEPTION",
+    21: "UNDELIVERED",
+    22: "DELAYED",
+    23: "PARTIAL DELIVERED",
+    24: "DESTROYED",
+    25: "DAMAGED",
+    26: "FULFILLED",
+    27: "PICKUP BOOKED",
+    38: "REACHED AT DESTINATION HUB",
+    39: "MISROUTED",
+    40: "RTO NDR",
+    41: "RTO OFD",
+    42: "PICKED UP",
+    43: "SELF FULFILLED",
+    44: "DISPOSED OFF",
+    45: "CANCELLED BEFORE DISPATCHED",
+    46: "RTO IN TRANSIT",
+    47: "QC FAILED",
+    48: "REACHED WAREHOUSE",
+    49: "CUSTOM CLEARED",
+    50: "IN FLIGHT",
+    51: "HANDOVER TO COURIER",
+    52: "SHIPMENT BOOKED",
+    54: "IN TRANSIT OVERSEAS",
+    59: "BOX PACKING",
+    63: "PACKED",
+    68: "PROCESSED AT WAREHOUSE",
+    75: "RTO LOCK",
+    76: "UNTRACEABLE",
+    77: "ISSUE RELATED TO THE RECIPIENT",
+    78: "REACHED BACK AT SELLER CITY",
+}
+
+# §8b order status table (`current_status_id` of the webhook, `status_code` of orders).
+ORDER_STATUS_NAMES: dict[int, str] = {
+    1: "NEW",
+    2: "INVOICED",
+    3: "READY TO SHIP",
+    4: "PICKUP SCHEDULED",
+    5: "CANCELED",
+    6: "SHIPPED",
+    7: "DELIVERED",
+    8: "EPAYMENT FAILED",
+    9: "RETURNED",
+    10: "UNMAPPED",
+    11: "UNFULFILLABLE",
+    12: "PICKUP QUEUE",
+    13: "PICKUP RESCHEDULED",
+    14: "PICKUP ERROR",
+    15: "RTO INITIATED",
+    16: "RTO DELIVERED",
+    17: "RTO ACKNOWLEDGED",
+    18: "CANCELLATION REQUESTED",
+    19: "OUT FOR DELIVERY",
+    20: "IN TRANSIT",
+    21: "RETURN PENDING",
+    22: "RETURN INITIATED",
+    23: "RETURN PICKUP QUEUED",
+    24: "RETURN PICKUP ERROR",
+    25: "RETURN IN TRANSIT",
+    26: "RETURN DELIVERED",
+    27: "RETURN CANCELLED",
+    28: "RETURN PICKUP GENERATED",
+    29: "RETURN CANCELLATION REQUESTED",
+    30: "RETURN PICKUP CANCELLED",
+    31: "RETURN PICKUP RESCHEDULED",
+    32: "RETURN PICKED UP",
+    33: "LOST",
+    34: "OUT FOR PICKUP",
+    35: "PICKUP EXCEPTION",
+    36: "UNDELIVERED",
+    37: "DELIVERY DELAYED",
+    38: "PARTIAL DELIVERED",
+    39: "DESTROYED",
+    40: "DAMAGED",
+    41: "FULFILLED",
+    42: "ARCHIVED",
+    43: "REACHED DESTINATION HUB",
+    44: "MISROUTED",
+}
+
+# Which order status a forward shipment shows at each shipment status. The webhook fixture fixes
+# 17 -> 19 and the official sample 18 -> 20; the rest follows the names of the two tables.
+FORWARD_ORDER_STATUS: dict[int, int] = {
+    1: 3, 2: 3, 3: 4, 4: 12, 5: 4, 6: 6, 7: 7, 8: 5, 9: 15, 10: 16, 11: 20, 12: 33, 13: 14, 14: 17,
+    15: 13, 16: 18, 17: 19, 18: 20, 19: 34, 20: 35, 21: 36, 22: 37, 23: 38, 24: 39, 25: 40, 26: 41,
+    27: 4, 38: 43, 39: 44, 40: 15, 41: 15, 42: 6, 44: 39, 45: 5, 46: 15, 48: 20, 50: 20, 51: 6,
+    52: 3, 75: 15, 76: 33, 77: 36, 78: 15,
+}  # fmt: skip
+RETURN_ORDER_STATUS: dict[int, int] = {
+    1: 21, 3: 28, 4: 23, 7: 26, 8: 27, 12: 33, 13: 24, 15: 31, 16: 29, 19: 34, 20: 24, 24: 39,
+    25: 40, 42: 32, 47: 24,
+}  # fmt: skip
+FORWARD_FALLBACK_ORDER_STATUS = 20
+RETURN_FALLBACK_ORDER_STATUS = 25
+
+TERMINAL_SHIPMENT_STATUSES = frozenset({7, 8, 10, 12, 24, 25, 44, 45})
+NDR_SHIPMENT_STATUS = 21
+NDR_ORDER_STATUS = 36
+
+_FORWARD_LEG = [19, 42, 6, 18, 38, 17]
+LIFECYCLES: dict[str, list[int]] = {
+    "delivered": [*_FORWARD_LEG, 7],
+    "rto": [*_FORWARD_LEG, 9, 46, 10],
+    "lost": [19, 42, 6, 18, 12],
+    "damaged": [19, 42, 6, 18, 25],
+    "ndr_then_delivered": [*_FORWARD_LEG, 21, 17, 7],
+    "ndr_then_rto": [*_FORWARD_LEG, 21, 17, 21, 9, 46, 10],
+    "return_delivered": [3, 42, 18, 7],
+}
+DEFAULT_LIFECYCLE = "delivered"
+DEFAULT_RETURN_LIFECYCLE = "return_delivered"
+NDR_REATTEMPT_SCRIPT = [17, 7]
+NDR_RETURN_SCRIPT = [9, 46, 10]
+NDR_ACTIONS = ("re-attempt", "return", "fake-attempt")
+NDR_REASONS = (
+    "Customer not available at the address",
+    "Customer refused to accept the delivery",
+    "Address incomplete or incorrect",
+    "Customer asked for a future delivery date",
+    "Cash not ready at the time of delivery",
+)
+NDR_ACTION_ACCEPTED = {"status": "Data Updated Sucessfully"}  # sic, reference §9
+
+# Per shipment status: courier scan code, activity text, where it happens, hours after the previous
+# scan. Codes for 42 and 17 are the fixture's; the others are invented in the same style.
+_SCAN_STYLE: dict[int, tuple[str, str, str, tuple[float, float]]] = {
+    3: ("X-UCI", "Manifested - Pickup request generated", "origin", (0.1, 1.0)),
+    19: ("X-ASP", "Pickup Assigned - Out for pickup", "origin", (0.2, 1.5)),
+    42: ("X-PPOM", "In Transit - Shipment picked up", "origin", (0.5, 3.0)),
+    6: ("X-DBL1F", "In Transit - Bag dispatched from origin hub", "origin_hub", (2.0, 6.0)),
+    18: ("X-DLL2F", "In Transit - Shipment in transit to destination", "transit", (4.0, 16.0)),
+    38: ("X-IBD3F", "In Transit - Shipment received at destination hub", "dest_hub", (8.0, 30.0)),
+    17: ("X-DDD3FD", "Dispatched - Out for delivery", "dest", (6.0, 14.0)),
+    7: ("EOD-38", "Delivered - Delivered to consignee", "dest", (1.0, 6.0)),
+    21: ("EOD-74", "Undelivered", "dest", (2.0, 7.0)),
+    9: ("RT-101", "RTO Initiated - Return to origin initiated", "dest", (6.0, 24.0)),
+    46: ("RT-IT", "RTO In Transit - Return shipment in transit to origin", "transit", (12.0, 40.0)),
+    41: ("RT-OFD", "RTO Out for delivery - Out for delivery to shipper", "origin", (12.0, 30.0)),
+    10: ("RT-110", "RTO Delivered - Returned to shipper", "origin", (2.0, 8.0)),
+    12: ("LT-100", "Lost - Shipment lost in transit", "transit", (24.0, 72.0)),
+    25: ("DMG-01", "Damaged - Shipment damaged in transit", "transit", (12.0, 48.0)),
+    24: ("DST-01", "Destroyed - Shipment destroyed", "transit", (24.0, 72.0)),
+}
+_DEFAULT_SCAN_STYLE = ("X-UPD", "Status updated", "transit", (2.0, 12.0))
+_NA_SCAN = ("X-ILL1F", "In Transit - Bag received at facility", (1.0, 4.0))
+# Couriers attempt pickups and deliveries in daylight.
+_DAYTIME_STATUSES = frozenset({3, 19, 41, 42, 17, 7, 21, 10})
+
+DEFAULT_CHANNEL_ID = 5123456
+WEBHOOK_TIMEOUT_S = 10.0
+WEBHOOK_OPTION_KEYS = ("duplicates", "reorder", "na_scans", "string_ids")
+# Ids that the `string_ids` option sends as strings.
+_WEBHOOK_ID_FIELDS = ("current_status_id", "shipment_status_id", "sr_order_id", "is_return", "channel_id")
+# The panel refuses webhook URLs containing these (reference §7; substring match, the strict reading).
+WEBHOOK_URL_FORBIDDEN = ("shiprocket", "kartrocket", "sr", "kr")
+NO_ACTIVITIES = {
+    "tracking_data": {
+        "track_status": 0,
+        "error": "Aahh! There is no activities found in our DB. Please have some patience it will be updated soon.",
+    }
+}
+MAX_TRACK_AWBS = 50
+
+ORDER_RETURN_PENDING = ("RETURN PENDING", 21)
+ORDER_RETURN_PICKUP_GENERATED = ("RETURN PICKUP GENERATED", 28)
+RETURN_REQUIRED = (
+    "order_id",
+    "order_date",
+    "pickup_customer_name",
+    "pickup_address",
+    "pickup_city",
+    "pickup_state",
+    "pickup_country",
+    "pickup_pincode",
+    "pickup_email",
+    "pickup_phone",
+    "shipping_customer_name",
+    "shipping_address",
+    "shipping_city",
+    "shipping_state",
+    "shipping_country",
+    "shipping_pincode",
+    "shipping_phone",
+    "order_items",
+    "payment_method",
+    "sub_total",
+    "length",
+    "breadth",
+    "height",
+    "weight",
+)
+
 
 @dataclass
 class _Order:
@@ -420,11 +653,20 @@ class _Order:
     label_url: str | None = None
     manifest_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    is_return: bool = False
+    # Tracking: courier scans oldest first, the scripted statuses still to come (None until the
+    # first advance picks the lifecycle), when the last scan happened, and the NDR record if any.
+    scans: list[dict[str, str]] = field(default_factory=list)
+    remaining: list[int] | None = None
+    lifecycle: str | list[int] | None = None
+    track_cursor: datetime | None = None
+    ndr: dict[str, Any] | None = None
 
     @property
     def delivery_pincode(self) -> str:
-        key = "billing_pincode" if _flag(self.request.get("shipping_is_billing"), True) else "shipping_pincode"
-        return str(self.request.get(key, ""))
+        # A return travels from the customer (pickup_*) to our warehouse (shipping_*).
+        bill = not self.is_return and _flag(self.request.get("shipping_is_billing"), True)
+        return str(self.request.get("billing_pincode" if bill else "shipping_pincode", ""))
 
     @property
     def is_cod(self) -> bool:
@@ -455,6 +697,11 @@ class _Order:
             "manifest_url": self.manifest_url,
             "created_at": self.created_at,
             "request": self.request,
+            "is_return": self.is_return,
+            "scans": self.scans,
+            "lifecycle": self.lifecycle,
+            "lifecycle_remaining": self.remaining,
+            "ndr": self.ndr,
             **self.extra,
         }
 
@@ -467,6 +714,10 @@ class _Rejected(Exception):
         self.status = status
         self.body = body
         self.missing = missing
+
+
+class _UnknownShipment(Exception):
+    """A simulator control call named an AWB the simulator does not hold."""
 
 
 @dataclass
@@ -545,6 +796,75 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+def _sr_datetime(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _city_of(pincode: str) -> str:
+    return _CITY_BY_PREFIX.get(pincode[:3]) or _state_of(pincode) or "Hub"
+
+
+def _place(pincode: str, kind: str) -> str:
+    """A courier facility name in the fixture's style, e.g. ``Pune_411028_PC (Maharashtra)``."""
+    city = _city_of(pincode).replace(" ", "")
+    facility = {"origin": f"{pincode}_PC", "dest": f"{pincode}_DC", "transit": "Gateway"}.get(kind, "Hub")
+    return f"{city}_{facility} ({_state_of(pincode) or 'India'})"
+
+
+def resolve_lifecycle(spec: Any) -> list[int]:
+    """A lifecycle name of ``LIFECYCLES`` or an explicit list of shipment status ids, as ids."""
+    if isinstance(spec, str):
+        if spec not in LIFECYCLES:
+            raise ValueError(f"unknown lifecycle {spec!r}; known: {', '.join(LIFECYCLES)}")
+        return list(LIFECYCLES[spec])
+    if (
+        isinstance(spec, list)
+        and spec
+        and all(isinstance(step, int) and not isinstance(step, bool) and step > 0 for step in spec)
+    ):
+        return list(spec)
+    raise ValueError(f"a lifecycle is a name or a non-empty list of shipment status ids, not {spec!r}")
+
+
+def _remaining_after(script: list[int], current: int | None) -> list[int]:
+    """What is left of ``script`` for a shipment already at ``current``."""
+    if current in script:
+        return script[script.index(current) + 1 :]
+    return list(script)
+
+
+def _chance(value: Any, name: str) -> float:
+    if value is None or isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, int | float) and 0 <= value <= 1:
+        return float(value)
+    raise ValueError(f"webhook option {name} is a boolean or a probability between 0 and 1")
+
+
+def _check_webhook_url(url: Any) -> str:
+    if not isinstance(url, str) or not re.match(r"https?://", url):
+        raise ValueError("webhook url must be an http(s) URL")
+    lowered = url.lower()
+    if any(word in lowered for word in WEBHOOK_URL_FORBIDDEN):
+        raise ValueError("webhook url must not contain shiprocket, kartrocket, sr or kr (panel validation)")
+    return url
+
+
+def _post_webhook(url: str, token: str | None, payload: dict[str, Any]) -> tuple[int | None, str | None]:
+    """POST like Shiprocket does: JSON, the panel token in ``x-api-key``. (HTTP status, error)."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["x-api-key"] = token
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as answer:
+            return int(answer.status), None
+    except urllib.error.HTTPError as refused:
+        return int(refused.code), None
+    except (OSError, ValueError) as failed:
+        return None, f"{type(failed).__name__}: {failed}"
+
+
 # --------------------------------------------------------------------------- simulator
 
 
@@ -568,6 +888,15 @@ class ShiprocketSim(SimApp):
             ("GET", "/orders/show/{id}", self._show_order),
             ("POST", "/orders/cancel", self._cancel_orders),
             ("GET", "/settings/company/pickup", self._pickup_locations),
+            ("POST", "/orders/create/return", self._create_return),
+            ("GET", "/courier/track/awb/{awb}", self._track_awb),
+            ("POST", "/courier/track/awbs", self._track_awbs),
+            ("GET", "/courier/track/shipment/{shipment_id}", self._track_shipment),
+            ("GET", "/courier/track", self._track_order),
+            # /ndr/all first: the {awb} template would match "all" too.
+            ("GET", "/ndr/all", self._ndr_all),
+            ("GET", "/ndr/{awb}", self._ndr_show),
+            ("POST", "/ndr/{awb}/action", self._ndr_action),
         ]
         for method, template, handler in public:
             self.route(method, template)(handler)
@@ -594,6 +923,16 @@ class ShiprocketSim(SimApp):
             self.by_sr_id: dict[int, _Order] = {}
             self.pickups: list[dict[str, Any]] = []
             self.labels: list[dict[str, Any]] = []
+            self.returns: dict[str, _Order] = {}
+            # A separate stream keeps tracking runs repeatable whatever else used self.rng.
+            self.track_rng = random.Random(RNG_SEED + 7)
+            self.lifecycles: dict[str, str | list[int]] = {}
+            self.default_lifecycle: str | list[int] = DEFAULT_LIFECYCLE
+            self.webhook: dict[str, str | None] | None = None
+            self.webhook_options: dict[str, Any] = {}
+            self.webhooks: list[dict[str, Any]] = []
+            self.ndr_actions: list[dict[str, Any]] = []
+            self.next_ndr_id = 880000
             # Counters start at the reference fixture's ids so the first order reproduces them.
             self.next_sr_order_id = 612345678
             self.next_shipment_id = 609876543
@@ -629,6 +968,7 @@ class ShiprocketSim(SimApp):
             if "token_ttl_s" in payload:
                 self.token_ttl_s = float(payload["token_ttl_s"])
             expired = self.expire_tokens() if payload.get("expire_tokens") else 0
+            self._seed_tracking(payload)
             updated = [self._apply_order_update(update) for update in payload.get("order_updates", [])]
             return {
                 "pickup_locations": len(self.pickup_locations),
@@ -639,6 +979,9 @@ class ShiprocketSim(SimApp):
                 "token_ttl_s": self.token_ttl_s,
                 "tokens_expired": expired,
                 "orders_updated": updated,
+                "lifecycles": len(self.lifecycles),
+                "webhook_url": self.webhook["url"] if self.webhook else None,
+                "webhook_options": self.webhook_options,
             }
 
     def snapshot(self) -> dict[str, Any]:
@@ -648,7 +991,10 @@ class ShiprocketSim(SimApp):
                     "orders": [order.state() for order in self.orders.values()],
                     "pickups": self.pickups,
                     "labels": self.labels,
-                    "returns": [],
+                    "returns": [order.state() for order in self.returns.values()],
+                    "webhooks": self.webhooks,
+                    "ndr_actions": self.ndr_actions,
+                    "webhook_url": self.webhook["url"] if self.webhook else None,
                     "wallet_balance": round(self.wallet_balance, 2),
                     "pickup_locations": list(self.pickup_locations.values()),
                     "couriers": list(self.couriers.values()),
@@ -670,7 +1016,11 @@ class ShiprocketSim(SimApp):
         if (method, path) == ("POST", "/_sim/expire-tokens"):
             return Response(200, {"expired": self.expire_tokens()})
         try:
+            if (method, path) == ("POST", "/_sim/tracking/advance"):
+                return self._advance_request(json.loads(body or b"{}"))
             return super()._builtin(method, path, body)
+        except _UnknownShipment as exc:
+            return Response(404, {"message": str(exc)})
         except (TypeError, KeyError, ValueError, AttributeError) as exc:
             return Response(400, {"message": f"bad simulator request: {exc}"})
 
@@ -714,9 +1064,9 @@ class ShiprocketSim(SimApp):
         self.pickup_locations[nickname] = merged
 
     def _apply_order_update(self, update: dict[str, Any]) -> str:
-        order = self.orders.get(str(update.get("order_id")))
+        order = self.orders.get(str(update.get("order_id"))) or self.returns.get(str(update.get("order_id")))
         if order is None:
-            order = next((o for o in self.orders.values() if o.awb_code and o.awb_code == update.get("awb_code")), None)
+            order = next((o for o in self._shipments() if o.awb_code and o.awb_code == update.get("awb_code")), None)
         if order is None:
             raise KeyError(f"no order for update {update}")
         if "status" in update:
@@ -910,13 +1260,14 @@ class ShiprocketSim(SimApp):
             if _is_missing(params.get(key)):
                 errors[key] = [f"The {_field_name(key)} field is required."]
         by_order = not _is_missing(params.get("order_id"))
+        is_return = _flag(params.get("is_return"), False)
         if not by_order:
-            for key in ("weight", "cod"):
+            # Returns are always prepaid, so a return quote needs no cod flag.
+            for key in ("weight",) if is_return else ("weight", "cod"):
                 if _is_missing(params.get(key)):
                     errors[key] = [f"The {key} field is required when order id is not present."]
             if errors.keys() & {"weight", "cod"}:
                 errors["order_id"] = ["The order id field is required when weight / cod is not present."]
-        is_return = _flag(params.get("is_return"), False)
         if is_return and _is_missing(params.get("declared_value")):
             errors["declared_value"] = ["The declared value field is required when is return is 1."]
         if errors:
@@ -938,7 +1289,7 @@ class ShiprocketSim(SimApp):
         else:
             weight = _number(params["weight"])
             dims = None
-            cod = _flag(params["cod"], False)
+            cod = not is_return and _flag(params.get("cod"), False)
             declared = _number(params.get("declared_value", 0) or 0)
             sizes = [_number(params.get(key)) for key in ("length", "breadth", "height")]
             if all(size is not None for size in sizes):
@@ -1163,7 +1514,7 @@ class ShiprocketSim(SimApp):
         order.assigned_at = self._now()
         order.applied_weight = entry["charge_weight"]
         order.zone = zone
-        order.status = ORDER_READY_TO_SHIP
+        order.status = ORDER_RETURN_PENDING if order.is_return else ORDER_READY_TO_SHIP
         order.shipment_status = SHIPMENT_AWB_ASSIGNED
         return self._awb_data(order)
 
@@ -1279,7 +1630,7 @@ class ShiprocketSim(SimApp):
         self.next_pickup_token += 1
         order.pickup_scheduled_date = scheduled
         order.pickup_token_number = token
-        order.status = ORDER_PICKUP_SCHEDULED
+        order.status = ORDER_RETURN_PICKUP_GENERATED if order.is_return else ORDER_PICKUP_SCHEDULED
         order.shipment_status = SHIPMENT_PICKUP_SCHEDULED
         self.pickups.append(
             {
@@ -1491,7 +1842,8 @@ class ShiprocketSim(SimApp):
             return Response(404, {"message": "No order found with this id.", "status_code": 404})
         req = order.request
         bill = _flag(req.get("shipping_is_billing"), True)
-        side = "billing" if bill else "shipping"
+        # The customer of a return is its pickup address.
+        side = "pickup" if order.is_return else "billing" if bill else "shipping"
         courier = order.courier or {}
         items = req.get("order_items", [])
         dims = f"{float(req['length']):.3f}x{float(req['breadth']):.3f}x{float(req['height']):.3f}"
@@ -1522,7 +1874,7 @@ class ShiprocketSim(SimApp):
             "customer_address_2": req.get(f"{side}_address_2", ""),
             "customer_city": req.get(f"{side}_city"),
             "customer_state": req.get(f"{side}_state"),
-            "customer_pincode": order.delivery_pincode,
+            "customer_pincode": str(req.get("pickup_pincode")) if order.is_return else order.delivery_pincode,
             "customer_country": req.get(f"{side}_country"),
             "pickup_code": order.pickup["pin_code"],
             "pickup_location": order.pickup["pickup_location"],
@@ -1574,7 +1926,7 @@ class ShiprocketSim(SimApp):
                     "charged_weight": order.applied_weight or "",
                 },
             },
-            "is_return": 0,
+            "is_return": int(order.is_return),
             "is_international": 0,
             "errors": [],
             "others": {
@@ -1634,5 +1986,594 @@ class ShiprocketSim(SimApp):
                     "company_name": COMPANY_NAME,
                     "recent_addresses": [],
                 }
+            },
+        )
+
+    # -- tracking: lifecycle scripts, scans and webhooks (reference §7, §8) -----------------
+    def _shipments(self) -> list[_Order]:
+        return [*self.orders.values(), *self.returns.values()]
+
+    def _find_awb(self, awb: str) -> _Order | None:
+        return next((order for order in self.by_shipment.values() if order.awb_code and order.awb_code == awb), None)
+
+    @staticmethod
+    def _status_id(order: _Order) -> int | None:
+        return order.shipment_status[1] if order.shipment_status else None
+
+    @staticmethod
+    def _check_options(options: Any) -> dict[str, Any]:
+        if not isinstance(options, dict):
+            raise TypeError("webhook options are a JSON object")
+        unknown = sorted(set(options) - set(WEBHOOK_OPTION_KEYS))
+        if unknown:
+            raise ValueError(f"unknown webhook options {unknown}; known: {', '.join(WEBHOOK_OPTION_KEYS)}")
+        for name, value in options.items():
+            count = name == "duplicates" and isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            if not count:
+                _chance(value, name)
+        return dict(options)
+
+    def _seed_tracking(self, payload: dict[str, Any]) -> None:
+        if "random_seed" in payload:
+            self.track_rng.seed(payload["random_seed"])
+        if "default_lifecycle" in payload:
+            resolve_lifecycle(payload["default_lifecycle"])
+            self.default_lifecycle = payload["default_lifecycle"]
+        lifecycles = payload.get("lifecycles") or {}
+        if not isinstance(lifecycles, dict):
+            raise TypeError("lifecycles is an object {awb or order_id: lifecycle}")
+        for key, spec in lifecycles.items():
+            script = resolve_lifecycle(spec)
+            self.lifecycles[str(key)] = spec
+            for order in self._shipments():
+                if order.remaining is not None and str(key) in (order.awb_code, order.order_id):
+                    # A shipment already on its way continues its new script from where it is.
+                    order.lifecycle = spec
+                    order.remaining = _remaining_after(script, self._status_id(order))
+        if "webhook" in payload:
+            hook = payload["webhook"]
+            if hook is None:
+                self.webhook = None
+            elif isinstance(hook, dict):
+                token = hook.get("token")
+                self.webhook = {"url": _check_webhook_url(hook.get("url")), "token": str(token) if token else None}
+            else:
+                raise TypeError('webhook is {"url": ..., "token": ...} or null')
+        if "webhook_options" in payload:
+            self.webhook_options = self._check_options({**self.webhook_options, **payload["webhook_options"]})
+
+    def _advance_request(self, body: Any) -> Response:
+        if not isinstance(body, dict):
+            raise TypeError("the advance body is a JSON object")
+        options = {**(body.get("webhook_options") or {}), **{k: body[k] for k in WEBHOOK_OPTION_KEYS if k in body}}
+        awb = body.get("awb")
+        result = self.advance(
+            awb=None if awb is None else str(awb),
+            steps=body.get("steps"),
+            deliver_webhooks=_flag(body.get("deliver_webhooks"), True),
+            options=options,
+        )
+        return Response(200, result)
+
+    def advance(
+        self,
+        awb: str | None = None,
+        steps: int | None = None,
+        *,
+        deliver_webhooks: bool = True,
+        options: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Move shipments with an AWB ``steps`` statuses along their scripts (default: to the end).
+
+        Answers ``{"advanced": [...], "events": [payloads in posting order], "webhooks": [attempts]}``.
+        Webhooks are posted after the lock is released: the receiver may call this simulator back.
+        """
+        if steps is not None and (not isinstance(steps, int) or isinstance(steps, bool) or steps < 1):
+            raise ValueError("steps is a positive integer")
+        with self.lock:
+            chosen = self._check_options({**self.webhook_options, **(options or {})})
+            if awb is not None:
+                found = self._find_awb(awb)
+                if found is None:
+                    raise _UnknownShipment(f"no shipment with AWB {awb}")
+                targets = [found]
+            else:
+                targets = [order for order in self._shipments() if order.awb_code]
+            moved: list[dict[str, Any]] = []
+            groups: list[list[dict[str, Any]]] = []
+            for order in targets:
+                if order.cancelled:
+                    continue
+                events, stepped = self._walk(order, steps, chosen)
+                if stepped:
+                    groups.append(events)
+                    moved.append(
+                        {
+                            "awb": order.awb_code,
+                            "order_id": order.order_id,
+                            "is_return": order.is_return,
+                            "steps": stepped,
+                            "shipment_status_id": self._status_id(order),
+                            "status_code": order.status[1],
+                            "remaining": list(order.remaining or []),
+                        }
+                    )
+            posts = self._arrange(groups, chosen)
+            hook = dict(self.webhook) if self.webhook and deliver_webhooks else None
+        records: list[dict[str, Any]] = []
+        if hook is not None:
+            url, token = str(hook["url"]), hook["token"]
+            for payload, duplicate in posts:
+                status, error = _post_webhook(url, token, payload)
+                records.append(
+                    {
+                        "url": url,
+                        "awb": payload["awb"],
+                        "is_return": int(payload["is_return"]),
+                        "shipment_status_id": int(payload["shipment_status_id"]),
+                        "current_timestamp": payload["current_timestamp"],
+                        "duplicate": duplicate,
+                        "http_status": status,
+                        "error": error,
+                        "posted_at": _sr_datetime(self._now()),
+                        "payload": payload,
+                    }
+                )
+            with self.lock:
+                self.webhooks.extend(copy.deepcopy(records))
+        return copy.deepcopy({"advanced": moved, "events": [payload for payload, _ in posts], "webhooks": records})
+
+    def _walk(
+        self, order: _Order, steps: int | None, options: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], list[int]]:
+        """Take up to ``steps`` scripted statuses: (webhook payloads, status ids taken)."""
+        if order.remaining is None:
+            spec = self.lifecycles.get(order.awb_code or "") or self.lifecycles.get(order.order_id)
+            if spec is None:
+                spec = DEFAULT_RETURN_LIFECYCLE if order.is_return else self.default_lifecycle
+            order.lifecycle = spec
+            order.remaining = _remaining_after(resolve_lifecycle(spec), self._status_id(order))
+        na_chance = _chance(options.get("na_scans"), "na_scans")
+        count = len(order.remaining) if steps is None else min(steps, len(order.remaining))
+        events: list[dict[str, Any]] = []
+        stepped: list[int] = []
+        for _ in range(count):
+            status_id = order.remaining.pop(0)
+            when = self._scan_time(order, status_id)
+            self._record_scan(order, status_id, when)
+            stepped.append(status_id)
+            events.append(self._webhook_payload(order, when))
+            if status_id not in TERMINAL_SHIPMENT_STATUSES and na_chance and self.track_rng.random() < na_chance:
+                # A hub scan the courier reports but Shiprocket maps to nothing (reference §8a).
+                when = self._scan_time(order, None)
+                order.scans.append(
+                    {
+                        "date": _sr_datetime(when),
+                        "status": _NA_SCAN[0],
+                        "activity": _NA_SCAN[1],
+                        "location": order.scans[-1]["location"],
+                        "sr-status": "NA",
+                        "sr-status-label": "NA",
+                    }
+                )
+                events.append(self._webhook_payload(order, when))
+        return events, stepped
+
+    def _scan_time(self, order: _Order, status_id: int | None) -> datetime:
+        """The sim clock, the AWB and the pickup slot bound the first scan; each scan adds some hours."""
+        start = order.track_cursor
+        if start is None:
+            start = max(self._now(), order.assigned_at or self._now())
+            if order.pickup_scheduled_date:
+                try:
+                    slot = datetime.strptime(order.pickup_scheduled_date, "%Y-%m-%d %H:%M:%S").replace(tzinfo=IST)
+                except ValueError:
+                    slot = start
+                start = max(start, slot)
+        low, high = _NA_SCAN[2] if status_id is None else _SCAN_STYLE.get(status_id, _DEFAULT_SCAN_STYLE)[3]
+        moment = start + timedelta(seconds=self.track_rng.randint(int(low * 3600), int(high * 3600)))
+        if status_id in _DAYTIME_STATUSES and not 9 <= moment.hour < 20:
+            day = moment.date() if moment.hour < 9 else moment.date() + timedelta(days=1)
+            moment = datetime.combine(day, datetime.min.time(), IST) + timedelta(
+                hours=9, seconds=self.track_rng.randint(0, 3 * 3600)
+            )
+        moment = moment.replace(microsecond=0)
+        order.track_cursor = moment
+        return moment
+
+    def _location(self, order: _Order, where: str) -> str:
+        origin, destination = str(order.pickup["pin_code"]), order.delivery_pincode
+        if where in ("origin", "origin_hub", "transit"):
+            return _place(origin, {"origin_hub": "hub"}.get(where, where))
+        return _place(destination, {"dest_hub": "hub"}.get(where, where))
+
+    def _record_scan(self, order: _Order, status_id: int, when: datetime) -> None:
+        code, activity, where, _ = _SCAN_STYLE.get(status_id, _DEFAULT_SCAN_STYLE)
+        name = SHIPMENT_STATUS_NAMES.get(status_id, "UNKNOWN")
+        if status_id == NDR_SHIPMENT_STATUS:
+            reason = self.track_rng.choice(NDR_REASONS)
+            activity = f"{activity} - {reason}"
+            self._raise_ndr(order, when, reason)
+        order.scans.append(
+            {
+                "date": _sr_datetime(when),
+                "status": code,
+                "activity": activity,
+                "location": self._location(order, where),
+                "sr-status": str(status_id),
+                "sr-status-label": name,
+            }
+        )
+        order.shipment_status = (name, status_id)
+        if order.is_return:
+            order_status = RETURN_ORDER_STATUS.get(status_id, RETURN_FALLBACK_ORDER_STATUS)
+        else:
+            order_status = FORWARD_ORDER_STATUS.get(status_id, FORWARD_FALLBACK_ORDER_STATUS)
+        order.status = (ORDER_STATUS_NAMES[order_status], order_status)
+        if status_id == 7:
+            order.extra["delivered_date"] = _sr_datetime(when)
+        if status_id == 3 and not order.pickup_scheduled_date:
+            order.pickup_scheduled_date = _sr_datetime(when)
+
+    def _etd(self, order: _Order) -> str:
+        days = (order.courier or {}).get("edd_days", {}).get(order.zone or "")
+        if order.assigned_at is None or days is None:
+            return ""
+        due = datetime.combine(order.assigned_at.date() + timedelta(days=int(days)), datetime.min.time(), IST)
+        return _sr_datetime(due + timedelta(hours=20))
+
+    def _webhook_payload(self, order: _Order, when: datetime) -> dict[str, Any]:
+        """Shiprocket's status webhook body, keys in the order of the reference fixture."""
+        status_name, status_id = order.shipment_status or ("NA", 0)
+        delivered = status_id == 7
+        channel = _number(order.request.get("channel_id"))
+        return {
+            "awb": order.awb_code,
+            "courier_name": (order.courier or {}).get("courier_name", ""),
+            "current_status": order.status[0],
+            "current_status_id": order.status[1],
+            "shipment_status": status_name,
+            "shipment_status_id": status_id,
+            "current_timestamp": when.strftime("%d %m %Y %H:%M:%S"),
+            "order_id": order.order_id,
+            "sr_order_id": order.sr_order_id,
+            "awb_assigned_date": _sr_datetime(order.assigned_at) if order.assigned_at else "",
+            "pickup_scheduled_date": order.pickup_scheduled_date or "",
+            "etd": self._etd(order),
+            "scans": copy.deepcopy(order.scans),
+            "is_return": int(order.is_return),
+            "channel_id": int(channel) if channel else DEFAULT_CHANNEL_ID,
+            "pod_status": "" if order.is_return else "OTP Based Delivery",
+            "pod": "Available" if delivered else "Not Available",
+            "qc_image": "",
+            "qc_failure_reason": "",
+        }
+
+    def _arrange(
+        self, groups: list[list[dict[str, Any]]], options: dict[str, Any]
+    ) -> list[tuple[dict[str, Any], bool]]:
+        """Posting order after the reorder, string-id and duplicate options: [(payload, is duplicate)]."""
+        reorder = _chance(options.get("reorder"), "reorder")
+        posts: list[dict[str, Any]] = []
+        for group in groups:
+            shuffled = list(group)
+            if len(shuffled) > 1 and reorder and self.track_rng.random() < reorder:
+                self.track_rng.shuffle(shuffled)
+                if all(a is b for a, b in zip(shuffled, group, strict=True)):
+                    shuffled.reverse()
+            posts.extend(shuffled)
+        as_strings = _chance(options.get("string_ids"), "string_ids")
+        for index, payload in enumerate(posts):
+            if as_strings and self.track_rng.random() < as_strings:
+                posts[index] = {k: str(v) if k in _WEBHOOK_ID_FIELDS else v for k, v in payload.items()}
+        arranged = [(payload, False) for payload in posts]
+        duplicates = options.get("duplicates")
+        if isinstance(duplicates, int) and not isinstance(duplicates, bool):
+            picks = self.track_rng.sample(range(len(posts)), min(duplicates, len(posts)))
+        else:
+            chance = _chance(duplicates, "duplicates")
+            picks = [index for index in range(len(posts)) if chance and self.track_rng.random() < chance]
+        # From the back, so the positions of earlier originals stay put; a copy always follows its original.
+        for index in sorted(picks, reverse=True):
+            arranged.insert(self.track_rng.randint(index + 1, len(arranged)), (copy.deepcopy(posts[index]), True))
+        return arranged
+
+    # -- pull tracking --------------------------------------------------------------------
+    def _tracking_data(self, order: _Order | None) -> dict[str, Any]:
+        if order is None or not order.scans:
+            return copy.deepcopy(NO_ACTIVITIES)
+        status_name, status_id = order.shipment_status or ("NA", 0)
+
+        def first_date(sr_status: int) -> str | None:
+            return next((scan["date"] for scan in order.scans if scan["sr-status"] == str(sr_status)), None)
+
+        etd = self._etd(order)
+        track = {
+            "id": order.shipment_id + 11_000_000,
+            "awb_code": order.awb_code,
+            "courier_company_id": (order.courier or {}).get("courier_company_id"),
+            "shipment_id": order.shipment_id,
+            "order_id": order.sr_order_id,
+            "pickup_date": first_date(42),
+            "delivered_date": first_date(7),
+            "weight": str(order.request.get("weight", "")),
+            "packages": 1,
+            "current_status": status_name,
+            "destination": _city_of(order.delivery_pincode),
+            "origin": _city_of(str(order.pickup["pin_code"])),
+            "courier_name": (order.courier or {}).get("courier_name"),
+            "edd": etd or None,
+            "pod": "Available" if status_id == 7 else "Not Available",
+            "pod_status": "" if order.is_return else "OTP Based Delivery",
+        }
+        return {
+            "tracking_data": {
+                "track_status": 1,
+                "shipment_status": status_id,
+                "shipment_track": [track],
+                "shipment_track_activities": [dict(scan) for scan in reversed(order.scans)],
+                "track_url": f"https://shiprocket.co/tracking/{order.awb_code}",
+                "etd": etd,
+            }
+        }
+
+    def _track_awb(self, request: Request) -> Response:
+        return Response(200, self._tracking_data(self._find_awb(request.params["awb"])))
+
+    def _track_awbs(self, request: Request) -> Response:
+        body = request.json()
+        awbs = body.get("awbs") if isinstance(body, dict) else None
+        error = None
+        if _is_missing(awbs):
+            error = "The awbs field is required."
+        elif not isinstance(awbs, list):
+            error = "The awbs must be an array."
+        elif len(awbs) > MAX_TRACK_AWBS:
+            error = f"The awbs may not have more than {MAX_TRACK_AWBS} items."
+        if error is not None or not isinstance(awbs, list):
+            return Response(422, {"message": "Oops! Invalid Data.", "errors": {"awbs": [error]}, "status_code": 422})
+        return Response(200, {str(awb): self._tracking_data(self._find_awb(str(awb))) for awb in awbs})
+
+    def _track_shipment(self, request: Request) -> Response:
+        order = self.by_shipment.get(int(_number(request.params["shipment_id"]) or 0))
+        return Response(200, self._tracking_data(order))
+
+    def _track_order(self, request: Request) -> Response:
+        order_id = request.query.get("order_id")
+        if _is_missing(order_id):
+            return Response(
+                422,
+                {
+                    "message": "Oops! Invalid Data.",
+                    "errors": {"order_id": ["The order id field is required."]},
+                    "status_code": 422,
+                },
+            )
+        matches = [order for order in self._shipments() if order.order_id == order_id]
+        return Response(200, [self._tracking_data(order) for order in matches])
+
+    # -- NDR (reference §9) ---------------------------------------------------------------
+    def _raise_ndr(self, order: _Order, when: datetime, reason: str) -> None:
+        ndr = order.ndr
+        if ndr is None:
+            req = order.request
+            bill = _flag(req.get("shipping_is_billing"), True)
+            side = "pickup" if order.is_return else "billing" if bill else "shipping"
+            items = req.get("order_items") or [{}]
+            first = items[0] if isinstance(items[0], dict) else {}
+            self.next_ndr_id += 1
+            ndr = {
+                "id": self.next_ndr_id,
+                "shipment_id": order.shipment_id,
+                "awb_code": order.awb_code,
+                "order_id": order.sr_order_id,
+                "channel_order_id": order.order_id,
+                "courier": (order.courier or {}).get("courier_name"),
+                "customer_name": req.get(f"{side}_customer_name"),
+                "customer_email": req.get(f"{side}_email"),
+                "customer_phone": str(req.get(f"{side}_phone", "")),
+                "customer_address": req.get(f"{side}_address"),
+                "customer_city": req.get(f"{side}_city"),
+                "customer_state": req.get(f"{side}_state"),
+                "customer_pincode": str(req.get(f"{side}_pincode", "")),
+                "status": "UNDELIVERED",
+                "status_code": NDR_ORDER_STATUS,
+                "payment_method": "cod" if order.is_cod else "prepaid",
+                "created_at": when.strftime("%d %b %Y, %I:%M %p"),
+                "reason": reason,
+                "attempts": 0,
+                "ndr_raised_at": _sr_datetime(when),
+                "escalation_status": None,
+                "product_name": first.get("name"),
+                "product_price": first.get("selling_price"),
+                "history": [],
+            }
+            order.ndr = ndr
+        ndr["attempts"] += 1
+        ndr["reason"] = reason
+        ndr["ndr_raised_at"] = _sr_datetime(when)
+        ndr["history"].append(
+            {
+                "ndr_id": ndr["id"],
+                "ndr_reason": reason,
+                "action_by": "Courier",
+                "ndr_attempt": ndr["attempts"],
+                "comment": reason,
+                "ndr_raised_at": _sr_datetime(when),
+                "action": None,
+            }
+        )
+
+    def _ndr_page(self, records: list[dict[str, Any]], page: int, per_page: int) -> dict[str, Any]:
+        total_pages = max(math.ceil(len(records) / per_page), 1)
+        rows = records[(page - 1) * per_page : page * per_page]
+        links: dict[str, str] | list[str] = []  # PHP serialises an empty map as []
+        if page < total_pages:
+            links = {"next": f"{self.base_url}{self.prefix}/ndr/all?page={page + 1}&per_page={per_page}"}
+        return {
+            "data": copy.deepcopy(rows),
+            "meta": {
+                "pagination": {
+                    "total": len(records),
+                    "count": len(rows),
+                    "per_page": per_page,
+                    "current_page": page,
+                    "total_pages": total_pages,
+                    "links": links,
+                }
+            },
+        }
+
+    def _ndr_all(self, request: Request) -> Response:
+        def positive(name: str, default: int) -> int:
+            value = _number(request.query.get(name))
+            return int(value) if value is not None and value >= 1 else default
+
+        records = [order.ndr for order in self._shipments() if order.ndr is not None]
+        search = (request.query.get("search") or "").strip()
+        if search:
+            records = [r for r in records if search in (r["awb_code"] or "") or search == r["channel_order_id"]]
+        since, until = request.query.get("from"), request.query.get("to")
+        if since:
+            records = [r for r in records if r["ndr_raised_at"][:10] >= since]
+        if until:
+            records = [r for r in records if r["ndr_raised_at"][:10] <= until]
+        records.sort(key=lambda r: int(r["id"]), reverse=True)
+        return Response(200, self._ndr_page(records, positive("page", 1), positive("per_page", 15)))
+
+    def _ndr_show(self, request: Request) -> Response:
+        order = self._find_awb(request.params["awb"])
+        if order is None or order.ndr is None:
+            return Response(404, {"message": "No NDR found for this AWB.", "status_code": 404})
+        return Response(200, self._ndr_page([order.ndr], 1, 15))
+
+    def _ndr_action(self, request: Request) -> Response:
+        body = request.json()
+        body = body if isinstance(body, dict) else {}
+        errors = {
+            key: [f"The {key} field is required."] for key in ("action", "comments") if _is_missing(body.get(key))
+        }
+        if "action" not in errors and body["action"] not in NDR_ACTIONS:
+            errors["action"] = ["The selected action is invalid."]
+        if errors:
+            return Response(422, {"message": "Oops! Invalid Data.", "errors": errors, "status_code": 422})
+        awb = request.params["awb"]
+        order = self._find_awb(awb)
+        if order is None or order.ndr is None:
+            return Response(404, {"message": "No NDR found for this AWB.", "status_code": 404})
+        ndr = order.ndr
+        if self._status_id(order) != NDR_SHIPMENT_STATUS:
+            return Response(
+                400,
+                {"message": "Action can be taken only on shipments in NDR (undelivered) state.", "status_code": 400},
+            )
+        attempt = ndr["attempts"]
+        if any(entry["action_by"] == "Seller" and entry["ndr_attempt"] == attempt for entry in ndr["history"]):
+            return Response(400, {"message": "Action has already been taken for this NDR attempt.", "status_code": 400})
+        action = str(body["action"])
+        order.remaining = list(NDR_RETURN_SCRIPT if action == "return" else NDR_REATTEMPT_SCRIPT)
+        now = _sr_datetime(self._now())
+        ndr["history"].append(
+            {
+                "ndr_id": ndr["id"],
+                "ndr_reason": ndr["reason"],
+                "action_by": "Seller",
+                "ndr_attempt": attempt,
+                "comment": body["comments"],
+                "ndr_raised_at": ndr["ndr_raised_at"],
+                "action": action,
+                "action_date": now,
+            }
+        )
+        self.ndr_actions.append(
+            {
+                "awb": awb,
+                "order_id": order.order_id,
+                "sr_order_id": order.sr_order_id,
+                "shipment_id": order.shipment_id,
+                "action": action,
+                "comments": body["comments"],
+                "ndr_attempt": attempt,
+                "created_at": now,
+                **{key: body[key] for key in ("phone", "address1", "address2", "deferred_date") if key in body},
+            }
+        )
+        return Response(202, dict(NDR_ACTION_ACCEPTED))
+
+    # -- return orders (reference §9) -----------------------------------------------------
+    def _create_return(self, request: Request) -> Response:
+        body = request.json()
+        if not isinstance(body, dict):
+            return Response(422, {"message": "Oops! Invalid Data.", "errors": {}, "status_code": 422})
+        errors = {
+            key: [f"The {_field_name(key)} field is required."] for key in RETURN_REQUIRED if _is_missing(body.get(key))
+        }
+        order_id = str(body.get("order_id", ""))
+        # One order table behind both endpoints: a forward order's reference is taken as well.
+        if "order_id" not in errors and (order_id in self.returns or order_id in self.orders):
+            errors["order_id"] = ["The order id has already been taken."]
+        if "order_date" not in errors and not re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?", str(body["order_date"])
+        ):
+            errors["order_date"] = ["The order date does not match the format Y-m-d H:i."]
+        for key in ("pickup_phone", "shipping_phone"):
+            if key not in errors and not re.fullmatch(r"\d{10}", str(body[key])):
+                errors[key] = [f"The {_field_name(key)} must be 10 digits."]
+        for key in ("pickup_pincode", "shipping_pincode"):
+            if key not in errors and not _valid_pincode(str(body[key])):
+                errors[key] = [f"The {_field_name(key)} must be 6 digits."]
+        for key in ("length", "breadth", "height", "weight", "sub_total"):
+            if key not in errors and (
+                (_number(body[key]) or 0) <= (0.5 if key in ("length", "breadth", "height") else 0)
+            ):
+                errors[key] = [f"The {_field_name(key)} must be a number greater than 0."]
+        items = body.get("order_items")
+        if "order_items" not in errors:
+            if not isinstance(items, list):
+                errors["order_items"] = ["The order items must be an array."]
+            else:
+                for index, item in enumerate(items):
+                    item = item if isinstance(item, dict) else {}
+                    for key in ("name", "sku", "units", "selling_price"):
+                        if _is_missing(item.get(key)):
+                            errors[f"order_items.{index}.{key}"] = [f"The order_items.{index}.{key} field is required."]
+        if errors:
+            return Response(422, {"message": "Oops! Invalid Data.", "errors": errors, "status_code": 422})
+        customer = {
+            "id": 0,
+            "pickup_location": "",
+            "name": body["pickup_customer_name"],
+            "address": body["pickup_address"],
+            "address_2": body.get("pickup_address_2", ""),
+            "city": body["pickup_city"],
+            "state": body["pickup_state"],
+            "country": body["pickup_country"],
+            "pin_code": str(body["pickup_pincode"]),
+            "phone": str(body["pickup_phone"]),
+            "email": body["pickup_email"],
+        }
+        order = _Order(
+            order_id=order_id,
+            sr_order_id=self.next_sr_order_id,
+            shipment_id=self.next_shipment_id,
+            request=copy.deepcopy(body),
+            pickup=customer,
+            created_at=_sr_datetime(self._now()),
+            status=ORDER_RETURN_PENDING,
+            is_return=True,
+        )
+        self.next_sr_order_id += 1
+        self.next_shipment_id += 1
+        self.returns[order_id] = order
+        self.by_shipment[order.shipment_id] = order
+        self.by_sr_id[order.sr_order_id] = order
+        return Response(
+            200,
+            {
+                "order_id": order.sr_order_id,
+                "shipment_id": order.shipment_id,
+                "status": ORDER_RETURN_PENDING[0],
+                "status_code": ORDER_RETURN_PENDING[1],
+                "company_name": COMPANY_NAME,
             },
         )

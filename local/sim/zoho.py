@@ -7,13 +7,16 @@ Faithful to the reference where it matters for shipsync: token-mint limits (10 r
 refresh token per rolling 10 minutes, 10 live tokens), token errors inside HTTP 200, the
 ``code``/``message`` envelope, 401 code 57/14, 6041 for a wrong organization, per-minute (44),
 daily (45) and concurrency (1070) limits with the ``X-Rate-Limit-*`` headers, JSON or legacy
-``JSONString=`` bodies, ids in the query string for packages and shipment orders, and stock on
-hand falling when a shipment (not a package) is created.
+``JSONString=`` bodies, ids in the query string for packages, shipment orders, sales returns and
+their receives, stock on hand falling when a shipment (not a package) is created and rising only
+when a sales return is received, returns limited to shipped units, and credit notes whose
+balance is applied to invoices (an invoice credited to zero shows as paid).
 
 Seed knobs (``POST /_sim/seed``): ``organization_id``, ``token_ttl_s``, ``per_minute_limit``,
 ``daily_cap``, ``concurrency_limit``, ``oauth_clients`` ([{client_id, client_secret,
 refresh_token}]) and records ``salesorders``, ``items``, ``invoices`` (merged by id; missing
-fields get Zoho-like defaults). ``clock`` can be replaced in-process to move time in tests.
+fields get Zoho-like defaults; an invoice without lines bills its whole sales order). ``clock``
+can be replaced in-process to move time in tests.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import re
 import secrets
 import threading
@@ -90,6 +94,7 @@ _SO_READ_ONLY = frozenset(
         "packages",
         "invoices",
         "salesreturns",
+        "creditnotes",
         "custom_field_hash",
         "shipped_status",
         "invoiced_status",
@@ -160,9 +165,16 @@ class ZohoSim(SimApp):
         self._inflight_lock = threading.Lock()
         self.reset()
         self.route("POST", "/oauth/v2/token")(self._token)
+        # Inventory and Books share one database (reference §2): invoices and credit notes answer on both.
         for root in ("/inventory/v1", "/books/v3"):
             self._api("GET", f"{root}/organizations", self._organizations, needs_org=False)
             self._api("GET", f"{root}/invoices/{{invoice_id}}", self._get_invoice)
+            self._api("POST", f"{root}/invoices/fromsalesorder", self._invoice_from_salesorder)
+            self._api("POST", f"{root}/invoices/{{invoice_id}}/status/sent", self._mark_invoice_sent)
+            self._api("POST", f"{root}/creditnotes", self._create_creditnote)
+            self._api("GET", f"{root}/creditnotes", self._list_creditnotes)
+            self._api("GET", f"{root}/creditnotes/{{creditnote_id}}", self._get_creditnote)
+            self._api("POST", f"{root}/creditnotes/{{creditnote_id}}/invoices", self._apply_creditnote)
         inv = "/inventory/v1"
         self._api("GET", f"{inv}/salesorders", self._list_salesorders)
         self._api("GET", f"{inv}/salesorders/{{salesorder_id}}", self._get_salesorder)
@@ -174,6 +186,9 @@ class ZohoSim(SimApp):
         self._api("POST", f"{inv}/shipmentorders", self._create_shipmentorder)
         self._api("GET", f"{inv}/shipmentorders/{{shipment_id}}", self._get_shipmentorder)
         self._api("POST", f"{inv}/shipmentorders/{{shipment_id}}/status/delivered", self._mark_delivered)
+        self._api("POST", f"{inv}/salesreturns", self._create_salesreturn)
+        self._api("GET", f"{inv}/salesreturns/{{salesreturn_id}}", self._get_salesreturn)
+        self._api("POST", f"{inv}/salesreturnreceives", self._create_salesreturn_receive)
 
     # ------------------------------------------------------------------ SimApp hooks
     def reset(self) -> None:
@@ -195,6 +210,10 @@ class ZohoSim(SimApp):
             self.custom_field_ids: dict[str, str] = {}
             self._ids = itertools.count(4_600_000_000_000_100_001)
             self._package_numbers = itertools.count(1)
+            self._salesreturn_numbers = itertools.count(1)
+            self._receive_numbers = itertools.count(1)
+            self._creditnote_numbers = itertools.count(1)
+            self._invoice_numbers = itertools.count(1)
 
     def seed(self, payload: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -493,6 +512,7 @@ class ZohoSim(SimApp):
             ("packages", []),
             ("invoices", []),
             ("salesreturns", []),
+            ("creditnotes", []),
             ("created_time", self._now_text()),
             ("last_modified_time", self._now_text()),
         ):
@@ -512,28 +532,77 @@ class ZohoSim(SimApp):
 
     def _normalise_invoice(self, invoice: dict[str, Any]) -> dict[str, Any]:
         invoice["invoice_id"] = str(invoice.get("invoice_id") or self._new_id())
-        total = invoice.setdefault("total", 0.0)
+        order = self.records["salesorders"].get(str(invoice.get("salesorder_id") or ""))
+        if order is not None:
+            for key in ("customer_id", "customer_name", "salesorder_number"):
+                invoice.setdefault(key, order.get(key))
+            if not invoice.get("line_items"):
+                # A seeded invoice without lines bills the whole order, as fromsalesorder would.
+                invoice["line_items"] = [
+                    {**self._invoice_line(line), "quantity": line.get("quantity", 0)} for line in order["line_items"]
+                ]
+        for line in invoice.setdefault("line_items", []):
+            line["line_item_id"] = str(line.get("line_item_id") or self._new_id())
+            line.setdefault("item_total", round(float(line.get("rate", 0)) * float(line.get("quantity", 0)), 2))
+        sub_total, tax_total = _totals(invoice["line_items"])
+        invoice.setdefault("sub_total", sub_total)
+        invoice.setdefault("tax_total", tax_total)
+        total = invoice.setdefault("total", round(sub_total + tax_total + float(invoice.get("shipping_charge", 0)), 2))
+        status = invoice.setdefault("status", "sent")
         for key, default in (
             ("invoice_number", f"INV-{invoice['invoice_id'][-5:]}"),
             ("date", self._today()),
-            ("status", "sent"),
-            ("balance", total),
+            ("balance", 0.0 if status == "paid" else total),
+            ("credits_applied", 0.0),
             ("currency_code", "INR"),
-            ("line_items", []),
             ("custom_fields", []),
             ("last_modified_time", self._now_text()),
         ):
             invoice.setdefault(key, default)
         return invoice
 
+    @staticmethod
+    def _invoice_line(so_line: dict[str, Any]) -> dict[str, Any]:
+        """An invoice line for a sales order line; the caller sets the quantity."""
+        line = {key: so_line.get(key) for key in ("item_id", "sku", "name", "rate", "unit", "hsn_or_sac")}
+        line["salesorder_item_id"] = so_line["line_item_id"]
+        for key in ("tax_id", "tax_name", "tax_type", "tax_percentage"):
+            if key in so_line:
+                line[key] = so_line[key]
+        return line
+
     def _link_invoice(self, invoice: dict[str, Any]) -> None:
-        """Show a seeded invoice under its sales order's ``invoices[]``, as Zoho does."""
+        """Show an invoice under its sales order's ``invoices[]`` and derive the order's invoiced/paid state."""
         order = self.records["salesorders"].get(str(invoice.get("salesorder_id", "")))
         if order is None:
             return
         ref = {key: invoice[key] for key in ("invoice_id", "invoice_number", "status", "date", "total", "balance")}
-        order["invoices"] = [i for i in order["invoices"] if i.get("invoice_id") != invoice["invoice_id"]] + [ref]
-        order["invoiced_status"] = "invoiced"
+        _upsert(order["invoices"], "invoice_id", ref)
+        live = [
+            i
+            for i in self.records["invoices"].values()
+            if i.get("salesorder_id") == order["salesorder_id"] and i["status"] != "void"
+        ]
+        invoiced: dict[str, float] = {}
+        for billed in live:
+            for line in billed["line_items"]:
+                key = str(line.get("salesorder_item_id", ""))
+                invoiced[key] = invoiced.get(key, 0.0) + float(line.get("quantity", 0))
+        for line in order["line_items"]:
+            line["quantity_invoiced"] = _as_number(invoiced.get(line["line_item_id"], 0))
+        if not live:
+            order["invoiced_status"] = "not_invoiced"
+        elif all(float(line["quantity_invoiced"]) >= float(line.get("quantity", 0)) for line in order["line_items"]):
+            order["invoiced_status"] = "invoiced"
+        else:
+            order["invoiced_status"] = "partially_invoiced"
+        if live and all(i["status"] == "paid" for i in live):
+            order["paid_status"] = "paid"
+        elif any(i["status"] in ("paid", "partially_paid") for i in live):
+            order["paid_status"] = "partially_paid"
+        else:
+            order["paid_status"] = "not_paid"
+        order["last_modified_time"] = self._now_text()
 
     def _rehash(self, order: dict[str, Any]) -> None:
         order["custom_field_hash"] = {field["api_name"]: field["value"] for field in order["custom_fields"]}
@@ -830,5 +899,520 @@ class ZohoSim(SimApp):
         self._sync_packages(self.records["salesorders"][shipment["salesorder_id"]])
         return Response(200, {"code": 0, "message": "The Shipment Order has been marked as Delivered."})
 
+    # ------------------------------------------------------------------ invoices
+    def _invoice_from_salesorder(self, request: Request) -> Response:
+        order = self._get("salesorders", self._required_query(request, "salesorder_id"), "Sales Order")
+        if order["order_status"] in ("draft", "void"):
+            raise ZohoError(400, 2, f"Sales order {order['salesorder_number']} is {order['order_status']}.")
+        lines = []
+        for so_line in order["line_items"]:
+            remaining = float(so_line.get("quantity", 0)) - float(so_line.get("quantity_invoiced", 0))
+            if remaining > 0:
+                lines.append({**self._invoice_line(so_line), "quantity": _as_number(remaining)})
+        if not lines:
+            raise ZohoError(400, 2, "All the items in this sales order have already been invoiced.")
+        billed_before = any(
+            i.get("salesorder_id") == order["salesorder_id"] and i["status"] != "void"
+            for i in self.records["invoices"].values()
+        )
+        used = {i["invoice_number"] for i in self.records["invoices"].values()}
+        number = next(n for n in (f"INV-{k:06d}" for k in self._invoice_numbers) if n not in used)
+        invoice = self._normalise_invoice(
+            {
+                "invoice_number": number,
+                "salesorder_id": order["salesorder_id"],
+                "date": self._today(),
+                # Zoho creates the invoice as a draft; POST /invoices/{id}/status/sent opens it (reference §9).
+                "status": "draft",
+                "line_items": lines,
+                # The order's shipping charge is billed once, on its first invoice.
+                "shipping_charge": 0.0 if billed_before else float(order.get("shipping_charge") or 0),
+                "created_time": self._now_text(),
+            }
+        )
+        self.records["invoices"][invoice["invoice_id"]] = invoice
+        self._link_invoice(invoice)
+        message = "Invoice has been created."
+        return Response(201, {"code": 0, "message": message, "invoice": copy.deepcopy(invoice)})
+
+    def _mark_invoice_sent(self, request: Request) -> Response:
+        invoice = self._get("invoices", request.params["invoice_id"], "Invoice")
+        if invoice["status"] == "void":
+            raise ZohoError(400, 2, f"Invoice {invoice['invoice_number']} is void.")
+        if invoice["status"] == "draft":
+            invoice["status"] = "sent"
+            invoice["last_modified_time"] = self._now_text()
+            self._link_invoice(invoice)
+        return Response(200, {"code": 0, "message": "Invoice status has been changed to Sent."})
+
+    # ------------------------------------------------------------------ sales returns and receives
+    def _create_salesreturn(self, request: Request) -> Response:
+        order = self._get("salesorders", self._required_query(request, "salesorder_id"), "Sales Order")
+        body = self._body(request)
+        date = _body_date(body)
+        entries = _line_entries(body)
+        if not any(float(line["quantity_shipped"]) > 0 for line in order["line_items"]):
+            # Only shipped units can be returned (reference §8, §11); the real error code is UNCERTAIN.
+            raise ZohoError(
+                400, 2, f"Sales order {order['salesorder_number']} has no shipped items, so it cannot be returned."
+            )
+        by_id = {line["line_item_id"]: line for line in order["line_items"]}
+        asked: dict[str, float] = {}
+        parsed = []
+        for entry in entries:
+            so_line = by_id.get(str(entry.get("salesorder_item_id", "")))
+            if so_line is None:
+                raise _invalid("salesorder_item_id")
+            if str(entry.get("item_id", "")) != str(so_line.get("item_id")):
+                raise _invalid("item_id")
+            quantity = _num(entry.get("quantity"), "quantity")
+            non_receive = _quantity_or_zero(entry.get("non_receive_quantity"), "non_receive_quantity")
+            if non_receive > quantity:
+                raise _invalid("non_receive_quantity")
+            asked[so_line["line_item_id"]] = asked.get(so_line["line_item_id"], 0.0) + quantity
+            parsed.append((so_line, quantity, non_receive))
+        returned = self._returned_quantities(order["salesorder_id"])
+        for so_line_id, quantity in asked.items():
+            line = by_id[so_line_id]
+            returnable = float(line["quantity_shipped"]) - returned.get(so_line_id, 0.0)
+            if quantity > returnable:
+                raise ZohoError(
+                    400,
+                    2,
+                    f"Quantity to be returned for {line.get('name', so_line_id)} exceeds the shipped quantity "
+                    f"that has not been returned ({_as_number(max(returnable, 0.0))}).",
+                )
+        salesreturn = {
+            "salesreturn_id": self._new_id(),
+            "salesreturn_number": f"RMA-{next(self._salesreturn_numbers):05d}",
+            "date": date,
+            "reason": body.get("reason", ""),
+            "reference_number": body.get("reference_number", ""),
+            "location_id": body.get("location_id", ""),
+            "salesorder_id": order["salesorder_id"],
+            "salesorder_number": order["salesorder_number"],
+            "customer_id": order.get("customer_id"),
+            "customer_name": order.get("customer_name"),
+            "salesreturn_status": "approved",
+            "line_items": [
+                {
+                    "line_item_id": self._new_id(),
+                    "item_id": so_line.get("item_id"),
+                    "salesorder_item_id": so_line["line_item_id"],
+                    "sku": so_line.get("sku"),
+                    "name": so_line.get("name"),
+                    "rate": so_line.get("rate"),
+                    "unit": so_line.get("unit"),
+                    "quantity": quantity,
+                    "non_receive_quantity": non_receive,
+                    "quantity_received": 0,
+                }
+                for so_line, quantity, non_receive in parsed
+            ],
+            "salesreturnreceives": [],
+            "creditnotes": [],
+            "created_time": self._now_text(),
+        }
+        self.records["salesreturns"][salesreturn["salesreturn_id"]] = salesreturn
+        self._link_salesreturn(salesreturn)
+        message = "Sales Return has been created."
+        return Response(201, {"code": 0, "message": message, "salesreturn": copy.deepcopy(salesreturn)})
+
+    def _get_salesreturn(self, request: Request) -> Response:
+        salesreturn = self._get("salesreturns", request.params["salesreturn_id"], "Sales Return")
+        return Response(200, {"code": 0, "message": "success", "salesreturn": copy.deepcopy(salesreturn)})
+
+    def _returned_quantities(self, salesorder_id: str) -> dict[str, float]:
+        returned: dict[str, float] = {}
+        for salesreturn in self.records["salesreturns"].values():
+            if salesreturn["salesorder_id"] == salesorder_id:
+                for line in salesreturn["line_items"]:
+                    key = line["salesorder_item_id"]
+                    returned[key] = returned.get(key, 0.0) + float(line["quantity"])
+        return returned
+
+    def _link_salesreturn(self, salesreturn: dict[str, Any]) -> None:
+        order = self.records["salesorders"].get(salesreturn["salesorder_id"])
+        if order is None:
+            return
+        ref = {key: salesreturn[key] for key in ("salesreturn_id", "salesreturn_number", "date", "salesreturn_status")}
+        ref["quantity"] = _as_number(sum(float(line["quantity"]) for line in salesreturn["line_items"]))
+        _upsert(order["salesreturns"], "salesreturn_id", ref)
+        order["last_modified_time"] = self._now_text()
+
+    def _create_salesreturn_receive(self, request: Request) -> Response:
+        salesreturn = self._get("salesreturns", self._required_query(request, "salesreturn_id"), "Sales Return")
+        body = self._body(request)
+        date = _body_date(body)
+        by_id = {line["line_item_id"]: line for line in salesreturn["line_items"]}
+        asked: dict[str, float] = {}
+        for entry in _line_entries(body):
+            line_id = str(entry.get("line_item_id", ""))
+            if line_id not in by_id:
+                raise _invalid("line_item_id")
+            asked[line_id] = asked.get(line_id, 0.0) + _num(entry.get("quantity"), "quantity")
+        for line_id, quantity in asked.items():
+            line = by_id[line_id]
+            # Credit-only units (non_receive_quantity) never come back into stock (reference §8).
+            pending = float(line["quantity"]) - float(line["non_receive_quantity"]) - float(line["quantity_received"])
+            if quantity > pending:
+                raise ZohoError(
+                    400,
+                    2,
+                    f"Quantity to be received for {line.get('name') or line_id} exceeds the returned quantity "
+                    f"yet to be received ({_as_number(max(pending, 0.0))}).",
+                )
+        receive_lines = []
+        for line_id, quantity in asked.items():
+            line = by_id[line_id]
+            line["quantity_received"] = _as_number(float(line["quantity_received"]) + quantity)
+            # A receive is what restocks physical stock (reference §8).
+            item = self.records["items"].get(str(line.get("item_id")))
+            if item is not None:
+                for key in ("stock_on_hand", "available_stock", "actual_available_stock"):
+                    item[key] = _as_number(float(item.get(key, 0)) + quantity)
+            receive_lines.append(
+                {
+                    "line_item_id": self._new_id(),
+                    "salesreturn_item_id": line_id,
+                    "item_id": line.get("item_id"),
+                    "sku": line.get("sku"),
+                    "name": line.get("name"),
+                    "quantity": _as_number(quantity),
+                }
+            )
+        receive = {
+            "receive_id": self._new_id(),
+            # The receive numbering scheme is not in the reference; this prefix is ours.
+            "receive_number": f"SRR-{next(self._receive_numbers):05d}",
+            "date": date,
+            "notes": body.get("notes", ""),
+            "salesreturn_id": salesreturn["salesreturn_id"],
+            "salesreturn_number": salesreturn["salesreturn_number"],
+            "salesorder_id": salesreturn["salesorder_id"],
+            "line_items": receive_lines,
+            "created_time": self._now_text(),
+        }
+        self.records["salesreturnreceives"][receive["receive_id"]] = receive
+        salesreturn["salesreturnreceives"].append(
+            {key: receive[key] for key in ("receive_id", "receive_number", "date")}
+        )
+        if all(
+            float(line["quantity_received"]) >= float(line["quantity"]) - float(line["non_receive_quantity"])
+            for line in salesreturn["line_items"]
+        ):
+            salesreturn["salesreturn_status"] = "received"
+        self._link_salesreturn(salesreturn)
+        message = "Sales Return Receive has been created."
+        return Response(201, {"code": 0, "message": message, "salesreturnreceive": copy.deepcopy(receive)})
+
+    # ------------------------------------------------------------------ credit notes
+    def _create_creditnote(self, request: Request) -> Response:
+        body = self._body(request)
+        customer_id = str(body.get("customer_id") or "").strip()
+        if not customer_id:
+            raise _invalid("customer_id")
+        date = _body_date(body)
+        entries = _line_entries(body)
+        invoice: dict[str, Any] | None = None
+        if request.query.get("invoice_id", "").strip():
+            invoice = self.records["invoices"].get(request.query["invoice_id"].strip())
+            if invoice is None:
+                raise _invalid("invoice_id")
+        used = {c["creditnote_number"] for c in self.records["creditnotes"].values()}
+        number = body.get("creditnote_number")
+        if number:
+            if request.query.get("ignore_auto_number_generation") != "true":
+                raise _invalid("creditnote_number")
+            if number in used:
+                raise _already_exists(f'Credit Note Number "{number}"')
+        lines = [self._creditnote_line(entry, invoice) for entry in entries]
+        invoices = [self.records["invoices"][line["invoice_id"]] for line in lines if line["invoice_id"]]
+        if any(i.get("customer_id") not in (None, customer_id) for i in [*invoices, *filter(None, [invoice])]):
+            raise _invalid("customer_id")
+        self._check_credited_quantities(lines)
+        invoice = invoice or (invoices[0] if invoices else None)
+        # Numbered only once valid, so a refused request leaves no gap in the series.
+        number = number or next(n for n in (f"CN-{k:05d}" for k in self._creditnote_numbers) if n not in used)
+        sub_total, tax_total = _totals(lines)
+        total = round(sub_total + tax_total, 2)
+        return_ids = sorted(
+            {self._salesreturn_of(line["salesreturn_item_id"])[0] for line in lines if line["salesreturn_item_id"]}
+        )
+        creditnote = {
+            "creditnote_id": self._new_id(),
+            "creditnote_number": number,
+            "date": date,
+            "status": "open",
+            "customer_id": customer_id,
+            "customer_name": (invoice or {}).get("customer_name", ""),
+            "reference_number": body.get("reference_number", ""),
+            "invoice_id": (invoice or {}).get("invoice_id", ""),
+            "invoice_number": (invoice or {}).get("invoice_number", ""),
+            "salesreturn_id": return_ids[0] if return_ids else "",
+            "currency_code": "INR",
+            "line_items": lines,
+            "sub_total": sub_total,
+            "tax_total": tax_total,
+            "total": total,
+            # An unapplied credit note's whole total is available credit.
+            "balance": total,
+            "invoices_credited": [],
+            "created_time": self._now_text(),
+            "last_modified_time": self._now_text(),
+        }
+        self.records["creditnotes"][creditnote["creditnote_id"]] = creditnote
+        self._link_creditnote(creditnote)
+        message = "Credit Note has been created."
+        return Response(201, {"code": 0, "message": message, "creditnote": copy.deepcopy(creditnote)})
+
+    def _creditnote_line(self, entry: dict[str, Any], default_invoice: dict[str, Any] | None) -> dict[str, Any]:
+        invoice_id = str(entry.get("invoice_id") or (default_invoice or {}).get("invoice_id") or "")
+        invoice = self.records["invoices"].get(invoice_id) if invoice_id else None
+        if invoice_id and invoice is None:
+            raise _invalid("invoice_id")
+        invoice_item_id = str(entry.get("invoice_item_id") or "")
+        invoice_line: dict[str, Any] | None = None
+        if invoice_item_id:
+            lines = invoice["line_items"] if invoice is not None else []
+            invoice_line = next((line for line in lines if line["line_item_id"] == invoice_item_id), None)
+            if invoice_line is None:
+                raise _invalid("invoice_item_id")
+        salesreturn_item_id = str(entry.get("salesreturn_item_id") or "")
+        return_line = self._salesreturn_of(salesreturn_item_id)[1] if salesreturn_item_id else None
+        item_id = str(entry.get("item_id") or (invoice_line or {}).get("item_id") or "")
+        if not item_id or any(
+            ref is not None and str(ref.get("item_id")) != item_id for ref in (invoice_line, return_line)
+        ):
+            raise _invalid("item_id")
+        quantity = _num(entry.get("quantity"), "quantity")
+        rate = _money(entry.get("rate", (invoice_line or {}).get("rate")), "rate", positive=False)
+        tax_id = str(entry.get("tax_id") or "")
+        named = invoice_line or return_line or self.records["items"].get(item_id) or {}
+        return {
+            "line_item_id": self._new_id(),
+            "item_id": item_id,
+            "sku": named.get("sku"),
+            "name": named.get("name"),
+            "quantity": quantity,
+            "rate": rate,
+            "item_total": round(quantity * rate, 2),
+            # Tax follows the line's tax_id only: leaving it out credits the pre-tax amount (UNCERTAIN
+            # whether Zoho copies the invoice line's tax by itself; sending tax_id is right either way).
+            "tax_id": tax_id,
+            "tax_percentage": self._tax_percentage(tax_id) if tax_id else 0,
+            "invoice_id": invoice_id,
+            "invoice_item_id": invoice_item_id,
+            "salesreturn_item_id": salesreturn_item_id,
+            "is_item_shipped": _flag(entry.get("is_item_shipped")),
+            "is_returned_to_stock": _flag(entry.get("is_returned_to_stock")),
+        }
+
+    def _salesreturn_of(self, salesreturn_item_id: str) -> tuple[str, dict[str, Any]]:
+        """(sales return id, return line) for a return line id."""
+        for salesreturn in self.records["salesreturns"].values():
+            for line in salesreturn["line_items"]:
+                if line["line_item_id"] == salesreturn_item_id:
+                    return salesreturn["salesreturn_id"], line
+        raise _invalid("salesreturn_item_id")
+
+    def _tax_percentage(self, tax_id: str) -> float:
+        """The org's rate for a tax id, as the seeded orders and invoices carry it."""
+        documents = [*self.records["salesorders"].values(), *self.records["invoices"].values()]
+        for document in documents:
+            for line in document["line_items"]:
+                if str(line.get("tax_id", "")) == tax_id and line.get("tax_percentage") is not None:
+                    return float(line["tax_percentage"])
+        raise _invalid("tax_id")
+
+    def _check_credited_quantities(self, lines: list[dict[str, Any]]) -> None:
+        # Zoho tracks what of a return has been credited; its error for over-crediting is UNCERTAIN.
+        credited: dict[str, float] = {}
+        for note in self.records["creditnotes"].values():
+            if note["status"] != "void":
+                for line in note["line_items"]:
+                    if line["salesreturn_item_id"]:
+                        key = line["salesreturn_item_id"]
+                        credited[key] = credited.get(key, 0.0) + float(line["quantity"])
+        for line in lines:
+            key = line["salesreturn_item_id"]
+            if not key:
+                continue
+            credited[key] = credited.get(key, 0.0) + float(line["quantity"])
+            returned = float(self._salesreturn_of(key)[1]["quantity"])
+            if credited[key] > returned:
+                raise ZohoError(
+                    400, 2, f"Quantity to be credited for {line.get('name') or key} exceeds the returned quantity."
+                )
+
+    def _link_creditnote(self, creditnote: dict[str, Any]) -> None:
+        """Show the credit note on its sales return and on the sales order it credits."""
+        ref = {
+            key: creditnote[key] for key in ("creditnote_id", "creditnote_number", "date", "status", "total", "balance")
+        }
+        salesreturn = self.records["salesreturns"].get(creditnote["salesreturn_id"])
+        if salesreturn is not None:
+            _upsert(salesreturn["creditnotes"], "creditnote_id", ref)
+        invoice = self.records["invoices"].get(creditnote["invoice_id"], {})
+        salesorder_id = (salesreturn or {}).get("salesorder_id") or invoice.get("salesorder_id")
+        order = self.records["salesorders"].get(str(salesorder_id or ""))
+        if order is not None:
+            _upsert(order["creditnotes"], "creditnote_id", ref)
+
+    def _get_creditnote(self, request: Request) -> Response:
+        creditnote = self._get("creditnotes", request.params["creditnote_id"], "Credit Note")
+        return Response(200, {"code": 0, "message": "success", "creditnote": copy.deepcopy(creditnote)})
+
+    def _list_creditnotes(self, request: Request) -> Response:
+        columns = (
+            "creditnote_id",
+            "creditnote_number",
+            "status",
+            "date",
+            "reference_number",
+            "customer_id",
+            "customer_name",
+            "invoice_id",
+            "total",
+            "balance",
+            "created_time",
+            "last_modified_time",
+        )
+        filters = {
+            key: request.query[key]
+            for key in ("reference_number", "customer_id", "creditnote_number", "status")
+            if request.query.get(key)
+        }
+        rows = (
+            {key: note.get(key) for key in columns}
+            for note in self.records["creditnotes"].values()
+            if all(str(note.get(key)) == value for key, value in filters.items())
+        )
+        return self._page(request, "creditnotes", rows, "Credit Notes")
+
+    def _apply_creditnote(self, request: Request) -> Response:
+        creditnote = self._get("creditnotes", request.params["creditnote_id"], "Credit Note")
+        body = self._body(request)
+        entries = body.get("invoices")
+        if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+            raise _invalid("invoices")
+        if creditnote["status"] not in ("open", "closed"):
+            raise ZohoError(400, 2, f"Credit note {creditnote['creditnote_number']} is {creditnote['status']}.")
+        per_invoice: dict[str, int] = {}
+        for entry in entries:
+            invoice = self.records["invoices"].get(str(entry.get("invoice_id") or ""))
+            if invoice is None:
+                raise _invalid("invoice_id")
+            if invoice["status"] in ("draft", "void"):
+                # Credits go to open invoices only (UNCERTAIN wording and code).
+                raise ZohoError(
+                    400, 2, f"Credits cannot be applied to the {invoice['status']} invoice {invoice['invoice_number']}."
+                )
+            if invoice.get("customer_id") not in (None, creditnote["customer_id"]):
+                raise ZohoError(400, 2, "Credits can be applied only to invoices of the same customer.")
+            cents = _cents(_money(entry.get("amount_applied"), "amount_applied", positive=True))
+            per_invoice[invoice["invoice_id"]] = per_invoice.get(invoice["invoice_id"], 0) + cents
+        for invoice_id, cents in per_invoice.items():
+            invoice = self.records["invoices"][invoice_id]
+            if cents > _cents(invoice["balance"]):
+                raise ZohoError(
+                    400,
+                    2,
+                    f"The amount applied to invoice {invoice['invoice_number']} exceeds its balance due "
+                    f"({invoice['balance']}).",
+                )
+        if sum(per_invoice.values()) > _cents(creditnote["balance"]):
+            raise ZohoError(
+                400, 2, f"The amount applied exceeds the credit note's available balance ({creditnote['balance']})."
+            )
+        for invoice_id, cents in per_invoice.items():
+            invoice = self.records["invoices"][invoice_id]
+            amount = cents / 100
+            invoice["balance"] = (_cents(invoice["balance"]) - cents) / 100
+            invoice["credits_applied"] = (_cents(invoice.get("credits_applied", 0)) + cents) / 100
+            # Zoho shows an invoice settled by credits as paid (closed) at zero balance.
+            invoice["status"] = "paid" if invoice["balance"] == 0 else "partially_paid"
+            invoice["last_modified_time"] = self._now_text()
+            self._link_invoice(invoice)
+            creditnote["invoices_credited"].append(
+                {
+                    "creditnote_invoice_id": self._new_id(),
+                    "invoice_id": invoice_id,
+                    "invoice_number": invoice["invoice_number"],
+                    "date": self._today(),
+                    "amount_applied": amount,
+                }
+            )
+        creditnote["balance"] = (_cents(creditnote["balance"]) - sum(per_invoice.values())) / 100
+        creditnote["status"] = "closed" if creditnote["balance"] == 0 else "open"
+        creditnote["last_modified_time"] = self._now_text()
+        self._link_creditnote(creditnote)
+        applied = [{"invoice_id": key, "amount_applied": cents / 100} for key, cents in per_invoice.items()]
+        message = "Credits have been applied to the invoice(s)."
+        return Response(200, {"code": 0, "message": message, "apply_to_invoices": {"invoices": applied}})
+
 
 _ID_KEYS = {"items": "item_id", "salesorders": "salesorder_id", "invoices": "invoice_id"}
+
+
+def _totals(lines: list[dict[str, Any]]) -> tuple[float, float]:
+    """(sub total, tax total) of document lines, tax from each line's ``tax_percentage``."""
+    sub_total = round(sum(float(line.get("item_total", 0)) for line in lines), 2)
+    tax_total = round(
+        sum(float(line.get("item_total", 0)) * float(line.get("tax_percentage") or 0) / 100 for line in lines), 2
+    )
+    return sub_total, tax_total
+
+
+def _upsert(refs: list[dict[str, Any]], key: str, ref: dict[str, Any]) -> None:
+    """Replace the entry with ref's id in place (keeping the list's order), or append it."""
+    for index, existing in enumerate(refs):
+        if existing.get(key) == ref[key]:
+            refs[index] = ref
+            return
+    refs.append(ref)
+
+
+def _body_date(body: dict[str, Any]) -> str:
+    date = str(body.get("date", ""))
+    if not _DATE.match(date):
+        raise _invalid("date")
+    return date
+
+
+def _line_entries(body: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = body.get("line_items")
+    if not isinstance(lines, list) or not lines or not all(isinstance(line, dict) for line in lines):
+        raise _invalid("line_items")
+    return lines
+
+
+def _quantity_or_zero(value: Any, param: str) -> int | float:
+    if value in (None, ""):
+        return 0
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise _invalid(param) from None
+    if not number >= 0:
+        raise _invalid(param)
+    return _as_number(number)
+
+
+def _money(value: Any, param: str, *, positive: bool) -> float:
+    try:
+        amount = round(float(value), 2)
+    except (TypeError, ValueError):
+        raise _invalid(param) from None
+    if not math.isfinite(amount) or not (amount > 0 if positive else amount >= 0):
+        raise _invalid(param)
+    return amount
+
+
+def _cents(value: Any) -> int:
+    # Money is compared in whole paise so that 1341.76 - 1341.76 is exactly zero.
+    return round(float(value) * 100)
+
+
+def _flag(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"

@@ -69,6 +69,8 @@ def salesorder(
                 "rate": 599.0,
                 "quantity": 2,
                 "tax_percentage": 12,
+                "tax_id": "1947583000000012345",
+                "tax_name": "GST12",
                 "item_total": 1198.0,
                 "hsn_or_sac": "61091000",
             }

@@ -55,9 +55,13 @@ BUSINESS_ALARMS = {
     ("InvalidOrder", "order-confirmed"),
     ("StuckOrders", "order-confirmed"),
     ("ZohoDailyCapReached", "order-confirmed"),
+    ("ShipmentLost", "shipment-status"),
+    ("ZohoDailyCapReached", "shipment-status"),
+    ("RestockFailed", "rto-restock"),
+    ("ZohoDailyCapReached", "rto-restock"),
     ("TokenRefreshFailed", "token-refresh"),
 }
-ADMIN_ROUTES = {("/tokens/refresh", "post")}
+ADMIN_ROUTES = {("/tokens/refresh", "post"), ("/returns", "post")}
 # Values the local runner can evaluate.
 ENV_GETATT_ATTRIBUTES = {"Arn", "QueueUrl", "QueueName"}
 PER_FUNCTION_ENV = {"POWERTOOLS_SERVICE_NAME"}
@@ -553,14 +557,18 @@ def test_template_has_no_violations(cfn: Template, check: Check) -> None:
 
 
 def test_checks_see_the_resources_they_police(cfn: Template) -> None:
-    assert work_queue_ids(cfn) == {"OrderQueue", "TokenRefreshQueue"}
-    assert dlq_ids(cfn) == {"OrderDLQ", "TokenRefreshDLQ"}
+    assert work_queue_ids(cfn) == {"OrderQueue", "StatusQueue", "RtoQueue", "TokenRefreshQueue"}
+    assert dlq_ids(cfn) == {"OrderDLQ", "StatusDLQ", "RtoDLQ", "TokenRefreshDLQ"}
     assert {(q, f) for _, q, f in sqs_mappings(cfn)} == {
         ("OrderQueue", "OrderConfirmedFunction"),
+        ("StatusQueue", "ShipmentStatusFunction"),
+        ("RtoQueue", "RtoRestockFunction"),
         ("TokenRefreshQueue", "TokenRefreshFunction"),
     }
     assert {(p, m) for _, p, m, _ in api_operations(cfn)} == {
         ("/webhooks/zoho/salesorders", "post"),
+        ("/webhooks/shipment-status", "post"),
+        ("/returns", "post"),
         ("/tokens/refresh", "post"),
     }
     assert {s["Sid"] for s in role_statements(cfn["Resources"][TOKEN_MINTER_ROLE]) if "Sid" in s} >= {
@@ -574,9 +582,45 @@ def test_order_queue_worker_is_throttled_for_zoho(cfn: Template) -> None:
     assert mapping["BatchSize"] == 5
 
 
+def test_status_and_rto_workers_are_throttled_for_zoho(cfn: Template) -> None:
+    status = props(cfn["Resources"]["ShipmentStatusFunctionStatusQueueMessages"])
+    assert status["BatchSize"] == 10
+    assert "MaximumBatchingWindowInSeconds" not in status  # not supported on FIFO event sources
+    assert status["ScalingConfig"] == {"MaximumConcurrency": 5}
+    rto = props(cfn["Resources"]["RtoRestockFunctionRtoQueueMessages"])
+    assert rto["BatchSize"] == 5
+    assert rto["ScalingConfig"] == {"MaximumConcurrency": 2}
+
+
+def test_shipment_status_webhook_is_open_for_shiprocket_and_polls_tracking(cfn: Template) -> None:
+    operations = {(p, m): op for _, p, m, op in api_operations(cfn)}
+    # Shiprocket cannot sign requests: the function checks its x-api-key token, API Gateway must not.
+    assert operations[("/webhooks/shipment-status", "post")]["security"] == [{"NONE": []}]
+    rules = [
+        props(rule)
+        for rule in resources(cfn, "AWS::Events::Rule").values()
+        if "ShipmentStatusFunction" in refs(props(rule).get("Targets"))
+    ]
+    assert [(r["ScheduleExpression"], r["Targets"][0]["Input"]) for r in rules] == [
+        ("rate(30 minutes)", '{"poll": "tracking"}')
+    ]
+
+
+def test_only_shipment_status_and_returns_feed_the_rto_queue(cfn: Template) -> None:
+    senders = {
+        role_id
+        for role_id, role in resources(cfn, "AWS::IAM::Role").items()
+        for statement in role_statements(role)
+        if any(matches_any(str(a), {"sqs:SendMessage"}) for a in as_list(statement.get("Action", [])))
+        and "RtoQueue" in refs(statement.get("Resource"))
+    }
+    assert senders == {"ShipmentStatusFunctionRole", "RtoRestockFunctionRole"}
+
+
 def test_token_refresh_is_a_single_minter(cfn: Template) -> None:
     assert props(cfn["Resources"]["TokenRefreshFunction"])["ReservedConcurrentExecutions"] == 1
     assert props(cfn["Resources"]["TokenRefreshQueue"])["FifoQueue"] is True
+    assert props(cfn["Resources"]["StatusQueue"])["FifoQueue"] is True  # one message group per AWB
 
 
 # ----- broken copies: every rule reports what it guards -----
@@ -606,6 +650,10 @@ def _unencrypted_dlq(t: Template) -> None:
     del _props_of(t, "TokenRefreshDLQ")["SqsManagedSseEnabled"]
 
 
+def _shared_status_dlq(t: Template) -> None:
+    _props_of(t, "RtoQueue")["RedrivePolicy"]["deadLetterTargetArn"] = {"Fn::GetAtt": ["StatusQueue", "Arn"]}
+
+
 def _no_consumer(t: Template) -> None:
     del _props_of(t, "OrderConfirmedFunction")["Events"]["OrderQueueMessages"]
 
@@ -616,6 +664,10 @@ def _no_dlq_alarm(t: Template) -> None:
 
 def _short_visibility(t: Template) -> None:
     _props_of(t, "OrderQueue")["VisibilityTimeout"] = 60
+
+
+def _short_rto_visibility(t: Template) -> None:
+    _props_of(t, "RtoQueue")["VisibilityTimeout"] = 300
 
 
 def _no_partial_failures(t: Template) -> None:
@@ -629,6 +681,15 @@ def _sr_across_words(t: Template) -> None:
 
 def _kr_stage(t: Template) -> None:
     t["Parameters"]["Stage"]["AllowedValues"].append("kr1")
+
+
+def _shiprocket_in_status_route(t: Template) -> None:
+    events = _props_of(t, "ShipmentStatusFunction")["Events"]
+    events["ShipmentStatusWebhook"]["Properties"]["Path"] = "/webhooks/shiprocket-status"
+
+
+def _open_returns_route(t: Template) -> None:
+    _props_of(t, "RtoRestockFunction")["Events"]["CustomerReturn"]["Properties"]["Auth"] = {"Authorizer": "NONE"}
 
 
 def _open_admin_route(t: Template) -> None:
@@ -689,6 +750,14 @@ def _wrong_service_dimension(t: Template) -> None:
     _props_of(t, "ServiceabilityFailedAlarm")["Dimensions"][0]["Value"] = "order_confirmed"
 
 
+def _no_restock_alarm(t: Template) -> None:
+    del t["Resources"]["RestockFailedAlarm"]
+
+
+def _no_status_age_alarm(t: Template) -> None:
+    del t["Resources"]["StatusQueueAgeAlarm"]
+
+
 def _no_errors_alarm(t: Template) -> None:
     del t["Resources"]["OrderConfirmedErrorsAlarm"]
 
@@ -706,6 +775,10 @@ def _conditional_env(t: Template) -> None:
     variables["PICKUP_LOCATION"] = {"Fn::If": ["IsProd", "Primary", "Test"]}
 
 
+def _rto_queue_differs(t: Template) -> None:
+    _props_of(t, "ShipmentStatusFunction")["Environment"]["Variables"]["RTO_QUEUE_URL"] = {"Ref": "StatusQueue"}
+
+
 def _misspelt_env(t: Template) -> None:
     _props_of(t, "OrderConfirmedFunction")["Environment"]["Variables"]["PICKUP_POSTCOD"] = "411001"
 
@@ -714,13 +787,17 @@ BREAKAGES: list[tuple[Callable[[Template], None], Check, str]] = [
     (_drop_redrive, check_queue_redrive, "OrderQueue: work queue without RedrivePolicy"),
     (_low_receive_count, check_queue_redrive, "OrderQueue: maxReceiveCount 2"),
     (_short_dlq_retention, check_queue_redrive, "OrderQueue: DLQ retention"),
+    (_shared_status_dlq, check_queue_consumers, "StatusQueue: a DLQ must not be consumed by a function"),
     (_unencrypted_dlq, check_queue_encryption, "TokenRefreshDLQ"),
     (_no_consumer, check_queue_consumers, "OrderQueue: work queue has no consumer"),
     (_no_dlq_alarm, check_dlq_alarms, "OrderDLQ"),
     (_short_visibility, check_visibility_timeouts, "OrderQueue: VisibilityTimeout 60"),
+    (_short_rto_visibility, check_visibility_timeouts, "RtoQueue: VisibilityTimeout 300 < 6 x RtoRestockFunction"),
     (_no_partial_failures, check_partial_batch_failures, "OrderConfirmedFunctionOrderQueueMessages"),
     (_sr_across_words, check_url_names, "'/webhooks/statusrefresh' contains ['sr']"),
     (_kr_stage, check_url_names, "'kr1'"),
+    (_shiprocket_in_status_route, check_url_names, "'/webhooks/shiprocket-status' contains ['shiprocket']"),
+    (_open_returns_route, check_route_auth, "/returns: admin route must use AWS_IAM"),
     (_open_admin_route, check_route_auth, "/tokens/refresh: admin route must use AWS_IAM"),
     (_caller_credentials, check_route_auth, "caller credentials"),
     (_order_confirmed_writes_secret, check_iam, "OrderConfirmedFunctionRole: may write secrets"),
@@ -734,10 +811,13 @@ BREAKAGES: list[tuple[Callable[[Template], None], Check, str]] = [
     (_alarm_elsewhere, check_alarm_actions, "AwbFailedAlarm: AlarmActions"),
     (_no_business_alarm, check_business_alarms, "TokenRefreshFailed (service token-refresh)"),
     (_wrong_service_dimension, check_business_alarms, "ServiceabilityFailedAlarm: dimensions"),
+    (_no_restock_alarm, check_business_alarms, "RestockFailed (service rto-restock)"),
+    (_no_status_age_alarm, check_operational_alarms, "StatusQueue: no ApproximateAgeOfOldestMessage alarm"),
     (_no_errors_alarm, check_operational_alarms, "OrderConfirmedFunction: no Errors alarm"),
     (_no_api_alarm, check_operational_alarms, "ShipsyncApi: no 5XXError alarm"),
     (_conflicting_env, check_environment, "TokenRefreshFunction: STAGE differs"),
     (_conditional_env, check_environment, "OrderConfirmedFunction: PICKUP_LOCATION value"),
+    (_rto_queue_differs, check_environment, "ShipmentStatusFunction: RTO_QUEUE_URL differs"),
     (_misspelt_env, check_environment, "PICKUP_POSTCOD is read by no settings field"),
 ]
 

@@ -65,3 +65,17 @@ def test_open_jobs_lists_unfinished_orders_until_they_are_closed(ledger: DynamoL
     open_numbers = {e.salesorder_number for e in ledger.open_jobs("9999-12-31T00:00:00")}
     assert open_numbers == {"SO-00103", "SO-00105"}
     assert ledger.open_jobs("2000-01-01T00:00:00") == []
+
+
+def test_quiet_shipments_lists_tracked_awbs_until_tracking_closes(ledger: DynamoLedger) -> None:
+    entry = ledger.ensure("106", "SO-00106")
+    ledger.record_awb(entry, awb="AWB106", courier_id=43, courier_name="Delhivery Surface")
+    assert ledger.put_awb("RET106", is_return=True, salesorder_id="106") is True
+    assert ledger.put_awb("RET106", is_return=True, salesorder_id="106") is False  # idempotent
+    assert ledger.find_salesorder_id("SO-00106") == "106"
+
+    assert {s["awb"] for s in ledger.quiet_shipments("9999-12-31T00:00:00")} == {"AWB106", "RET106"}
+    ledger.update_awb("AWB106", status="Delivered")
+    ledger.close_tracking("AWB106")
+    assert {s["awb"] for s in ledger.quiet_shipments("9999-12-31T00:00:00")} == {"RET106"}
+    assert ledger.quiet_shipments("2000-01-01T00:00:00") == []

@@ -193,6 +193,9 @@ class ZohoReturnsApi(Protocol):
     ) -> str:
         """``POST /salesreturnreceives?salesreturn_id=`` with (return line_item_id, quantity): restocks."""
 
+    def get_salesreturn(self, salesreturn_id: str) -> ZohoSalesReturn:
+        """``GET /salesreturns/{id}`` with ``line_item_ids``: resumes a return an interrupted attempt made."""
+
     def get_invoice(self, invoice_id: str) -> ZohoInvoice: ...
 
     def create_creditnote(
@@ -207,6 +210,9 @@ class ZohoReturnsApi(Protocol):
         reference_number: str,
     ) -> str:
         """A credit note from the return against the invoice; returns the credit note id."""
+
+    def find_creditnote_by_reference(self, reference_number: str) -> str | None:
+        """``GET /creditnotes?reference_number=``: the credit note an earlier attempt created, if any."""
 
     def apply_creditnote_to_invoice(self, creditnote_id: str, invoice_id: str, amount: float) -> None:
         """``POST /creditnotes/{id}/invoices``: closes the receivable the credit covers."""

@@ -6,6 +6,7 @@ Nothing here runs at import time, so a webhook cold start never pays for the cli
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -13,20 +14,29 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger
 
-from shipsync.config import OrderConfirmedSettings
+from shipsync.config import CommonSettings, OrderConfirmedSettings, ShipmentStatusSettings
 from shipsync.errors import DailyCapReached, TokenRejected, WalletTooLow
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Metrics
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
+    from shipsync.adapters.ledger import DynamoLedger
     from shipsync.adapters.secrets import SecretsTokenStore
+    from shipsync.clients.shiprocket import ShiprocketClient
+    from shipsync.clients.zoho import ZohoClient
     from shipsync.ports import Alerts, TokenRefreshRequester
     from shipsync.services.order_confirmed import OrderConfirmedJob, StuckOrderSweep
+    from shipsync.services.shipment_status import ShipmentStatusJob
 
 logger = Logger(child=True)
 
 T = TypeVar("T")
+
+
+@cache
+def common_settings() -> CommonSettings:
+    return CommonSettings.from_env()
 
 
 @cache
@@ -35,24 +45,70 @@ def order_settings() -> OrderConfirmedSettings:
 
 
 @cache
+def status_settings() -> ShipmentStatusSettings:
+    return ShipmentStatusSettings.from_env()
+
+
+@cache
 def token_store() -> SecretsTokenStore:
     from shipsync.adapters.secrets import SecretsTokenStore
 
-    return SecretsTokenStore(order_settings())
+    return SecretsTokenStore(common_settings())
 
 
 @cache
 def refresh_requester() -> TokenRefreshRequester:
     from shipsync.adapters.refresh_requests import SqsRefreshRequester
 
-    return SqsRefreshRequester(order_settings().token_refresh_queue_url)
+    return SqsRefreshRequester(common_settings().token_refresh_queue_url)
 
 
 @cache
 def alerts() -> Alerts:
     from shipsync.adapters.alerts import SnsAlerts
 
-    return SnsAlerts(order_settings().ops_topic_arn, stage=order_settings().stage)
+    return SnsAlerts(common_settings().ops_topic_arn, stage=common_settings().stage)
+
+
+@cache
+def zoho_client() -> ZohoClient:
+    """The Zoho client every function shares: token from the store, global rate limiter."""
+    from shipsync.adapters.rate_limit import DynamoMinuteLimiter, LimiterSettings
+    from shipsync.auth_tokens import zoho_auth_provider
+    from shipsync.clients.http import timeout_from_settings
+    from shipsync.clients.zoho import ZohoClient
+
+    settings = common_settings()
+    limiter = DynamoMinuteLimiter(
+        settings.ledger_table, key="zoho", settings=LimiterSettings(per_minute=settings.zoho_requests_per_minute)
+    )
+    return ZohoClient(
+        zoho_auth_provider(token_store(), refresh_requester()),
+        api_base_override=settings.zoho_api_base_url,
+        timeout=timeout_from_settings(settings),
+        limiter=limiter,
+    )
+
+
+@cache
+def shiprocket_client() -> ShiprocketClient:
+    from shipsync.auth_tokens import shiprocket_token_provider
+    from shipsync.clients.http import timeout_from_settings
+    from shipsync.clients.shiprocket import ShiprocketClient
+
+    settings = common_settings()
+    return ShiprocketClient(
+        settings.shiprocket_base_url,
+        shiprocket_token_provider(token_store(), refresh_requester()),
+        timeout=timeout_from_settings(settings),
+    )
+
+
+@cache
+def ledger() -> DynamoLedger:
+    from shipsync.adapters.ledger import DynamoLedger
+
+    return DynamoLedger(common_settings().ledger_table)
 
 
 def webhook_secret(name: str) -> str | None:
@@ -75,30 +131,18 @@ class PowertoolsMetricsSink:
 
 
 @cache
-def _order_job(metrics: PowertoolsMetricsSink) -> OrderConfirmedJob:
-    from shipsync.adapters.ledger import DynamoLedger
-    from shipsync.adapters.rate_limit import DynamoMinuteLimiter, LimiterSettings
-    from shipsync.auth_tokens import shiprocket_token_provider, zoho_auth_provider
-    from shipsync.clients.http import timeout_from_settings
-    from shipsync.clients.shiprocket import ShiprocketClient
-    from shipsync.clients.zoho import ZohoClient
+def order_job(metrics: Metrics) -> OrderConfirmedJob:
+    """One job per container (keyed on the handler's Metrics instance)."""
     from shipsync.domain.mapping import MappingOptions
     from shipsync.services.order_confirmed import OrderConfirmedJob
 
     settings = order_settings()
-    timeout = timeout_from_settings(settings)
-    zoho_auth = zoho_auth_provider(token_store(), refresh_requester())
-    limiter = DynamoMinuteLimiter(
-        settings.ledger_table, key="zoho", settings=LimiterSettings(per_minute=settings.zoho_requests_per_minute)
-    )
     return OrderConfirmedJob(
-        zoho=ZohoClient(zoho_auth, api_base_override=settings.zoho_api_base_url, timeout=timeout, limiter=limiter),
-        shiprocket=ShiprocketClient(
-            settings.shiprocket_base_url, shiprocket_token_provider(token_store(), refresh_requester()), timeout=timeout
-        ),
-        ledger=DynamoLedger(settings.ledger_table),
+        zoho=zoho_client(),
+        shiprocket=shiprocket_client(),
+        ledger=ledger(),
         alerts=alerts(),
-        metrics=metrics,
+        metrics=PowertoolsMetricsSink(metrics),
         rules=courier_rules(),
         options=MappingOptions(
             pickup_location=settings.pickup_location,
@@ -130,9 +174,11 @@ def idempotent_shipping(metrics: Metrics) -> Callable[..., dict[str, Any]]:
         data_keyword_argument="job", persistence_store=persistence, config=idempotency_config()
     )
     def ship(job: dict[str, Any]) -> dict[str, Any]:
-        order_job = _order_job(PowertoolsMetricsSink(metrics))
+        job_for_order = order_job(metrics)
         outcome = with_provider_recovery(
-            lambda: order_job.process(job["salesorder_id"], job["salesorder_number"]), job["salesorder_number"], metrics
+            lambda: job_for_order.process(job["salesorder_id"], job["salesorder_number"]),
+            job["salesorder_number"],
+            metrics,
         )
         return asdict(outcome)
 
@@ -165,12 +211,11 @@ def courier_rules() -> Any:
 def stuck_order_sweep(metrics: Metrics) -> StuckOrderSweep:
     from datetime import timedelta
 
-    from shipsync.adapters.ledger import DynamoLedger
     from shipsync.services.order_confirmed import StuckOrderSweep
 
     settings = order_settings()
     return StuckOrderSweep(
-        ledger=DynamoLedger(settings.ledger_table),
+        ledger=ledger(),
         enqueue=enqueue_order,
         alerts=alerts(),
         metrics=PowertoolsMetricsSink(metrics),
@@ -181,10 +226,54 @@ def stuck_order_sweep(metrics: Metrics) -> StuckOrderSweep:
 
 def enqueue_order(body: Mapping[str, Any]) -> str:
     """Durably put an order job on OrderQueue; returns the SQS message id."""
+    return _send(order_settings().order_queue_url, body)
+
+
+def enqueue_status(body: Mapping[str, Any], awb: str) -> str:
+    """Durably put a tracking event (as Shiprocket sent it) on the StatusQueue FIFO: one message
+    group per AWB serialises a shipment's events; an identical re-post within five minutes is
+    dropped by SQS itself."""
     from shipsync.adapters.aws import client
 
-    response = client("sqs").send_message(QueueUrl=order_settings().order_queue_url, MessageBody=json.dumps(body))
+    text = json.dumps(body, sort_keys=True)
+    response = client("sqs").send_message(
+        QueueUrl=status_settings().status_queue_url,
+        MessageBody=text,
+        MessageGroupId=awb,
+        MessageDeduplicationId=hashlib.sha256(text.encode()).hexdigest(),
+    )
     return str(response["MessageId"])
+
+
+def hand_to_restock(body: Mapping[str, Any]) -> str:
+    """An RTO-delivered or returned shipment for rto-restock (RtoQueue)."""
+    return _send(status_settings().rto_queue_url, body)
+
+
+def _send(queue_url: str, body: Mapping[str, Any]) -> str:
+    from shipsync.adapters.aws import client
+
+    response = client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
+    return str(response["MessageId"])
+
+
+@cache
+def status_job(metrics: Metrics) -> ShipmentStatusJob:
+    """One job per container (keyed on the handler's Metrics instance)."""
+    from shipsync.services.shipment_status import ShipmentStatusJob
+
+    settings = status_settings()
+    return ShipmentStatusJob(
+        zoho=zoho_client(),
+        shiprocket=shiprocket_client(),
+        ledger=ledger(),
+        alerts=alerts(),
+        metrics=PowertoolsMetricsSink(metrics),
+        hand_to_restock=hand_to_restock,
+        requeue=lambda payload: enqueue_status(payload, str(payload["awb"])),
+        ndr_rule=settings.ndr_rule,
+        ndr_max_reattempts=settings.ndr_max_reattempts,
+    )
 
 
 ACCOUNT_PROBLEM_METRICS = {DailyCapReached: "ZohoDailyCapReached", WalletTooLow: "ShiprocketWalletTooLow"}

@@ -20,6 +20,9 @@ from shipsync.adapters.aws import client
 from shipsync.domain.ledger import LedgerEntry
 
 OPEN_JOBS_INDEX = "OpenJobs"
+# Sparse GSI over AWB# items still being tracked (tracking_open = "1"), sorted by the time of
+# their last tracking event, so the tracking poll finds the quiet ones with one Query.
+QUIET_SHIPMENTS_INDEX = "QuietShipments"
 
 
 def _now() -> str:
@@ -65,6 +68,44 @@ class DynamoLedger:
         item = self._table.get_item(Key={"pk": f"AWB#{awb}"}).get("Item")
         return None if item is None else dict(_from_dynamo(item))
 
+    def find_salesorder_id(self, salesorder_number: str) -> str | None:
+        """The sales order id for a number this ledger has seen (no Zoho search needed)."""
+        item = self._table.get_item(Key={"pk": f"SONUM#{salesorder_number}"}).get("Item")
+        return None if item is None else str(item["salesorder_id"])
+
+    def put_awb(self, awb: str, **fields: Any) -> bool:
+        """Create an ``AWB#`` lookup item (e.g. a customer return's AWB); False if it exists already."""
+        from botocore.exceptions import ClientError
+
+        now = _now()
+        item = {"pk": f"AWB#{awb}", "awb": awb, "created_at": now, "tracking_open": "1", "last_event_at": now, **fields}
+        try:
+            self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+            return True
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+
+    def update_awb(self, awb: str, **fields: Any) -> None:
+        """Set fields on an ``AWB#`` item (tracking status, last event time, transitions)."""
+        self._update_key(f"AWB#{awb}", fields)
+
+    def close_tracking(self, awb: str) -> None:
+        """A terminal status: the shipment leaves the tracking poll's index."""
+        self._table.update_item(Key={"pk": f"AWB#{awb}"}, UpdateExpression="REMOVE tracking_open")
+
+    def quiet_shipments(self, last_event_before: str, limit: int = 200) -> list[dict[str, Any]]:
+        """AWB items still tracked whose last event is older than the given ISO time."""
+        from boto3.dynamodb.conditions import Key
+
+        response = self._table.query(
+            IndexName=QUIET_SHIPMENTS_INDEX,
+            KeyConditionExpression=Key("tracking_open").eq("1") & Key("last_event_at").lt(last_event_before),
+            Limit=limit,
+        )
+        return [dict(_from_dynamo(i)) for i in response.get("Items", [])]
+
     def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]:
         from boto3.dynamodb.conditions import Key
 
@@ -91,6 +132,9 @@ class DynamoLedger:
         item = {"pk": f"SO#{salesorder_id}", "open_job": "1", **entry.model_dump(exclude_none=True)}
         try:
             self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+            self._table.put_item(
+                Item={"pk": f"SONUM#{salesorder_number}", "salesorder_id": salesorder_id, "created_at": now}
+            )
             return entry
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
@@ -100,12 +144,15 @@ class DynamoLedger:
         return existing
 
     def update(self, salesorder_id: str, **fields: Any) -> None:
+        self._update_key(f"SO#{salesorder_id}", fields)
+
+    def _update_key(self, pk: str, fields: dict[str, Any]) -> None:
         fields["updated_at"] = _now()
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": _to_dynamo(value) for i, value in enumerate(fields.values())}
         assignments = ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
         self._table.update_item(
-            Key={"pk": f"SO#{salesorder_id}"},
+            Key={"pk": pk},
             UpdateExpression=f"SET {assignments}",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
@@ -130,6 +177,10 @@ class DynamoLedger:
             "courier_id": courier_id,
             "courier_name": courier_name,
             "created_at": now,
+            # What order-confirmed writes to Zoho; tracking moves it forward from here.
+            "status": "Pickup Scheduled",
+            "tracking_open": "1",
+            "last_event_at": now,
         }
         serializer = _serializer()
         dynamo = client("dynamodb")

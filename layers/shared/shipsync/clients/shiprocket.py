@@ -1,4 +1,4 @@
-"""Shiprocket external API v1 client (reference: shiprocket-api.md §1-6, §12).
+"""Shiprocket external API v1 client (reference: shiprocket-api.md §1-7, §9, §12).
 
 Every answer goes through ``raise_for_error`` first (HTTP status, wallet code 350, error
 envelopes); each method then checks the errors Shiprocket reports inside HTTP 200
@@ -8,8 +8,9 @@ envelopes); each method then checks the errors Shiprocket reports inside HTTP 20
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import quote
 
 import requests
 from aws_lambda_powertools import Logger
@@ -24,6 +25,7 @@ from shipsync.domain.models import (
     LabelResult,
     PickupResult,
     ShiprocketOrder,
+    ShiprocketReturnOrder,
 )
 from shipsync.errors import (
     AwbRefused,
@@ -39,6 +41,9 @@ logger = Logger(child=True)
 
 PROVIDER = "shiprocket"
 WALLET_TOO_LOW_CODE = 350
+MAX_TRACKED_AWBS = 50
+NDR_ACTIONS = frozenset({"re-attempt", "return", "fake-attempt"})
+ORDER_ID_TAKEN = "The order id has already been taken."
 
 ShiprocketTokenProvider = Callable[[], tuple[str, int | None]]
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -220,6 +225,68 @@ class ShiprocketClient:
             },
         )
 
+    def create_return_order(self, order: ShiprocketReturnOrder) -> CreatedOrder:
+        """A reused ``order_id`` is a 422 ``ProviderRequestError`` (see ``is_order_id_taken``), not the old order."""
+        body = _object(self._request("POST", "/orders/create/return", body=order.model_dump()))
+        if not body.get("order_id"):
+            _reject(body, "return order create answered without an order id")
+        return _parse(
+            CreatedOrder,
+            {
+                "sr_order_id": body["order_id"],
+                "shipment_id": body.get("shipment_id") or None,
+                "status": body.get("status"),
+                "status_code": body.get("status_code"),
+                "awb_code": body.get("awb_code") or None,
+                "courier_company_id": body.get("courier_company_id") or None,
+                "courier_name": body.get("courier_name") or None,
+            },
+        )
+
+    def track_awbs(self, awbs: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Each AWB's raw ``tracking_data``; AWBs missing from the answer or unreadable are left out."""
+        wanted = list(dict.fromkeys(awbs))
+        if len(wanted) > MAX_TRACKED_AWBS:
+            raise ValueError(f"track_awbs takes at most {MAX_TRACKED_AWBS} AWBs per call, got {len(wanted)}")
+        if not wanted:
+            return {}
+        body = _object(self._request("POST", "/courier/track/awbs", body={"awbs": wanted}))
+        tracked: dict[str, dict[str, Any]] = {}
+        missing = 0
+        for awb in wanted:
+            entry = body.get(awb)
+            if entry is None:
+                missing += 1
+                continue
+            tracking_data = entry.get("tracking_data") if isinstance(entry, dict) else None
+            if not isinstance(tracking_data, dict):
+                logger.warning("skipping unreadable tracking entry", extra={"awb": awb})
+                continue
+            tracked[awb] = tracking_data
+        if missing:
+            # Not an error: an AWB left out of the answer is simply asked again on the next poll.
+            logger.info("awbs missing from tracking answer", extra={"missing": missing, "asked": len(wanted)})
+        return tracked
+
+    def ndr_action(self, awb: str, action: str, comments: str) -> None:
+        """Acts on an undelivered shipment; the documented success is 202 ``{"status": "Data Updated Sucessfully"}``."""
+        if action not in NDR_ACTIONS:
+            raise ValueError(f"NDR action must be one of {sorted(NDR_ACTIONS)}, got {action!r}")
+        if not awb:
+            raise ValueError("NDR action needs an AWB")
+        body = _object(
+            self._request(
+                "POST",
+                f"/ndr/{quote(awb, safe='')}/action",
+                body={"action": action, "comments": comments},
+                path_template="/ndr/{awb}/action",
+            )
+        )
+        status = body.get("status")
+        # The "Sucessfully" typo is Shiprocket's; match on the stable word only.
+        if not isinstance(status, str) or "updated" not in status.lower():
+            _reject(body, f"NDR {action} not accepted: {_describe(body)[0]}")
+
     # ------------------------------------------------------------------ plumbing
 
     def _request(
@@ -229,14 +296,16 @@ class ShiprocketClient:
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
+        path_template: str | None = None,
     ) -> Any:
+        """``path_template`` replaces ``path`` in the log when the path carries an id (AWB)."""
         token, version = self._token_provider()
         response = send(
             self._session,
             method,
             self._base_url + path,
             provider=PROVIDER,
-            path_template=path,
+            path_template=path_template or path,
             timeout=self._timeout,
             params=params,
             json_body=body,
@@ -248,6 +317,12 @@ class ShiprocketClient:
 
 
 # ---------------------------------------------------------------------- the one error model
+
+
+def is_order_id_taken(error: ProviderRequestError) -> bool:
+    """True for the 422 a create answers when our ``order_id`` already names an order."""
+    texts = [error.message, *error.field_errors.get("order_id", [])]
+    return error.http_status == 422 and any(ORDER_ID_TAKEN.lower() in text.lower() for text in texts)
 
 
 def raise_for_error(http_status: int, payload: Any, token_version: int | None) -> None:

@@ -1,4 +1,4 @@
-"""Zoho Inventory v1 client (reference: zoho-api.md §1-7, §10, §11).
+"""Zoho Inventory v1 client (reference: zoho-api.md §1-11).
 
 Every call carries ``organization_id`` and passes the global rate limiter first; every answer
 goes through ``raise_for_error`` (envelope ``code`` != 0, 401, 429 codes 44/45/1070, 5xx).
@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shipsync.clients.http import DEFAULT_TIMEOUT, Timeout, json_or_none, send, shared_session
-from shipsync.domain.models import ZohoItem, ZohoSalesOrder
+from shipsync.domain.models import ReturnLine, ZohoInvoice, ZohoItem, ZohoSalesOrder, ZohoSalesReturn
 from shipsync.errors import DailyCapReached, ProviderRequestError, RateLimited, TokenRejected, TransientError
 
 logger = Logger(child=True)
@@ -27,6 +27,9 @@ _TOKEN_CODES = frozenset({14, 57})
 _PER_MINUTE_CODES = frozenset({44, 1070})
 _DAILY_CAP_CODE = 45
 _ALREADY_DELIVERED_CODE = 37135
+# The reference does not fix the receive's answer key or id name: accept the spellings Zoho uses elsewhere.
+_RECEIVE_KEYS = ("salesreturnreceive", "salesreturn_receive", "receive")
+_RECEIVE_ID_KEYS = ("receive_id", "salesreturnreceive_id")
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -175,6 +178,138 @@ class ZohoClient:
                 raise
             logger.info("zoho shipment already delivered", extra={"code": exc.code})
 
+    def create_salesreturn(
+        self,
+        salesorder_id: str,
+        *,
+        date: str,
+        reason: str,
+        line_items: Sequence[ReturnLine],
+        location_id: str | None = None,
+        reference_number: str | None = None,
+    ) -> ZohoSalesReturn:
+        """Only shipped units can be returned; ``line_item_ids`` maps each sales order line to its return line."""
+        if not line_items:
+            raise ValueError("a sales return needs at least one line")
+        request_body: dict[str, Any] = {
+            "date": date,
+            "reason": reason,
+            "line_items": [_salesreturn_line(line) for line in line_items],
+        }
+        if location_id:
+            request_body["location_id"] = location_id
+        if reference_number:
+            request_body["reference_number"] = reference_number
+        body = self._request(
+            "POST", "/inventory/v1/salesreturns", params={"salesorder_id": salesorder_id}, body=request_body
+        )
+        entity = _entity(body, "salesreturn")
+        line_item_ids = _return_line_ids(entity.get("line_items"), line_items)
+        return _parse(ZohoSalesReturn, {**entity, "line_item_ids": line_item_ids})
+
+    def get_salesreturn(self, salesreturn_id: str) -> ZohoSalesReturn:
+        """The return as Zoho holds it, to resume after an interrupted attempt."""
+        body = self._request("GET", "/inventory/v1/salesreturns/{salesreturn_id}", salesreturn_id=salesreturn_id)
+        entity = _entity(body, "salesreturn")
+        return _parse(ZohoSalesReturn, {**entity, "line_item_ids": _return_line_ids(entity.get("line_items"), ())})
+
+    def create_salesreturn_receive(
+        self, salesreturn_id: str, *, date: str, line_items: Sequence[tuple[str, float]], notes: str = ""
+    ) -> str:
+        """Puts the returned units back into physical stock; returns the receive id."""
+        if not line_items:
+            raise ValueError("a sales return receive needs at least one line")
+        request_body: dict[str, Any] = {
+            "date": date,
+            "line_items": [{"line_item_id": line_id, "quantity": quantity} for line_id, quantity in line_items],
+        }
+        if notes:
+            request_body["notes"] = notes
+        body = self._request(
+            "POST",
+            "/inventory/v1/salesreturnreceives",
+            params={"salesreturn_id": salesreturn_id},
+            body=request_body,
+        )
+        key = next((key for key in _RECEIVE_KEYS if isinstance(body.get(key), dict)), _RECEIVE_KEYS[0])
+        entity = _entity(body, key)
+        id_key = next((id_key for id_key in _RECEIVE_ID_KEYS if entity.get(id_key)), _RECEIVE_ID_KEYS[0])
+        return _entity_id(entity, id_key)
+
+    def get_invoice(self, invoice_id: str) -> ZohoInvoice:
+        body = self._request("GET", "/inventory/v1/invoices/{invoice_id}", invoice_id=invoice_id)
+        entity = _entity(body, "invoice")
+        line_item_ids: dict[str, str] = {}
+        line_rates: dict[str, float] = {}
+        line_tax_ids: dict[str, str] = {}
+        for line in _dicts(entity.get("line_items")):
+            so_item_id, line_id = line.get("salesorder_item_id"), line.get("line_item_id")
+            # Lines added on the invoice itself (shipping, fees) have no sales order line: nothing to credit.
+            if so_item_id in (None, "") or line_id in (None, ""):
+                continue
+            key = str(so_item_id)
+            line_item_ids[key] = str(line_id)
+            rate = _float_or_none(line.get("rate"))
+            if rate is not None:
+                line_rates[key] = rate
+            if line.get("tax_id") not in (None, ""):
+                line_tax_ids[key] = str(line["tax_id"])
+        return _parse(
+            ZohoInvoice,
+            {**entity, "line_item_ids": line_item_ids, "line_rates": line_rates, "line_tax_ids": line_tax_ids},
+        )
+
+    def create_creditnote(
+        self,
+        *,
+        customer_id: str,
+        date: str,
+        invoice_id: str,
+        salesreturn: ZohoSalesReturn,
+        invoice: ZohoInvoice,
+        lines: Sequence[ReturnLine],
+        reference_number: str,
+    ) -> str:
+        """A credit note from the return against the invoice (reference §8); returns the credit note id.
+
+        Rates and taxes are the invoiced ones, so the credit reverses exactly what was billed. A line missing
+        from the return or the invoice raises ``ProviderRequestError`` before anything is sent.
+        """
+        if not lines:
+            raise ValueError("a credit note needs at least one line")
+        line_items = [_creditnote_line(line, invoice_id, salesreturn, invoice) for line in lines]
+        body = self._request(
+            "POST",
+            "/inventory/v1/creditnotes",
+            params={"invoice_id": invoice_id, "ignore_auto_number_generation": "false"},
+            body={
+                "customer_id": customer_id,
+                "date": date,
+                "reference_number": reference_number,
+                "line_items": line_items,
+            },
+        )
+        return _entity_id(_entity(body, "creditnote"), "creditnote_id")
+
+    def find_creditnote_by_reference(self, reference_number: str) -> str | None:
+        """The id of a credit note carrying exactly this reference (a retry's earlier attempt), or None."""
+        body = self._request("GET", "/inventory/v1/creditnotes", params={"reference_number": reference_number})
+        for note in _dicts(body.get("creditnotes")):
+            # The list filter may match loosely: only an exact reference proves it is ours.
+            if str(note.get("reference_number") or "") == reference_number and note.get("creditnote_id"):
+                return str(note["creditnote_id"])
+        return None
+
+    def apply_creditnote_to_invoice(self, creditnote_id: str, invoice_id: str, amount: float) -> None:
+        if amount <= 0:
+            raise ValueError(f"credit to apply must be positive, got {amount}")
+        self._request(
+            "POST",
+            "/inventory/v1/creditnotes/{creditnote_id}/invoices",
+            body={"invoices": [{"invoice_id": invoice_id, "amount_applied": amount}]},
+            creditnote_id=creditnote_id,
+        )
+
     # ------------------------------------------------------------------ plumbing
 
     def _request(
@@ -257,3 +392,78 @@ def _parse(model: type[_Model], data: Mapping[str, Any]) -> _Model:
         # Only the locations: input values are customer data (addresses, phones).
         fields = sorted({".".join(str(part) for part in error["loc"]) for error in exc.errors()})
         raise ProviderRequestError(PROVIDER, f"unexpected answer shape for {model.__name__}: {fields}") from exc
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _salesreturn_line(line: ReturnLine) -> dict[str, Any]:
+    entry: dict[str, Any] = {"salesorder_item_id": line.salesorder_item_id, "quantity": line.quantity}
+    if line.item_id:
+        entry["item_id"] = line.item_id
+    return entry
+
+
+def _return_line_ids(answer_lines: Any, requested: Sequence[ReturnLine]) -> dict[str, str]:
+    """(salesorder_item_id -> return line_item_id) from the created return.
+
+    Zoho echoes ``salesorder_item_id`` on return lines; when a line lacks it, its ``item_id`` is
+    used, but only if that item appears on one requested line (otherwise the match is ambiguous).
+    Without ``requested`` (a read), only lines carrying ``salesorder_item_id`` are mapped.
+    """
+    item_counts: dict[str, int] = {}
+    for line in requested:
+        if line.item_id:
+            item_counts[line.item_id] = item_counts.get(line.item_id, 0) + 1
+    by_item = {
+        line.item_id: line.salesorder_item_id for line in requested if line.item_id and item_counts[line.item_id] == 1
+    }
+    mapping: dict[str, str] = {}
+    for answer in _dicts(answer_lines):
+        line_id = answer.get("line_item_id")
+        if line_id in (None, ""):
+            continue
+        so_item_id = answer.get("salesorder_item_id") or by_item.get(str(answer.get("item_id")))
+        if so_item_id:
+            mapping[str(so_item_id)] = str(line_id)
+    unmatched = sum(1 for line in requested if line.salesorder_item_id not in mapping)
+    if unmatched:
+        logger.warning("sales return lines without a matching answer line", extra={"unmatched": unmatched})
+    return mapping
+
+
+def _creditnote_line(
+    line: ReturnLine, invoice_id: str, salesreturn: ZohoSalesReturn, invoice: ZohoInvoice
+) -> dict[str, Any]:
+    so_item_id = line.salesorder_item_id
+    invoice_item_id = invoice.line_item_ids.get(so_item_id)
+    salesreturn_item_id = salesreturn.line_item_ids.get(so_item_id)
+    if invoice_item_id is None or salesreturn_item_id is None:
+        missing = "invoice" if invoice_item_id is None else "sales return"
+        raise ProviderRequestError(PROVIDER, f"sales order line {so_item_id} is not on the {missing}")
+    entry: dict[str, Any] = {
+        "invoice_id": invoice_id,
+        "invoice_item_id": invoice_item_id,
+        "is_item_shipped": True,
+        "salesreturn_item_id": salesreturn_item_id,
+        # Every returned unit is received back (RTO and customer returns); credit-only lines are not used.
+        "is_returned_to_stock": True,
+        "quantity": line.quantity,
+    }
+    if line.item_id:
+        entry["item_id"] = line.item_id
+    rate = invoice.line_rates.get(so_item_id)
+    if rate is not None:
+        entry["rate"] = rate
+    tax_id = invoice.line_tax_ids.get(so_item_id)
+    if tax_id is not None:
+        entry["tax_id"] = tax_id
+    return entry

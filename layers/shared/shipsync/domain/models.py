@@ -58,6 +58,8 @@ class ZohoLineItem(_ZohoModel):
     item_total: float | None = None
     hsn_or_sac: str | None = None
     location_id: str | None = None
+    # None when the answer carries no fulfilment figures (e.g. a webhook payload).
+    quantity_shipped: float | None = None
 
 
 class ZohoPackageRef(_ZohoModel):
@@ -75,6 +77,15 @@ class ZohoInvoiceRef(_ZohoModel):
     status: str | None = None
     total: float | None = None
     balance: float | None = None
+
+
+class ZohoSalesReturnRef(_ZohoModel):
+    """A sales return as listed under ``salesorder.salesreturns[]``."""
+
+    salesreturn_id: str
+    salesreturn_number: str | None = None
+    reference_number: str | None = None
+    salesreturn_status: str | None = None
 
 
 class ZohoSalesOrder(_ZohoModel):
@@ -104,6 +115,7 @@ class ZohoSalesOrder(_ZohoModel):
     custom_fields: list[ZohoCustomField] = Field(default_factory=list)
     packages: list[ZohoPackageRef] = Field(default_factory=list)
     invoices: list[ZohoInvoiceRef] = Field(default_factory=list)
+    salesreturns: list[ZohoSalesReturnRef] = Field(default_factory=list)
     created_time: str | None = None
     last_modified_time: str | None = None
 
@@ -282,6 +294,9 @@ class ZohoSalesReturn(_ZohoModel):
     salesreturn_number: str | None = None
     salesorder_id: str | None = None
     salesreturn_status: str | None = None
+    reference_number: str | None = None
+    # "received" once every returned unit is back in stock (read after an interrupted receive).
+    receive_status: str | None = None
     # (salesorder_item_id -> the return's own line_item_id), needed by the receive and the credit note.
     line_item_ids: dict[str, str] = Field(default_factory=dict)
 
@@ -295,6 +310,10 @@ class ZohoInvoice(_ZohoModel):
     balance: float | None = None
     # (salesorder_item_id -> invoice line_item_id), needed to credit the returned lines.
     line_item_ids: dict[str, str] = Field(default_factory=dict)
+    # (salesorder_item_id -> invoiced rate): a credit note reverses what was billed, not the item's list rate.
+    line_rates: dict[str, float] = Field(default_factory=dict)
+    # (salesorder_item_id -> invoice line tax_id): without it a credit note line credits the pre-tax amount.
+    line_tax_ids: dict[str, str] = Field(default_factory=dict)
 
 
 class ShiprocketReturnOrder(BaseModel):

@@ -7,7 +7,6 @@ re-reads the sales order from Zoho.
 
 from __future__ import annotations
 
-import hmac
 import json
 import urllib.parse
 from dataclasses import dataclass
@@ -15,15 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-
-class WebhookRejected(Exception):
-    """A request the webhook answers with a 4xx; ``field`` names what was wrong."""
-
-    def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
+from shipsync.services.webhooks import WebhookRejected, check_size
 
 
 class _WebhookSalesOrder(BaseModel):
@@ -52,19 +43,10 @@ class ConfirmedOrder:
         return self.status == "confirmed"
 
 
-def authenticate(presented: str | None, expected: str | None) -> None:
-    """Constant-time token check. An unset secret rejects everything (fail closed)."""
-    if not expected:
-        raise WebhookRejected(401, "webhook secret is not configured; rejecting")
-    if presented is None or not hmac.compare_digest(presented.encode(), expected.encode()):
-        raise WebhookRejected(401, "missing or wrong x-api-key")
-
-
 def parse_salesorder(body: str | None, content_type: str | None, *, max_bytes: int) -> ConfirmedOrder:
     if body is None or not body.strip():
         raise WebhookRejected(400, "empty body", "body")
-    if len(body.encode()) > max_bytes:
-        raise WebhookRejected(413, f"body larger than {max_bytes} bytes", "body")
+    check_size(body, max_bytes)
     document = _decode(body, content_type or "")
     try:
         parsed = _WebhookBody.model_validate(document)

@@ -1,0 +1,373 @@
+"""RTO restock: a shipment back at our warehouse (RTO delivered, or a customer return delivered)
+goes back into stock in Zoho, and its revenue is reversed when it was invoiced.
+
+Exactly once per shipment (AWB), whatever the number of messages or retries: each step is
+recorded in the ledger item ``RESTOCK#<awb>`` before the next runs, and a lease on that item keeps
+two workers from running the same restock at once:
+
+    GET sales order -> plan the lines -> sales return (reference = AWB)
+    -> sales return receive (this restocks; never a purchase receive)
+    -> if invoiced: credit note from the return (reference RTO-/RET-<awb>) -> apply to the open balance
+    -> cf_shipment_status = Returned -> done
+
+A step that wrote to Zoho but died before its ledger write is recognised on the retry (the
+sales order lists the return by reference, credit notes are found by reference, the receive
+and the apply show in the return's and the invoice's state) instead of being repeated.
+Permanent failures (Zoho says the units were never shipped...) page ops and end the restock as
+failed; anything else raises so the message retries, then lands in the DLQ.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Literal, Protocol
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict, Field
+
+from shipsync.domain.models import ReturnLine, ZohoInvoice, ZohoSalesOrder, ZohoSalesReturn
+from shipsync.errors import BusyElsewhere, PermanentError, ProviderRequestError
+from shipsync.ports import Alerts, MetricsSink, ZohoReturnsApi
+
+logger = Logger(child=True)
+
+IST = timezone(timedelta(hours=5, minutes=30))
+
+IN_PROGRESS = "in_progress"
+DONE = "done"
+FAILED = "failed"
+
+STATUS_RETURNED = "Returned"
+_VOID = frozenset({"void", "voided", "cancelled", "canceled"})
+# Below a paisa is float noise, not money.
+_PAISA = 0.005
+
+
+class RestockMessage(BaseModel):
+    """A message on RtoQueue (sent by shipment-status on RTO delivered / return delivered)."""
+
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+    kind: Literal["rto", "customer_return"]
+    awb: str = Field(min_length=1)
+    salesorder_id: str = Field(min_length=1)
+    salesorder_number: str = ""
+    event_time: str | None = None
+
+
+class RestockRecord(BaseModel):
+    """The ``RESTOCK#<awb>`` item: one field (or flag) per step."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    awb: str
+    kind: str
+    salesorder_id: str
+    salesorder_number: str = ""
+    state: str = IN_PROGRESS
+    lines: list[ReturnLine] = Field(default_factory=list)
+    reason: str | None = None
+    location_id: str | None = None
+    salesreturn_id: str | None = None
+    return_line_ids: dict[str, str] = Field(default_factory=dict)
+    receive_started: bool = False
+    receive_id: str | None = None
+    receive_done: bool = False
+    invoice_checked: bool = False
+    invoice_id: str | None = None
+    creditnote_id: str | None = None
+    credit_total: float | None = None
+    # The invoice balance seen just before the apply call: a lower balance on a retry means it went through.
+    apply_balance_before: float | None = None
+    credit_applied: float | None = None
+    status_written: bool = False
+    failure_reason: str | None = None
+
+
+class RestockLedgerPort(Protocol):
+    """``adapters.restock_ledger.DynamoRestockLedger``."""
+
+    def awb_item(self, awb: str) -> dict[str, Any] | None: ...
+
+    def begin(self, awb: str, *, owner: str, now: str, lease_until: str, **fields: Any) -> dict[str, Any] | None:
+        """Create-or-lease ``RESTOCK#<awb>`` (``awb`` and fields set only if absent); None while another lease runs."""
+
+    def save(self, awb: str, **fields: Any) -> None: ...
+
+    def release(self, awb: str, owner: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RestockOutcome:
+    awb: str
+    state: str
+    detail: str | None = None
+    salesreturn_id: str | None = None
+    creditnote_id: str | None = None
+
+
+@dataclass
+class RestockJob:
+    zoho: ZohoReturnsApi
+    ledger: RestockLedgerPort
+    alerts: Alerts
+    metrics: MetricsSink
+    # Zoho location that receives returned goods; empty = the order line's own location.
+    returns_location_id: str = ""
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Longer than one run can take (Lambda timeout), so only a dead worker's lease ever expires.
+    lease: timedelta = timedelta(minutes=5)
+    new_owner: Callable[[], str] = lambda: uuid.uuid4().hex
+
+    # ------------------------------------------------------------------ entry point
+    def process(self, message: RestockMessage) -> RestockOutcome:
+        awb = message.awb
+        owner = self.new_owner()
+        now = self.clock()
+        raw = self.ledger.begin(
+            awb,
+            owner=owner,
+            now=now.isoformat(timespec="seconds"),
+            lease_until=(now + self.lease).isoformat(timespec="seconds"),
+            kind=message.kind,
+            salesorder_id=message.salesorder_id,
+            salesorder_number=message.salesorder_number,
+            state=IN_PROGRESS,
+        )
+        if raw is None:
+            raise BusyElsewhere(f"the restock of AWB {awb} is running in another worker")
+        try:
+            record = RestockRecord.model_validate(raw)
+            if record.state != IN_PROGRESS:
+                logger.info("restock already handled", extra={"awb": awb, "state": record.state})
+                self.metrics.count("RestockDuplicate")
+                return RestockOutcome(awb, record.state, "duplicate", record.salesreturn_id, record.creditnote_id)
+            try:
+                self._restock(record)
+            except PermanentError as err:
+                return self._fail(record, str(err))
+        finally:
+            self.ledger.release(awb, owner)
+        self.metrics.count("Restocked")
+        logger.info("restocked", extra={"awb": awb, "salesreturn_id": record.salesreturn_id})
+        return RestockOutcome(awb, DONE, None, record.salesreturn_id, record.creditnote_id)
+
+    def _restock(self, record: RestockRecord) -> None:
+        so = self.zoho.get_salesorder(record.salesorder_id)
+        if not record.lines:
+            self._plan(record, so)
+        salesreturn = self._sales_return(record, so)
+        self._receive(record, salesreturn)
+        self._credit(record, so, salesreturn)
+        if not record.status_written:
+            self.zoho.update_salesorder_custom_fields(so.salesorder_id, {"cf_shipment_status": STATUS_RETURNED})
+            self._save(record, status_written=True)
+        self._save(record, state=DONE)
+
+    # ------------------------------------------------------------------ (1) what comes back
+    def _plan(self, record: RestockRecord, so: ZohoSalesOrder) -> None:
+        awb_item = self.ledger.awb_item(record.awb) or {}
+        if record.kind == "rto":
+            lines = shipped_lines(so)
+            courier = str(awb_item.get("courier_name") or "the courier")
+            reason = f"RTO: returned to origin by {courier}"
+            if not lines:
+                raise PermanentError(f"{so.salesorder_number}: no shipped units to return")
+        else:
+            if not awb_item.get("is_return"):
+                raise PermanentError(f"AWB {record.awb} is not a customer return this ledger booked")
+            lines = _customer_lines(awb_item.get("lines") or [], so)
+            reason = str(awb_item.get("reason") or "Customer return")
+            if not lines:
+                raise PermanentError(f"customer return {record.awb} has no lines")
+        returned = {line.salesorder_item_id for line in lines}
+        own_location = next(
+            (line.location_id for line in so.line_items if line.line_item_id in returned and line.location_id), None
+        )
+        location_id = self.returns_location_id or own_location
+        self.ledger.save(
+            record.awb, lines=[line.model_dump() for line in lines], reason=reason, location_id=location_id
+        )
+        record.lines, record.reason, record.location_id = lines, reason, location_id
+
+    # ------------------------------------------------------------------ (2) sales return
+    def _sales_return(self, record: RestockRecord, so: ZohoSalesOrder) -> ZohoSalesReturn:
+        if record.salesreturn_id is not None:
+            return ZohoSalesReturn(salesreturn_id=record.salesreturn_id, line_item_ids=record.return_line_ids)
+        earlier = next(
+            (
+                ref
+                for ref in so.salesreturns
+                if ref.reference_number == record.awb and (ref.salesreturn_status or "").lower() not in _VOID
+            ),
+            None,
+        )
+        if earlier is not None:
+            logger.warning("reusing the sales return an interrupted attempt created", extra={"awb": record.awb})
+            salesreturn = self.zoho.get_salesreturn(earlier.salesreturn_id)
+        else:
+            salesreturn = self.zoho.create_salesreturn(
+                so.salesorder_id,
+                date=self._today(),
+                reason=record.reason or "Returned",
+                line_items=record.lines,
+                location_id=record.location_id,
+                reference_number=record.awb,
+            )
+        self._save(record, salesreturn_id=salesreturn.salesreturn_id, return_line_ids=salesreturn.line_item_ids)
+        ids = record.return_line_ids
+        missing = [line.salesorder_item_id for line in record.lines if line.salesorder_item_id not in ids]
+        if missing:
+            raise ProviderRequestError("zoho", f"sales return {salesreturn.salesreturn_id} lacks lines {missing}")
+        return salesreturn
+
+    # ------------------------------------------------------------------ (3) receive = restock
+    def _receive(self, record: RestockRecord, salesreturn: ZohoSalesReturn) -> None:
+        if record.receive_done:
+            return
+        if record.receive_started:
+            current = self.zoho.get_salesreturn(salesreturn.salesreturn_id)
+            if (current.receive_status or "").lower() == "received":
+                logger.warning("the interrupted receive went through", extra={"awb": record.awb})
+                self._save(record, receive_done=True)
+                return
+        self._save(record, receive_started=True)
+        receive_id = self.zoho.create_salesreturn_receive(
+            salesreturn.salesreturn_id,
+            date=self._today(),
+            line_items=[(record.return_line_ids[line.salesorder_item_id], line.quantity) for line in record.lines],
+            notes=f"{record.reason or 'Returned'} (AWB {record.awb})",
+        )
+        self._save(record, receive_id=receive_id, receive_done=True)
+
+    # ------------------------------------------------------------------ (4) credit note
+    def _credit(self, record: RestockRecord, so: ZohoSalesOrder, salesreturn: ZohoSalesReturn) -> None:
+        if record.credit_applied is not None:
+            return
+        invoice: ZohoInvoice | None = None
+        if not record.invoice_checked:
+            invoice = self._invoice_for(so, record.lines)
+            self._save(record, invoice_checked=True, invoice_id=invoice.invoice_id if invoice else None)
+        if record.invoice_id is None:
+            logger.info("not invoiced: no credit note", extra={"awb": record.awb})
+            return
+        if record.creditnote_id is None:
+            invoice = invoice or self.zoho.get_invoice(record.invoice_id)
+            reference = f"{'RTO' if record.kind == 'rto' else 'RET'}-{record.awb}"
+            creditnote_id = self.zoho.find_creditnote_by_reference(reference) or self.zoho.create_creditnote(
+                customer_id=so.customer_id or invoice.customer_id or "",
+                date=self._today(),
+                invoice_id=record.invoice_id,
+                salesreturn=salesreturn,
+                invoice=invoice,
+                lines=record.lines,
+                reference_number=reference,
+            )
+            self._save(record, creditnote_id=creditnote_id, credit_total=credit_total(so, invoice, record.lines))
+        self._apply(record)
+
+    def _apply(self, record: RestockRecord) -> None:
+        """Apply the credit to what the invoice still owes, so an unpaid COD invoice is closed."""
+        assert record.invoice_id is not None
+        assert record.creditnote_id is not None
+        invoice = self.zoho.get_invoice(record.invoice_id)
+        balance = invoice.balance or 0.0
+        before = record.apply_balance_before
+        if before is not None and balance < before - _PAISA:
+            logger.warning("the interrupted credit application went through", extra={"awb": record.awb})
+            self._save(record, credit_applied=round(before - balance, 2))
+            return
+        amount = round(min(record.credit_total or 0.0, balance), 2)
+        if amount <= 0 or (invoice.status or "").lower() in _VOID:
+            self._save(record, credit_applied=0.0)
+            return
+        self._save(record, apply_balance_before=balance)
+        self.zoho.apply_creditnote_to_invoice(record.creditnote_id, record.invoice_id, amount)
+        self._save(record, credit_applied=amount)
+
+    def _invoice_for(self, so: ZohoSalesOrder, lines: Sequence[ReturnLine]) -> ZohoInvoice | None:
+        """The first live invoice that billed any of the returned lines."""
+        returned = {line.salesorder_item_id for line in lines}
+        for ref in so.invoices:
+            if (ref.status or "").lower() in _VOID:
+                continue
+            invoice = self.zoho.get_invoice(ref.invoice_id)
+            if returned & invoice.line_item_ids.keys():
+                return invoice
+        return None
+
+    # ------------------------------------------------------------------ failures and helpers
+    def _fail(self, record: RestockRecord, reason: str) -> RestockOutcome:
+        logger.warning("restock failed", extra={"awb": record.awb, "reason": reason})
+        self._save(record, state=FAILED, failure_reason=reason)
+        self.metrics.count("RestockFailed")
+        order = record.salesorder_number or record.salesorder_id
+        done = ", ".join(
+            step
+            for step, ok in (
+                (f"sales return {record.salesreturn_id}", record.salesreturn_id),
+                ("receive", record.receive_done),
+                (f"credit note {record.creditnote_id}", record.creditnote_id),
+            )
+            if ok
+        )
+        self.alerts.page(
+            f"Restock failed: {order} (AWB {record.awb})",
+            f"The returned shipment {record.awb} of sales order {order} ({record.kind}) was not restocked in Zoho. "
+            f"Reason: {reason}. Done so far: {done or 'nothing'}. Restock it by hand in Zoho Inventory.",
+            kind="RestockFailed",
+            correlation_id=order,
+        )
+        return RestockOutcome(record.awb, FAILED, reason, record.salesreturn_id, record.creditnote_id)
+
+    def _save(self, record: RestockRecord, **fields: Any) -> None:
+        """Persist fields to the ledger, then mirror them on the in-memory record."""
+        self.ledger.save(record.awb, **fields)
+        for name, value in fields.items():
+            setattr(record, name, value)
+
+    def _today(self) -> str:
+        return self.clock().astimezone(IST).date().isoformat()
+
+
+def shipped_lines(so: ZohoSalesOrder) -> list[ReturnLine]:
+    """Every shipped unit of the order (the whole quantity when the answer has no shipped figure)."""
+    lines = []
+    for line in so.line_items:
+        quantity = line.quantity if line.quantity_shipped is None else line.quantity_shipped
+        if quantity > 0:
+            lines.append(ReturnLine(salesorder_item_id=line.line_item_id, item_id=line.item_id, quantity=quantity))
+    return lines
+
+
+def _customer_lines(raw: Sequence[Any], so: ZohoSalesOrder) -> list[ReturnLine]:
+    items = {line.line_item_id: line.item_id for line in so.line_items}
+    lines = []
+    for entry in raw:
+        line = ReturnLine.model_validate(entry)
+        if line.item_id is None:
+            line.item_id = items.get(line.salesorder_item_id)
+        if line.quantity > 0:
+            lines.append(line)
+    return lines
+
+
+def credit_total(so: ZohoSalesOrder, invoice: ZohoInvoice, lines: Sequence[ReturnLine]) -> float:
+    """What the credit note comes to: invoiced rate x returned units, plus the line's GST.
+
+    Zoho computes the note's own total; this mirrors it so the apply never asks for more than the
+    note holds (the apply is also capped at the invoice balance).
+    """
+    by_id = {line.line_item_id: line for line in so.line_items}
+    total = 0.0
+    for line in lines:
+        so_line = by_id.get(line.salesorder_item_id)
+        rate = invoice.line_rates.get(line.salesorder_item_id, so_line.rate if so_line else 0.0)
+        amount = rate * line.quantity
+        if so_line is not None and not so.is_inclusive_tax:
+            amount *= 1 + (so_line.tax_percentage or 0.0) / 100
+        total += round(amount, 2)
+    return round(total, 2)

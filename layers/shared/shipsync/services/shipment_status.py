@@ -1,0 +1,271 @@
+"""Shipment status: Shiprocket tracking events move the ledger and Zoho forward, never back.
+
+One event (from the webhook via StatusQueue, or from the tracking poll) goes through:
+
+    AWB -> ledger (one GetItem; unknown AWBs are other channels' shipments: counted, ignored)
+    -> dedupe on (AWB, status id, event time) -> status machine (forward only, by rank and time)
+    -> when the mapped status changed: Zoho writes, then the follow-up (page ops, hand an RTO to
+       rto-restock, apply the seller's NDR rule), then the ledger.
+
+Zoho and the follow-ups run before the ledger records the new status, so a failure retries
+the whole event: a repeated page or RTO hand-off can happen, a lost one cannot (rto-restock
+is exactly-once per AWB on its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Protocol
+
+from aws_lambda_powertools import Logger
+
+from shipsync.domain.tracking import (
+    ShipmentStatus,
+    TrackingEvent,
+    advance,
+    events_from_tracking,
+    is_terminal,
+    needs_ops,
+)
+from shipsync.ports import Alerts, MetricsSink, ShiprocketTrackingApi, ZohoStatusApi
+
+logger = Logger(child=True)
+
+IST = timezone(timedelta(hours=5, minutes=30))
+NDR_ACTION_WINDOW = timedelta(hours=24)
+SEEN_EVENTS_KEPT = 50
+RULE_REATTEMPT_THEN_RETURN = "re-attempt-then-return"
+
+
+class StatusLedger(Protocol):
+    """The ledger operations shipment-status needs (``adapters.ledger.DynamoLedger``)."""
+
+    def find_by_awb(self, awb: str) -> dict[str, Any] | None: ...
+
+    def update_awb(self, awb: str, **fields: Any) -> None: ...
+
+    def close_tracking(self, awb: str) -> None: ...
+
+    def quiet_shipments(self, last_event_before: str, limit: int = 200) -> list[dict[str, Any]]: ...
+
+    def update(self, salesorder_id: str, **fields: Any) -> None: ...
+
+    def get(self, salesorder_id: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class StatusOutcome:
+    awb: str
+    result: str  # "unknown awb" | "duplicate" | "unchanged: <why>" | "advanced"
+    status: str | None = None
+
+
+@dataclass
+class ShipmentStatusJob:
+    zoho: ZohoStatusApi
+    shiprocket: ShiprocketTrackingApi
+    ledger: StatusLedger
+    alerts: Alerts
+    metrics: MetricsSink
+    hand_to_restock: Callable[[dict[str, Any]], object]
+    # Puts a (webhook-shaped) event on the StatusQueue: the poll goes through the same per-AWB
+    # serialised path as the webhooks instead of racing them.
+    requeue: Callable[[dict[str, Any]], object]
+    ndr_rule: str = ""
+    ndr_max_reattempts: int = 1
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    # ------------------------------------------------------------------ one event
+    def handle(self, event: TrackingEvent) -> StatusOutcome:
+        shipment = self.ledger.find_by_awb(event.awb)
+        if shipment is None:
+            logger.info("event for an AWB we did not ship: ignored", extra={"awb": event.awb})
+            self.metrics.count("UnknownAwb")
+            return StatusOutcome(event.awb, "unknown awb")
+        seen: list[str] = list(shipment.get("seen_events") or [])
+        key = event.dedupe_key()
+        if key in seen:
+            return StatusOutcome(event.awb, "duplicate", shipment.get("status"))
+        if event.status is ShipmentStatus.UNKNOWN:
+            logger.warning(
+                "unknown shipment_status_id: kept, not applied",
+                extra={"awb": event.awb, "shipment_status_id": event.shipment_status_id},
+            )
+            self.metrics.count("UnknownStatus")
+
+        current = ShipmentStatus(shipment["status"]) if shipment.get("status") else None
+        current_time = datetime.fromisoformat(shipment["status_time"]) if shipment.get("status_time") else None
+        transition = advance(current, current_time, event)
+        seen = [*seen, key][-SEEN_EVENTS_KEPT:]
+        if not transition.changed:
+            self.ledger.update_awb(event.awb, seen_events=seen, last_event_at=_iso(self.clock()))
+            return StatusOutcome(event.awb, f"unchanged: {transition.reason}", shipment.get("status"))
+
+        new = transition.new
+        is_return = bool(shipment.get("is_return")) or event.is_return
+        zoho_text = f"Return {new.value}" if is_return else new.value
+        self.zoho.update_salesorder_custom_fields(shipment["salesorder_id"], {"cf_shipment_status": zoho_text})
+        if new is ShipmentStatus.DELIVERED and not is_return:
+            self._mark_zoho_delivered(shipment, event)
+        extra_fields = self._follow_up(new, shipment, event, is_return)
+
+        transitions = [*(shipment.get("transitions") or []), _transition_record(transition, event, self.clock())]
+        self.ledger.update_awb(
+            event.awb,
+            status=new.value,
+            status_time=_iso(event.event_time),
+            last_event_at=_iso(self.clock()),
+            seen_events=seen,
+            transitions=transitions,
+            **extra_fields,
+        )
+        if not is_return:
+            self.ledger.update(shipment["salesorder_id"], shipment_status=new.value)
+        if is_terminal(new):
+            self.ledger.close_tracking(event.awb)
+        self.metrics.count("StatusAdvanced")
+        logger.info("status advanced", extra={"awb": event.awb, "from": transition.previous, "to": new.value})
+        return StatusOutcome(event.awb, "advanced", new.value)
+
+    def _mark_zoho_delivered(self, shipment: Mapping[str, Any], event: TrackingEvent) -> None:
+        entry = self.ledger.get(shipment["salesorder_id"])
+        zoho_shipment_id = getattr(entry, "zoho_shipment_id", None)
+        if not zoho_shipment_id:
+            logger.warning("no Zoho shipment recorded for this order: delivery not marked in Zoho")
+            return
+        delivered = event.event_time.astimezone(IST).strftime("%Y-%m-%d %H:%M")
+        self.zoho.mark_shipment_delivered(zoho_shipment_id, delivered)
+
+    def _follow_up(
+        self, status: ShipmentStatus, shipment: Mapping[str, Any], event: TrackingEvent, is_return: bool
+    ) -> dict[str, Any]:
+        """Pages, hand-offs and NDR actions for the new status; returns ledger fields to record."""
+        number = shipment.get("salesorder_number", "?")
+        courier = event.courier_name or shipment.get("courier_name") or "?"
+        if status is ShipmentStatus.DELIVERED and is_return:
+            self.hand_to_restock(_restock_message("customer_return", shipment, event))
+            return {}
+        if status is ShipmentStatus.RTO_DELIVERED:
+            self.hand_to_restock(_restock_message("rto", shipment, event))
+            return {}
+        need = needs_ops(status)
+        if need == "rto_initiated":
+            self.metrics.count("RtoInitiated")
+            self.alerts.page(
+                f"RTO initiated: {number}",
+                f"Shipment {event.awb} of {number} ({courier}) is returning to origin. "
+                f"Last location: {event.location or 'unknown'}. Reason: {event.reason or 'not given'}. "
+                "It will be restocked when it reaches the warehouse.",
+                kind="RtoInitiated",
+                correlation_id=number,
+            )
+        elif need == "lost_or_damaged":
+            self.metrics.count("ShipmentLost")
+            value = shipment.get("order_value")
+            self.alerts.page(
+                f"{status.value}: {number}, raise a courier claim",
+                f"Courier {courier} reports shipment {event.awb} of {number} as {status.value}. "
+                f"Order value: {value if value is not None else 'see Zoho'}. Raise a claim with the courier.",
+                kind="ShipmentLost",
+                correlation_id=number,
+            )
+        elif need == "ndr":
+            return self._ndr(shipment, event, number, courier)
+        return {}
+
+    def _ndr(self, shipment: Mapping[str, Any], event: TrackingEvent, number: str, courier: str) -> dict[str, Any]:
+        self.metrics.count("NdrRaised")
+        attempts = int(shipment.get("ndr_count") or 0) + 1
+        deadline = (event.event_time + NDR_ACTION_WINDOW).astimezone(IST).strftime("%Y-%m-%d %H:%M IST")
+        action = self._ndr_action(attempts)
+        if action is not None:
+            self.shiprocket.ndr_action(event.awb, action, f"shipsync NDR rule '{self.ndr_rule}', attempt {attempts}")
+        taken = f"Applied the NDR rule: {action}." if action else "No NDR rule is set: act in the Shiprocket panel."
+        self.alerts.page(
+            f"Undelivered (NDR): {number}",
+            f"Courier {courier} could not deliver {event.awb} of {number} (attempt {attempts}). "
+            f"Reason: {event.reason or 'not given'}. Act before {deadline}. {taken}",
+            kind="NdrRaised",
+            correlation_id=number,
+        )
+        actions = [*(shipment.get("ndr_actions") or [])]
+        if action is not None:
+            actions.append({"action": action, "attempt": attempts, "at": _iso(self.clock())})
+        return {"ndr_count": attempts, "ndr_actions": actions}
+
+    def _ndr_action(self, attempts: int) -> str | None:
+        if self.ndr_rule != RULE_REATTEMPT_THEN_RETURN:
+            return None
+        return "re-attempt" if attempts <= self.ndr_max_reattempts else "return"
+
+    # ------------------------------------------------------------------ tracking poll
+    def poll_quiet(self, quiet_for: timedelta, batch_size: int = 50) -> dict[str, int]:
+        """Poll Shiprocket for tracked shipments with no event for ``quiet_for`` and queue what it
+        returns as webhook-shaped events (known ones are dropped as duplicates by ``handle``)."""
+        cutoff = _iso(self.clock() - quiet_for)
+        quiet = self.ledger.quiet_shipments(cutoff)
+        returns = {str(s["awb"]) for s in quiet if s.get("is_return")}
+        polled = queued = 0
+        for batch in _chunks([str(s["awb"]) for s in quiet], batch_size):
+            tracking = self.shiprocket.track_awbs(batch)
+            polled += len(batch)
+            for awb in batch:
+                for event in events_from_tracking(awb, tracking.get(awb) or {}):
+                    self.requeue(as_webhook_payload(event, is_return=awb in returns))
+                    queued += 1
+                self.ledger.update_awb(awb, last_event_at=_iso(self.clock()))
+        logger.info("tracking poll", extra={"quiet": len(quiet), "polled": polled, "queued": queued})
+        return {"quiet": len(quiet), "polled": polled, "queued": queued}
+
+
+def as_webhook_payload(event: TrackingEvent, *, is_return: bool) -> dict[str, Any]:
+    """A polled event in the webhook's own shape, so one parser and one path handle both."""
+    when = event.event_time.astimezone(IST)
+    return {
+        "awb": event.awb,
+        "shipment_status_id": event.shipment_status_id,
+        "current_timestamp": when.strftime("%d %m %Y %H:%M:%S"),
+        "courier_name": event.courier_name,
+        "is_return": 1 if is_return else 0,
+        "scans": [
+            {
+                "date": when.strftime("%Y-%m-%d %H:%M:%S"),
+                "activity": event.reason or event.raw_status_label or "",
+                "location": event.location or "",
+                "sr-status": str(event.shipment_status_id),
+                "sr-status-label": event.raw_status_label or "",
+            }
+        ],
+        "source": "tracking-poll",
+    }
+
+
+def _restock_message(kind: str, shipment: Mapping[str, Any], event: TrackingEvent) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "awb": event.awb,
+        "salesorder_id": shipment["salesorder_id"],
+        "salesorder_number": shipment.get("salesorder_number"),
+        "event_time": _iso(event.event_time),
+    }
+
+
+def _transition_record(transition: Any, event: TrackingEvent, now: datetime) -> dict[str, Any]:
+    previous = transition.previous.value if transition.previous is not None else None
+    return {
+        "from": previous,
+        "to": transition.new.value,
+        "shipment_status_id": event.shipment_status_id,
+        "event_time": _iso(event.event_time),
+        "recorded_at": _iso(now),
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]

@@ -1,0 +1,302 @@
+"""The shipment-status job over fakes: forward-only Zoho writes, delivered, RTO hand-off, lost,
+NDR with and without a rule, unknown AWBs, duplicates, and the tracking poll."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from order_fakes import CountingMetrics, RecordingAlerts
+
+from shipsync.domain.tracking import ShipmentStatus, TrackingEvent, parse_webhook
+from shipsync.services.shipment_status import ShipmentStatusJob
+
+AWB = "1411220456789"
+SO_ID = "1947583000000123001"
+NOW = datetime(2025, 1, 20, 12, 0, tzinfo=UTC)
+
+
+def webhook(status_id: int, when: str, *, awb: str = AWB, is_return: int = 0, activity: str = "scan") -> TrackingEvent:
+    """A Shiprocket webhook body in the reference fixture's shape, parsed."""
+    return parse_webhook(
+        {
+            "awb": awb,
+            "courier_name": "Delhivery Surface",
+            "current_status": "X",
+            "current_status_id": 20,
+            "shipment_status": "X",
+            "shipment_status_id": status_id,
+            "current_timestamp": when,
+            "order_id": "SO-01042",
+            "sr_order_id": 612345678,
+            "scans": [
+                {
+                    "date": "2025-01-12 14:20:11",
+                    "status": "X-PPOM",
+                    "activity": activity,
+                    "location": "Pune_Hadapsar_D (Maharashtra)",
+                    "sr-status": str(status_id),
+                    "sr-status-label": "X",
+                }
+            ],
+            "is_return": is_return,
+        }
+    )
+
+
+class FakeZoho:
+    def __init__(self) -> None:
+        self.fields: list[dict[str, str]] = []
+        self.delivered: list[tuple[str, str | None]] = []
+
+    def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None:
+        self.fields.append(dict(values))
+
+    def mark_shipment_delivered(self, shipment_id: str, delivered_date: str | None = None) -> None:
+        self.delivered.append((shipment_id, delivered_date))
+
+
+class FakeTracking:
+    def __init__(self) -> None:
+        self.tracking: dict[str, dict[str, Any]] = {}
+        self.ndr_actions: list[tuple[str, str]] = []
+        self.calls: Counter[str] = Counter()
+
+    def track_awbs(self, awbs: Sequence[str]) -> dict[str, dict[str, Any]]:
+        assert len(awbs) <= 50
+        self.calls["track_awbs"] += 1
+        return {awb: self.tracking[awb] for awb in awbs if awb in self.tracking}
+
+    def ndr_action(self, awb: str, action: str, comments: str) -> None:
+        self.ndr_actions.append((awb, action))
+
+
+class MemoryStatusLedger:
+    def __init__(self) -> None:
+        self.awbs: dict[str, dict[str, Any]] = {}
+        self.orders: dict[str, dict[str, Any]] = {}
+
+    def add(self, awb: str, *, is_return: bool = False, last_event_at: str = "2025-01-11T10:00:00+00:00") -> None:
+        self.awbs[awb] = {
+            "awb": awb,
+            "salesorder_id": SO_ID,
+            "salesorder_number": "SO-01042",
+            "courier_name": "Delhivery Surface",
+            "is_return": is_return,
+            "tracking_open": "1",
+            "last_event_at": last_event_at,
+        }
+        self.orders[SO_ID] = {"zoho_shipment_id": "5005"}
+
+    def find_by_awb(self, awb: str) -> dict[str, Any] | None:
+        item = self.awbs.get(awb)
+        return None if item is None else dict(item)
+
+    def update_awb(self, awb: str, **fields: Any) -> None:
+        self.awbs[awb].update(fields)
+
+    def close_tracking(self, awb: str) -> None:
+        self.awbs[awb].pop("tracking_open", None)
+
+    def quiet_shipments(self, last_event_before: str, limit: int = 200) -> list[dict[str, Any]]:
+        return [
+            dict(i) for i in self.awbs.values() if i.get("tracking_open") and i["last_event_at"] < last_event_before
+        ][:limit]
+
+    def update(self, salesorder_id: str, **fields: Any) -> None:
+        self.orders.setdefault(salesorder_id, {}).update(fields)
+
+    def get(self, salesorder_id: str) -> Any:
+        return SimpleNamespace(**self.orders[salesorder_id]) if salesorder_id in self.orders else None
+
+
+class World:
+    def __init__(self, *, ndr_rule: str = "") -> None:
+        self.zoho = FakeZoho()
+        self.shiprocket = FakeTracking()
+        self.ledger = MemoryStatusLedger()
+        self.ledger.add(AWB)
+        self.alerts = RecordingAlerts()
+        self.metrics = CountingMetrics()
+        self.restock: list[dict[str, Any]] = []
+        self.requeued: list[dict[str, Any]] = []
+        self.job = ShipmentStatusJob(
+            zoho=self.zoho,
+            shiprocket=self.shiprocket,
+            ledger=self.ledger,
+            alerts=self.alerts,
+            metrics=self.metrics,
+            hand_to_restock=self.restock.append,
+            requeue=self.requeued.append,
+            ndr_rule=ndr_rule,
+            ndr_max_reattempts=1,
+            clock=lambda: NOW,
+        )
+
+    def statuses_written(self) -> list[str]:
+        return [f["cf_shipment_status"] for f in self.zoho.fields]
+
+
+def test_happy_path_writes_each_change_once_and_marks_zoho_delivered() -> None:
+    world = World()
+    for status_id, when in [
+        (42, "12 01 2025 14:20:11"),
+        (18, "13 01 2025 08:00:00"),
+        (38, "13 01 2025 20:00:00"),
+        (17, "14 01 2025 09:12:40"),
+        (7, "14 01 2025 15:30:00"),
+    ]:
+        world.job.handle(webhook(status_id, when))
+
+    # 18 and 38 both map to In Transit: one Zoho write, not two.
+    assert world.statuses_written() == ["Picked Up", "In Transit", "Out for Delivery", "Delivered"]
+    assert world.zoho.delivered == [("5005", "2025-01-14 15:30")]
+    assert world.ledger.awbs[AWB]["status"] == "Delivered"
+    assert "tracking_open" not in world.ledger.awbs[AWB]  # terminal: leaves the poll
+    assert world.ledger.orders[SO_ID]["shipment_status"] == "Delivered"
+    assert world.alerts.pages == []
+
+
+def test_duplicate_and_late_events_never_regress_delivered() -> None:
+    world = World()
+    world.job.handle(webhook(7, "14 01 2025 15:30:00"))
+    assert world.job.handle(webhook(7, "14 01 2025 15:30:00")).result == "duplicate"
+    late = world.job.handle(webhook(17, "14 01 2025 09:12:40"))
+    assert late.result.startswith("unchanged")
+    assert world.statuses_written() == ["Delivered"]
+    assert len(world.zoho.delivered) == 1
+
+
+def test_unknown_awb_is_acknowledged_ignored_and_counted() -> None:
+    world = World()
+    outcome = world.job.handle(webhook(18, "13 01 2025 08:00:00", awb="999999999"))
+    assert outcome.result == "unknown awb"
+    assert world.metrics.counts["UnknownAwb"] == 1
+    assert world.zoho.fields == []
+
+
+def test_rto_initiated_pages_ops_and_rto_delivered_hands_to_restock() -> None:
+    world = World()
+    world.job.handle(webhook(21, "14 01 2025 18:00:00", activity="Consignee refused"))
+    world.job.handle(webhook(9, "15 01 2025 10:00:00", activity="RTO initiated: customer refused"))
+    world.job.handle(webhook(46, "16 01 2025 10:00:00"))
+    world.job.handle(webhook(10, "18 01 2025 10:00:00"))
+
+    kinds = [p["kind"] for p in world.alerts.pages]
+    assert kinds == ["NdrRaised", "RtoInitiated"]
+    assert "Delhivery Surface" in world.alerts.pages[1]["message"]
+    assert world.restock == [
+        {
+            "kind": "rto",
+            "awb": AWB,
+            "salesorder_id": SO_ID,
+            "salesorder_number": "SO-01042",
+            "event_time": "2025-01-18T04:30:00+00:00",
+        }
+    ]
+    assert world.statuses_written()[-1] == "RTO Delivered"
+    assert world.zoho.delivered == []
+
+
+def test_lost_pages_ops_for_a_courier_claim() -> None:
+    world = World()
+    world.job.handle(webhook(18, "13 01 2025 08:00:00"))
+    world.job.handle(webhook(12, "20 01 2025 08:00:00"))
+    [page] = world.alerts.pages
+    assert page["kind"] == "ShipmentLost"
+    assert "claim" in page["message"]
+    assert AWB in page["message"]
+
+
+def test_ndr_without_a_rule_pages_with_the_deadline_and_takes_no_action() -> None:
+    world = World()
+    world.job.handle(webhook(21, "14 01 2025 18:00:00", activity="Customer not available"))
+    [page] = world.alerts.pages
+    assert "2025-01-15 18:00 IST" in page["message"]
+    assert world.shiprocket.ndr_actions == []
+
+
+def test_ndr_rule_reattempts_once_then_returns() -> None:
+    world = World(ndr_rule="re-attempt-then-return")
+    world.job.handle(webhook(21, "14 01 2025 18:00:00"))
+    world.job.handle(webhook(17, "15 01 2025 09:00:00"))
+    world.job.handle(webhook(21, "15 01 2025 18:00:00"))
+    assert world.shiprocket.ndr_actions == [(AWB, "re-attempt"), (AWB, "return")]
+    assert [a["action"] for a in world.ledger.awbs[AWB]["ndr_actions"]] == ["re-attempt", "return"]
+
+
+def test_delivered_customer_return_goes_to_restock() -> None:
+    world = World()
+    world.ledger.add("RET1", is_return=True)
+    world.job.handle(webhook(7, "20 01 2025 10:00:00", awb="RET1", is_return=1))
+    assert world.restock[0]["kind"] == "customer_return"
+    assert world.statuses_written() == ["Return Delivered"]
+    assert world.zoho.delivered == []  # the forward shipment is not touched
+
+
+def test_zoho_failure_leaves_the_event_unrecorded_so_the_retry_applies_it() -> None:
+    world = World()
+
+    def down(salesorder_id: str, values: Mapping[str, str]) -> None:
+        raise RuntimeError("zoho down")
+
+    world.zoho.update_salesorder_custom_fields = down  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        world.job.handle(webhook(42, "12 01 2025 14:20:11"))
+    del world.zoho.update_salesorder_custom_fields
+    assert world.job.handle(webhook(42, "12 01 2025 14:20:11")).result == "advanced"
+    assert world.statuses_written() == ["Picked Up"]
+
+
+def test_tracking_poll_feeds_quiet_shipments_through_the_same_machine() -> None:
+    world = World()
+    world.ledger.add("FRESH", last_event_at=(NOW - timedelta(minutes=5)).isoformat())
+    world.shiprocket.tracking[AWB] = {
+        "track_status": 1,
+        "shipment_status": 7,
+        "shipment_track": [{"awb_code": AWB, "current_status": "DELIVERED"}],
+        "shipment_track_activities": [
+            {
+                "date": "2025-01-14 15:30:00",
+                "status": "DLVD",
+                "activity": "Delivered",
+                "location": "Bengaluru",
+                "sr-status": "7",
+                "sr-status-label": "DELIVERED",
+            },
+            {
+                "date": "2025-01-12 14:20:11",
+                "status": "X-PPOM",
+                "activity": "Picked up",
+                "location": "Pune",
+                "sr-status": "42",
+                "sr-status-label": "PICKED UP",
+            },
+            {
+                "date": "2025-01-12 15:00:00",
+                "status": "X",
+                "activity": "noise",
+                "location": "Pune",
+                "sr-status": "NA",
+                "sr-status-label": "NA",
+            },
+        ],
+    }
+
+    result = world.job.poll_quiet(timedelta(hours=6))
+
+    assert result == {"quiet": 1, "polled": 1, "queued": 2}  # FRESH had an event 5 minutes ago
+    assert world.zoho.fields == []  # the poll only queues; the StatusQueue worker applies
+    for payload in world.requeued:  # what the worker then does with each queued message
+        world.job.handle(parse_webhook(payload))
+    assert world.statuses_written() == ["Picked Up", "Delivered"]
+    assert world.shiprocket.calls["track_awbs"] == 1
+    assert world.job.poll_quiet(timedelta(hours=6))["quiet"] == 0  # delivered: no longer tracked
+
+
+def test_status_enum_values_are_what_zoho_shows() -> None:
+    assert ShipmentStatus.UNDELIVERED.value == "Undelivered (NDR)"
