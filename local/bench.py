@@ -28,6 +28,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 HANDLERS = {
     "order-confirmed": REPO_ROOT / "functions/order_confirmed/app.py",
     "token-refresh": REPO_ROOT / "functions/token_refresh/app.py",
+    "shipment-status": REPO_ROOT / "functions/shipment_status/app.py",
+    "rto-restock": REPO_ROOT / "functions/rto_restock/app.py",
 }
 # The unavoidable part: the imports, Powertools core set up, and pydantic's model machinery,
 # which pydantic loads lazily on the first BaseModel subclass (~40 ms here) whoever defines it.

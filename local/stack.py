@@ -41,6 +41,15 @@ SHIPROCKET_SECRET = "ShiprocketSecret"
 ZOHO_SECRET = "ZohoSecret"
 WEBHOOK_SECRET = "WebhookSecret"
 STATUS_WEBHOOK_PATH = "/webhooks/shipment-status"
+# The seller's warehouse (customer returns go back to it): the simulator's default pickup address.
+LOCAL_PARAMETERS = {
+    "WarehouseName": "Seller Warehouse",
+    "WarehouseAddress": "Plot 12, Industrial Estate Road, Hadapsar",
+    "WarehouseCity": "Pune",
+    "WarehouseState": "Maharashtra",
+    "WarehousePhone": "9800000001",
+    "WarehouseEmail": "warehouse@seller.example",
+}
 
 
 class LocalStack:
@@ -67,7 +76,7 @@ class LocalStack:
         self.retry_delay_s = retry_delay_s
         self.retry_backoff = retry_backoff
         self.state_file = state_file
-        self.parameters = dict(parameters or {})
+        self.parameters = {**LOCAL_PARAMETERS, **(parameters or {})}
         self.extra_env = dict(extra_env or {})
         self.api_url = self.shiprocket_url = self.zoho_url = self.aws_url = ""
         # Random unless given (local.invoke passes the fixed tokens the sample events carry).

@@ -27,7 +27,6 @@ from shipsync.errors import (
     ShipsyncError,
     TransientError,
 )
-from shipsync.services.customer_return import parse_return_request
 from shipsync.services.webhooks import WebhookRejected
 
 if TYPE_CHECKING:
@@ -43,6 +42,9 @@ app = APIGatewayRestResolver()
 @app.post("/returns")
 @tracer.capture_method
 def create_return() -> Response[Any]:
+    # Imported here: the restock path (SQS) never needs the order mapping it pulls in.
+    from shipsync.services.customer_return import parse_return_request
+
     request = parse_return_request(
         app.current_event.decoded_body, max_bytes=wiring_returns.returns_settings().max_request_body_bytes
     )

@@ -14,6 +14,7 @@ from shipsync.domain.models import (
     CreatedOrder,
     ReturnLine,
     ShiprocketReturnOrder,
+    ZohoCreditNote,
     ZohoInvoice,
     ZohoSalesOrder,
     ZohoSalesReturn,
@@ -113,6 +114,8 @@ class FakeReturnsZoho:
         self.salesreturns: dict[str, dict[str, Any]] = {}
         self.receives: list[dict[str, Any]] = []
         self.creditnotes: dict[str, dict[str, Any]] = {}
+        # Added to each new credit note's total: Zoho rounds GST its own way, so its total can differ from ours.
+        self.creditnote_rounding = 0.0
         self.applications: list[tuple[str, str, float]] = []
         self.custom_fields: dict[str, dict[str, str]] = {}
         self.calls: Counter[str] = Counter()
@@ -153,6 +156,7 @@ class FakeReturnsZoho:
         salesreturn_id = str(next(self._ids))
         ids = {line.salesorder_item_id: str(next(self._ids)) for line in line_items}
         self.salesreturns[salesreturn_id] = {
+            "salesorder_id": salesorder_id,
             "reason": reason,
             "location_id": location_id,
             "reference_number": reference_number,
@@ -208,6 +212,16 @@ class FakeReturnsZoho:
         for line in lines:
             assert line.salesorder_item_id in salesreturn.line_item_ids, "credit note line not on the return"
             assert line.salesorder_item_id in invoice.line_item_ids, "credit note line not on the invoice"
+        so = self.salesorders[self.salesreturns[salesreturn.salesreturn_id]["salesorder_id"]]
+        tax = {line.line_item_id: line.tax_percentage or 0.0 for line in so.line_items}
+        total = sum(
+            round(
+                invoice.line_rates[line.salesorder_item_id] * line.quantity * (1 + tax[line.salesorder_item_id] / 100),
+                2,
+            )
+            for line in lines
+        )
+        total = round(total + self.creditnote_rounding, 2)
         creditnote_id = str(next(self._ids))
         self.creditnotes[creditnote_id] = {
             "customer_id": customer_id,
@@ -215,6 +229,8 @@ class FakeReturnsZoho:
             "salesreturn_id": salesreturn.salesreturn_id,
             "reference_number": reference_number,
             "lines": [(line.salesorder_item_id, line.quantity) for line in lines],
+            "total": total,
+            "balance": total,
         }
         self._after_write("create_creditnote")
         return creditnote_id
@@ -223,10 +239,29 @@ class FakeReturnsZoho:
         self.calls["find_creditnote"] += 1
         return next((i for i, cn in self.creditnotes.items() if cn["reference_number"] == reference_number), None)
 
+    def get_creditnote(self, creditnote_id: str) -> ZohoCreditNote:
+        self.calls["get_creditnote"] += 1
+        note = self.creditnotes[creditnote_id]
+        return ZohoCreditNote(
+            creditnote_id=creditnote_id,
+            reference_number=note["reference_number"],
+            invoice_id=note["invoice_id"],
+            status="open" if note["balance"] else "closed",
+            total=note["total"],
+            balance=note["balance"],
+        )
+
     def apply_creditnote_to_invoice(self, creditnote_id: str, invoice_id: str, amount: float) -> None:
-        target = self.invoices[invoice_id]
-        assert amount <= (target.balance or 0) + 0.005, "applying more than the invoice owes"
+        # Zoho refuses, to the paisa, an application above either balance.
+        target, note = self.invoices[invoice_id], self.creditnotes[creditnote_id]
+        if round(amount * 100) > round((target.balance or 0) * 100):
+            raise ProviderRequestError("zoho", "The amount applied exceeds the invoice's balance due.", http_status=400)
+        if round(amount * 100) > round(note["balance"] * 100):
+            raise ProviderRequestError(
+                "zoho", "The amount applied exceeds the credit note's available balance.", http_status=400
+            )
         target.balance = round((target.balance or 0) - amount, 2)
+        note["balance"] = round(note["balance"] - amount, 2)
         self.applications.append((creditnote_id, invoice_id, amount))
         self._after_write("apply_creditnote")
 

@@ -122,6 +122,22 @@ def test_return_of_one_line_books_a_pickup_from_the_customer_to_our_warehouse() 
     assert world.metrics.counts["CustomerReturnsBooked"] == 1
 
 
+def test_an_unconfigured_warehouse_refuses_every_return_before_any_call() -> None:
+    world = World()
+    world.service = CustomerReturnService(
+        zoho=world.zoho,
+        shiprocket=world.shiprocket,
+        ledger=world.ledger,
+        warehouse=Warehouse(name="", address="", city="Pune", state="", pincode="411026", phone=""),
+        metrics=world.metrics,
+    )
+    err = rejected(world, salesorder_number=SO_NUMBER)
+    assert err.status == 503
+    assert "WAREHOUSE_NAME" in err.message
+    assert "WAREHOUSE_CITY" not in err.message
+    assert world.shiprocket.orders == {}
+
+
 def test_without_lines_every_shipped_unit_comes_back() -> None:
     world = World()
     world.book(salesorder_id=SO_ID)

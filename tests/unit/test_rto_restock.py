@@ -15,7 +15,7 @@ import pytest
 from shipsync.adapters.restock_ledger import DynamoRestockLedger
 from shipsync.domain.models import ZohoInvoice, ZohoSalesOrder
 from shipsync.errors import BusyElsewhere, RateLimited
-from shipsync.services.rto_restock import RestockJob, RestockMessage, credit_total, shipped_lines
+from shipsync.services.rto_restock import RestockJob, RestockMessage, shipped_lines
 from tests.fixtures.lambda_app import LambdaContext, load_app
 from tests.unit.order_fakes import CountingMetrics, RecordingAlerts
 from tests.unit.returns_fakes import (
@@ -193,14 +193,61 @@ def test_customer_return_restocks_the_booked_lines_with_the_customers_reason() -
     assert world.zoho.applications[0][2] == round(599 * 1.12, 2)
 
 
-def test_credit_total_uses_the_invoiced_rate_and_the_line_gst() -> None:
-    billed = invoice()
-    billed.line_rates[TEE_LINE] = 500.0
-    so = salesorder()
-    lines = shipped_lines(so)
-    assert credit_total(so, billed, lines) == round(2 * 500 * 1.12 + 349 * 1.18, 2)
-    so.is_inclusive_tax = True
-    assert credit_total(so, billed, lines) == 1349.0
+def test_a_credit_note_a_paisa_below_our_estimate_is_applied_in_full() -> None:
+    # Zoho rounds GST once per document: invoice and note come to 1753.57, not our line-wise 1753.58.
+    zoho_rounded = invoice(balance=1753.57)
+    zoho_rounded.total = 1753.57
+    world = World(salesorder(invoiced=True), (zoho_rounded,))
+    world.zoho.creditnote_rounding = -0.01
+    outcome = world.job.process(rto())
+
+    assert outcome.state == "done"
+    (note_id, note), *_ = world.zoho.creditnotes.items()
+    assert note["total"] == 1753.57
+    assert world.zoho.applications == [(note_id, INVOICE_ID, 1753.57)]
+    assert world.zoho.invoices[INVOICE_ID].balance == 0
+    assert note["balance"] == 0
+    assert world.ledger.restocks[AWB]["credit_total"] == 1753.57
+    assert world.alerts.pages == []
+    world.assert_fully_restocked(credited=True)
+
+
+def test_a_partial_return_applies_the_notes_own_total_not_the_estimate() -> None:
+    # The invoice owes more than the note holds, so only the note's real balance caps the application.
+    world = World(salesorder(invoiced=True), (invoice(),))
+    world.zoho.creditnote_rounding = -0.01
+    world.ledger.put_awb(
+        "R170411259",
+        is_return=True,
+        salesorder_id=SO_ID,
+        lines=[{"salesorder_item_id": TEE_LINE, "quantity": 1}],
+        reason="Size too small",
+    )
+    outcome = world.job.process(RestockMessage(kind="customer_return", awb="R170411259", salesorder_id=SO_ID))
+
+    assert outcome.state == "done"
+    (note,) = world.zoho.creditnotes.values()
+    assert [amount for _, _, amount in world.zoho.applications] == [round(599 * 1.12 - 0.01, 2)]
+    assert note["balance"] == 0
+    assert world.zoho.invoices[INVOICE_ID].balance == round(1753.58 - 670.87, 2)
+    assert world.alerts.pages == []
+
+
+def test_credit_already_used_elsewhere_is_not_applied_twice() -> None:
+    world = World(salesorder(invoiced=True), (invoice(),))
+    real_create = world.zoho.create_creditnote
+
+    def create_then_spend(**kwargs: Any) -> str:
+        creditnote_id = real_create(**kwargs)
+        world.zoho.creditnotes[creditnote_id]["balance"] = 1000.0  # ops refunded part of it by hand
+        return creditnote_id
+
+    world.zoho.create_creditnote = create_then_spend  # type: ignore[method-assign]
+    world.job.process(rto())
+
+    assert [amount for _, _, amount in world.zoho.applications] == [1000.0]
+    assert world.zoho.invoices[INVOICE_ID].balance == 753.58
+    assert world.ledger.restocks[AWB]["credit_total"] == 1753.58
 
 
 # ------------------------------------------------------------------------------ exactly once

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shipsync.domain.mapping import IST
+from shipsync.domain.india import IST
 from shipsync.domain.tracking import (
     STATUS_BY_SHIPMENT_STATUS_ID,
     InvalidWebhook,

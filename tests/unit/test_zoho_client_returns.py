@@ -478,6 +478,58 @@ def test_find_creditnote_by_reference_none(rsps: responses.RequestsMock, client:
     assert client.find_creditnote_by_reference("RTO-1411220456789") is None
 
 
+def test_get_creditnote_reads_zohos_own_total_and_balance(rsps: responses.RequestsMock, client: ZohoClient) -> None:
+    answer = {
+        "code": 0,
+        "message": "success",
+        "creditnote": {
+            "creditnote_id": CREDITNOTE_ID,
+            "creditnote_number": "CN-00017",
+            "reference_number": "RTO-1411220456789",
+            "status": "open",
+            "invoice_id": INVOICE_ID,
+            "customer_id": CUSTOMER_ID,
+            "line_items": [{"line_item_id": "1947583000000171005", "quantity": 2}],
+            "sub_total": 1612.0,
+            "tax_total": 289.75,
+            "total": "1901.75",
+            "balance": 901.75,
+        },
+    }
+    rsps.get(f"{API}/inventory/v1/creditnotes/{CREDITNOTE_ID}", json=answer)
+
+    note = client.get_creditnote(CREDITNOTE_ID)
+
+    assert (note.creditnote_id, note.creditnote_number, note.status) == (CREDITNOTE_ID, "CN-00017", "open")
+    assert (note.total, note.balance) == (1901.75, 901.75)
+    assert (note.reference_number, note.invoice_id) == ("RTO-1411220456789", INVOICE_ID)
+    assert _query(rsps) == {"organization_id": [ORG]}
+
+
+@pytest.mark.parametrize("missing", ["total", "balance"])
+def test_get_creditnote_without_its_amounts_is_a_request_error(
+    rsps: responses.RequestsMock, client: ZohoClient, missing: str
+) -> None:
+    note = {"creditnote_id": CREDITNOTE_ID, "total": 100.0, "balance": 100.0}
+    del note[missing]
+    rsps.get(f"{API}/inventory/v1/creditnotes/{CREDITNOTE_ID}", json={"code": 0, "creditnote": note})
+
+    with pytest.raises(ProviderRequestError, match=missing):
+        client.get_creditnote(CREDITNOTE_ID)
+
+
+def test_get_unknown_creditnote_is_a_request_error(rsps: responses.RequestsMock, client: ZohoClient) -> None:
+    rsps.get(
+        f"{API}/inventory/v1/creditnotes/{CREDITNOTE_ID}",
+        status=404,
+        json={"code": 1002, "message": "Credit Note does not exist."},
+    )
+
+    with pytest.raises(ProviderRequestError) as caught:
+        client.get_creditnote(CREDITNOTE_ID)
+    assert (caught.value.code, caught.value.http_status) == (1002, 404)
+
+
 def test_apply_creditnote_to_invoice(rsps: responses.RequestsMock, client: ZohoClient) -> None:
     rsps.post(
         f"{API}/inventory/v1/creditnotes/{CREDITNOTE_ID}/invoices",
@@ -548,6 +600,11 @@ CALLS: dict[str, tuple[str, str, Call]] = {
         ),
     ),
     "find-creditnote": ("GET", "/inventory/v1/creditnotes", lambda c: c.find_creditnote_by_reference("RTO-1")),
+    "get-creditnote": (
+        "GET",
+        f"/inventory/v1/creditnotes/{CREDITNOTE_ID}",
+        lambda c: c.get_creditnote(CREDITNOTE_ID),
+    ),
     "apply-creditnote": (
         "POST",
         f"/inventory/v1/creditnotes/{CREDITNOTE_ID}/invoices",

@@ -21,6 +21,7 @@ from shipsync.domain.models import (
     ReturnLine,
     ShiprocketOrder,
     ShiprocketReturnOrder,
+    ZohoCreditNote,
     ZohoInvoice,
     ZohoItem,
     ZohoSalesOrder,
@@ -213,6 +214,9 @@ class ZohoReturnsApi(Protocol):
 
     def find_creditnote_by_reference(self, reference_number: str) -> str | None:
         """``GET /creditnotes?reference_number=``: the credit note an earlier attempt created, if any."""
+
+    def get_creditnote(self, creditnote_id: str) -> ZohoCreditNote:
+        """``GET /creditnotes/{id}``: Zoho's own total and the balance still available to apply."""
 
     def apply_creditnote_to_invoice(self, creditnote_id: str, invoice_id: str, amount: float) -> None:
         """``POST /creditnotes/{id}/invoices``: closes the receivable the credit covers."""

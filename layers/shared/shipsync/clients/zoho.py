@@ -15,7 +15,14 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shipsync.clients.http import DEFAULT_TIMEOUT, Timeout, json_or_none, send, shared_session
-from shipsync.domain.models import ReturnLine, ZohoInvoice, ZohoItem, ZohoSalesOrder, ZohoSalesReturn
+from shipsync.domain.models import (
+    ReturnLine,
+    ZohoCreditNote,
+    ZohoInvoice,
+    ZohoItem,
+    ZohoSalesOrder,
+    ZohoSalesReturn,
+)
 from shipsync.errors import DailyCapReached, ProviderRequestError, RateLimited, TokenRejected, TransientError
 
 logger = Logger(child=True)
@@ -299,6 +306,11 @@ class ZohoClient:
             if str(note.get("reference_number") or "") == reference_number and note.get("creditnote_id"):
                 return str(note["creditnote_id"])
         return None
+
+    def get_creditnote(self, creditnote_id: str) -> ZohoCreditNote:
+        """The note as Zoho computed it: its total may differ from ours by rounding, and its balance is what applies."""
+        body = self._request("GET", "/inventory/v1/creditnotes/{creditnote_id}", creditnote_id=creditnote_id)
+        return _parse(ZohoCreditNote, _entity(body, "creditnote"))
 
     def apply_creditnote_to_invoice(self, creditnote_id: str, invoice_id: str, amount: float) -> None:
         if amount <= 0:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta, timezone
+
+# India Standard Time: Shiprocket and Zoho timestamps without an offset are in it.
+IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
 # The seller's tier-1 list (Mumbai, Delhi, Bengaluru, Hyderabad, Chennai, Pune) with the old
 # and alternative spellings customers still type into address forms.

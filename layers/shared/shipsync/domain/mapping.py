@@ -12,9 +12,9 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-from shipsync.domain.india import is_valid_pincode, state_name
+from shipsync.domain.india import IST, is_valid_pincode, state_name
 from shipsync.domain.models import (
     PaymentMethod,
     ShiprocketOrder,
@@ -24,8 +24,6 @@ from shipsync.domain.models import (
     ZohoSalesOrder,
 )
 from shipsync.errors import InvalidOrder
-
-IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
 # Shiprocket limits (shiprocket-api.md §3).
 MAX_ORDER_ID_LEN = 50

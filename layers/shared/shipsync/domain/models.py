@@ -316,6 +316,18 @@ class ZohoInvoice(_ZohoModel):
     line_tax_ids: dict[str, str] = Field(default_factory=dict)
 
 
+class ZohoCreditNote(_ZohoModel):
+    """A credit note as Zoho holds it: its own total and the credit still available to apply."""
+
+    creditnote_id: str
+    creditnote_number: str | None = None
+    reference_number: str | None = None
+    status: str | None = None
+    invoice_id: str | None = None
+    total: float
+    balance: float
+
+
 class ShiprocketReturnOrder(BaseModel):
     """Body of ``POST /orders/create/return``: pickup = the customer, shipping = our warehouse."""
 

@@ -30,7 +30,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
-from shipsync.domain.mapping import IST
+from shipsync.domain.india import IST
 from shipsync.errors import PermanentError
 
 __all__ = [

@@ -17,13 +17,13 @@ import json
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol, Self
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from shipsync.domain.india import state_name
+from shipsync.domain.india import IST, state_name
 from shipsync.domain.mapping import normalise_phone, normalise_pincode
 from shipsync.domain.models import (
     CourierQuote,
@@ -40,7 +40,6 @@ from shipsync.services.webhooks import WebhookRejected, check_size
 
 logger = Logger(child=True)
 
-IST = timezone(timedelta(hours=5, minutes=30))
 _DUPLICATE_ORDER_ID = "already been taken"
 
 
@@ -141,6 +140,18 @@ class Warehouse:
     phone: str
     email: str = ""
 
+    def missing_settings(self) -> list[str]:
+        """Warehouse settings a return order cannot do without (Shiprocket requires them)."""
+        required = {
+            "WAREHOUSE_NAME": self.name,
+            "WAREHOUSE_ADDRESS": self.address,
+            "WAREHOUSE_CITY": self.city,
+            "WAREHOUSE_STATE": self.state,
+            "WAREHOUSE_PINCODE": self.pincode,
+            "WAREHOUSE_PHONE": self.phone,
+        }
+        return [name for name, value in required.items() if not value.strip()]
+
 
 @dataclass(frozen=True)
 class ReturnBooked:
@@ -175,6 +186,10 @@ class CustomerReturnService:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def create(self, request: ReturnRequest) -> ReturnBooked:
+        missing = self.warehouse.missing_settings()
+        if missing:
+            # Fail closed with the reason, before any Zoho or Shiprocket call: a deployment fault.
+            raise WebhookRejected(503, f"customer returns are not configured: set {', '.join(missing)}")
         salesorder_id = self._salesorder_id(request)
         key = request.key(salesorder_id)
         booked = self.ledger.returns(salesorder_id)

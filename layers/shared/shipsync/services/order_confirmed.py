@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
 from shipsync.domain import ledger as states
 from shipsync.domain.courier import CourierRules
+from shipsync.domain.india import IST
 from shipsync.domain.ledger import LedgerEntry
 from shipsync.domain.mapping import (
     MappingOptions,
@@ -43,7 +44,6 @@ from shipsync.ports import Alerts, MetricsSink, ShipmentLedgerPort, ShiprocketAp
 
 logger = Logger(child=True)
 
-IST = timezone(timedelta(hours=5, minutes=30))
 
 # cf_shipment_status values written to the sales order.
 STATUS_PICKUP_SCHEDULED = "Pickup Scheduled"

@@ -7,7 +7,8 @@ two workers from running the same restock at once:
 
     GET sales order -> plan the lines -> sales return (reference = AWB)
     -> sales return receive (this restocks; never a purchase receive)
-    -> if invoiced: credit note from the return (reference RTO-/RET-<awb>) -> apply to the open balance
+    -> if invoiced: credit note from the return (reference RTO-/RET-<awb>)
+    -> apply min(the note's balance, the invoice's balance), both as Zoho reports them
     -> cf_shipment_status = Returned -> done
 
 A step that wrote to Zoho but died before its ledger write is recognised on the retry (the
@@ -22,19 +23,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
+from shipsync.domain.india import IST
 from shipsync.domain.models import ReturnLine, ZohoInvoice, ZohoSalesOrder, ZohoSalesReturn
 from shipsync.errors import BusyElsewhere, PermanentError, ProviderRequestError
 from shipsync.ports import Alerts, MetricsSink, ZohoReturnsApi
 
 logger = Logger(child=True)
 
-IST = timezone(timedelta(hours=5, minutes=30))
 
 IN_PROGRESS = "in_progress"
 DONE = "done"
@@ -79,6 +80,7 @@ class RestockRecord(BaseModel):
     invoice_checked: bool = False
     invoice_id: str | None = None
     creditnote_id: str | None = None
+    # The note's total as Zoho computed it (read back before applying).
     credit_total: float | None = None
     # The invoice balance seen just before the apply call: a lower balance on a retry means it went through.
     apply_balance_before: float | None = None
@@ -266,7 +268,7 @@ class RestockJob:
                 lines=record.lines,
                 reference_number=reference,
             )
-            self._save(record, creditnote_id=creditnote_id, credit_total=credit_total(so, invoice, record.lines))
+            self._save(record, creditnote_id=creditnote_id)
         self._apply(record)
 
     def _apply(self, record: RestockRecord) -> None:
@@ -280,11 +282,17 @@ class RestockJob:
             logger.warning("the interrupted credit application went through", extra={"awb": record.awb})
             self._save(record, credit_applied=round(before - balance, 2))
             return
-        amount = round(min(record.credit_total or 0.0, balance), 2)
-        if amount <= 0 or (invoice.status or "").lower() in _VOID:
+        if balance <= _PAISA or (invoice.status or "").lower() in _VOID:
             self._save(record, credit_applied=0.0)
             return
-        self._save(record, apply_balance_before=balance)
+        # Zoho's own figures, never our estimate: Zoho rounds GST its own way, and applying a paisa more
+        # than the note holds is refused.
+        note = self.zoho.get_creditnote(record.creditnote_id)
+        amount = round(min(note.balance, balance), 2)
+        if amount <= 0:
+            self._save(record, credit_total=note.total, credit_applied=0.0)
+            return
+        self._save(record, credit_total=note.total, apply_balance_before=balance)
         self.zoho.apply_creditnote_to_invoice(record.creditnote_id, record.invoice_id, amount)
         self._save(record, credit_applied=amount)
 
@@ -353,21 +361,3 @@ def _customer_lines(raw: Sequence[Any], so: ZohoSalesOrder) -> list[ReturnLine]:
         if line.quantity > 0:
             lines.append(line)
     return lines
-
-
-def credit_total(so: ZohoSalesOrder, invoice: ZohoInvoice, lines: Sequence[ReturnLine]) -> float:
-    """What the credit note comes to: invoiced rate x returned units, plus the line's GST.
-
-    Zoho computes the note's own total; this mirrors it so the apply never asks for more than the
-    note holds (the apply is also capped at the invoice balance).
-    """
-    by_id = {line.line_item_id: line for line in so.line_items}
-    total = 0.0
-    for line in lines:
-        so_line = by_id.get(line.salesorder_item_id)
-        rate = invoice.line_rates.get(line.salesorder_item_id, so_line.rate if so_line else 0.0)
-        amount = rate * line.quantity
-        if so_line is not None and not so.is_inclusive_tax:
-            amount *= 1 + (so_line.tax_percentage or 0.0) / 100
-        total += round(amount, 2)
-    return round(total, 2)

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from aws_lambda_powertools import Logger
 
+from shipsync.domain.india import IST
 from shipsync.domain.tracking import (
     ShipmentStatus,
     TrackingEvent,
@@ -33,7 +34,6 @@ from shipsync.ports import Alerts, MetricsSink, ShiprocketTrackingApi, ZohoStatu
 
 logger = Logger(child=True)
 
-IST = timezone(timedelta(hours=5, minutes=30))
 NDR_ACTION_WINDOW = timedelta(hours=24)
 SEEN_EVENTS_KEPT = 50
 RULE_REATTEMPT_THEN_RETURN = "re-attempt-then-return"
