@@ -11,14 +11,20 @@ Files (Zoho and Shiprocket simulator seed formats, see DESIGN §4):
 - ``shiprocket_seed.json``: the pincodes no courier serves, merged into the simulator's defaults.
 - ``webhooks.json``: the "sales order confirmed" deliveries in the order Zoho sends them
   (fixture B shape), including a retried delivery and a legacy ``JSONString`` form re-post.
-- ``expected.json``: what the day should end in, per sales order (the ``cf_shipment_status``
-  the integration must write) with the scenario that makes it so.
+- ``tracking.json``: what happens to the shipped parcels: the Shiprocket simulator's lifecycle
+  per sales order, the webhook noise, how many statuses one advance call moves, and the customer
+  return support books for a delivered order.
+- ``expected.json``: what the day should end in, per sales order: the ``cf_shipment_status`` the
+  confirmation must write (``expect``) and the one the order ends with (``final``), the scenario,
+  the lifecycle, the invoice, the restock (sales return lines, credit note or not) and the ops
+  alerts it must (``alerts``) or may (``may_alert``) raise.
 """
 
 from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -32,6 +38,19 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "events" / "sample_day"
 SHIPPED = "Pickup Scheduled"
 INVALID = "Invalid Order"
 UNSERVICEABLE = "Serviceability Failed"
+# What cf_shipment_status ends as once the parcel's lifecycle is over.
+DELIVERED = "Delivered"
+RETURNED = "Returned"
+LOST = "Lost"
+FINAL_BY_LIFECYCLE = {
+    "delivered": DELIVERED,
+    "ndr_then_delivered": DELIVERED,
+    "rto": RETURNED,
+    "ndr_then_rto": RETURNED,
+    "lost": LOST,
+}
+RTO_LIFECYCLES = frozenset({"rto", "ndr_then_rto"})
+NDR_LIFECYCLES = frozenset({"ndr_then_delivered", "ndr_then_rto"})
 
 IST = timezone(timedelta(hours=5, minutes=30))
 # Zoho ids are 19-digit strings: an organization prefix and a running number.
@@ -43,6 +62,19 @@ _UNSERVICEABLE_AT = (13, 32, 50)
 _DUPLICATE_AT = 19
 _HEAVY_AT = (4, 11, 22, 30, 37, 46, 55)
 _REPEATED_SKU_AT = (6, 40)
+
+# The parcels' fates come from their own generator, so the orders above never change with them.
+TRACKING_SEED = SEED + 1
+# Couriers return COD parcels far more often than prepaid ones: most exceptions are COD.
+_COD_FATES = ("rto", "rto", "rto", "rto", "ndr_then_rto", "ndr_then_delivered")
+_PREPAID_FATES = ("rto", "ndr_then_delivered", "lost")
+_INVOICED_RTOS = 2
+_INVOICED_DELIVERED_COD = 2
+WEBHOOK_NOISE = {"duplicates": 0.15, "reorder": 0.3, "na_scans": 0.2, "string_ids": 0.3}
+STEPS_PER_ADVANCE = 3
+# Shiprocket re-posts the final RTO scan: every RTO-delivered event arrives twice.
+RTO_DELIVERED_NOISE = {"duplicates": 1}
+RETURN_REASON = "Size does not fit"
 
 
 @dataclass(frozen=True)
@@ -438,39 +470,166 @@ def generate() -> dict[str, Any]:
         for seq, d in enumerate(deliveries, start=1)
     ]
 
+    fates = _fates(plans, salesorders)
+    orders = [
+        {
+            "salesorder_number": order["salesorder_number"],
+            "salesorder_id": order["salesorder_id"],
+            "expect": plan.expect,
+            "scenario": plan.scenario,
+            "payment": plan.payment,
+            "city": plan.city.name,
+            "tier": plan.city.tier,
+            "heavy": plan.heavy,
+            "repeated_sku": plan.repeated_sku,
+            "total": order["total"],
+            **fates.expectation(plan, order),
+        }
+        for plan, order in zip(plans, salesorders, strict=True)
+    ]
     expected = {
         "seed": SEED,
         "date": DAY,
-        "orders": [
-            {
-                "salesorder_number": order["salesorder_number"],
-                "salesorder_id": order["salesorder_id"],
-                "expect": plan.expect,
-                "scenario": plan.scenario,
-                "payment": plan.payment,
-                "city": plan.city.name,
-                "tier": plan.city.tier,
-                "heavy": plan.heavy,
-                "repeated_sku": plan.repeated_sku,
-                "total": order["total"],
-            }
-            for plan, order in zip(plans, salesorders, strict=True)
-        ],
+        "orders": orders,
         "webhook_deliveries": len(webhooks),
         "repeated_deliveries": {duplicate: sum(1 for d in deliveries if d["salesorder_number"] == duplicate)},
+        "lifecycle_summary": lifecycle_summary(orders),
     }
     _check_mix(expected)
     return {
-        "zoho_seed.json": {"salesorders": salesorders, "items": items},
+        "zoho_seed.json": {"salesorders": salesorders, "items": items, "invoices": fates.invoices},
         "shiprocket_seed.json": {"unserviceable_pincodes": [c.pincodes[0] for c in UNSERVICEABLE_CITIES]},
         "webhooks.json": webhooks,
+        "tracking.json": {
+            "random_seed": TRACKING_SEED,
+            "webhook_options": WEBHOOK_NOISE,
+            "steps_per_advance": STEPS_PER_ADVANCE,
+            "rto_delivered_options": RTO_DELIVERED_NOISE,
+            "lifecycles": fates.lifecycles,
+            "customer_return": fates.customer_return,
+        },
         "expected.json": expected,
+    }
+
+
+@dataclass
+class _Fates:
+    """What happens to every shipped parcel after the pickup: lifecycle, invoice, customer return."""
+
+    lifecycles: dict[str, str]
+    invoices: list[dict[str, Any]]
+    customer_return: dict[str, Any]
+
+    def expectation(self, plan: _Plan, order: dict[str, Any]) -> dict[str, Any]:
+        number = order["salesorder_number"]
+        lifecycle = self.lifecycles.get(number)
+        invoice = next((i for i in self.invoices if i["salesorder_id"] == order["salesorder_id"]), None)
+        alerts: list[str] = {INVALID: ["InvalidOrder"], UNSERVICEABLE: ["ServiceabilityFailed"]}.get(plan.expect, [])
+        may_alert: list[str] = []
+        final, restock = plan.expect, None
+        if lifecycle is not None:
+            final = FINAL_BY_LIFECYCLE[lifecycle]
+            # RTO and loss need ops whatever order the scans arrive in; an NDR that a later scan has
+            # already overtaken (re-attempted, delivered, returning) needs nobody.
+            alerts = (
+                ["RtoInitiated"] if lifecycle in RTO_LIFECYCLES else ["ShipmentLost"] if lifecycle == "lost" else []
+            )
+            may_alert = ["NdrRaised"] if lifecycle in NDR_LIFECYCLES else []
+        if lifecycle in RTO_LIFECYCLES:
+            lines = [(line, line["quantity"]) for line in order["line_items"]]
+            restock = _restock("rto", lines, invoice is not None)
+        elif self.customer_return["salesorder_number"] == number:
+            final = RETURNED
+            by_sku = {line["sku"]: line for line in order["line_items"]}
+            lines = [(by_sku[asked["sku"]], asked["quantity"]) for asked in self.customer_return["lines"]]
+            restock = _restock("customer_return", lines, invoice is not None)
+        return {
+            "lifecycle": lifecycle,
+            "final": final,
+            "invoice": None if invoice is None else {"invoice_id": invoice["invoice_id"], "status": invoice["status"]},
+            "restock": restock,
+            "alerts": alerts,
+            "may_alert": may_alert,
+        }
+
+
+def _restock(kind: str, lines: list[tuple[dict[str, Any], int]], credit_note: bool) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "lines": [
+            {"salesorder_item_id": line["line_item_id"], "item_id": line["item_id"], "sku": line["sku"], "quantity": q}
+            for line, q in lines
+        ],
+        "credit_note": credit_note,
+    }
+
+
+def _invoice(index: int, order: dict[str, Any], status: str) -> dict[str, Any]:
+    # The simulator bills the order's lines (as fromsalesorder would); ids follow Zoho's shape.
+    return {
+        "invoice_id": str(_ID_PREFIX + 131000 + index),
+        "invoice_number": f"INV-{index:06d}",
+        "salesorder_id": order["salesorder_id"],
+        "customer_id": order["customer_id"],
+        "date": DAY,
+        "status": status,
+    }
+
+
+def _fates(plans: list[_Plan], salesorders: list[dict[str, Any]]) -> _Fates:
+    rng = random.Random(TRACKING_SEED)
+    shipped = [(plan, order) for plan, order in zip(plans, salesorders, strict=True) if plan.expect == SHIPPED]
+    lifecycles = {order["salesorder_number"]: "delivered" for _, order in shipped}
+    # Invoices without a shipping charge only: the simulator bills lines, not the COD shipping fee.
+    free_shipping_cod = [o for p, o in shipped if p.payment == "COD" and not o["shipping_charge"]]
+    other_cod = [o for p, o in shipped if p.payment == "COD" and o["shipping_charge"]]
+    # The first invoiced COD orders come back (RTO), the others are delivered and await remittance.
+    invoiced = rng.sample(free_shipping_cod, _INVOICED_RTOS + _INVOICED_DELIVERED_COD)
+    uninvoiced_cod = [o for o in free_shipping_cod + other_cod if o not in invoiced]
+    cod_picks = invoiced[:_INVOICED_RTOS] + rng.sample(uninvoiced_cod, len(_COD_FATES) - _INVOICED_RTOS)
+    for order, fate in zip(cod_picks, _COD_FATES, strict=True):
+        lifecycles[order["salesorder_number"]] = fate
+    prepaid = [o for p, o in shipped if p.payment == "Prepaid"]
+    prepaid_picks = rng.sample(prepaid, len(_PREPAID_FATES))
+    for order, fate in zip(prepaid_picks, _PREPAID_FATES, strict=True):
+        lifecycles[order["salesorder_number"]] = fate
+    # Support books a return of one unit of one line of a delivered, paid-up prepaid order.
+    returnable = [
+        o
+        for p, o in shipped
+        if p.payment == "Prepaid"
+        and not p.repeated_sku
+        and o not in prepaid_picks
+        and len({line["sku"] for line in o["line_items"]}) >= 2
+    ]
+    returned = rng.choice(returnable)
+    invoices = [_invoice(index, order, "sent") for index, order in enumerate(invoiced, start=25)]
+    invoices.append(_invoice(25 + len(invoices), returned, "paid"))
+    customer_return = {
+        "salesorder_number": returned["salesorder_number"],
+        "lines": [{"sku": returned["line_items"][0]["sku"], "quantity": 1}],
+        "reason": RETURN_REASON,
+    }
+    return _Fates(lifecycles, invoices, customer_return)
+
+
+def lifecycle_summary(orders: list[dict[str, Any]]) -> dict[str, Any]:
+    """The day's totals after the parcels' lifecycles (recomputed for a subset of the orders)."""
+    restocks = [o["restock"] for o in orders if o.get("restock")]
+    return {
+        "final": dict(sorted(Counter(o["final"] for o in orders).items())),
+        "lifecycles": dict(sorted(Counter(o["lifecycle"] for o in orders if o.get("lifecycle")).items())),
+        "sales_returns": len(restocks),
+        "receives": len(restocks),
+        "credit_notes": sum(1 for r in restocks if r["credit_note"]),
+        "units_restocked": sum(line["quantity"] for r in restocks for line in r["lines"]),
     }
 
 
 def _check_mix(expected: dict[str, Any]) -> None:
     """The day must exercise every rule path; a seed change that loses one is a bug."""
     valid = [o for o in expected["orders"] if o["expect"] == SHIPPED]
+    restocks = [o for o in valid if o["restock"]]
     checks = {
         "at least 50 orders": len(expected["orders"]) >= 50,
         "COD and prepaid": {o["payment"] for o in valid} == {"COD", "Prepaid"},
@@ -479,6 +638,14 @@ def _check_mix(expected: dict[str, Any]) -> None:
         "prepaid over 2000": sum(1 for o in valid if o["payment"] == "Prepaid" and o["total"] > 2000) >= 3,
         "COD tier-1 and COD tier-2/3": {o["tier"] == "tier1" for o in valid if o["payment"] == "COD"} == {True, False},
         "repeated SKU": any(o["repeated_sku"] for o in valid),
+        "every shipped order has a lifecycle": all(o["lifecycle"] for o in valid),
+        "every lifecycle": {o["lifecycle"] for o in valid} == set(FINAL_BY_LIFECYCLE),
+        "mostly delivered": sum(1 for o in valid if o["final"] == DELIVERED) > len(valid) * 3 // 4,
+        "two invoiced COD RTOs": sum(
+            1 for o in restocks if o["restock"]["kind"] == "rto" and o["payment"] == "COD" and o["invoice"]
+        )
+        >= 2,
+        "one partial customer return": [o["restock"]["kind"] for o in restocks].count("customer_return") == 1,
     }
     missing = [name for name, ok in checks.items() if not ok]
     if missing:
@@ -491,11 +658,13 @@ class SampleDay:
     shiprocket_seed: dict[str, Any]
     webhooks: list[dict[str, Any]]
     expected: dict[str, Any]
+    tracking: dict[str, Any]
 
     def rule_path_orders(self) -> set[str]:
         """One order per path beyond the plain happy one: every failure, every repeated
-        delivery, the first heavy COD parcel (the heavy rule outranks the COD rules) and the
-        first repeated SKU. Small enough to replay in seconds under Zoho's request budget."""
+        delivery, the first heavy COD parcel (the heavy rule outranks the COD rules), the first
+        repeated SKU, then one invoiced RTO, the lost parcel, one NDR and the customer return.
+        Small enough to replay in seconds under Zoho's request budget."""
         orders = self.expected["orders"]
         picked = {
             o["salesorder_number"]
@@ -505,24 +674,38 @@ class SampleDay:
         shipped = [o for o in orders if o["expect"] == SHIPPED]
         picked.add(next(o["salesorder_number"] for o in shipped if o["heavy"] and o["payment"] == "COD"))
         picked.add(next(o["salesorder_number"] for o in shipped if o["repeated_sku"]))
+        picked.add(next(o["salesorder_number"] for o in shipped if o["lifecycle"] == "rto" and o["invoice"]))
+        picked.add(next(o["salesorder_number"] for o in shipped if o["lifecycle"] == "lost"))
+        picked.add(next(o["salesorder_number"] for o in shipped if o["lifecycle"] in NDR_LIFECYCLES))
+        picked.add(self.tracking["customer_return"]["salesorder_number"])
         return picked
 
     def only(self, numbers: set[str]) -> SampleDay:
         """The same day restricted to some sales orders (their deliveries keep their order)."""
+        ids = {so["salesorder_id"] for so in self.zoho_seed["salesorders"] if so["salesorder_number"] in numbers}
+        orders = [o for o in self.expected["orders"] if o["salesorder_number"] in numbers]
+        customer_return = self.tracking["customer_return"]
         return SampleDay(
             zoho_seed={
                 **self.zoho_seed,
-                "salesorders": [so for so in self.zoho_seed["salesorders"] if so["salesorder_number"] in numbers],
+                "salesorders": [so for so in self.zoho_seed["salesorders"] if so["salesorder_id"] in ids],
+                "invoices": [i for i in self.zoho_seed.get("invoices", []) if i["salesorder_id"] in ids],
             },
             shiprocket_seed=self.shiprocket_seed,
             webhooks=[hook for hook in self.webhooks if hook["salesorder_number"] in numbers],
             expected={
                 **self.expected,
-                "orders": [o for o in self.expected["orders"] if o["salesorder_number"] in numbers],
+                "orders": orders,
                 "webhook_deliveries": sum(1 for hook in self.webhooks if hook["salesorder_number"] in numbers),
                 "repeated_deliveries": {
                     number: count for number, count in self.expected["repeated_deliveries"].items() if number in numbers
                 },
+                "lifecycle_summary": lifecycle_summary(orders),
+            },
+            tracking={
+                **self.tracking,
+                "lifecycles": {n: name for n, name in self.tracking["lifecycles"].items() if n in numbers},
+                "customer_return": customer_return if customer_return["salesorder_number"] in numbers else None,
             },
         )
 
@@ -536,6 +719,7 @@ def load(directory: Path = DATA_DIR) -> SampleDay:
         shiprocket_seed=read("shiprocket_seed.json"),
         webhooks=read("webhooks.json"),
         expected=read("expected.json"),
+        tracking=read("tracking.json"),
     )
 
 

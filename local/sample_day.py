@@ -1,11 +1,22 @@
 """``make run``: replay the sample day through the local stack and report what happened.
 
-Seeds the simulators with ``events/sample_day/`` (see ``local.sample_data``), posts every
-"sales order confirmed" delivery to the public webhook route the way Zoho would (a few at a
-time, JSON or the legacy ``JSONString`` form), waits for the queue workers to finish, then
-reads the outcome back from the simulators, the queues and the ops-alert inbox. The summary
-goes to stdout as a table and to ``--report`` as JSON; the exit code is 0 only when the day
-ends as ``expected.json`` says.
+Seeds the simulators with ``events/sample_day/`` (see ``local.sample_data``) and plays the day
+in phases, waiting for the queue workers to go idle after each so every phase's provider calls
+are counted apart:
+
+1. confirm: every "sales order confirmed" delivery is posted to the public webhook route the way
+   Zoho would (a few at a time, JSON or the legacy ``JSONString`` form); orders ship.
+2. tracking: the Shiprocket simulator plays each parcel's lifecycle (``tracking.json``) and posts
+   its real tracking webhooks, with duplicates, reordering, "NA" scans and string ids, a few
+   statuses per advance call and parcel in turn so the events of different parcels interleave:
+   the delivered parcels, then the lost and NDR ones, then the RTOs up to their last leg, then
+   the RTOs delivered back to the warehouse (each such event posted twice), which restocks them.
+3. customer return: support books a return through ``POST /returns``; the return parcel is
+   advanced to the warehouse and restocked.
+
+Then the outcome is read back from the simulators, the queues and the ops-alert inbox. The
+summary goes to stdout as a table and to ``--report`` as JSON; the exit code is 0 only when the
+day ends as ``expected.json`` says and every DLQ is empty.
 
     python -m local.sample_day --report reports/run.json          # own stack on 127.0.0.1:3000
     python -m local.sample_day --api .local-stack.json            # a running `make serve`
@@ -33,17 +44,29 @@ from typing import Any, Protocol, TextIO
 
 import requests
 
-from local.sample_data import INVALID, SHIPPED, UNSERVICEABLE, SampleDay, load
+from local.sample_data import INVALID, RTO_LIFECYCLES, SHIPPED, UNSERVICEABLE, SampleDay, load
+from local.sim.shiprocket import LIFECYCLES
 
 WEBHOOK_PATH = "/webhooks/zoho/salesorders"
 WORKERS = 4
-DEFAULT_TIMEOUT_S = 600.0
+DEFAULT_TIMEOUT_S = 900.0
 IDLE_GRACE_S = 2.0
 TERMINAL_STATUSES = frozenset({SHIPPED, INVALID, UNSERVICEABLE, "AWB Failed"})
 # Token endpoints are reported as mints/logins, not as per-order API traffic.
 ZOHO_AUTH_ENDPOINTS = frozenset({"POST /oauth/v2/token"})
 SHIPROCKET_AUTH_ENDPOINTS = frozenset({"POST /auth/login", "POST /auth/logout"})
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+RETURNS_PATH = "/returns"
+ZOHO_STATUS_WRITE = "PUT /inventory/v1/salesorders/{salesorder_id}"
+ZOHO_DELIVERED_MARK = "POST /inventory/v1/shipmentorders/{shipment_id}/status/delivered"
+# (phase, lifecycles it advances, statuses held back for a later phase, extra webhook options key)
+TRACKING_PHASES: tuple[tuple[str, frozenset[str], int, str | None], ...] = (
+    ("delivered", frozenset({"delivered"}), 0, None),
+    ("lost and NDR", frozenset({"lost", "ndr_then_delivered"}), 0, None),
+    ("RTO in transit", RTO_LIFECYCLES, 1, None),
+    ("RTO delivered + restock", RTO_LIFECYCLES, 0, "rto_delivered_options"),
+)
+CUSTOMER_RETURN_PHASE = "customer return"
 # `make run` compresses the day: Zoho's per-minute limit and our limiter are both scaled by
 # this factor, keeping their ratio (limiter at 90 % of Zoho's ceiling, so still no 429).
 ZOHO_LIMIT_SCALE = 5
@@ -242,6 +265,185 @@ def wait_for_day(stack: Stack, numbers: set[str], progress: Progress, timeout: f
     return None
 
 
+# --------------------------------------------------------------------------- lifecycles
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One phase of the day and the provider calls made during it (token endpoints included)."""
+
+    name: str
+    seconds: float
+    shipments: int
+    advance_calls: int
+    zoho_calls: dict[str, int]
+    shiprocket_calls: dict[str, int]
+
+
+@dataclass
+class Lifecycles:
+    """What the tracking and customer-return phases did; ``problems`` end the day early."""
+
+    phases: list[Phase]
+    problems: list[str]
+    return_booking: dict[str, Any] | None = None
+
+
+class _Counts:
+    """Per-endpoint call counters of both simulators, read between phases."""
+
+    def __init__(self, stack: Stack, zoho: dict[str, int], shiprocket: dict[str, int]) -> None:
+        self._stack = stack
+        self._zoho, self._shiprocket = dict(zoho), dict(shiprocket)
+        self._since = time.monotonic()
+
+    def phase(self, name: str, shipments: int, advance_calls: int) -> Phase:
+        zoho = sim_get(self._stack.zoho_url, "/_sim/state")["calls"]
+        shiprocket = sim_get(self._stack.shiprocket_url, "/_sim/state")["calls"]
+        now = time.monotonic()
+        phase = Phase(
+            name,
+            round(now - self._since, 2),
+            shipments,
+            advance_calls,
+            _delta(zoho, self._zoho),
+            _delta(shiprocket, self._shiprocket),
+        )
+        self._zoho, self._shiprocket, self._since = zoho, shiprocket, now
+        return phase
+
+
+def _left_in_script(lifecycle: str, status_id: int | None) -> int:
+    script = LIFECYCLES[lifecycle]
+    return len(script) - script.index(status_id) - 1 if status_id in script else len(script)
+
+
+def advance_in_turns(
+    stack: Stack,
+    left: dict[str, int | None],
+    *,
+    hold: int,
+    steps: int,
+    options: dict[str, Any],
+    progress: Progress,
+    label: str,
+) -> int:
+    """Move each AWB in turn ``steps`` statuses at a time until ``hold`` statuses are left; advance calls made.
+
+    ``left`` (statuses still to come per AWB, None when unknown) is updated from the simulator's answers.
+    """
+    calls = 0
+    while True:
+        moving = [awb for awb, count in left.items() if count is None or count > hold]
+        if not moving:
+            return calls
+        for awb in moving:
+            count = left[awb]
+            body = {"awb": awb, "steps": steps if count is None else min(steps, count - hold), **options}
+            answer = sim_post(stack.shiprocket_url, "/_sim/tracking/advance", body)
+            calls += 1
+            moved = answer.get("advanced") or []
+            left[awb] = len(moved[0]["remaining"]) if moved else 0
+            progress.note(f"tracking: {label}, {calls} advance calls")
+
+
+def _wait(stack: Stack, deadline: float, phase: str) -> str | None:
+    try:
+        stack.wait_idle(timeout=max(deadline - time.monotonic(), 5.0))
+    except TimeoutError as err:
+        return f"{phase}: {err}"
+    return None
+
+
+def play_lifecycles(
+    stack: Stack, day: SampleDay, shiprocket_state: dict[str, Any], counts: _Counts, progress: Progress, timeout: float
+) -> Lifecycles:
+    """The tracking and customer-return phases on a day whose orders have shipped."""
+    deadline = time.monotonic() + timeout
+    tracking = day.tracking
+    sim_post(
+        stack.shiprocket_url,
+        "/_sim/seed",
+        {
+            "lifecycles": tracking["lifecycles"],
+            "webhook_options": tracking["webhook_options"],
+            "random_seed": tracking["random_seed"],
+        },
+    )
+    forward = {o["order_id"]: o for o in shiprocket_state["orders"] if o.get("awb_code")}
+    result = Lifecycles(phases=[], problems=[])
+    # The statuses still to come per AWB, carried from one phase to the next (RTOs stop one short).
+    left: dict[str, int | None] = {}
+    for name, lifecycles, hold, options_key in TRACKING_PHASES:
+        awbs = {
+            str(forward[number]["awb_code"]): lifecycle
+            for number, lifecycle in sorted(tracking["lifecycles"].items())
+            if lifecycle in lifecycles and number in forward
+        }
+        if not awbs:
+            continue
+        for awb, lifecycle in awbs.items():
+            if awb not in left:
+                order = next(o for o in forward.values() if o["awb_code"] == awb)
+                left[awb] = _left_in_script(lifecycle, order.get("shipment_status_id"))
+        turn = {awb: left[awb] for awb in awbs}
+        options = tracking.get(options_key, {}) if options_key else {}
+        calls = advance_in_turns(
+            stack, turn, hold=hold, steps=tracking["steps_per_advance"], options=options, progress=progress, label=name
+        )
+        left.update(turn)
+        problem = _wait(stack, deadline, name)
+        result.phases.append(counts.phase(name, len(awbs), calls))
+        if problem:
+            result.problems.append(problem)
+            return result
+    if tracking.get("customer_return"):
+        result.return_booking = book_customer_return(stack, tracking["customer_return"])
+        calls = 0
+        return_awb = result.return_booking.get("awb")
+        if return_awb:
+            calls = advance_in_turns(
+                stack,
+                {str(return_awb): None},
+                hold=0,
+                steps=tracking["steps_per_advance"],
+                options={},
+                progress=progress,
+                label=CUSTOMER_RETURN_PHASE,
+            )
+        problem = _wait(stack, deadline, CUSTOMER_RETURN_PHASE)
+        result.phases.append(counts.phase(CUSTOMER_RETURN_PHASE, 1, calls))
+        if problem:
+            result.problems.append(problem)
+    progress.done(f"tracking: {sum(p.advance_calls for p in result.phases)} advance calls, done")
+    return result
+
+
+def book_customer_return(stack: Stack, request: dict[str, Any]) -> dict[str, Any]:
+    """``POST /returns`` as support would (admin bearer token): the status, and the answer's awb when booked."""
+    started = time.perf_counter()
+    try:
+        response = requests.post(
+            stack.api_url.rstrip("/") + RETURNS_PATH,
+            json=request,
+            headers={"Authorization": f"Bearer {stack.tokens['admin']}"},
+            timeout=30,
+        )
+    except requests.RequestException as err:
+        return {"request": request, "status": 0, "error": type(err).__name__}
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {"error": response.text[:200]}
+    answer = answer if isinstance(answer, dict) else {"error": str(answer)[:200]}
+    return {
+        "request": request,
+        "status": response.status_code,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+        **{key: answer.get(key) for key in ("awb", "return_order_id", "courier", "error", "field") if key in answer},
+    }
+
+
 # --------------------------------------------------------------------------- summary
 
 
@@ -294,12 +496,19 @@ class Baseline:
     shiprocket_calls: dict[str, int]
     zoho_token_mints: int
     alerts: int
+    tracking_webhooks: int
 
 
 def take_baseline(stack: Stack) -> Baseline:
     zoho = sim_get(stack.zoho_url, "/_sim/state")
     shiprocket = sim_get(stack.shiprocket_url, "/_sim/state")
-    return Baseline(zoho["calls"], shiprocket["calls"], int(zoho.get("token_mints", 0)), len(stack.alerts()))
+    return Baseline(
+        zoho["calls"],
+        shiprocket["calls"],
+        int(zoho.get("token_mints", 0)),
+        len(stack.alerts()),
+        len(shiprocket.get("webhooks", [])),
+    )
 
 
 def _provider_calls(calls: dict[str, int], auth: frozenset[str], shipped: int) -> dict[str, Any]:
@@ -313,18 +522,30 @@ def _provider_calls(calls: dict[str, int], auth: frozenset[str], shipped: int) -
     }
 
 
+@dataclass(frozen=True)
+class DayStates:
+    """The simulators' states once the orders are confirmed (``confirmed_*``) and at the end of the day."""
+
+    confirmed_zoho: dict[str, Any]
+    confirmed_shiprocket: dict[str, Any]
+    zoho: dict[str, Any]
+    shiprocket: dict[str, Any]
+
+
 def build_report(
     day: SampleDay,
     acks: list[Ack],
-    zoho_state: dict[str, Any],
-    shiprocket_state: dict[str, Any],
+    states: DayStates,
     queue_depths: dict[str, int],
     alerts: list[dict[str, Any]],
     baseline: Baseline,
     timings: dict[str, float],
     wait_problem: str | None = None,
     dlq_messages: dict[str, list[str]] | None = None,
+    lifecycles: Lifecycles | None = None,
 ) -> dict[str, Any]:
+    """The report; the order and shipment checks read the confirmed states, the lifecycle checks the final ones."""
+    zoho_state, shiprocket_state = states.confirmed_zoho, states.confirmed_shiprocket
     expected = {order["salesorder_number"]: order for order in day.expected["orders"]}
     numbers = set(expected)
     orders = _ours(zoho_state, numbers)
@@ -389,12 +610,7 @@ def build_report(
                 mismatches.append(f"{number}: the Zoho shipment order does not carry the AWB")
         if want["expect"] != SHIPPED and sr_orders:
             mismatches.append(f"{number}: a Shiprocket order exists for an order that must not ship")
-        if want["expect"] != SHIPPED and not any(a["correlation_id"] == number for a in alert_rows):
-            mismatches.append(f"{number}: marked '{status or 'nothing'}' but ops were not paged")
-    expected_failures = {number for number, want in expected.items() if want["expect"] != SHIPPED}
-    for alert in alert_rows:
-        if alert["correlation_id"] not in expected_failures:
-            mismatches.append(f"unexpected alert {alert['kind']}: {alert['subject']}")
+    mismatches.extend(_alert_mismatches(expected, alert_rows, lifecycles is not None))
 
     dlq = {name: depth for name, depth in sorted(queue_depths.items()) if "dlq" in name.lower()}
     work = {name: depth for name, depth in sorted(queue_depths.items()) if name not in dlq}
@@ -418,6 +634,9 @@ def build_report(
     }
     zoho_calls = _delta(zoho_state["calls"], baseline.zoho_calls)
     shiprocket_calls = _delta(shiprocket_state["calls"], baseline.shiprocket_calls)
+    confirm = Phase("confirm", round(timings.get("confirm", 0.0), 2), len(shipped), 0, zoho_calls, shiprocket_calls)
+    lifecycle = _lifecycle_report(day, states, baseline, lifecycles, confirm)
+    mismatches.extend(lifecycle.pop("mismatches"))
     latencies = [ack.latency_ms for ack in acks]
     statuses = Counter(str(ack.status) for ack in acks)
     expected_counts = Counter(want["expect"] for want in expected.values())
@@ -460,11 +679,289 @@ def build_report(
         "alerts": {
             "total": len(alert_rows),
             "by_kind": dict(sorted(Counter(alert["kind"] for alert in alert_rows).items())),
+            "tracking_by_order": {
+                number: sorted(a["kind"] for a in alert_rows if a["correlation_id"] == number)
+                for number in sorted(numbers)
+                if expected[number]["expect"] == SHIPPED and any(a["correlation_id"] == number for a in alert_rows)
+            },
         },
+        **lifecycle,
         "dlq": dlq,
         "dlq_messages": {name: messages for name, messages in sorted(parked.items()) if messages},
         "queues": work,
         "mismatches": mismatches,
+    }
+
+
+def _alert_mismatches(
+    expected: dict[str, dict[str, Any]], alert_rows: list[dict[str, Any]], tracked: bool
+) -> list[str]:
+    """Every order raised the alerts it must, and nobody was paged about anything else."""
+    problems: list[str] = []
+    raised: dict[str, Counter[str]] = {}
+    for alert in alert_rows:
+        raised.setdefault(str(alert["correlation_id"]), Counter())[alert["kind"]] += 1
+    for number, want in sorted(expected.items()):
+        # Before the parcels move, only the orders that never ship have anything to page about.
+        required = want["alerts"] if tracked or want["expect"] != SHIPPED else []
+        got = raised.get(number, Counter())
+        problems.extend(f"{number}: no {kind} alert (ops were not paged)" for kind in required if not got[kind])
+    for alert in alert_rows:
+        order = expected.get(str(alert["correlation_id"]))
+        if order is None or alert["kind"] not in {*order["alerts"], *order["may_alert"]}:
+            problems.append(f"unexpected alert {alert['kind']}: {alert['subject']}")
+    return problems
+
+
+def _api_total(calls: dict[str, int], auth: frozenset[str]) -> int:
+    return sum(count for endpoint, count in calls.items() if endpoint not in auth)
+
+
+def _per(total: int, count: int) -> float | None:
+    return round(total / count, 2) if count else None
+
+
+def _lifecycle_report(
+    day: SampleDay, states: DayStates, baseline: Baseline, lifecycles: Lifecycles | None, confirm: Phase
+) -> dict[str, Any]:
+    """Final statuses, restocks, tracking webhooks and calls per phase; ``mismatches`` is popped by the caller."""
+    expected = {order["salesorder_number"]: order for order in day.expected["orders"]}
+    zoho = states.zoho
+    orders = _ours(zoho, set(expected))
+    ran = lifecycles is not None
+    mismatches: list[str] = list(lifecycles.problems if lifecycles else [])
+    finals: Counter[str] = Counter()
+    for number, want in sorted(expected.items()):
+        status = _status(orders.get(number))
+        finals[status or "nothing"] += 1
+        if ran and status != want["final"]:
+            what = want["lifecycle"] or want["scenario"]
+            mismatches.append(f"{number} ({what}): expected to end '{want['final']}', got '{status or 'nothing'}'")
+
+    shipments = {s["salesorder_number"]: s for s in zoho["shipmentorders"] if s["salesorder_number"] in expected}
+    if ran:
+        for number, want in sorted(expected.items()):
+            if want["lifecycle"] is None or number not in shipments:
+                continue
+            delivered = shipments[number].get("status") == "delivered"
+            if delivered != (want["lifecycle"] in ("delivered", "ndr_then_delivered")):
+                state = "marked" if delivered else "not marked"
+                mismatches.append(f"{number} ({want['lifecycle']}): the Zoho shipment is {state} delivered")
+
+    booking = lifecycles.return_booking if lifecycles else None
+    if booking is not None and booking["status"] != 201:
+        mismatches.append(
+            f"customer return of {booking['request']['salesorder_number']} answered {booking['status']}: "
+            f"{booking.get('error') or '?'}"
+        )
+    restocks, restock_problems = _restocks(day, zoho, expected)
+    if ran:
+        mismatches.extend(restock_problems)
+        mismatches.extend(_stock_mismatches(day, zoho, expected))
+
+    hooks = states.shiprocket.get("webhooks", [])[baseline.tracking_webhooks :]
+    refused = [hook for hook in hooks if hook.get("http_status") != 200]
+    mismatches.extend(
+        f"tracking webhook {hook['awb']} status {hook['shipment_status_id']} answered "
+        f"{hook.get('http_status')}: {hook.get('error') or ''}".rstrip(": ")
+        for hook in refused[:10]
+    )
+    phases = [confirm, *(lifecycles.phases if lifecycles else [])]
+    tracking_phases = phases[1:]
+    status_puts = sum(phase.zoho_calls.get(ZOHO_STATUS_WRITE, 0) for phase in tracking_phases)
+    # Each restock ends with one "Returned" write; the other writes come from tracking events.
+    restock_writes = sum(1 for row in restocks if row["sales_returns"])
+    tracking = {
+        "webhooks_received": len(hooks),
+        "accepted": len(hooks) - len(refused),
+        "by_http_status": dict(sorted(Counter(str(hook.get("http_status")) for hook in hooks).items())),
+        "duplicates": sum(1 for hook in hooks if hook.get("duplicate")),
+        "na_scans": sum(1 for hook in hooks if _last_scan_status(hook) == "NA"),
+        "string_ids": sum(1 for hook in hooks if isinstance(hook["payload"].get("shipment_status_id"), str)),
+        "return_shipment": sum(1 for hook in hooks if hook.get("is_return")),
+        "advance_calls": sum(phase.advance_calls for phase in tracking_phases),
+        "zoho_status_writes": status_puts - restock_writes,
+        "zoho_delivered_marks": sum(phase.zoho_calls.get(ZOHO_DELIVERED_MARK, 0) for phase in tracking_phases),
+        "zoho_returned_writes": restock_writes,
+    }
+    return {
+        "lifecycle": {
+            "planned": day.expected["lifecycle_summary"]["lifecycles"],
+            "final_status": dict(sorted(finals.items())),
+            "expected_final_status": day.expected["lifecycle_summary"]["final"],
+        },
+        "tracking": tracking,
+        "restocks": {
+            "sales_returns": sum(row["sales_returns"] for row in restocks),
+            "receives": sum(row["receives"] for row in restocks),
+            "credit_notes": sum(row["credit_notes"] for row in restocks),
+            "units_restocked": sum(row["units_received"] for row in restocks),
+            "expected": {
+                key: day.expected["lifecycle_summary"][key]
+                for key in ("sales_returns", "receives", "credit_notes", "units_restocked")
+            },
+            "invoices_left_with_balance": [
+                row["salesorder_number"]
+                for row in restocks
+                if row["kind"] == "rto" and row["invoice_balance"] is not None and row["invoice_balance"] > 0.005
+            ],
+            "orders": restocks,
+        },
+        "customer_return": lifecycles.return_booking if lifecycles else None,
+        "phases": [_phase_row(phase) for phase in phases],
+        "zoho_calls_per_lifecycle": _calls_per_lifecycle(phases),
+        "mismatches": mismatches,
+    }
+
+
+def _last_scan_status(hook: dict[str, Any]) -> str | None:
+    scans = hook["payload"].get("scans") or [{}]
+    return str(scans[-1].get("sr-status")) if isinstance(scans[-1], dict) else None
+
+
+def _restocks(
+    day: SampleDay, zoho: dict[str, Any], expected: dict[str, dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per order that must come back (what Zoho holds for it), and what differs from expected."""
+    ids = {want["salesorder_id"]: number for number, want in expected.items()}
+    returns: dict[str, list[dict[str, Any]]] = {}
+    for salesreturn in zoho["salesreturns"]:
+        returns.setdefault(str(salesreturn["salesorder_id"]), []).append(salesreturn)
+    receives: dict[str, list[dict[str, Any]]] = {}
+    for receive in zoho["salesreturnreceives"]:
+        receives.setdefault(str(receive["salesreturn_id"]), []).append(receive)
+    invoices = {str(invoice["invoice_id"]): invoice for invoice in zoho["invoices"]}
+    rows, problems = [], []
+    for salesorder_id, found in sorted(returns.items()):
+        number = ids.get(salesorder_id)
+        if number is not None and not expected[number]["restock"]:
+            problems.append(f"{number}: {len(found)} sales return(s) for an order that must not come back")
+    for number, want in sorted(expected.items()):
+        restock = want["restock"]
+        if not restock:
+            continue
+        found = returns.get(want["salesorder_id"], [])
+        return_ids = {str(r["salesreturn_id"]) for r in found}
+        invoice_id = (want["invoice"] or {}).get("invoice_id")
+        notes = [
+            note
+            for note in zoho["creditnotes"]
+            if str(note.get("salesreturn_id")) in return_ids or (invoice_id and note.get("invoice_id") == invoice_id)
+        ]
+        got_receives = [receive for rid in sorted(return_ids) for receive in receives.get(rid, [])]
+        line_of = {str(line["line_item_id"]): line for r in found for line in r["line_items"]}
+        returned: Counter[str] = Counter()
+        for r in found:
+            for line in r["line_items"]:
+                returned[str(line["salesorder_item_id"])] += line["quantity"]
+        received: Counter[str] = Counter()
+        for receive in got_receives:
+            for line in receive["line_items"]:
+                received[str(line_of[str(line["salesreturn_item_id"])]["salesorder_item_id"])] += line["quantity"]
+        wanted: Counter[str] = Counter()
+        for line in restock["lines"]:
+            wanted[line["salesorder_item_id"]] += line["quantity"]
+        invoice = invoices.get(str(invoice_id)) if invoice_id else None
+        balance = float(invoice["balance"]) if invoice is not None else None
+        rows.append(
+            {
+                "salesorder_number": number,
+                "kind": restock["kind"],
+                "lifecycle": want["lifecycle"],
+                "payment": want["payment"],
+                "sales_returns": len(found),
+                "receives": len(got_receives),
+                "units_received": sum(received.values()),
+                "credit_notes": len(notes),
+                "credit_total": round(sum(float(note["total"]) for note in notes), 2),
+                "invoice_balance": balance,
+            }
+        )
+        what = f"{number} ({restock['kind']})"
+        if len(found) != 1 or len(got_receives) != 1:
+            problems.append(
+                f"{what}: {len(found)} sales return(s) and {len(got_receives)} receive(s), expected 1 and 1"
+            )
+        if found and dict(returned) != dict(wanted):
+            problems.append(f"{what}: returned {dict(returned)}, expected {dict(wanted)}")
+        if got_receives and dict(received) != dict(wanted):
+            problems.append(f"{what}: received {dict(received)} into stock, expected {dict(wanted)}")
+        if len(notes) != (1 if restock["credit_note"] else 0):
+            problems.append(f"{what}: {len(notes)} credit note(s), expected {1 if restock['credit_note'] else 0}")
+        if restock["kind"] == "rto" and balance is not None and balance > 0.005:
+            problems.append(f"{what}: invoice {invoice_id} left with a balance of {balance:.2f} after the RTO")
+    return rows, problems
+
+
+def _stock_mismatches(day: SampleDay, zoho: dict[str, Any], expected: dict[str, dict[str, Any]]) -> list[str]:
+    """Stock on hand = opening stock - shipped units + units received back, item by item."""
+    stock = {str(item["item_id"]): float(item["stock_on_hand"]) for item in day.zoho_seed["items"]}
+    for so in day.zoho_seed["salesorders"]:
+        if expected[so["salesorder_number"]]["expect"] == SHIPPED:
+            for line in so["line_items"]:
+                stock[str(line["item_id"])] -= line["quantity"]
+    for want in expected.values():
+        for line in (want["restock"] or {}).get("lines", []):
+            stock[str(line["item_id"])] += line["quantity"]
+    actual = {str(item["item_id"]): item for item in zoho["items"]}
+    problems = []
+    for item_id, quantity in sorted(stock.items()):
+        item = actual.get(item_id, {})
+        if abs(float(item.get("stock_on_hand", 0)) - quantity) > 1e-6:
+            problems.append(
+                f"{item.get('sku', item_id)}: stock on hand {item.get('stock_on_hand')}, expected {quantity:g}"
+            )
+    return problems
+
+
+def _phase_row(phase: Phase) -> dict[str, Any]:
+    return {
+        "name": phase.name,
+        "seconds": phase.seconds,
+        "shipments": phase.shipments,
+        "advance_calls": phase.advance_calls,
+        "zoho_calls": _api_total(phase.zoho_calls, ZOHO_AUTH_ENDPOINTS),
+        "shiprocket_calls": _api_total(phase.shiprocket_calls, SHIPROCKET_AUTH_ENDPOINTS),
+        "zoho_by_endpoint": {k: v for k, v in phase.zoho_calls.items() if k not in ZOHO_AUTH_ENDPOINTS},
+        "shiprocket_by_endpoint": {
+            k: v for k, v in phase.shiprocket_calls.items() if k not in SHIPROCKET_AUTH_ENDPOINTS
+        },
+    }
+
+
+def _calls_per_lifecycle(phases: list[Phase]) -> dict[str, Any]:
+    """Zoho calls per shipment: the confirm phase's average plus the tracking phases it went through."""
+    by_name = {phase.name: phase for phase in phases}
+
+    def per_shipment(name: str) -> float | None:
+        phase = by_name.get(name)
+        return _per(_api_total(phase.zoho_calls, ZOHO_AUTH_ENDPOINTS), phase.shipments) if phase else None
+
+    confirm = per_shipment("confirm")
+    delivered = per_shipment("delivered")
+    rto_transit, rto_final = per_shipment("RTO in transit"), per_shipment("RTO delivered + restock")
+    parts = (confirm, rto_transit, rto_final)
+    customer_return = by_name.get(CUSTOMER_RETURN_PHASE)
+    return {
+        "confirm": confirm,
+        "delivered": {
+            "confirm": confirm,
+            "tracking": delivered,
+            "total": None if confirm is None or delivered is None else round(confirm + delivered, 2),
+        },
+        "rto": {
+            "confirm": confirm,
+            "tracking_to_last_leg": rto_transit,
+            "rto_delivered_and_restock": rto_final,
+            "total": None if any(part is None for part in parts) else round(sum(p or 0.0 for p in parts), 2),
+        },
+        "lost_and_ndr_tracking": per_shipment("lost and NDR"),
+        "customer_return": None
+        if customer_return is None
+        else {
+            "zoho": _api_total(customer_return.zoho_calls, ZOHO_AUTH_ENDPOINTS),
+            "shiprocket": _api_total(customer_return.shiprocket_calls, SHIPROCKET_AUTH_ENDPOINTS),
+        },
     }
 
 
@@ -490,20 +987,41 @@ def run_sample_day(
     acks = post_webhooks(stack, day.webhooks, bar, workers)
     posted = time.monotonic()
     problem = wait_for_day(stack, numbers, bar, timeout)
+    confirmed = time.monotonic()
+    confirmed_zoho = sim_get(stack.zoho_url, "/_sim/state")
+    confirmed_shiprocket = sim_get(stack.shiprocket_url, "/_sim/state")
+    lifecycles = None
+    if problem is None:
+        counts = _Counts(stack, confirmed_zoho["calls"], confirmed_shiprocket["calls"])
+        lifecycles = play_lifecycles(
+            stack, day, confirmed_shiprocket, counts, bar, max(timeout - (confirmed - started), 30.0)
+        )
     finished = time.monotonic()
-    timings = {"posting": posted - started, "processing": finished - posted, "total": finished - started}
+    timings = {
+        "posting": posted - started,
+        "processing": confirmed - posted,
+        "confirm": confirmed - started,
+        "lifecycles": finished - confirmed,
+        "total": finished - started,
+    }
     depths = stack.queue_depths()
+    states = DayStates(
+        confirmed_zoho,
+        confirmed_shiprocket,
+        sim_get(stack.zoho_url, "/_sim/state"),
+        sim_get(stack.shiprocket_url, "/_sim/state"),
+    )
     return build_report(
         day,
         acks,
-        sim_get(stack.zoho_url, "/_sim/state"),
-        sim_get(stack.shiprocket_url, "/_sim/state"),
+        states,
         depths,
         stack.alerts()[baseline.alerts :],
         baseline,
         timings,
         problem,
         peek_dlqs(stack, depths),
+        lifecycles,
     )
 
 
@@ -536,7 +1054,7 @@ def _describe_job(message: dict[str, Any]) -> str:
         job = None
     if not isinstance(job, dict):
         return f"message {message['MessageId']}"
-    what = job.get("salesorder_number") or job.get("provider") or message["MessageId"]
+    what = job.get("salesorder_number") or job.get("awb") or job.get("provider") or message["MessageId"]
     return f"{what} ({job.get('source', 'job')})"
 
 
@@ -598,16 +1116,113 @@ def format_report(report: dict[str, Any]) -> str:
     mints = report["token_mints"]
     lines += ["", "Tokens"]
     lines += _table([("Zoho access-token mints", mints["zoho"]), ("Shiprocket logins", mints["shiprocket_logins"])])
+    lines += _format_lifecycles(report)
     lines += ["", "Alerts"]
     lines += _table([("total", report["alerts"]["total"]), *report["alerts"]["by_kind"].items()])
+    lines += _table([(n, ", ".join(kinds)) for n, kinds in report["alerts"]["tracking_by_order"].items()], indent=4)
     lines += ["", "Queues"]
     lines += _table([*report["dlq"].items(), *report["queues"].items()]) or ["  -"]
     timings = report["timings_s"]
-    lines += ["", f"Took {timings['total']} s (posting {timings['posting']} s, processing {timings['processing']} s)"]
+    lines += [
+        "",
+        f"Took {timings['total']} s (posting {timings['posting']} s, processing {timings['processing']} s, "
+        f"lifecycles {timings.get('lifecycles', 0)} s)",
+    ]
     if report["mismatches"]:
         lines += ["", "Differs from the expected day:"]
         lines += [f"  - {problem}" for problem in report["mismatches"]]
     return "\n".join(lines)
+
+
+def _format_lifecycles(report: dict[str, Any]) -> list[str]:
+    lifecycle, tracking, restocks = report["lifecycle"], report["tracking"], report["restocks"]
+    final, wanted = lifecycle["final_status"], lifecycle["expected_final_status"]
+    lines = ["", "Lifecycles (planned: " + ", ".join(f"{k} {v}" for k, v in lifecycle["planned"].items()) + ")"]
+    lines += _table([(status, f"{final.get(status, 0)} (expected {wanted.get(status, 0)})") for status in wanted])
+    lines += _table([(status, f"{count} (expected 0)") for status, count in final.items() if status not in wanted])
+    lines += ["", "Tracking webhooks (Shiprocket simulator)"]
+    lines += _table(
+        [
+            ("received / accepted", f"{tracking['webhooks_received']} / {tracking['accepted']}"),
+            (
+                "noise",
+                f"{tracking['duplicates']} duplicates, {tracking['na_scans']} NA scans, "
+                f"{tracking['string_ids']} with string ids, {tracking['return_shipment']} for the return parcel",
+            ),
+            ("advance calls", tracking["advance_calls"]),
+            ("Zoho status writes", f"{tracking['zoho_status_writes']} (of {tracking['webhooks_received']} events)"),
+            ("Zoho shipments marked delivered", tracking["zoho_delivered_marks"]),
+        ]
+    )
+    expect = restocks["expected"]
+    lines += ["", "Restocks (RTOs and the customer return)"]
+    lines += _table(
+        [
+            (key.replace("_", " "), f"{restocks[key]} (expected {expect[key]})")
+            for key in ("sales_returns", "receives", "credit_notes", "units_restocked")
+        ]
+        + [("RTO invoices left with a balance", ", ".join(restocks["invoices_left_with_balance"]) or "0")]
+    )
+    lines += _table(
+        [
+            (
+                row["salesorder_number"],
+                f"{row['kind']} ({row['lifecycle']}, {row['payment']}): {row['sales_returns']} return, "
+                f"{row['receives']} receive, {row['units_received']} units back, {row['credit_notes']} credit note"
+                + (
+                    f" {row['credit_total']:.2f}, invoice balance {row['invoice_balance']:.2f}"
+                    if row["credit_notes"]
+                    else ""
+                ),
+            )
+            for row in restocks["orders"]
+        ],
+        indent=4,
+    )
+    booking = report["customer_return"]
+    if booking:
+        asked = booking["request"]
+        lines += ["", "Customer return"]
+        lines += _table(
+            [
+                (
+                    "request",
+                    f"{asked['salesorder_number']} {asked.get('lines') or 'all lines'} ({asked.get('reason')})",
+                ),
+                ("answer", f"HTTP {booking['status']} AWB {booking.get('awb')} {booking.get('error') or ''}".rstrip()),
+            ]
+        )
+    per = report["zoho_calls_per_lifecycle"]
+    delivered, rto = per["delivered"], per["rto"]
+    lines += ["", "Zoho calls per shipment (token endpoints apart)"]
+    rows = [
+        ("delivered: confirm -> delivered", f"{delivered['total']} ({delivered['confirm']} + {delivered['tracking']})"),
+        (
+            "RTO: confirm -> restocked",
+            f"{rto['total']} ({rto['confirm']} + {rto['tracking_to_last_leg']} + {rto['rto_delivered_and_restock']})",
+        ),
+        ("lost / NDR: tracking", per["lost_and_ndr_tracking"]),
+    ]
+    if per["customer_return"]:
+        rows.append(
+            (
+                "customer return: booked -> restocked",
+                f"{per['customer_return']['zoho']} (+ {per['customer_return']['shiprocket']} Shiprocket)",
+            )
+        )
+    lines += _table(rows)
+    lines += ["", "Phases"]
+    lines += _table(
+        [
+            (
+                phase["name"],
+                f"{phase['seconds']} s, {phase['shipments']} shipments, {phase['zoho_calls']} Zoho + "
+                f"{phase['shiprocket_calls']} Shiprocket calls",
+            )
+            for phase in report["phases"]
+        ]
+    )
+    return lines
 
 
 # --------------------------------------------------------------------------- a running `make serve`
@@ -719,12 +1334,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rule-paths",
         action="store_true",
-        help="replay only one order per rule path (failures, repeated delivery, heavy COD, repeated SKU): ~20 s",
+        help="replay only one order per rule path (failures, repeated delivery, heavy COD, repeated SKU, "
+        "an invoiced RTO, the lost parcel, an NDR, the customer return): ~20 s",
     )
     parser.add_argument(
         "--real-zoho-limits",
         action="store_true",
-        help=f"keep Zoho's 100 requests/minute (the day then takes ~3 min) instead of scaling it by {ZOHO_LIMIT_SCALE}",
+        help=f"keep Zoho's 100 requests/minute (the day then takes ~7 min) instead of scaling it by {ZOHO_LIMIT_SCALE}",
     )
     args = parser.parse_args(argv)
     day = load(args.data) if args.data else load()

@@ -300,3 +300,24 @@ def test_tracking_poll_feeds_quiet_shipments_through_the_same_machine() -> None:
 
 def test_status_enum_values_are_what_zoho_shows() -> None:
     assert ShipmentStatus.UNDELIVERED.value == "Undelivered (NDR)"
+
+
+def test_rto_is_paged_once_even_when_rto_in_transit_overtakes_rto_initiated() -> None:
+    world = World()
+    world.job.handle(webhook(18, "13 01 2025 08:00:00"))
+    world.job.handle(webhook(46, "16 01 2025 10:00:00"))  # arrives first
+    world.job.handle(webhook(9, "15 01 2025 10:00:00"))  # late: changes nothing
+    world.job.handle(webhook(10, "18 01 2025 10:00:00"))
+
+    assert [p["kind"] for p in world.alerts.pages] == ["RtoInitiated"]
+    assert "RTO In Transit" in world.alerts.pages[0]["message"]
+    assert world.metrics.counts["RtoInitiated"] == 1
+    assert [m["kind"] for m in world.restock] == ["rto"]
+
+
+def test_rto_delivered_as_the_first_rto_event_still_pages_and_restocks() -> None:
+    world = World()
+    world.job.handle(webhook(18, "13 01 2025 08:00:00"))
+    world.job.handle(webhook(10, "18 01 2025 10:00:00"))
+    assert [p["kind"] for p in world.alerts.pages] == ["RtoInitiated"]
+    assert [m["kind"] for m in world.restock] == ["rto"]

@@ -36,6 +36,7 @@ logger = Logger(child=True)
 
 NDR_ACTION_WINDOW = timedelta(hours=24)
 SEEN_EVENTS_KEPT = 50
+RTO_STATUSES = frozenset({ShipmentStatus.RTO_INITIATED, ShipmentStatus.RTO_IN_TRANSIT, ShipmentStatus.RTO_DELIVERED})
 RULE_REATTEMPT_THEN_RETURN = "re-attempt-then-return"
 
 
@@ -109,7 +110,7 @@ class ShipmentStatusJob:
         self.zoho.update_salesorder_custom_fields(shipment["salesorder_id"], {"cf_shipment_status": zoho_text})
         if new is ShipmentStatus.DELIVERED and not is_return:
             self._mark_zoho_delivered(shipment, event)
-        extra_fields = self._follow_up(new, shipment, event, is_return)
+        extra_fields = self._follow_up(new, transition.previous, shipment, event, is_return)
 
         transitions = [*(shipment.get("transitions") or []), _transition_record(transition, event, self.clock())]
         self.ledger.update_awb(
@@ -139,7 +140,12 @@ class ShipmentStatusJob:
         self.zoho.mark_shipment_delivered(zoho_shipment_id, delivered)
 
     def _follow_up(
-        self, status: ShipmentStatus, shipment: Mapping[str, Any], event: TrackingEvent, is_return: bool
+        self,
+        status: ShipmentStatus,
+        previous: ShipmentStatus | None,
+        shipment: Mapping[str, Any],
+        event: TrackingEvent,
+        is_return: bool,
     ) -> dict[str, Any]:
         """Pages, hand-offs and NDR actions for the new status; returns ledger fields to record."""
         number = shipment.get("salesorder_number", "?")
@@ -147,21 +153,17 @@ class ShipmentStatusJob:
         if status is ShipmentStatus.DELIVERED and is_return:
             self.hand_to_restock(_restock_message("customer_return", shipment, event))
             return {}
+        # Ops hear about an RTO once, when the shipment first turns back, whichever RTO status
+        # arrives first: webhooks come out of order, and a late "RTO initiated" changes nothing.
+        if status in RTO_STATUSES and previous not in RTO_STATUSES:
+            self._page_rto(status, shipment, event, number, courier)
         if status is ShipmentStatus.RTO_DELIVERED:
             self.hand_to_restock(_restock_message("rto", shipment, event))
             return {}
         need = needs_ops(status)
         if need == "rto_initiated":
-            self.metrics.count("RtoInitiated")
-            self.alerts.page(
-                f"RTO initiated: {number}",
-                f"Shipment {event.awb} of {number} ({courier}) is returning to origin. "
-                f"Last location: {event.location or 'unknown'}. Reason: {event.reason or 'not given'}. "
-                "It will be restocked when it reaches the warehouse.",
-                kind="RtoInitiated",
-                correlation_id=number,
-            )
-        elif need == "lost_or_damaged":
+            return {}  # paged above
+        if need == "lost_or_damaged":
             self.metrics.count("ShipmentLost")
             value = shipment.get("order_value")
             self.alerts.page(
@@ -174,6 +176,19 @@ class ShipmentStatusJob:
         elif need == "ndr":
             return self._ndr(shipment, event, number, courier)
         return {}
+
+    def _page_rto(
+        self, status: ShipmentStatus, shipment: Mapping[str, Any], event: TrackingEvent, number: str, courier: str
+    ) -> None:
+        self.metrics.count("RtoInitiated")
+        self.alerts.page(
+            f"RTO initiated: {number}",
+            f"Shipment {event.awb} of {number} ({courier}) is returning to origin (now: {status.value}). "
+            f"Last location: {event.location or 'unknown'}. Reason: {event.reason or 'not given'}. "
+            "It will be restocked when it reaches the warehouse.",
+            kind="RtoInitiated",
+            correlation_id=number,
+        )
 
     def _ndr(self, shipment: Mapping[str, Any], event: TrackingEvent, number: str, courier: str) -> dict[str, Any]:
         self.metrics.count("NdrRaised")
