@@ -78,8 +78,10 @@ def test_rto_is_paged_then_restocked_exactly_once(fresh: LocalStack) -> None:
     assert len(zoho["salesreturnreceives"]) == 1
     assert item_stock(fresh) == stock_after_shipping + 2  # back in stock, once
     assert zoho["creditnotes"] == []  # never invoiced: nothing to credit
-    kinds = [json.loads(a["message"])["kind"] for a in fresh.alerts() if a["message"].startswith("{")]
-    assert kinds.count("RtoInitiated") == 1
+    pages = [json.loads(a["message"]) for a in fresh.alerts() if a["message"].startswith("{")]
+    [rto_page] = [p for p in pages if p["kind"] == "RtoInitiated"]
+    assert "Bengaluru" in rto_page["message"]  # the customer's city
+    assert "COD" in rto_page["message"]
     assert fresh.queue_depths()["StatusDLQ"] == 0
     assert fresh.queue_depths()["RtoDLQ"] == 0
 
@@ -123,7 +125,9 @@ def test_lost_shipment_pages_for_a_courier_claim(fresh: LocalStack) -> None:
     assert custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_shipment_status"] == "Lost"
     lost = [a for a in fresh.alerts() if "ShipmentLost" in a["message"]]
     assert len(lost) == 1
-    assert awb in json.loads(lost[0]["message"])["message"]
+    message = json.loads(lost[0]["message"])["message"]
+    assert awb in message
+    assert "1341.76" in message  # the order value, for the claim
 
 
 def test_unknown_awb_is_acknowledged_and_ignored(fresh: LocalStack) -> None:

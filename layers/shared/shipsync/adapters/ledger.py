@@ -176,6 +176,10 @@ class DynamoLedger:
             "shipment_id": entry.shipment_id,
             "courier_id": courier_id,
             "courier_name": courier_name,
+            # What tracking alerts quote: where the parcel goes, what it is worth, how it is paid.
+            "delivery_city": entry.delivery_city,
+            "order_value": entry.order_value,
+            "payment_method": entry.payment_method,
             "created_at": now,
             # What order-confirmed writes to Zoho; tracking moves it forward from here.
             "status": "Pickup Scheduled",

@@ -28,6 +28,9 @@ class LedgerEntry(BaseModel):
     confirmed_at: str = ""
     sr_order_id: int | None = None
     shipment_id: int | None = None
+    delivery_city: str | None = None
+    order_value: float | None = None
+    payment_method: str | None = None
     courier_ranking: list[dict[str, Any]] = Field(default_factory=list)
     refusals: list[dict[str, Any]] = Field(default_factory=list)
     awb: str | None = None

@@ -116,7 +116,11 @@ class OrderConfirmedJob:
         order = to_shiprocket_order(so, items, self.options, order_ref=entry.order_ref or so.salesorder_number)
         ranking = self._rank(order)
         self._save(
-            entry, courier_ranking=[q.model_dump(include={"courier_company_id", "courier_name"}) for q in ranking]
+            entry,
+            courier_ranking=[q.model_dump(include={"courier_company_id", "courier_name"}) for q in ranking],
+            delivery_city=order.delivery_city,
+            order_value=order.sub_total,
+            payment_method=order.payment_method,
         )
 
         for _ in range(MAX_RECREATES + 1):

@@ -183,7 +183,8 @@ class ShipmentStatusJob:
         self.metrics.count("RtoInitiated")
         self.alerts.page(
             f"RTO initiated: {number}",
-            f"Shipment {event.awb} of {number} ({courier}) is returning to origin (now: {status.value}). "
+            f"Shipment {event.awb} of {number} ({courier}, to {shipment.get('delivery_city') or 'unknown city'}, "
+            f"{shipment.get('payment_method') or 'payment unknown'}) is returning to origin (now: {status.value}). "
             f"Last location: {event.location or 'unknown'}. Reason: {event.reason or 'not given'}. "
             "It will be restocked when it reaches the warehouse.",
             kind="RtoInitiated",
