@@ -32,6 +32,15 @@ defaults of every list given):
   ``webhook_options``: ``{"duplicates": probability or count, "reorder", "na_scans",
   "string_ids": bool or probability}``; ``random_seed`` reseeds the tracking RNG.
 
+COD remittance (no API at Shiprocket, reference §11) is driven by ``POST /_sim/remit``
+``{"utr", "date": "YYYY-MM-DD", "awbs"?: [...], "deductions"?: {awb: rupees}}`` (or
+``ShiprocketSim.remit``): delivered, unremitted COD orders (all of them, or the AWBs named) get
+``remittance_utr``/``remittance_date``/``remittance_status`` on ``GET /orders/show/{id}``, and the
+answer is the batch as integrators post it: ``{remittance_id, remittance_date,
+bank_transfer_amount, orders[{awb, order_id, cod_amount, deducted_charges}]}``, where an order's
+deduction defaults to what its AWB cost on the rate card (freight + COD charge). Batches are kept
+under ``remittances`` in the state.
+
 Tracking is driven by ``POST /_sim/tracking/advance`` ``{"awb"?, "steps"?, "deliver_webhooks"?,
 <webhook options>?}`` (or ``ShiprocketSim.advance``): each shipment with an AWB takes the next
 statuses of its script, records a courier scan per status (IST, hours apart from the sim clock
@@ -406,6 +415,9 @@ ORDER_NEW = ("NEW", 1)
 ORDER_READY_TO_SHIP = ("READY TO SHIP", 3)
 ORDER_PICKUP_SCHEDULED = ("PICKUP SCHEDULED", 4)
 ORDER_CANCELED = ("CANCELED", 5)
+ORDER_DELIVERED_CODE = 7
+# Shiprocket's value for a remitted order is not documented (reference §11); empty until then.
+REMITTED_STATUS = "remitted"
 SHIPMENT_AWB_ASSIGNED = ("AWB ASSIGNED", 1)
 SHIPMENT_PICKUP_SCHEDULED = ("PICKUP SCHEDULED/GENERATED", 3)
 SHIPMENT_CANCELED = ("CANCELED", 8)
@@ -729,6 +741,14 @@ class _Refused:
 # ----------------------------------------------------------------------------- helpers
 
 
+def _paise(value: Any, name: str) -> int:
+    """Rupees as whole paise, so a batch total is exact."""
+    rupees = _number(value)
+    if rupees is None or rupees < 0:
+        raise ValueError(f"{name} must be a non-negative amount in rupees, not {value!r}")
+    return round(rupees * 100)
+
+
 def _field_name(key: str) -> str:
     return key.replace("_", " ")
 
@@ -932,6 +952,7 @@ class ShiprocketSim(SimApp):
             self.webhook_options: dict[str, Any] = {}
             self.webhooks: list[dict[str, Any]] = []
             self.ndr_actions: list[dict[str, Any]] = []
+            self.remittances: list[dict[str, Any]] = []
             self.next_ndr_id = 880000
             # Counters start at the reference fixture's ids so the first order reproduces them.
             self.next_sr_order_id = 612345678
@@ -994,6 +1015,7 @@ class ShiprocketSim(SimApp):
                     "returns": [order.state() for order in self.returns.values()],
                     "webhooks": self.webhooks,
                     "ndr_actions": self.ndr_actions,
+                    "remittances": self.remittances,
                     "webhook_url": self.webhook["url"] if self.webhook else None,
                     "wallet_balance": round(self.wallet_balance, 2),
                     "pickup_locations": list(self.pickup_locations.values()),
@@ -1018,6 +1040,8 @@ class ShiprocketSim(SimApp):
         try:
             if (method, path) == ("POST", "/_sim/tracking/advance"):
                 return self._advance_request(json.loads(body or b"{}"))
+            if (method, path) == ("POST", "/_sim/remit"):
+                return self._remit_request(json.loads(body or b"{}"))
             return super()._builtin(method, path, body)
         except _UnknownShipment as exc:
             return Response(404, {"message": str(exc)})
@@ -1888,6 +1912,7 @@ class ShiprocketSim(SimApp):
             "master_status": order.status[0],
             "payment_method": "cod" if order.is_cod else "prepaid",
             "payment_status": "" if order.is_cod else "paid",
+            "cod": int(order.is_cod),
             "sub_total": req.get("sub_total"),
             "total": req.get("sub_total"),
             "net_total": req.get("sub_total"),
@@ -1987,6 +2012,85 @@ class ShiprocketSim(SimApp):
                     "recent_addresses": [],
                 }
             },
+        )
+
+    # -- COD remittance (reference §11) ------------------------------------------------------
+    def _remit_request(self, body: Any) -> Response:
+        if not isinstance(body, dict):
+            raise TypeError("the remit body is a JSON object")
+        awbs = body.get("awbs")
+        if awbs is not None and not (isinstance(awbs, list) and all(isinstance(awb, str) for awb in awbs)):
+            raise TypeError("awbs is a list of AWB strings")
+        deductions = body.get("deductions") or {}
+        if not isinstance(deductions, dict):
+            raise TypeError("deductions is an object {awb: rupees}")
+        return Response(200, self.remit(utr=body.get("utr"), date=body.get("date"), awbs=awbs, deductions=deductions))
+
+    def remit(
+        self,
+        *,
+        utr: Any,
+        date: Any,
+        awbs: list[str] | None = None,
+        deductions: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Remit delivered COD orders under one UTR; returns the batch (see the module docstring)."""
+        if not isinstance(utr, str) or not utr.strip():
+            raise ValueError("utr is required")
+        if not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
+            raise ValueError("date is required as YYYY-MM-DD")
+        overrides = deductions or {}
+        with self.lock:
+            if awbs is None:
+                chosen = [order for order in self.orders.values() if self._remittable(order)]
+            else:
+                chosen = []
+                for awb in dict.fromkeys(awbs):
+                    order = self._find_awb(awb)
+                    if order is None:
+                        raise _UnknownShipment(f"no shipment with AWB {awb}")
+                    if not self._remittable(order):
+                        raise ValueError(f"AWB {awb} is not a delivered, unremitted COD order")
+                    chosen.append(order)
+            unknown = sorted(set(overrides) - {order.awb_code for order in chosen})
+            if unknown:
+                raise ValueError(f"deductions name AWBs outside this remittance: {unknown}")
+            lines = []
+            net_paise = 0
+            for order in chosen:
+                awb = order.awb_code or ""
+                cod_paise = _paise(order.request.get("sub_total"), "sub_total")
+                # Default: what the AWB cost on the rate card (freight + COD charge), as Shiprocket nets it out.
+                deducted_paise = _paise(overrides.get(awb, order.freight_charges), "deduction")
+                net_paise += cod_paise - deducted_paise
+                lines.append(
+                    {
+                        "awb": awb,
+                        "order_id": order.order_id,
+                        "cod_amount": cod_paise / 100,
+                        "deducted_charges": deducted_paise / 100,
+                    }
+                )
+            batch = {
+                "remittance_id": utr,
+                "remittance_date": date,
+                "bank_transfer_amount": net_paise / 100,
+                "orders": lines,
+            }
+            # Marked only once every line is valid: a refused request remits nothing.
+            for order in chosen:
+                order.extra.update(remittance_utr=utr, remittance_date=date, remittance_status=REMITTED_STATUS)
+            self.remittances.append(copy.deepcopy(batch))
+            return batch
+
+    @staticmethod
+    def _remittable(order: _Order) -> bool:
+        return (
+            order.is_cod
+            and not order.is_return
+            and order.status[1] == ORDER_DELIVERED_CODE
+            and bool(order.awb_code)
+            and not order.extra.get("remittance_utr")
         )
 
     # -- tracking: lifecycle scripts, scans and webhooks (reference §7, §8) -----------------

@@ -8,6 +8,7 @@ per sales order: the ledger records each step before the next runs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, Protocol
 
 from shipsync.domain.ledger import LedgerEntry
@@ -20,8 +21,10 @@ from shipsync.domain.models import (
     PickupResult,
     ReturnLine,
     ShiprocketOrder,
+    ShiprocketOrderDetails,
     ShiprocketReturnOrder,
     ZohoCreditNote,
+    ZohoCustomerPayment,
     ZohoInvoice,
     ZohoItem,
     ZohoSalesOrder,
@@ -220,3 +223,56 @@ class ZohoReturnsApi(Protocol):
 
     def apply_creditnote_to_invoice(self, creditnote_id: str, invoice_id: str, amount: float) -> None:
         """``POST /creditnotes/{id}/invoices``: closes the receivable the credit covers."""
+
+
+# ---------------------------------------------------------------- COD remittance (issue 4)
+
+
+class ZohoPaymentsApi(Protocol):
+    def get_salesorder(self, salesorder_id: str) -> ZohoSalesOrder: ...
+
+    def get_invoice(self, invoice_id: str) -> ZohoInvoice: ...
+
+    def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None: ...
+
+    def find_payments_by_reference(self, reference_number: str) -> list[ZohoCustomerPayment]:
+        """``GET /books/v3/customerpayments?reference_number=``: every payment with exactly this reference.
+
+        Zoho has no duplicate check on references: look before creating. One UTR covers many orders, so the
+        caller tells its own payment apart by ``invoice_numbers``, ``description`` or ``custom_fields``."""
+
+    def create_customer_payment(
+        self,
+        *,
+        customer_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        date: str,
+        reference_number: str,
+        description: str,
+        bank_charges: Decimal = Decimal("0"),
+        account_id: str | None = None,
+        custom_fields: Mapping[str, str] | None = None,
+    ) -> ZohoCustomerPayment:
+        """``POST /books/v3/customerpayments`` (bank transfer) applying ``amount`` to one invoice.
+        Overpayment is a ``ProviderRequestError`` with code 24016."""
+
+    def create_expense(
+        self,
+        *,
+        account_id: str,
+        paid_through_account_id: str,
+        amount: Decimal,
+        date: str,
+        reference_number: str,
+        description: str,
+    ) -> str:
+        """``POST /books/v3/expenses``; returns the expense id."""
+
+    def create_invoice_from_salesorder(self, salesorder_id: str) -> str:
+        """``POST /books/v3/invoices/fromsalesorder`` then marks it sent; returns the invoice id."""
+
+
+class ShiprocketOrdersApi(Protocol):
+    def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
+        """``GET /orders/show/{id}``: status, AWB, COD amount and the remittance fields."""

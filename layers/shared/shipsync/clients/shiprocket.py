@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
 
@@ -25,6 +26,7 @@ from shipsync.domain.models import (
     LabelResult,
     PickupResult,
     ShiprocketOrder,
+    ShiprocketOrderDetails,
     ShiprocketReturnOrder,
 )
 from shipsync.errors import (
@@ -287,6 +289,43 @@ class ShiprocketClient:
         if not isinstance(status, str) or "updated" not in status.lower():
             _reject(body, f"NDR {action} not accepted: {_describe(body)[0]}")
 
+    def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
+        """``GET /orders/show/{id}``: status, AWB, COD amount and the remittance fields (reference §11).
+
+        Shiprocket sends ``""`` for what it does not know yet (AWB, remittance): those become None.
+        """
+        body = _object(self._request("GET", f"/orders/show/{int(sr_order_id)}", path_template="/orders/show/{id}"))
+        data = body.get("data")
+        if not isinstance(data, dict):
+            _reject(body, "order answer has no data object")
+        method = str(data.get("payment_method") or "").strip().lower()
+        payment_method = {"cod": "COD", "prepaid": "Prepaid"}.get(method)
+        is_cod = payment_method == "COD" or _flag(data.get("cod"))
+        if is_cod:
+            payment_method = "COD"
+        awb_data = data.get("awb_data")
+        shipments = data.get("shipments")
+        # ``shipments`` is an object on orders/show and a list on the order list; accept both.
+        shipment = shipments[0] if isinstance(shipments, list) and shipments else shipments
+        awb = _str_or_none((awb_data or {}).get("awb") if isinstance(awb_data, dict) else None)
+        if awb is None and isinstance(shipment, dict):
+            awb = _str_or_none(shipment.get("awb"))
+        return _parse(
+            ShiprocketOrderDetails,
+            {
+                "sr_order_id": data.get("id") or sr_order_id,
+                "channel_order_id": _str_or_none(data.get("channel_order_id")),
+                "status": _str_or_none(data.get("status")),
+                "status_code": _int_or_none(data.get("status_code")),
+                "awb": awb,
+                "payment_method": payment_method,
+                "cod_amount": _decimal(data.get("total")) if is_cod else Decimal("0"),
+                "remittance_utr": _str_or_none(data.get("remittance_utr")),
+                "remittance_date": _str_or_none(data.get("remittance_date")),
+                "remittance_status": _str_or_none(data.get("remittance_status")),
+            },
+        )
+
     # ------------------------------------------------------------------ plumbing
 
     def _request(
@@ -445,6 +484,24 @@ def _float_or_none(value: Any) -> float | None:
 def _flag(value: Any) -> bool:
     """Shiprocket's 0/1 flags arrive as ints, strings or booleans."""
     return value in (1, "1")
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _decimal(value: Any) -> Decimal:
+    """Rupees from a number or a numeric string (``"1499.00"``); via ``str`` so a float keeps its shown digits."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise ProviderRequestError(PROVIDER, "order answer has no readable COD amount") from None
+    if not amount.is_finite() or amount < 0:
+        raise ProviderRequestError(PROVIDER, "order answer has no readable COD amount")
+    return amount
 
 
 def _str_or_none(value: Any) -> str | None:

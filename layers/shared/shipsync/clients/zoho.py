@@ -1,4 +1,4 @@
-"""Zoho Inventory v1 client (reference: zoho-api.md §1-11).
+"""Zoho Inventory v1 + Books v3 client (reference: zoho-api.md §1-11).
 
 Every call carries ``organization_id`` and passes the global rate limiter first; every answer
 goes through ``raise_for_error`` (envelope ``code`` != 0, 401, 429 codes 44/45/1070, 5xx).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
 import requests
@@ -18,6 +19,7 @@ from shipsync.clients.http import DEFAULT_TIMEOUT, Timeout, json_or_none, send, 
 from shipsync.domain.models import (
     ReturnLine,
     ZohoCreditNote,
+    ZohoCustomerPayment,
     ZohoInvoice,
     ZohoItem,
     ZohoSalesOrder,
@@ -37,6 +39,13 @@ _ALREADY_DELIVERED_CODE = 37135
 # The reference does not fix the receive's answer key or id name: accept the spellings Zoho uses elsewhere.
 _RECEIVE_KEYS = ("salesreturnreceive", "salesreturn_receive", "receive")
 _RECEIVE_ID_KEYS = ("receive_id", "salesreturnreceive_id")
+
+# Books lists answer at most 200 rows a page (reference §11 pagination); one reference never spans this many.
+LIST_PAGE_SIZE = 200
+MAX_LIST_PAGES = 10
+MAX_REFERENCE_LENGTH = 100
+PAYMENT_MODE_BANK_TRANSFER = "banktransfer"
+_PAISA = Decimal("0.01")
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -322,6 +331,106 @@ class ZohoClient:
             creditnote_id=creditnote_id,
         )
 
+    # ------------------------------------------------------------------ Books: COD remittance (reference §9)
+
+    def find_payments_by_reference(self, reference_number: str) -> list[ZohoCustomerPayment]:
+        """Every customer payment carrying exactly this reference (all pages)."""
+        if not reference_number:
+            raise ValueError("a payment lookup needs a reference number")
+        found: list[ZohoCustomerPayment] = []
+        for page in range(1, MAX_LIST_PAGES + 1):
+            body = self._request(
+                "GET",
+                "/books/v3/customerpayments",
+                params={"reference_number": reference_number, "page": str(page), "per_page": str(LIST_PAGE_SIZE)},
+            )
+            for row in _dicts(body.get("customerpayments")):
+                # The list filter may match loosely: only an exact reference proves it is ours.
+                if str(row.get("reference_number") or "") == reference_number:
+                    found.append(_payment(row))
+            context = body.get("page_context")
+            if not (isinstance(context, dict) and context.get("has_more_page") is True):
+                return found
+        # Stopping short would hide an existing payment and invite a duplicate: refuse instead.
+        raise ProviderRequestError(PROVIDER, f"more than {MAX_LIST_PAGES} pages of payments for one reference")
+
+    def create_customer_payment(
+        self,
+        *,
+        customer_id: str,
+        invoice_id: str,
+        amount: Decimal,
+        date: str,
+        reference_number: str,
+        description: str,
+        bank_charges: Decimal = Decimal("0"),
+        account_id: str | None = None,
+        custom_fields: Mapping[str, str] | None = None,
+    ) -> ZohoCustomerPayment:
+        """A bank-transfer payment of ``amount`` applied whole to one invoice; overpayment is code 24016."""
+        if amount <= 0:
+            raise ValueError(f"a payment amount must be positive, got {amount}")
+        if bank_charges < 0 or bank_charges > amount:
+            raise ValueError(f"bank charges must be between 0 and the amount, got {bank_charges}")
+        if len(reference_number) > MAX_REFERENCE_LENGTH:
+            raise ValueError(f"a reference number holds at most {MAX_REFERENCE_LENGTH} characters")
+        request_body: dict[str, Any] = {
+            "customer_id": customer_id,
+            "payment_mode": PAYMENT_MODE_BANK_TRANSFER,
+            "amount": _money(amount),
+            "date": date,
+            "reference_number": reference_number,
+            "description": description,
+            "bank_charges": _money(bank_charges),
+            "invoices": [{"invoice_id": invoice_id, "amount_applied": _money(amount)}],
+        }
+        if account_id:
+            request_body["account_id"] = account_id
+        if custom_fields:
+            request_body["custom_fields"] = [
+                {"api_name": name, "value": value} for name, value in custom_fields.items()
+            ]
+        body = self._request("POST", "/books/v3/customerpayments", body=request_body)
+        return _payment(_entity(body, "payment"))
+
+    def create_expense(
+        self,
+        *,
+        account_id: str,
+        paid_through_account_id: str,
+        amount: Decimal,
+        date: str,
+        reference_number: str,
+        description: str,
+    ) -> str:
+        """Records Shiprocket's deductions as an expense paid from the deposit account; returns the expense id."""
+        if amount <= 0:
+            raise ValueError(f"an expense amount must be positive, got {amount}")
+        if len(reference_number) > MAX_REFERENCE_LENGTH:
+            raise ValueError(f"a reference number holds at most {MAX_REFERENCE_LENGTH} characters")
+        body = self._request(
+            "POST",
+            "/books/v3/expenses",
+            body={
+                "account_id": account_id,
+                "paid_through_account_id": paid_through_account_id,
+                "amount": _money(amount),
+                "date": date,
+                "reference_number": reference_number,
+                "description": description,
+            },
+        )
+        return _entity_id(_entity(body, "expense"), "expense_id")
+
+    def create_invoice_from_salesorder(self, salesorder_id: str) -> str:
+        """Invoices what is left of the order and marks it sent (Zoho creates drafts); returns the invoice id."""
+        body = self._request(
+            "POST", "/books/v3/invoices/fromsalesorder", params={"salesorder_id": salesorder_id}, body={}
+        )
+        invoice_id = _entity_id(_entity(body, "invoice"), "invoice_id")
+        self._request("POST", "/books/v3/invoices/{invoice_id}/status/sent", invoice_id=invoice_id)
+        return invoice_id
+
     # ------------------------------------------------------------------ plumbing
 
     def _request(
@@ -404,6 +513,35 @@ def _parse(model: type[_Model], data: Mapping[str, Any]) -> _Model:
         # Only the locations: input values are customer data (addresses, phones).
         fields = sorted({".".join(str(part) for part in error["loc"]) for error in exc.errors()})
         raise ProviderRequestError(PROVIDER, f"unexpected answer shape for {model.__name__}: {fields}") from exc
+
+
+def _money(amount: Decimal) -> float:
+    """Rupees to two decimals as a JSON number: the float only carries an already-rounded Decimal."""
+    return float(amount.quantize(_PAISA, rounding=ROUND_HALF_UP))
+
+
+def _payment(entity: Mapping[str, Any]) -> ZohoCustomerPayment:
+    """A payment from a detail answer or a list row (comma-separated ``invoice_numbers``, flattened ``cf_`` keys)."""
+    custom_fields = {key: str(value) for key, value in entity.items() if key.startswith("cf_") and value is not None}
+    for field in _dicts(entity.get("custom_fields")):
+        name = field.get("api_name") or field.get("placeholder")
+        if name and field.get("value") is not None:
+            custom_fields[str(name)] = str(field["value"])
+    invoices = _dicts(entity.get("invoices"))
+    raw_numbers = entity.get("invoice_numbers")
+    if isinstance(raw_numbers, str) and raw_numbers.strip():
+        numbers = [number.strip() for number in raw_numbers.split(",") if number.strip()]
+    else:
+        numbers = [str(entry["invoice_number"]) for entry in invoices if entry.get("invoice_number")]
+    data = {
+        **{key: value for key, value in entity.items() if key not in ("custom_fields", "invoices", "invoice_numbers")},
+        "invoices": invoices,
+        "invoice_numbers": numbers,
+        "custom_fields": custom_fields,
+    }
+    if data.get("bank_charges") in (None, ""):
+        data["bank_charges"] = "0"
+    return _parse(ZohoCustomerPayment, data)
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ shapes are exactly what we send. Ids from Zoho are 15-19 digit strings: kept as 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -361,3 +362,58 @@ class ShiprocketReturnOrder(BaseModel):
     breadth: float
     height: float
     weight: float
+
+
+# ------------------------------------------------------------------- COD remittance (issue 4)
+
+
+class ZohoPaymentInvoice(_ZohoModel):
+    """One invoice a customer payment was applied to (``payment.invoices[]``)."""
+
+    invoice_id: str
+    invoice_number: str | None = None
+    amount_applied: Decimal
+    balance_amount: Decimal | None = None
+
+
+class ZohoCustomerPayment(_ZohoModel):
+    """A Books customer payment. List rows carry ``invoice_numbers`` but no ``invoices``; a created or
+    fetched payment carries both. ``custom_fields`` maps api_name -> value."""
+
+    payment_id: str
+    payment_number: str | None = None
+    payment_mode: str | None = None
+    customer_id: str | None = None
+    date: str | None = None
+    amount: Decimal
+    bank_charges: Decimal = Decimal("0")
+    reference_number: str | None = None
+    description: str | None = None
+    account_id: str | None = None
+    invoice_numbers: list[str] = Field(default_factory=list)
+    invoices: list[ZohoPaymentInvoice] = Field(default_factory=list)
+    custom_fields: dict[str, str] = Field(default_factory=dict)
+
+
+class ShiprocketOrderDetails(BaseModel):
+    """``GET /orders/show/{id}`` as the remittance poll reads it; empty strings arrive as None."""
+
+    sr_order_id: int
+    channel_order_id: str | None = None
+    status: str | None = None
+    status_code: int | None = None
+    awb: str | None = None
+    payment_method: PaymentMethod | None = None
+    # What the courier collects (0 for prepaid orders), in rupees.
+    cod_amount: Decimal = Decimal("0")
+    remittance_utr: str | None = None
+    remittance_date: str | None = None
+    remittance_status: str | None = None
+
+    @property
+    def is_cod(self) -> bool:
+        return self.payment_method == "COD"
+
+    @property
+    def is_remitted(self) -> bool:
+        return bool(self.remittance_utr)
