@@ -23,6 +23,7 @@ from local.stack import DEFAULT_TEMPLATE, LocalStack
 SAMPLE_EVENT_TOKENS = {
     "zoho_webhook": "local-zoho-webhook-token",
     "shiprocket_webhook": "local-shiprocket-webhook-token",
+    "remittance_webhook": "local-remittance-webhook-token",
     "admin": "local-admin-token",
 }
 

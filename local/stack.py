@@ -4,7 +4,7 @@
 ``.local-stack.json`` at the repository root for external checks (DESIGN §4)::
 
     {"api": URL, "shiprocket": URL, "zoho": URL, "aws": URL,
-     "tokens": {"zoho_webhook": S, "shiprocket_webhook": S, "admin": S}}
+     "tokens": {"zoho_webhook": S, "shiprocket_webhook": S, "remittance_webhook": S, "admin": S}}
 
 ``LocalStack`` is the same thing as a context manager for tests, ``local.invoke`` and the
 sample-day runner. Provisioning fills the provider secrets with the simulators' API
@@ -126,6 +126,7 @@ class LocalStack:
         self.tokens = {
             "zoho_webhook": secrets.token_urlsafe(24),
             "shiprocket_webhook": secrets.token_urlsafe(24),
+            "remittance_webhook": secrets.token_urlsafe(24),
             "admin": secrets.token_urlsafe(32),
             **self.tokens,
         }
@@ -209,6 +210,7 @@ class LocalStack:
             WEBHOOK_SECRET: {
                 "zoho_webhook": self.tokens["zoho_webhook"],
                 "shiprocket_webhook": self.tokens["shiprocket_webhook"],
+                "remittance_webhook": self.tokens["remittance_webhook"],
             },
         }
         manager = client("secretsmanager")

@@ -407,7 +407,7 @@ def test_messages_published_to_a_topic_reach_the_alerts_inbox(mini: Runner) -> N
 def test_local_stack_serves_the_documented_contract(fresh: LocalStack) -> None:
     state = fresh.state()
     assert set(state) == {"api", "shiprocket", "zoho", "aws", "tokens"}
-    assert set(state["tokens"]) == {"zoho_webhook", "shiprocket_webhook", "admin"}
+    assert set(state["tokens"]) == {"zoho_webhook", "shiprocket_webhook", "remittance_webhook", "admin"}
     assert all(state[key].startswith("http://127.0.0.1:") for key in ("api", "shiprocket", "zoho", "aws"))
     assert "orders" in requests.get(f"{fresh.shiprocket_url}/_sim/state", timeout=5).json()
     assert "salesorders" in requests.get(f"{fresh.zoho_url}/_sim/state", timeout=5).json()

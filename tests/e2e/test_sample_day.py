@@ -385,7 +385,7 @@ def test_day_ends_as_expected(replay: tuple[SampleDay, dict[str, Any], int]) -> 
     for status in (INVALID, UNSERVICEABLE):
         wanted = {o["salesorder_number"] for o in day.expected["orders"] if o["expect"] == status}
         assert failed[status] == wanted
-    assert set(report["dlq"]) == {"OrderDLQ", "StatusDLQ", "RtoDLQ", "TokenRefreshDLQ"}
+    assert set(report["dlq"]) == {"OrderDLQ", "StatusDLQ", "RtoDLQ", "RemittanceDLQ", "TokenRefreshDLQ"}
     assert all(depth == 0 for depth in report["dlq"].values())
     by_kind = report["alerts"]["by_kind"]
     assert by_kind["InvalidOrder"] == expect[INVALID]

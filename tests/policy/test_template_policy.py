@@ -60,6 +60,10 @@ BUSINESS_ALARMS = {
     ("RestockFailed", "rto-restock"),
     ("ZohoDailyCapReached", "rto-restock"),
     ("TokenRefreshFailed", "token-refresh"),
+    ("RemittanceMismatch", "cod-remittance"),
+    ("UnremittedCod", "cod-remittance"),
+    ("PaymentRefused", "cod-remittance"),
+    ("ZohoDailyCapReached", "cod-remittance"),
 }
 ADMIN_ROUTES = {("/tokens/refresh", "post"), ("/returns", "post")}
 # Values the local runner can evaluate.
@@ -557,17 +561,19 @@ def test_template_has_no_violations(cfn: Template, check: Check) -> None:
 
 
 def test_checks_see_the_resources_they_police(cfn: Template) -> None:
-    assert work_queue_ids(cfn) == {"OrderQueue", "StatusQueue", "RtoQueue", "TokenRefreshQueue"}
-    assert dlq_ids(cfn) == {"OrderDLQ", "StatusDLQ", "RtoDLQ", "TokenRefreshDLQ"}
+    assert work_queue_ids(cfn) == {"OrderQueue", "StatusQueue", "RtoQueue", "RemittanceQueue", "TokenRefreshQueue"}
+    assert dlq_ids(cfn) == {"OrderDLQ", "StatusDLQ", "RtoDLQ", "RemittanceDLQ", "TokenRefreshDLQ"}
     assert {(q, f) for _, q, f in sqs_mappings(cfn)} == {
         ("OrderQueue", "OrderConfirmedFunction"),
         ("StatusQueue", "ShipmentStatusFunction"),
         ("RtoQueue", "RtoRestockFunction"),
+        ("RemittanceQueue", "CodRemittanceFunction"),
         ("TokenRefreshQueue", "TokenRefreshFunction"),
     }
     assert {(p, m) for _, p, m, _ in api_operations(cfn)} == {
         ("/webhooks/zoho/salesorders", "post"),
         ("/webhooks/shipment-status", "post"),
+        ("/webhooks/cod-remittance", "post"),
         ("/returns", "post"),
         ("/tokens/refresh", "post"),
     }
@@ -604,6 +610,43 @@ def test_shipment_status_webhook_is_open_for_shiprocket_and_polls_tracking(cfn: 
     assert [(r["ScheduleExpression"], r["Targets"][0]["Input"]) for r in rules] == [
         ("rate(30 minutes)", '{"poll": "tracking"}')
     ]
+
+
+def test_remittance_queue_serialises_payments_per_order(cfn: Template) -> None:
+    queue = props(cfn["Resources"]["RemittanceQueue"])
+    # FIFO message groups (one per AWB) keep two workers from booking the same order's payment at once.
+    assert queue["FifoQueue"] is True
+    assert queue["ContentBasedDeduplication"] is False  # the function sets its own deduplication ids
+    assert props(cfn["Resources"]["RemittanceDLQ"])["FifoQueue"] is True
+    mapping = props(cfn["Resources"]["CodRemittanceFunctionRemittanceQueueMessages"])
+    assert mapping["BatchSize"] == 10
+    assert "MaximumBatchingWindowInSeconds" not in mapping  # not supported on FIFO event sources
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 2}
+
+
+def test_cod_remittance_webhook_is_open_and_polls_remittances(cfn: Template) -> None:
+    operations = {(p, m): op for _, p, m, op in api_operations(cfn)}
+    # Integrators and panel uploads cannot sign requests: the function checks x-api-key, API Gateway must not.
+    assert operations[("/webhooks/cod-remittance", "post")]["security"] == [{"NONE": []}]
+    rules = [
+        props(rule)
+        for rule in resources(cfn, "AWS::Events::Rule").values()
+        if "CodRemittanceFunction" in refs(props(rule).get("Targets"))
+    ]
+    assert [(r["ScheduleExpression"], r["Targets"][0]["Input"]) for r in rules] == [
+        ("rate(6 hours)", '{"poll": "remittance"}')
+    ]
+
+
+def test_only_cod_remittance_feeds_the_remittance_queue(cfn: Template) -> None:
+    senders = {
+        role_id
+        for role_id, role in resources(cfn, "AWS::IAM::Role").items()
+        for statement in role_statements(role)
+        if any(matches_any(str(a), {"sqs:SendMessage"}) for a in as_list(statement.get("Action", [])))
+        and "RemittanceQueue" in refs(statement.get("Resource"))
+    }
+    assert senders == {"CodRemittanceFunctionRole"}
 
 
 def test_only_shipment_status_and_returns_feed_the_rto_queue(cfn: Template) -> None:
@@ -650,6 +693,11 @@ def _unencrypted_dlq(t: Template) -> None:
     del _props_of(t, "TokenRefreshDLQ")["SqsManagedSseEnabled"]
 
 
+def _standard_remittance_dlq(t: Template) -> None:
+    del _props_of(t, "RemittanceDLQ")["FifoQueue"]
+    _props_of(t, "RemittanceDLQ")["QueueName"] = {"Fn::Sub": "shipsync-${Stage}-remittance-dlq"}
+
+
 def _shared_status_dlq(t: Template) -> None:
     _props_of(t, "RtoQueue")["RedrivePolicy"]["deadLetterTargetArn"] = {"Fn::GetAtt": ["StatusQueue", "Arn"]}
 
@@ -670,6 +718,15 @@ def _short_rto_visibility(t: Template) -> None:
     _props_of(t, "RtoQueue")["VisibilityTimeout"] = 300
 
 
+def _short_remittance_visibility(t: Template) -> None:
+    _props_of(t, "RemittanceQueue")["VisibilityTimeout"] = 180
+
+
+def _no_remittance_partial_failures(t: Template) -> None:
+    events = _props_of(t, "CodRemittanceFunction")["Events"]
+    del events["RemittanceQueueMessages"]["Properties"]["FunctionResponseTypes"]
+
+
 def _no_partial_failures(t: Template) -> None:
     del _props_of(t, "OrderConfirmedFunction")["Events"]["OrderQueueMessages"]["Properties"]["FunctionResponseTypes"]
 
@@ -686,6 +743,10 @@ def _kr_stage(t: Template) -> None:
 def _shiprocket_in_status_route(t: Template) -> None:
     events = _props_of(t, "ShipmentStatusFunction")["Events"]
     events["ShipmentStatusWebhook"]["Properties"]["Path"] = "/webhooks/shiprocket-status"
+
+
+def _sr_in_remittance_route(t: Template) -> None:
+    _props_of(t, "CodRemittanceFunction")["Events"]["CodRemittanceWebhook"]["Properties"]["Path"] = "/webhooks/cod-srx"
 
 
 def _open_returns_route(t: Template) -> None:
@@ -750,6 +811,44 @@ def _wrong_service_dimension(t: Template) -> None:
     _props_of(t, "ServiceabilityFailedAlarm")["Dimensions"][0]["Value"] = "order_confirmed"
 
 
+def _no_remittance_dlq_alarm(t: Template) -> None:
+    del t["Resources"]["RemittanceDLQAlarm"]
+
+
+def _no_mismatch_alarm(t: Template) -> None:
+    del t["Resources"]["RemittanceMismatchAlarm"]
+
+
+def _no_unremitted_alarm(t: Template) -> None:
+    del t["Resources"]["UnremittedCodAlarm"]
+
+
+def _no_payment_refused_alarm(t: Template) -> None:
+    del t["Resources"]["PaymentRefusedAlarm"]
+
+
+def _mismatch_alarm_wrong_service(t: Template) -> None:
+    _props_of(t, "RemittanceMismatchAlarm")["Dimensions"][0]["Value"] = "cod_remittance"
+
+
+def _no_remittance_age_alarm(t: Template) -> None:
+    del t["Resources"]["RemittanceQueueAgeAlarm"]
+
+
+def _no_cod_throttles_alarm(t: Template) -> None:
+    del t["Resources"]["CodRemittanceThrottlesAlarm"]
+
+
+def _no_cod_log_group(t: Template) -> None:
+    del _props_of(t, "CodRemittanceFunction")["LoggingConfig"]
+
+
+def _remittance_queue_differs(t: Template) -> None:
+    # A second function reading the variable must see the same queue (one process runs them all locally).
+    variables = _props_of(t, "RtoRestockFunction")["Environment"]["Variables"]
+    variables["REMITTANCE_QUEUE_URL"] = {"Ref": "RtoQueue"}
+
+
 def _no_restock_alarm(t: Template) -> None:
     del t["Resources"]["RestockFailedAlarm"]
 
@@ -787,16 +886,24 @@ BREAKAGES: list[tuple[Callable[[Template], None], Check, str]] = [
     (_drop_redrive, check_queue_redrive, "OrderQueue: work queue without RedrivePolicy"),
     (_low_receive_count, check_queue_redrive, "OrderQueue: maxReceiveCount 2"),
     (_short_dlq_retention, check_queue_redrive, "OrderQueue: DLQ retention"),
+    (_standard_remittance_dlq, check_queue_redrive, "RemittanceQueue: queue and DLQ must both be FIFO"),
     (_shared_status_dlq, check_queue_consumers, "StatusQueue: a DLQ must not be consumed by a function"),
     (_unencrypted_dlq, check_queue_encryption, "TokenRefreshDLQ"),
     (_no_consumer, check_queue_consumers, "OrderQueue: work queue has no consumer"),
     (_no_dlq_alarm, check_dlq_alarms, "OrderDLQ"),
     (_short_visibility, check_visibility_timeouts, "OrderQueue: VisibilityTimeout 60"),
     (_short_rto_visibility, check_visibility_timeouts, "RtoQueue: VisibilityTimeout 300 < 6 x RtoRestockFunction"),
+    (
+        _short_remittance_visibility,
+        check_visibility_timeouts,
+        "RemittanceQueue: VisibilityTimeout 180 < 6 x CodRemittanceFunction",
+    ),
+    (_no_remittance_partial_failures, check_partial_batch_failures, "CodRemittanceFunctionRemittanceQueueMessages"),
     (_no_partial_failures, check_partial_batch_failures, "OrderConfirmedFunctionOrderQueueMessages"),
     (_sr_across_words, check_url_names, "'/webhooks/statusrefresh' contains ['sr']"),
     (_kr_stage, check_url_names, "'kr1'"),
     (_shiprocket_in_status_route, check_url_names, "'/webhooks/shiprocket-status' contains ['shiprocket']"),
+    (_sr_in_remittance_route, check_url_names, "'/webhooks/cod-srx' contains ['sr']"),
     (_open_returns_route, check_route_auth, "/returns: admin route must use AWS_IAM"),
     (_open_admin_route, check_route_auth, "/tokens/refresh: admin route must use AWS_IAM"),
     (_caller_credentials, check_route_auth, "caller credentials"),
@@ -812,6 +919,15 @@ BREAKAGES: list[tuple[Callable[[Template], None], Check, str]] = [
     (_no_business_alarm, check_business_alarms, "TokenRefreshFailed (service token-refresh)"),
     (_wrong_service_dimension, check_business_alarms, "ServiceabilityFailedAlarm: dimensions"),
     (_no_restock_alarm, check_business_alarms, "RestockFailed (service rto-restock)"),
+    (_no_remittance_dlq_alarm, check_dlq_alarms, "RemittanceDLQ"),
+    (_no_mismatch_alarm, check_business_alarms, "RemittanceMismatch (service cod-remittance)"),
+    (_no_unremitted_alarm, check_business_alarms, "UnremittedCod (service cod-remittance)"),
+    (_no_payment_refused_alarm, check_business_alarms, "PaymentRefused (service cod-remittance)"),
+    (_mismatch_alarm_wrong_service, check_business_alarms, "RemittanceMismatchAlarm: dimensions"),
+    (_no_remittance_age_alarm, check_operational_alarms, "RemittanceQueue: no ApproximateAgeOfOldestMessage alarm"),
+    (_no_cod_throttles_alarm, check_operational_alarms, "CodRemittanceFunction: no Throttles alarm"),
+    (_no_cod_log_group, check_log_groups, "CodRemittanceFunction: no explicit log group"),
+    (_remittance_queue_differs, check_environment, "REMITTANCE_QUEUE_URL differs"),
     (_no_status_age_alarm, check_operational_alarms, "StatusQueue: no ApproximateAgeOfOldestMessage alarm"),
     (_no_errors_alarm, check_operational_alarms, "OrderConfirmedFunction: no Errors alarm"),
     (_no_api_alarm, check_operational_alarms, "ShipsyncApi: no 5XXError alarm"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict
 
@@ -121,3 +121,16 @@ class RtoRestockSettings(CommonSettings):
     warehouse_phone: str = ""
     warehouse_email: str = ""
     max_request_body_bytes: int = 64 * 1024
+
+
+class CodRemittanceSettings(CommonSettings):
+    remittance_queue_url: str = ""
+    max_body_bytes: int = 1024 * 1024
+    # A seller's own panel-CSV header names, as JSON ({"awb": ["Tracking ID"], ...}); empty = defaults.
+    csv_column_mapping: str = ""
+    # Shiprocket's deductions: on the payment as bank charges (default) or as a separate expense.
+    charges_mode: Literal["bank_charges", "expense"] = "bank_charges"
+    deposit_account_id: str = ""
+    charges_expense_account_id: str = ""
+    create_missing_invoices: bool = False
+    aging_days: int = 10

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger
 
-from shipsync.config import CommonSettings, OrderConfirmedSettings, ShipmentStatusSettings
+from shipsync.config import CodRemittanceSettings, CommonSettings, OrderConfirmedSettings, ShipmentStatusSettings
 from shipsync.errors import DailyCapReached, TokenRejected, WalletTooLow
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from shipsync.clients.shiprocket import ShiprocketClient
     from shipsync.clients.zoho import ZohoClient
     from shipsync.ports import Alerts, TokenRefreshRequester
+    from shipsync.services.cod_remittance import RemittanceJob
     from shipsync.services.order_confirmed import OrderConfirmedJob, StuckOrderSweep
     from shipsync.services.shipment_status import ShipmentStatusJob
 
@@ -295,3 +296,47 @@ def with_provider_recovery(work: Callable[[], T], correlation_id: str, metrics: 
         PowertoolsMetricsSink(metrics).count(metric)
         alerts().page(f"{metric}: {correlation_id}", str(err), kind=metric, correlation_id=correlation_id)
         raise
+
+
+# ---------------------------------------------------------------- cod-remittance
+
+
+@cache
+def remittance_settings() -> CodRemittanceSettings:
+    return CodRemittanceSettings.from_env()
+
+
+def enqueue_remittance(body: Mapping[str, Any], group: str) -> str:
+    """RemittanceQueue is FIFO: orders are grouped by AWB (two sources describing the same order
+    are handled one after the other), batches by remittance id; identical messages within five
+    minutes are dropped by SQS."""
+    from shipsync.adapters.aws import client
+
+    text = json.dumps(body, sort_keys=True)
+    response = client("sqs").send_message(
+        QueueUrl=remittance_settings().remittance_queue_url,
+        MessageBody=text,
+        MessageGroupId=group,
+        MessageDeduplicationId=hashlib.sha256(text.encode()).hexdigest(),
+    )
+    return str(response["MessageId"])
+
+
+@cache
+def remittance_job(metrics: Metrics) -> RemittanceJob:
+    """One job per container (keyed on the handler's Metrics instance)."""
+    from shipsync.services.cod_remittance import RemittanceJob
+
+    settings = remittance_settings()
+    return RemittanceJob(
+        zoho=zoho_client(),
+        ledger=ledger(),
+        alerts=alerts(),
+        metrics=PowertoolsMetricsSink(metrics),
+        fan_out=lambda message: enqueue_remittance(message, group=str(message["line"]["awb"])),
+        shiprocket=shiprocket_client(),
+        charges_mode=settings.charges_mode,
+        deposit_account_id=settings.deposit_account_id,
+        charges_expense_account_id=settings.charges_expense_account_id,
+        create_missing_invoices=settings.create_missing_invoices,
+    )

@@ -23,6 +23,9 @@ OPEN_JOBS_INDEX = "OpenJobs"
 # Sparse GSI over AWB# items still being tracked (tracking_open = "1"), sorted by the time of
 # their last tracking event, so the tracking poll finds the quiet ones with one Query.
 QUIET_SHIPMENTS_INDEX = "QuietShipments"
+# Sparse GSI over delivered COD shipments not yet remitted (cod_open = "1"), by delivery time:
+# the remittance poll and the aging report read it with one Query.
+UNREMITTED_COD_INDEX = "UnremittedCod"
 
 
 def _now() -> str:
@@ -90,6 +93,23 @@ class DynamoLedger:
     def update_awb(self, awb: str, **fields: Any) -> None:
         """Set fields on an ``AWB#`` item (tracking status, last event time, transitions)."""
         self._update_key(f"AWB#{awb}", fields)
+
+    def record_remittance(self, remittance_id: str, **fields: Any) -> None:
+        """The header of a remittance batch (``REMIT#<id>``): totals, balance, AWBs, source."""
+        self._update_key(f"REMIT#{remittance_id}", fields)
+
+    def unremitted_cod(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Delivered COD shipments with no remittance recorded yet, oldest delivery first."""
+        from boto3.dynamodb.conditions import Key
+
+        response = self._table.query(
+            IndexName=UNREMITTED_COD_INDEX, KeyConditionExpression=Key("cod_open").eq("1"), Limit=limit
+        )
+        return [dict(_from_dynamo(i)) for i in response.get("Items", [])]
+
+    def close_cod(self, awb: str) -> None:
+        """Remitted: the shipment leaves the remittance poll's index."""
+        self._table.update_item(Key={"pk": f"AWB#{awb}"}, UpdateExpression="REMOVE cod_open")
 
     def close_tracking(self, awb: str) -> None:
         """A terminal status: the shipment leaves the tracking poll's index."""

@@ -108,8 +108,12 @@ class ShipmentStatusJob:
         is_return = bool(shipment.get("is_return")) or event.is_return
         zoho_text = f"Return {new.value}" if is_return else new.value
         self.zoho.update_salesorder_custom_fields(shipment["salesorder_id"], {"cf_shipment_status": zoho_text})
+        cod_fields: dict[str, Any] = {}
         if new is ShipmentStatus.DELIVERED and not is_return:
             self._mark_zoho_delivered(shipment, event)
+            if (shipment.get("payment_method") or "").upper() == "COD":
+                # Cash collected: the order now waits for Shiprocket's remittance (cod-remittance).
+                cod_fields = {"cod_open": "1", "delivered_at": _iso(event.event_time)}
         extra_fields = self._follow_up(new, transition.previous, shipment, event, is_return)
 
         transitions = [*(shipment.get("transitions") or []), _transition_record(transition, event, self.clock())]
@@ -121,6 +125,7 @@ class ShipmentStatusJob:
             seen_events=seen,
             transitions=transitions,
             **extra_fields,
+            **cod_fields,
         )
         if not is_return:
             self.ledger.update(shipment["salesorder_id"], shipment_status=new.value)

@@ -1,0 +1,288 @@
+"""COD remittance: each remitted order becomes one Zoho Books payment, exactly once.
+
+A batch (posted JSON, panel CSV) is checked for balance, then fanned out: one RemittanceQueue
+message per order (FIFO, grouped by AWB, so two sources describing the same order are handled
+one after the other). Per order:
+
+    AWB -> ledger (delivered COD order shipped by us?) -> sales order -> invoice
+    -> a payment with this remittance id and key already in Zoho? -> done
+    -> payment for the gross COD (deductions as bank charges, or an expense) -> cf_cod_remittance_id
+    -> ledger marks the order remitted
+
+Anything that must not be paid (RTO, not delivered, prepaid, overpayment, no invoice) is
+refused: no payment, one page to ops, no retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal, Protocol
+
+from aws_lambda_powertools import Logger
+
+from shipsync.domain.remittance import (
+    PaymentRefused,
+    PolledRemittance,
+    RemittanceBatch,
+    RemittanceLine,
+    aging,
+    batches_from_poll,
+    check_balance,
+    describe_aging,
+    describe_mismatch,
+    format_inr,
+    parse_paise,
+    payment_plan,
+    rupees,
+)
+from shipsync.ports import Alerts, MetricsSink, ShiprocketOrdersApi, ZohoPaymentsApi
+
+logger = Logger(child=True)
+
+REMIT_KEY_FIELD = "cf_remit_key"
+
+
+class RemittanceLedger(Protocol):
+    def find_by_awb(self, awb: str) -> dict[str, Any] | None: ...
+
+    def find_salesorder_id(self, salesorder_number: str) -> str | None: ...
+
+    def get(self, salesorder_id: str) -> Any: ...
+
+    def update_awb(self, awb: str, **fields: Any) -> None: ...
+
+    def record_remittance(self, remittance_id: str, **fields: Any) -> None: ...
+
+    def unremitted_cod(self, limit: int = 500) -> list[dict[str, Any]]: ...
+
+    def close_cod(self, awb: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    awb: str
+    result: Literal["paid", "duplicate", "refused"]
+    detail: str = ""
+    payment_id: str | None = None
+
+
+@dataclass
+class RemittanceJob:
+    zoho: ZohoPaymentsApi
+    ledger: RemittanceLedger
+    alerts: Alerts
+    metrics: MetricsSink
+    fan_out: Callable[[dict[str, Any]], object]
+    shiprocket: ShiprocketOrdersApi | None = None
+    charges_mode: Literal["bank_charges", "expense"] = "bank_charges"
+    deposit_account_id: str = ""
+    charges_expense_account_id: str = ""
+    create_missing_invoices: bool = False
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    # ------------------------------------------------------------------ a batch
+    def accept_batch(self, batch: RemittanceBatch) -> dict[str, Any]:
+        """Balance check (page on a mismatch), keep the header, one message per order."""
+        result = check_balance(batch)
+        if batch.balance_known and not result.balanced:
+            self.metrics.count("RemittanceMismatch")
+            self.alerts.page(
+                f"Remittance {batch.remittance_id} does not balance",
+                describe_mismatch(batch, result),
+                kind="RemittanceMismatch",
+                correlation_id=batch.remittance_id,
+            )
+        self.ledger.record_remittance(
+            batch.remittance_id,
+            remittance_date=batch.remittance_date.isoformat(),
+            source=batch.source,
+            bank_transfer_paise=batch.bank_transfer_amount,
+            expected_paise=result.expected_paise,
+            balanced=result.balanced,
+            balance_known=batch.balance_known,
+            awbs=[line.awb for line in batch.orders],
+            received_at=self.clock().isoformat(timespec="seconds"),
+        )
+        for line in batch.orders:
+            self.fan_out(
+                {
+                    "kind": "order",
+                    "remittance_id": batch.remittance_id,
+                    "remittance_date": batch.remittance_date.isoformat(),
+                    "line": line.model_dump(),
+                }
+            )
+        logger.info(
+            "remittance batch accepted",
+            extra={"remittance_id": batch.remittance_id, "orders": len(batch.orders), "balanced": result.balanced},
+        )
+        return {"remittance_id": batch.remittance_id, "orders": len(batch.orders), "balanced": result.balanced}
+
+    # ------------------------------------------------------------------ one order
+    def pay(self, remittance_id: str, remittance_date: date, line: RemittanceLine) -> PaymentOutcome:
+        shipment = self._shipment(line)
+        if shipment is None:
+            return self._refuse(line, remittance_id, None, "not an order shipsync shipped (unknown AWB and order id)")
+        awb = str(shipment["awb"])
+        if shipment.get("remitted_utr") == remittance_id and shipment.get("payment_id"):
+            return PaymentOutcome(awb, "duplicate", "already paid from this remittance", shipment["payment_id"])
+        if shipment.get("remitted_utr") and shipment.get("remitted_utr") != remittance_id:
+            return self._refuse(line, remittance_id, shipment, f"already remitted in {shipment['remitted_utr']}")
+        if (shipment.get("payment_method") or "").upper() != "COD":
+            return self._refuse(line, remittance_id, shipment, "a prepaid order: no COD was collected")
+        if shipment.get("status") != "Delivered":
+            status = shipment.get("status") or "not delivered"
+            return self._refuse(line, remittance_id, shipment, f"shipment is '{status}': no COD collected")
+
+        salesorder_id = str(shipment["salesorder_id"])
+        so = self.zoho.get_salesorder(salesorder_id)
+        invoice_id = next((i.invoice_id for i in so.invoices if (i.status or "").lower() != "void"), None)
+        if invoice_id is None:
+            if not self.create_missing_invoices:
+                return self._refuse(line, remittance_id, shipment, "the sales order has no invoice to pay")
+            invoice_id = self.zoho.create_invoice_from_salesorder(salesorder_id)
+        invoice = self.zoho.get_invoice(invoice_id)
+        key = f"{remittance_id}:{awb}"
+        existing = self._existing_payment(remittance_id, key, invoice.invoice_number)
+        if existing is not None:
+            # A payment made by an attempt that died before the ledger write: record it, do not repeat.
+            self._mark_remitted(awb, salesorder_id, remittance_id, remittance_date, existing)
+            return PaymentOutcome(awb, "duplicate", "payment found in Zoho", existing)
+        try:
+            plan = payment_plan(
+                line,
+                parse_paise(invoice.balance or 0),
+                remittance_id=remittance_id,
+                charges_mode=self.charges_mode,
+            )
+        except PaymentRefused as refusal:
+            return self._refuse(line, remittance_id, shipment, refusal.reason)
+        payment = self.zoho.create_customer_payment(
+            customer_id=so.customer_id or "",
+            invoice_id=invoice_id,
+            amount=rupees(plan.amount_paise),
+            date=remittance_date.isoformat(),
+            reference_number=plan.reference_number,
+            description=f"Shiprocket COD remittance {remittance_id}, AWB {awb}, {so.salesorder_number}",
+            bank_charges=rupees(plan.bank_charges_paise),
+            account_id=self.deposit_account_id or None,
+            custom_fields={REMIT_KEY_FIELD: key},
+        )
+        self.ledger.update_awb(awb, payment_id=payment.payment_id, remitted_utr=remittance_id)
+        if plan.expense_paise:
+            self.zoho.create_expense(
+                account_id=self.charges_expense_account_id,
+                paid_through_account_id=self.deposit_account_id,
+                amount=rupees(plan.expense_paise),
+                date=remittance_date.isoformat(),
+                reference_number=remittance_id,
+                description=f"Shiprocket deductions (freight, COD fee), AWB {awb}, {so.salesorder_number}",
+            )
+        self._mark_remitted(awb, salesorder_id, remittance_id, remittance_date, payment.payment_id)
+        self.metrics.count("CodRemitted")
+        logger.info(
+            "COD remittance paid",
+            extra={"awb": awb, "amount": format_inr(plan.amount_paise), "charges": format_inr(line.deducted_charges)},
+        )
+        return PaymentOutcome(awb, "paid", payment_id=payment.payment_id)
+
+    # ------------------------------------------------------------------ the scheduled run
+    def poll(self, *, aging_days: int) -> dict[str, int]:
+        """Shiprocket has no remittance API: ask ``orders/show`` about each delivered COD order
+        still open, treat the ones now carrying a UTR as batches (one per UTR), then report the
+        ones delivered more than ``aging_days`` ago and still unremitted."""
+        assert self.shiprocket is not None, "the remittance poll needs the Shiprocket client"
+        open_orders = self.ledger.unremitted_cod()
+        polled: list[PolledRemittance] = []
+        for shipment in open_orders:
+            if not shipment.get("sr_order_id"):
+                continue
+            details = self.shiprocket.get_order(int(shipment["sr_order_id"]))
+            if details.remittance_utr and details.remittance_date:
+                polled.append(
+                    PolledRemittance(
+                        awb=str(shipment["awb"]),
+                        order_id=shipment.get("salesorder_number"),
+                        cod_amount=parse_paise(str(details.cod_amount)),
+                        remittance_utr=details.remittance_utr,
+                        remittance_date=details.remittance_date,
+                    )
+                )
+        batches = batches_from_poll(polled)
+        for batch in batches:
+            self.accept_batch(batch)
+        remitted = {p.awb for p in polled}
+        waiting = [
+            (str(s["awb"]), str(s.get("salesorder_number") or "?"), datetime.fromisoformat(str(s["delivered_at"])))
+            for s in open_orders
+            if s.get("delivered_at") and str(s["awb"]) not in remitted
+        ]
+        overdue = aging(waiting, self.clock(), days=aging_days)
+        if overdue:
+            self.metrics.count("UnremittedCod", len(overdue))
+            self.alerts.page(
+                f"{len(overdue)} COD order(s) delivered over {aging_days} days ago, not remitted",
+                describe_aging(overdue, aging_days),
+                kind="UnremittedCod",
+            )
+        logger.info(
+            "remittance poll",
+            extra={"open": len(open_orders), "remitted": len(polled), "batches": len(batches), "overdue": len(overdue)},
+        )
+        return {"open": len(open_orders), "remitted": len(polled), "batches": len(batches), "overdue": len(overdue)}
+
+    # ------------------------------------------------------------------ helpers
+    def _shipment(self, line: RemittanceLine) -> dict[str, Any] | None:
+        shipment = self.ledger.find_by_awb(line.awb)
+        if shipment is not None or not line.order_id:
+            return shipment
+        salesorder_id = self.ledger.find_salesorder_id(line.order_id)
+        entry = self.ledger.get(salesorder_id) if salesorder_id else None
+        awb = getattr(entry, "awb", None)
+        return self.ledger.find_by_awb(awb) if awb else None
+
+    def _existing_payment(self, remittance_id: str, key: str, invoice_number: str | None) -> str | None:
+        for payment in self.zoho.find_payments_by_reference(remittance_id):
+            if payment.custom_fields.get(REMIT_KEY_FIELD) == key:
+                return payment.payment_id
+            if invoice_number and invoice_number in payment.invoice_numbers:
+                return payment.payment_id
+        return None
+
+    def _mark_remitted(
+        self,
+        awb: str,
+        salesorder_id: str,
+        remittance_id: str,
+        remittance_date: date,
+        payment_id: str,
+    ) -> None:
+        self.zoho.update_salesorder_custom_fields(salesorder_id, {"cf_cod_remittance_id": remittance_id})
+        self.ledger.close_cod(awb)
+        self.ledger.update_awb(
+            awb,
+            remitted_utr=remittance_id,
+            remittance_date=remittance_date.isoformat(),
+            payment_id=payment_id,
+            remitted_at=self.clock().isoformat(timespec="seconds"),
+        )
+
+    def _refuse(
+        self, line: RemittanceLine, remittance_id: str, shipment: Mapping[str, Any] | None, reason: str
+    ) -> PaymentOutcome:
+        number = (shipment or {}).get("salesorder_number") or line.order_id or "?"
+        logger.warning("remittance line refused", extra={"awb": line.awb, "reason": reason})
+        self.metrics.count("PaymentRefused")
+        self.alerts.page(
+            f"COD remittance {remittance_id}: no payment for {line.awb}",
+            f"Remittance {remittance_id} lists AWB {line.awb} ({number}) for COD {format_inr(line.cod_amount)} "
+            f"less {format_inr(line.deducted_charges)} deductions, but no payment was made: {reason}. "
+            "Check the order with Shiprocket before booking anything by hand.",
+            kind="PaymentRefused",
+            correlation_id=str(number),
+        )
+        if shipment is not None:
+            self.ledger.update_awb(str(shipment["awb"]), remittance_problem=f"{remittance_id}: {reason}")
+        return PaymentOutcome(line.awb, "refused", reason)

@@ -1,0 +1,330 @@
+"""The COD remittance job over fakes: one payment per remitted order for the gross COD, deductions
+as bank charges, exactly once across re-posts and a crash, refusals for RTO / prepaid /
+overpayment / no invoice, and the batch balance check."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from order_fakes import CountingMetrics, RecordingAlerts
+
+from shipsync.domain.models import ShiprocketOrderDetails, ZohoCustomerPayment, ZohoInvoice, ZohoSalesOrder
+from shipsync.domain.remittance import RemittanceLine, parse_batch
+from shipsync.services.cod_remittance import RemittanceJob
+
+UTR = "UTR-HDFCN24164123456"
+SO_ID = "1947583000000123001"
+INVOICE_ID = "1947583000000131077"
+
+
+class FakeZoho:
+    def __init__(self, *, invoice_balance: str = "1341.76", with_invoice: bool = True) -> None:
+        self.invoice_balance = Decimal(invoice_balance)
+        self.with_invoice = with_invoice
+        self.payments: list[ZohoCustomerPayment] = []
+        self.expenses: list[dict[str, Any]] = []
+        self.fields: dict[str, str] = {}
+        self.calls: Counter[str] = Counter()
+        self._ids = itertools.count(1)
+
+    def get_salesorder(self, salesorder_id: str) -> ZohoSalesOrder:
+        self.calls["get_salesorder"] += 1
+        invoices = [{"invoice_id": INVOICE_ID, "invoice_number": "INV-000042", "status": "sent"}]
+        return ZohoSalesOrder.model_validate(
+            {
+                "salesorder_id": SO_ID,
+                "salesorder_number": "SO-01042",
+                "customer_id": "1947583000000098011",
+                "invoices": invoices if self.with_invoice else [],
+            }
+        )
+
+    def get_invoice(self, invoice_id: str) -> ZohoInvoice:
+        self.calls["get_invoice"] += 1
+        return ZohoInvoice(invoice_id=invoice_id, invoice_number="INV-000042", balance=float(self.invoice_balance))
+
+    def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None:
+        self.calls["update_salesorder"] += 1
+        self.fields.update(values)
+
+    def find_payments_by_reference(self, reference_number: str) -> list[ZohoCustomerPayment]:
+        self.calls["find_payments"] += 1
+        return [p for p in self.payments if p.reference_number == reference_number]
+
+    def create_customer_payment(self, **kwargs: Any) -> ZohoCustomerPayment:
+        self.calls["create_payment"] += 1
+        assert kwargs["amount"] <= self.invoice_balance
+        self.invoice_balance -= kwargs["amount"]
+        payment = ZohoCustomerPayment(
+            payment_id=str(next(self._ids)),
+            amount=kwargs["amount"],
+            bank_charges=kwargs["bank_charges"],
+            reference_number=kwargs["reference_number"],
+            invoice_numbers=["INV-000042"],
+            custom_fields=dict(kwargs["custom_fields"] or {}),
+        )
+        self.payments.append(payment)
+        return payment
+
+    def create_expense(self, **kwargs: Any) -> str:
+        self.expenses.append(kwargs)
+        return "EXP-1"
+
+    def create_invoice_from_salesorder(self, salesorder_id: str) -> str:
+        self.with_invoice = True
+        return INVOICE_ID
+
+
+class MemoryLedger:
+    def __init__(self) -> None:
+        self.awbs: dict[str, dict[str, Any]] = {}
+        self.remittances: dict[str, dict[str, Any]] = {}
+        self.numbers: dict[str, str] = {}
+
+    def add(self, awb: str, *, status: str = "Delivered", payment_method: str = "COD") -> None:
+        self.awbs[awb] = {
+            "awb": awb,
+            "salesorder_id": SO_ID,
+            "salesorder_number": "SO-01042",
+            "status": status,
+            "payment_method": payment_method,
+        }
+        self.numbers["SO-01042"] = SO_ID
+
+    def find_by_awb(self, awb: str) -> dict[str, Any] | None:
+        item = self.awbs.get(awb)
+        return None if item is None else dict(item)
+
+    def find_salesorder_id(self, salesorder_number: str) -> str | None:
+        return self.numbers.get(salesorder_number)
+
+    def get(self, salesorder_id: str) -> Any:
+        awb = next((a for a, i in self.awbs.items() if i["salesorder_id"] == salesorder_id), None)
+        return SimpleNamespace(awb=awb)
+
+    def update_awb(self, awb: str, **fields: Any) -> None:
+        self.awbs[awb].update(fields)
+
+    def record_remittance(self, remittance_id: str, **fields: Any) -> None:
+        self.remittances[remittance_id] = fields
+
+    def unremitted_cod(self, limit: int = 500) -> list[dict[str, Any]]:
+        return [dict(i) for i in self.awbs.values() if i.get("cod_open") == "1"][:limit]
+
+    def close_cod(self, awb: str) -> None:
+        self.awbs[awb].pop("cod_open", None)
+
+
+class FakeOrders:
+    def __init__(self) -> None:
+        self.remitted: dict[int, tuple[str, str]] = {}
+
+    def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
+        utr, when = self.remitted.get(sr_order_id, (None, None))
+        return ShiprocketOrderDetails.model_validate(
+            {
+                "sr_order_id": sr_order_id,
+                "status": "DELIVERED",
+                "payment_method": "COD",
+                "cod_amount": "1341.76",
+                "remittance_utr": utr,
+                "remittance_date": when,
+            }
+        )
+
+
+class World:
+    def __init__(self, zoho: FakeZoho | None = None, *, charges_mode: Any = "bank_charges") -> None:
+        self.zoho = zoho or FakeZoho()
+        self.ledger = MemoryLedger()
+        self.ledger.add("19041234567890")
+        self.alerts = RecordingAlerts()
+        self.metrics = CountingMetrics()
+        self.fanned: list[dict[str, Any]] = []
+        self.job = RemittanceJob(
+            zoho=self.zoho,
+            ledger=self.ledger,
+            alerts=self.alerts,
+            metrics=self.metrics,
+            fan_out=self.fanned.append,
+            charges_mode=charges_mode,
+            deposit_account_id="1947583000000003210",
+            charges_expense_account_id="1947583000000004444",
+            clock=lambda: datetime(2025, 6, 12, 10, 0, tzinfo=UTC),
+        )
+
+    def pay(self, awb: str = "19041234567890", cod: str = "1341.76", charges: str = "62.50", **kw: Any) -> Any:
+        line = parse_batch(
+            {
+                "remittance_id": UTR,
+                "remittance_date": "2025-06-12",
+                "bank_transfer_amount": "1",
+                "orders": [{"awb": awb, "cod_amount": cod, "deducted_charges": charges, **kw}],
+            }
+        ).orders[0]
+        return self.job.pay(UTR, date(2025, 6, 12), line)
+
+
+def test_one_payment_for_the_gross_with_charges_and_the_utr() -> None:
+    world = World()
+    outcome = world.pay()
+
+    assert outcome.result == "paid"
+    [payment] = world.zoho.payments
+    assert payment.amount == Decimal("1341.76")
+    assert payment.bank_charges == Decimal("62.50")
+    assert payment.reference_number == UTR
+    assert payment.custom_fields == {"cf_remit_key": f"{UTR}:19041234567890"}
+    assert world.zoho.fields == {"cf_cod_remittance_id": UTR}
+    assert world.zoho.invoice_balance == 0
+    assert world.ledger.awbs["19041234567890"]["remitted_utr"] == UTR
+    assert world.alerts.pages == []
+
+
+def test_reposts_and_a_crash_after_the_payment_never_pay_twice() -> None:
+    world = World()
+    world.pay()
+    assert world.pay().result == "duplicate"  # ledger knows
+    world.ledger.awbs["19041234567890"].pop("payment_id")  # as if the ledger write was lost
+    world.ledger.awbs["19041234567890"].pop("remitted_utr")
+    assert world.pay().result == "duplicate"  # found in Zoho by reference and key
+    assert len(world.zoho.payments) == 1
+
+
+def test_deductions_as_an_expense_when_configured() -> None:
+    world = World(charges_mode="expense")
+    world.pay()
+    [payment] = world.zoho.payments
+    assert payment.bank_charges == Decimal("0")
+    [expense] = world.zoho.expenses
+    assert expense["amount"] == Decimal("62.50")
+    assert expense["reference_number"] == UTR
+
+
+@pytest.mark.parametrize(
+    ("status", "payment_method", "reason"),
+    [
+        ("RTO Delivered", "COD", "RTO Delivered"),
+        ("In Transit", "COD", "In Transit"),
+        ("Delivered", "Prepaid", "prepaid"),
+    ],
+)
+def test_rto_undelivered_and_prepaid_lines_are_refused_and_paged(status: str, payment_method: str, reason: str) -> None:
+    world = World()
+    world.ledger.add("19041234567890", status=status, payment_method=payment_method)
+    outcome = world.pay()
+    assert outcome.result == "refused"
+    assert reason in outcome.detail
+    assert world.zoho.payments == []
+    [page] = world.alerts.pages
+    assert page["kind"] == "PaymentRefused"
+    assert "19041234567890" in page["message"]
+
+
+def test_overpayment_is_refused() -> None:
+    world = World(FakeZoho(invoice_balance="1000.00"))
+    outcome = world.pay()
+    assert outcome.result == "refused"
+    assert "exceeds the invoice balance" in outcome.detail
+    assert world.zoho.payments == []
+
+
+def test_missing_invoice_is_refused_unless_configured_to_create_one() -> None:
+    world = World(FakeZoho(with_invoice=False))
+    assert world.pay().result == "refused"
+    world = World(FakeZoho(with_invoice=False))
+    world.job.create_missing_invoices = True
+    assert world.pay().result == "paid"
+
+
+def test_unknown_awb_falls_back_to_our_order_id() -> None:
+    world = World()
+    outcome = world.pay(awb="OTHER-AWB", order_id="SO-01042")
+    assert outcome.result == "paid"
+    unknown = World().pay(awb="OTHER-AWB", order_id="SO-99999")
+    assert unknown.result == "refused"
+
+
+def test_batch_balance_mismatch_pages_with_the_lines_and_still_fans_out() -> None:
+    world = World()
+    batch = parse_batch(
+        {
+            "remittance_id": UTR,
+            "remittance_date": "2025-06-12",
+            "bank_transfer_amount": "2000.00",
+            "orders": [
+                {"awb": "A1", "cod_amount": "1341.76", "deducted_charges": "62.50"},
+                {"awb": "A2", "cod_amount": "799.00", "deducted_charges": "40.00"},
+            ],
+        }
+    )
+    result = world.job.accept_batch(batch)
+
+    assert result["balanced"] is False
+    [page] = world.alerts.pages
+    assert page["kind"] == "RemittanceMismatch"
+    assert UTR in page["message"]
+    assert "A1" in page["message"]
+    assert "A2" in page["message"]
+    assert world.metrics.counts["RemittanceMismatch"] == 1
+    assert [m["line"]["awb"] for m in world.fanned] == ["A1", "A2"]
+    assert RemittanceLine.model_validate(world.fanned[0]["line"]).cod_amount == 134176  # paise survive the queue
+    assert world.ledger.remittances[UTR]["balanced"] is False
+
+
+def test_balanced_batch_pages_nobody() -> None:
+    world = World()
+    batch = parse_batch(
+        {
+            "remittance_id": UTR,
+            "remittance_date": "2025-06-12",
+            "bank_transfer_amount": "2038.26",
+            "orders": [
+                {"awb": "A1", "cod_amount": "1341.76", "deducted_charges": "62.50"},
+                {"awb": "A2", "cod_amount": "799.00", "deducted_charges": "40.00"},
+            ],
+        }
+    )
+    assert world.job.accept_batch(batch)["balanced"] is True
+    assert world.alerts.pages == []
+
+
+def test_poll_turns_remitted_orders_into_a_batch_and_reports_the_overdue_ones() -> None:
+    world = World()
+    orders = FakeOrders()
+    world.job.shiprocket = orders
+    world.ledger.add("AWB-FRESH")
+    world.ledger.add("AWB-OLD")
+    world.ledger.update_awb("19041234567890", cod_open="1", sr_order_id=11, delivered_at="2025-06-01T10:00:00+00:00")
+    world.ledger.update_awb("AWB-FRESH", cod_open="1", sr_order_id=12, delivered_at="2025-06-10T10:00:00+00:00")
+    world.ledger.update_awb("AWB-OLD", cod_open="1", sr_order_id=13, delivered_at="2025-05-25T10:00:00+00:00")
+    orders.remitted[11] = (UTR, "2025-06-11")
+
+    result = world.job.poll(aging_days=10)
+
+    assert result == {"open": 3, "remitted": 1, "batches": 1, "overdue": 1}
+    [message] = world.fanned
+    assert (message["remittance_id"], message["line"]["awb"], message["line"]["cod_amount"]) == (
+        UTR,
+        "19041234567890",
+        134176,
+    )
+    [page] = world.alerts.pages  # no mismatch page: a polled batch has no bank total to check
+    assert page["kind"] == "UnremittedCod"
+    assert "AWB-OLD" in page["message"]
+    assert "AWB-FRESH" not in page["message"]
+    assert world.metrics.counts["UnremittedCod"] == 1
+
+
+def test_paying_closes_the_order_in_the_poll_index() -> None:
+    world = World()
+    world.ledger.update_awb("19041234567890", cod_open="1")
+    world.pay()
+    assert world.ledger.unremitted_cod() == []
