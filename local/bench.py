@@ -30,6 +30,7 @@ HANDLERS = {
     "token-refresh": REPO_ROOT / "functions/token_refresh/app.py",
     "shipment-status": REPO_ROOT / "functions/shipment_status/app.py",
     "rto-restock": REPO_ROOT / "functions/rto_restock/app.py",
+    "cod-remittance": REPO_ROOT / "functions/cod_remittance/app.py",
 }
 # The unavoidable part: the imports, Powertools core set up, and pydantic's model machinery,
 # which pydantic loads lazily on the first BaseModel subclass (~40 ms here) whoever defines it.
