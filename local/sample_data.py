@@ -23,6 +23,7 @@ Files (Zoho and Shiprocket simulator seed formats, see DESIGN §4):
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -75,6 +76,13 @@ STEPS_PER_ADVANCE = 3
 # Shiprocket re-posts the final RTO scan: every RTO-delivered event arrives twice.
 RTO_DELIVERED_NOISE = {"duplicates": 1}
 RETURN_REASON = "Size does not fit"
+# Shiprocket remits on D+8. Three batches of the delivered, invoiced COD orders: one posted as JSON,
+# one found only by the poll, one posted with a bank transfer short by SHORT_TRANSFER rupees.
+REMITTANCE_DATE = "2025-06-19"
+REMITTANCE_BATCHES = (("UTR-SR-0619-A", "webhook", 0), ("UTR-SR-0619-B", "poll", 0), ("UTR-SR-0619-C", "webhook", 100))
+# The last delivered, invoiced COD order(s) stay unremitted (next cycle).
+_UNREMITTED_INVOICED_COD = 1
+DELIVERED_LIFECYCLES = frozenset({"delivered", "ndr_then_delivered"})
 
 
 @dataclass(frozen=True)
@@ -507,6 +515,7 @@ def generate() -> dict[str, Any]:
             "rto_delivered_options": RTO_DELIVERED_NOISE,
             "lifecycles": fates.lifecycles,
             "customer_return": fates.customer_return,
+            "remittance": {"date": REMITTANCE_DATE, "batches": fates.remittances},
         },
         "expected.json": expected,
     }
@@ -519,6 +528,11 @@ class _Fates:
     lifecycles: dict[str, str]
     invoices: list[dict[str, Any]]
     customer_return: dict[str, Any]
+    # {"utr", "route": "webhook" | "poll", "short_by": rupees, "orders": [sales order numbers]}
+    remittances: list[dict[str, Any]]
+
+    def remittance_of(self, number: str) -> str | None:
+        return next((batch["utr"] for batch in self.remittances if number in batch["orders"]), None)
 
     def expectation(self, plan: _Plan, order: dict[str, Any]) -> dict[str, Any]:
         number = order["salesorder_number"]
@@ -548,6 +562,7 @@ class _Fates:
             "final": final,
             "invoice": None if invoice is None else {"invoice_id": invoice["invoice_id"], "status": invoice["status"]},
             "restock": restock,
+            "remittance": self.remittance_of(number),
             "alerts": alerts,
             "may_alert": may_alert,
         }
@@ -605,12 +620,24 @@ def _fates(plans: list[_Plan], salesorders: list[dict[str, Any]]) -> _Fates:
     returned = rng.choice(returnable)
     invoices = [_invoice(index, order, "sent") for index, order in enumerate(invoiced, start=25)]
     invoices.append(_invoice(25 + len(invoices), returned, "paid"))
+    # Only invoiced COD orders can be paid at remittance: every delivered free-shipping one is invoiced.
+    awaiting = [o for o in free_shipping_cod if lifecycles[o["salesorder_number"]] in DELIVERED_LIFECYCLES]
+    invoices += [
+        _invoice(index, order, "sent")
+        for index, order in enumerate([o for o in awaiting if o not in invoiced], start=25 + len(invoices))
+    ]
+    remitted = sorted(o["salesorder_number"] for o in awaiting)[:-_UNREMITTED_INVOICED_COD]
+    size = math.ceil(len(remitted) / len(REMITTANCE_BATCHES))
+    remittances = [
+        {"utr": utr, "route": route, "short_by": short_by, "orders": remitted[index * size : (index + 1) * size]}
+        for index, (utr, route, short_by) in enumerate(REMITTANCE_BATCHES)
+    ]
     customer_return = {
         "salesorder_number": returned["salesorder_number"],
         "lines": [{"sku": returned["line_items"][0]["sku"], "quantity": 1}],
         "reason": RETURN_REASON,
     }
-    return _Fates(lifecycles, invoices, customer_return)
+    return _Fates(lifecycles, invoices, customer_return, remittances)
 
 
 def lifecycle_summary(orders: list[dict[str, Any]]) -> dict[str, Any]:
@@ -623,6 +650,10 @@ def lifecycle_summary(orders: list[dict[str, Any]]) -> dict[str, Any]:
         "receives": len(restocks),
         "credit_notes": sum(1 for r in restocks if r["credit_note"]),
         "units_restocked": sum(line["quantity"] for r in restocks for line in r["lines"]),
+        "remitted_orders": sum(1 for o in orders if o.get("remittance")),
+        "unremitted_delivered_cod": sum(
+            1 for o in orders if o["payment"] == "COD" and o["final"] == DELIVERED and not o.get("remittance")
+        ),
     }
 
 
@@ -646,6 +677,13 @@ def _check_mix(expected: dict[str, Any]) -> None:
         )
         >= 2,
         "one partial customer return": [o["restock"]["kind"] for o in restocks].count("customer_return") == 1,
+        "three remittance batches": len({o["remittance"] for o in valid if o["remittance"]}) == len(REMITTANCE_BATCHES),
+        "remitted orders are delivered and invoiced": all(
+            o["final"] == DELIVERED and o["invoice"] for o in valid if o["remittance"]
+        ),
+        "an unremitted delivered COD order": any(
+            o["payment"] == "COD" and o["final"] == DELIVERED and not o["remittance"] for o in valid
+        ),
     }
     missing = [name for name, ok in checks.items() if not ok]
     if missing:
@@ -685,6 +723,7 @@ class SampleDay:
         ids = {so["salesorder_id"] for so in self.zoho_seed["salesorders"] if so["salesorder_number"] in numbers}
         orders = [o for o in self.expected["orders"] if o["salesorder_number"] in numbers]
         customer_return = self.tracking["customer_return"]
+        remittance = self.tracking["remittance"]
         return SampleDay(
             zoho_seed={
                 **self.zoho_seed,
@@ -706,6 +745,14 @@ class SampleDay:
                 **self.tracking,
                 "lifecycles": {n: name for n, name in self.tracking["lifecycles"].items() if n in numbers},
                 "customer_return": customer_return if customer_return["salesorder_number"] in numbers else None,
+                "remittance": {
+                    **remittance,
+                    "batches": [
+                        {**batch, "orders": [n for n in batch["orders"] if n in numbers]}
+                        for batch in remittance["batches"]
+                        if any(n in numbers for n in batch["orders"])
+                    ],
+                },
             },
         )
 

@@ -12,13 +12,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 
 from shipsync import wiring
-from shipsync.errors import TransientError
-from shipsync.services.webhooks import WebhookRejected, authenticate
+from shipsync.services.webhooks import authenticate, json_response, register_error_handlers
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -47,23 +45,15 @@ def remittance_upload() -> Response[Any]:
     queued = []
     for batch in batches:
         message_id = wiring.enqueue_remittance(
-            {"kind": "batch", "batch": json.loads(batch.model_dump_json())}, group=f"batch-{batch.remittance_id}"
+            {"kind": "batch", "batch": json.loads(batch.model_dump_json())},
+            group=f"batch-{batch.remittance_id}",
         )
         queued.append({"remittance_id": batch.remittance_id, "orders": len(batch.orders), "message_id": message_id})
     logger.info("remittance queued", extra={"batches": [q["remittance_id"] for q in queued]})
-    return _json(202, {"status": "queued", "batches": queued})
+    return json_response(202, {"status": "queued", "batches": queued})
 
 
-@app.exception_handler(WebhookRejected)  # type: ignore[untyped-decorator]
-def rejected(err: WebhookRejected) -> Response[Any]:
-    logger.warning("remittance rejected", extra={"status": err.status, "reason": err.message})
-    return _json(err.status, {"error": err.message, "field": err.field})
-
-
-@app.exception_handler([TransientError, BotoCoreError, ClientError])  # type: ignore[untyped-decorator]
-def not_enqueued(err: Exception) -> Response[Any]:
-    logger.exception("remittance not enqueued")
-    return _json(503, {"error": "temporarily unavailable; retry later"})
+register_error_handlers(app, logger)
 
 
 @tracer.capture_method
@@ -105,7 +95,3 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         aging_days = wiring.remittance_settings().aging_days
         return wiring.with_provider_recovery(lambda: job.poll(aging_days=aging_days), "remittance-poll", metrics)
     return app.resolve(event, context)
-
-
-def _json(status: int, body: dict[str, Any]) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))

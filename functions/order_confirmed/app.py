@@ -10,17 +10,15 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from botocore.exceptions import BotoCoreError, ClientError
 
 from shipsync import wiring
-from shipsync.errors import TransientError
 from shipsync.services.order_intake import parse_salesorder
-from shipsync.services.webhooks import WebhookRejected, authenticate
+from shipsync.services.webhooks import authenticate, json_response, register_error_handlers
 
 SERVICE = "order-confirmed"
 logger = Logger(service=SERVICE)
@@ -42,25 +40,17 @@ def zoho_salesorder_webhook() -> Response[Any]:
     logger.append_keys(salesorder_number=order.salesorder_number)
     if not order.is_confirmed:
         logger.info("ignored: sales order is not confirmed", extra={"order_status": order.status})
-        return _json(202, {"status": "ignored", "reason": f"order_status is {order.status or 'missing'}"})
+        return json_response(202, {"status": "ignored", "reason": f"order_status is {order.status or 'missing'}"})
     message_id = wiring.enqueue_order(
         {"salesorder_id": order.salesorder_id, "salesorder_number": order.salesorder_number, "source": "webhook"}
     )
     logger.info("queued", extra={"message_id": message_id})
-    return _json(202, {"status": "queued", "salesorder_number": order.salesorder_number, "message_id": message_id})
+    return json_response(
+        202, {"status": "queued", "salesorder_number": order.salesorder_number, "message_id": message_id}
+    )
 
 
-@app.exception_handler(WebhookRejected)  # type: ignore[untyped-decorator]
-def rejected(err: WebhookRejected) -> Response[Any]:
-    logger.warning("webhook rejected", extra={"status": err.status, "reason": err.message})
-    return _json(err.status, {"error": err.message, "field": err.field})
-
-
-@app.exception_handler([TransientError, BotoCoreError, ClientError])  # type: ignore[untyped-decorator]
-def not_enqueued(err: Exception) -> Response[Any]:
-    # Not durably queued, so not acknowledged: Zoho retries the delivery.
-    logger.exception("webhook not enqueued")
-    return _json(503, {"error": "temporarily unavailable; retry later"})
+register_error_handlers(app, logger)
 
 
 @tracer.capture_method
@@ -87,7 +77,3 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if event.get("sweep") == "stuck-orders" or event.get("source") == "aws.events":
         return wiring.stuck_order_sweep(metrics).run()
     return app.resolve(event, context)
-
-
-def _json(status: int, body: dict[str, Any]) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))

@@ -12,14 +12,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 
 from shipsync import wiring
-from shipsync.errors import TransientError
 from shipsync.services.status_intake import parse_status_webhook
-from shipsync.services.webhooks import WebhookRejected, authenticate
+from shipsync.services.webhooks import authenticate, json_response, register_error_handlers
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -42,20 +40,10 @@ def shipment_status_webhook() -> Response[Any]:
     logger.append_keys(awb=tracking.awb)
     message_id = wiring.enqueue_status(payload, tracking.awb)
     logger.info("queued", extra={"shipment_status_id": tracking.shipment_status_id, "message_id": message_id})
-    return _json(200, {"status": "queued", "awb": tracking.awb, "message_id": message_id})
+    return json_response(200, {"status": "queued", "awb": tracking.awb, "message_id": message_id})
 
 
-@app.exception_handler(WebhookRejected)  # type: ignore[untyped-decorator]
-def rejected(err: WebhookRejected) -> Response[Any]:
-    logger.warning("webhook rejected", extra={"status": err.status, "reason": err.message})
-    return _json(err.status, {"error": err.message, "field": err.field})
-
-
-@app.exception_handler([TransientError, BotoCoreError, ClientError])  # type: ignore[untyped-decorator]
-def not_enqueued(err: Exception) -> Response[Any]:
-    # Not durably queued, so not acknowledged: Shiprocket counts it as failed and may resend.
-    logger.exception("webhook not enqueued")
-    return _json(503, {"error": "temporarily unavailable; retry later"})
+register_error_handlers(app, logger)
 
 
 @tracer.capture_method
@@ -88,7 +76,3 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         quiet_after = int(event.get("quiet_after_minutes", settings.quiet_after_minutes))
         return wiring.status_job(metrics).poll_quiet(timedelta(minutes=quiet_after), settings.poll_batch_size)
     return app.resolve(event, context)
-
-
-def _json(status: int, body: dict[str, Any]) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))

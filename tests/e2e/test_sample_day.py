@@ -446,9 +446,17 @@ def test_tracking_noise_reaches_zoho_once_per_change(replay: tuple[SampleDay, di
         "RTO in transit",
         "RTO delivered + restock",
         "customer return",
+        "COD remittance",
     ]
-    # Tracking webhooks cost Shiprocket nothing; only the return booking calls it.
-    assert all(phase["shiprocket_calls"] == 0 for phase in report["phases"][1:-1])
+    # Tracking webhooks cost Shiprocket nothing; only the return booking and the remittance call it.
+    assert all(phase["shiprocket_calls"] == 0 for phase in report["phases"][1:-2])
+    remittance = report["remittance"]
+    assert (
+        remittance["payments_created"]
+        == remittance["expected_payments"]
+        == (day.expected["lifecycle_summary"]["remitted_orders"])
+    )
+    assert remittance["remitted"] == round(remittance["cod_collected"] - remittance["deducted"], 2)
     per = report["zoho_calls_per_lifecycle"]
     assert per["delivered"]["total"] == round(per["delivered"]["confirm"] + per["delivered"]["tracking"], 2)
     assert per["rto"]["rto_delivered_and_restock"] > 0
@@ -499,6 +507,7 @@ def test_report_schema_and_rendering(replay: tuple[SampleDay, dict[str, Any], in
         "lifecycle",
         "tracking",
         "restocks",
+        "remittance",
         "customer_return",
         "phases",
         "zoho_calls_per_lifecycle",
@@ -521,3 +530,20 @@ def test_report_schema_and_rendering(replay: tuple[SampleDay, dict[str, Any], in
     assert all(courier in text for courier in report["shipped_by_courier"])
     assert all(row["salesorder_number"] in text for row in report["restocks"]["orders"])
     assert "Zoho calls per shipment" in text
+
+
+def test_remittance_plan_pays_delivered_invoiced_cod_and_leaves_some_unremitted() -> None:
+    orders = {o["salesorder_number"]: o for o in DAY.expected["orders"]}
+    batches = DAY.tracking["remittance"]["batches"]
+    assert [(b["route"], b["short_by"]) for b in batches] == [("webhook", 0), ("poll", 0), ("webhook", 100)]
+    remitted = [number for batch in batches for number in batch["orders"]]
+    assert len(remitted) == len(set(remitted)) == DAY.expected["lifecycle_summary"]["remitted_orders"]
+    for batch in batches:
+        assert batch["orders"]
+        for number in batch["orders"]:
+            want = orders[number]
+            assert (want["payment"], want["final"], want["remittance"]) == ("COD", "Delivered", batch["utr"])
+            assert want["invoice"] is not None
+    unremitted = [o for o in orders.values() if o["payment"] == "COD" and o["final"] == "Delivered"]
+    unremitted = [o for o in unremitted if o["salesorder_number"] not in remitted]
+    assert len(unremitted) == DAY.expected["lifecycle_summary"]["unremitted_delivered_cod"] >= 1

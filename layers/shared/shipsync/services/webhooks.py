@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import hmac
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
 
 class WebhookRejected(Exception):
@@ -26,3 +31,25 @@ def authenticate(presented: str | None, expected: str | None) -> None:
 def check_size(body: str, max_bytes: int) -> None:
     if len(body.encode()) > max_bytes:
         raise WebhookRejected(413, f"body larger than {max_bytes} bytes", "body")
+
+
+def json_response(status: int, body: dict[str, Any]) -> Response[Any]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+def register_error_handlers(app: APIGatewayRestResolver, logger: Logger) -> None:
+    """The answers every webhook route shares: a 4xx naming the field for input that can never
+    be valid, a 503 when the request could not be durably queued (the sender retries)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from shipsync.errors import TransientError
+
+    @app.exception_handler(WebhookRejected)  # type: ignore[untyped-decorator]
+    def rejected(err: WebhookRejected) -> Response[Any]:
+        logger.warning("webhook rejected", extra={"status": err.status, "reason": err.message})
+        return json_response(err.status, {"error": err.message, "field": err.field})
+
+    @app.exception_handler([TransientError, BotoCoreError, ClientError])  # type: ignore[untyped-decorator]
+    def not_enqueued(err: Exception) -> Response[Any]:
+        logger.exception("webhook not enqueued")
+        return json_response(503, {"error": "temporarily unavailable; retry later"})
