@@ -8,11 +8,10 @@ the handler does not check it.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
@@ -27,7 +26,7 @@ from shipsync.errors import (
     ShipsyncError,
     TransientError,
 )
-from shipsync.services.webhooks import WebhookRejected
+from shipsync.services.webhooks import WebhookRejected, json_response
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -51,7 +50,7 @@ def create_return() -> Response[Any]:
     logger.append_keys(salesorder_number=request.salesorder_number or request.salesorder_id)
     booked = wiring_returns.book_return(request, metrics)
     logger.info("customer return", extra={"awb": booked.awb, "new_booking": booked.created})
-    return _json(201, booked.body())
+    return json_response(201, booked.body())
 
 
 @app.exception_handler([ShipsyncError, WebhookRejected, BotoCoreError, ClientError])  # type: ignore[untyped-decorator]
@@ -64,7 +63,7 @@ def refused(err: Exception) -> Response[Any]:
     message = err.message if isinstance(err, WebhookRejected) else str(err)
     if isinstance(err, TransientError | BotoCoreError | ClientError):
         message = "temporarily unavailable; retry later"
-    return _json(status, {"error": message, "field": field})
+    return json_response(status, {"error": message, "field": field})
 
 
 def _http_status(err: Exception) -> tuple[int, str | None]:
@@ -118,7 +117,3 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             process_partial_response(event=event, record_handler=process_return, processor=processor, context=context)
         )
     return app.resolve(event, context)
-
-
-def _json(status: int, body: dict[str, Any]) -> Response[Any]:
-    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
