@@ -108,21 +108,7 @@ class ShiprocketClient:
 
     def create_adhoc_order(self, order: ShiprocketOrder) -> CreatedOrder:
         body = _object(self._request("POST", "/orders/create/adhoc", body=order.model_dump()))
-        if not body.get("order_id"):
-            _reject(body, "order create answered without an order id")
-        return _parse(
-            CreatedOrder,
-            {
-                "sr_order_id": body["order_id"],
-                "shipment_id": body.get("shipment_id") or None,
-                "status": body.get("status"),
-                "status_code": body.get("status_code"),
-                # A duplicate of an order without AWB answers "" where a new one answers null.
-                "awb_code": body.get("awb_code") or None,
-                "courier_company_id": body.get("courier_company_id") or None,
-                "courier_name": body.get("courier_name") or None,
-            },
-        )
+        return _created_order(body, "order create")
 
     def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment:
         try:
@@ -230,20 +216,7 @@ class ShiprocketClient:
     def create_return_order(self, order: ShiprocketReturnOrder) -> CreatedOrder:
         """A reused ``order_id`` is a 422 ``ProviderRequestError`` (see ``is_order_id_taken``), not the old order."""
         body = _object(self._request("POST", "/orders/create/return", body=order.model_dump()))
-        if not body.get("order_id"):
-            _reject(body, "return order create answered without an order id")
-        return _parse(
-            CreatedOrder,
-            {
-                "sr_order_id": body["order_id"],
-                "shipment_id": body.get("shipment_id") or None,
-                "status": body.get("status"),
-                "status_code": body.get("status_code"),
-                "awb_code": body.get("awb_code") or None,
-                "courier_company_id": body.get("courier_company_id") or None,
-                "courier_name": body.get("courier_name") or None,
-            },
-        )
+        return _created_order(body, "return order create")
 
     def track_awbs(self, awbs: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Each AWB's raw ``tracking_data``; AWBs missing from the answer or unreadable are left out."""
@@ -431,6 +404,25 @@ def _has_wallet_code(node: Any) -> bool:
 def _reject(body: Any, message: str) -> NoReturn:
     """An error reported inside HTTP 200."""
     raise ProviderRequestError(PROVIDER, message, http_status=200, field_errors=_describe(body)[1])
+
+
+def _created_order(body: dict[str, Any], what: str) -> CreatedOrder:
+    """The answer of an order create (adhoc or return): Shiprocket's ids and status."""
+    if not body.get("order_id"):
+        _reject(body, f"{what} answered without an order id")
+    return _parse(
+        CreatedOrder,
+        {
+            "sr_order_id": body["order_id"],
+            "shipment_id": body.get("shipment_id") or None,
+            "status": body.get("status"),
+            "status_code": body.get("status_code"),
+            # A duplicate of an order without AWB answers "" where a new one answers null.
+            "awb_code": body.get("awb_code") or None,
+            "courier_company_id": body.get("courier_company_id") or None,
+            "courier_name": body.get("courier_name") or None,
+        },
+    )
 
 
 def _object(payload: Any) -> dict[str, Any]:

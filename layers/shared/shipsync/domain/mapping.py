@@ -205,7 +205,8 @@ def _party(address: ZohoAddress, customer_name: str | None, prefix: str) -> _Par
     )
 
 
-def _phone_candidates(so: ZohoSalesOrder) -> Iterator[str | None]:
+def phone_candidates(so: ZohoSalesOrder) -> Iterator[str | None]:
+    """Where a buyer's number may be, in the order it is tried: addresses, then contact persons."""
     for address in (so.shipping_address, so.billing_address):
         if address is not None:
             yield address.phone
@@ -218,7 +219,7 @@ def _phone(so: ZohoSalesOrder) -> str:
     """First valid number, recipient's first: a landline in the address must not block an order
     whose contact person has a usable mobile. All invalid -> the first one's reason."""
     first_error: InvalidOrder | None = None
-    for raw in _phone_candidates(so):
+    for raw in phone_candidates(so):
         if raw is None or not raw.strip():
             continue
         try:

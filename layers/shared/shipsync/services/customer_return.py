@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, Self
@@ -24,7 +24,7 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shipsync.domain.india import IST, state_name
-from shipsync.domain.mapping import normalise_phone, normalise_pincode
+from shipsync.domain.mapping import normalise_phone, normalise_pincode, phone_candidates
 from shipsync.domain.models import (
     CourierQuote,
     ReturnLine,
@@ -36,7 +36,7 @@ from shipsync.domain.models import (
 )
 from shipsync.errors import AllCouriersRefused, AwbRefused, InvalidOrder, NotServiceable, ProviderRequestError
 from shipsync.ports import MetricsSink, ShiprocketReturnsApi, ZohoReturnsApi
-from shipsync.services.webhooks import WebhookRejected, check_size
+from shipsync.services.webhooks import WebhookRejected, load_json, require_body
 
 logger = Logger(child=True)
 
@@ -89,13 +89,7 @@ class ReturnRequest(BaseModel):
 
 def parse_return_request(body: str | None, *, max_bytes: int) -> ReturnRequest:
     """The validated request, or ``WebhookRejected`` (400 naming the field, 413 when too large)."""
-    if body is None or not body.strip():
-        raise WebhookRejected(400, "empty body", "body")
-    check_size(body, max_bytes)
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as err:
-        raise WebhookRejected(400, f"malformed JSON: {err.msg} at position {err.pos}", "body") from None
+    data = load_json(require_body(body, max_bytes))
     if not isinstance(data, dict):
         raise WebhookRejected(400, "body must be a JSON object", "body")
     try:
@@ -443,18 +437,9 @@ def _has_address(address: ZohoAddress | None) -> bool:
     return address is not None and bool((address.address or "").strip() and (address.zip or "").strip())
 
 
-def _phone_candidates(so: ZohoSalesOrder) -> Iterator[str | None]:
-    for address in (so.shipping_address, so.billing_address):
-        if address is not None:
-            yield address.phone
-    for person in so.contact_person_details:
-        yield person.mobile
-        yield person.phone
-
-
 def _phone(so: ZohoSalesOrder) -> str:
     """The first valid mobile number, the pickup address's own first (the courier calls it)."""
-    for raw in _phone_candidates(so):
+    for raw in phone_candidates(so):
         if raw and raw.strip():
             try:
                 return normalise_phone(raw, field="pickup_phone")

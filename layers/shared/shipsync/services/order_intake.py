@@ -7,14 +7,13 @@ re-reads the sales order from Zoho.
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shipsync.services.webhooks import WebhookRejected, check_size
+from shipsync.services.webhooks import WebhookRejected, load_json, require_body
 
 
 class _WebhookSalesOrder(BaseModel):
@@ -44,10 +43,7 @@ class ConfirmedOrder:
 
 
 def parse_salesorder(body: str | None, content_type: str | None, *, max_bytes: int) -> ConfirmedOrder:
-    if body is None or not body.strip():
-        raise WebhookRejected(400, "empty body", "body")
-    check_size(body, max_bytes)
-    document = _decode(body, content_type or "")
+    document = _decode(require_body(body, max_bytes), content_type or "")
     try:
         parsed = _WebhookBody.model_validate(document)
     except ValidationError as err:
@@ -65,10 +61,7 @@ def _decode(body: str, content_type: str) -> Any:
         if "JSONString" not in form:
             raise WebhookRejected(400, "form body without a JSONString field", "JSONString")
         text = form["JSONString"][0]
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise WebhookRejected(400, f"malformed JSON: {err.msg} at position {err.pos}", "body") from None
+    document = load_json(text)
     if not isinstance(document, dict):
         raise WebhookRejected(400, "body must be a JSON object with a salesorder", "body")
     return document

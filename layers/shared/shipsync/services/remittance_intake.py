@@ -3,26 +3,18 @@
 
 from __future__ import annotations
 
-import json
-
 from shipsync.domain.remittance import ColumnMapping, InvalidRemittance, RemittanceBatch, parse_batch, parse_csv_batches
-from shipsync.services.webhooks import WebhookRejected, check_size
+from shipsync.services.webhooks import WebhookRejected, load_json, require_body
 
 
 def parse_remittance_upload(
     body: str | None, content_type: str | None, *, max_bytes: int, csv_mapping: str = ""
 ) -> list[RemittanceBatch]:
-    if body is None or not body.strip():
-        raise WebhookRejected(400, "empty body", "body")
-    check_size(body, max_bytes)
+    text = require_body(body, max_bytes)
     try:
         if "csv" in (content_type or "").lower():
             mapping = ColumnMapping.from_json(csv_mapping) if csv_mapping else None
-            return parse_csv_batches(body, mapping)
-        try:
-            document = json.loads(body)
-        except json.JSONDecodeError as err:
-            raise WebhookRejected(400, f"malformed JSON: {err.msg} at position {err.pos}", "body") from None
-        return [parse_batch(document)]
+            return parse_csv_batches(text, mapping)
+        return [parse_batch(load_json(text))]
     except InvalidRemittance as err:
         raise WebhookRejected(400, str(err), err.field) from None

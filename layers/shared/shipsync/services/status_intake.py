@@ -7,22 +7,15 @@ which would make Shiprocket retry it forever).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from shipsync.domain.tracking import InvalidWebhook, TrackingEvent, parse_webhook
-from shipsync.services.webhooks import WebhookRejected, check_size
+from shipsync.services.webhooks import WebhookRejected, load_json, require_body
 
 
 def parse_status_webhook(body: str | None, *, max_bytes: int) -> tuple[dict[str, Any], TrackingEvent]:
     """The payload (queued as sent) and the event parsed from it."""
-    if body is None or not body.strip():
-        raise WebhookRejected(400, "empty body", "body")
-    check_size(body, max_bytes)
-    try:
-        document = json.loads(body)
-    except json.JSONDecodeError as err:
-        raise WebhookRejected(400, f"malformed JSON: {err.msg} at position {err.pos}", "body") from None
+    document = load_json(require_body(body, max_bytes))
     try:
         event = parse_webhook(document)
     except InvalidWebhook as err:

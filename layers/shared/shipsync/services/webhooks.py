@@ -33,6 +33,22 @@ def check_size(body: str, max_bytes: int) -> None:
         raise WebhookRejected(413, f"body larger than {max_bytes} bytes", "body")
 
 
+def require_body(body: str | None, max_bytes: int) -> str:
+    """The request body, or 400 when empty and 413 when over ``max_bytes``."""
+    if body is None or not body.strip():
+        raise WebhookRejected(400, "empty body", "body")
+    check_size(body, max_bytes)
+    return body
+
+
+def load_json(text: str) -> Any:
+    """Parsed JSON, or a 400 naming the position of the syntax error."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise WebhookRejected(400, f"malformed JSON: {err.msg} at position {err.pos}", "body") from None
+
+
 def json_response(status: int, body: dict[str, Any]) -> Response[Any]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
