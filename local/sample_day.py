@@ -437,7 +437,8 @@ def play_lifecycles(
 
 
 def play_remittance(stack: Stack, day: SampleDay, progress: Progress) -> list[dict[str, Any]]:
-    """Shiprocket remits each planned batch; it reaches the stack as posted JSON or through the poll."""
+    """Shiprocket remits each planned batch; it reaches the stack as posted JSON, or through the poll
+    followed by the seller's upload of the panel CSV (which alone carries the deductions)."""
     plan = day.tracking["remittance"]
     shiprocket = sim_get(stack.shiprocket_url, "/_sim/state")
     awb_of = {str(o["order_id"]): str(o["awb_code"]) for o in shiprocket["orders"] if o.get("awb_code")}
@@ -453,32 +454,50 @@ def play_remittance(stack: Stack, day: SampleDay, progress: Progress) -> list[di
             stack.shiprocket_url, "/_sim/remit", {"utr": batch["utr"], "date": plan["date"], "awbs": row["awbs"]}
         )
         row["batch"] = remitted
-        if batch["route"] == "poll":
-            invoke = getattr(stack, "invoke", None)
-            if invoke is None:
-                row["problem"] = f"remittance {batch['utr']}: the poll needs a stack started here (not --api)"
-                continue
-            row["poll"] = invoke(REMITTANCE_FUNCTION, {"poll": "remittance"})
-            row["bank_transfer_amount"] = remitted["bank_transfer_amount"]
-        else:
-            # The deliberate mismatch: the bank credited less than the orders' net.
-            transfer = round(remitted["bank_transfer_amount"] - batch["short_by"], 2)
-            row["bank_transfer_amount"] = transfer
-            response = requests.post(
-                stack.api_url.rstrip("/") + REMITTANCE_PATH,
-                json={**remitted, "bank_transfer_amount": transfer},
-                headers={"x-api-key": stack.tokens["remittance_webhook"]},
-                timeout=30,
-            )
-            row["status"] = response.status_code
-            if not response.ok:
-                row["problem"] = f"remittance {batch['utr']} answered {response.status_code}: {response.text[:200]}"
         try:
+            if batch["route"] == "poll":
+                invoke = getattr(stack, "invoke", None)
+                if invoke is None:
+                    row["problem"] = f"remittance {batch['utr']}: the poll needs a stack started here (not --api)"
+                    continue
+                row["poll"] = invoke(REMITTANCE_FUNCTION, {"poll": "remittance"})
+                row["bank_transfer_amount"] = remitted["bank_transfer_amount"]
+                stack.wait_idle(timeout=60.0)
+                answer = _post_remittance(stack, remittance_csv(remitted).encode(), "text/csv")
+            else:
+                # The deliberate mismatch: the bank credited less than the orders' net.
+                transfer = round(remitted["bank_transfer_amount"] - batch["short_by"], 2)
+                row["bank_transfer_amount"] = transfer
+                body = json.dumps({**remitted, "bank_transfer_amount": transfer}).encode()
+                answer = _post_remittance(stack, body, "application/json")
+            row["status"] = answer.status_code
+            if not answer.ok:
+                row["problem"] = f"remittance {batch['utr']} answered {answer.status_code}: {answer.text[:200]}"
             stack.wait_idle(timeout=60.0)
         except TimeoutError as err:
             row["problem"] = f"remittance {batch['utr']}: {err}"
     progress.done(f"remittance: {len(done)} batches")
     return done
+
+
+def _post_remittance(stack: Stack, body: bytes, content_type: str) -> requests.Response:
+    return requests.post(
+        stack.api_url.rstrip("/") + REMITTANCE_PATH,
+        data=body,
+        headers={"x-api-key": stack.tokens["remittance_webhook"], "content-type": content_type},
+        timeout=30,
+    )
+
+
+def remittance_csv(batch: dict[str, Any]) -> str:
+    """A remittance as the Shiprocket panel's export: one row per order, CRLF line ends."""
+    rows = ["AWB,Order ID,COD Amount,Deductions,UTR,Remittance Date,Bank Transfer Amount"]
+    rows += [
+        f"{o['awb']},{o.get('order_id') or ''},{o['cod_amount']},{o['deducted_charges']},"
+        f"{batch['remittance_id']},{batch['remittance_date']},{batch['bank_transfer_amount']}"
+        for o in batch["orders"]
+    ]
+    return "\r\n".join(rows) + "\r\n"
 
 
 def book_customer_return(stack: Stack, request: dict[str, Any]) -> dict[str, Any]:
@@ -903,9 +922,6 @@ def _remittance_report(
             if number is not None:
                 payments.setdefault(number, []).append(payment)
     mismatches: list[str] = []
-    # Seen on the first full run and reported to the lead (poll payments book no deductions; some invoices
-    # total more than the COD Shiprocket collected): shown in the report, not failing the day until fixed.
-    known: list[str] = []
     batches = []
     paid_gross = paid_deducted = 0
     phase = next((p for p in (lifecycles.phases if lifecycles else []) if p.name == REMITTANCE_PHASE), None)
@@ -922,7 +938,7 @@ def _remittance_report(
             gross, deducted = _paise(found[0]["amount"]), _paise(found[0]["bank_charges"])
             paid_gross, paid_deducted = paid_gross + gross, paid_deducted + deducted
             if (gross, deducted) != (_paise(line["cod_amount"]), _paise(line["deducted_charges"])):
-                (known if gross == _paise(line["cod_amount"]) else mismatches).append(
+                mismatches.append(
                     f"{number} ({row['utr']}): paid {gross / 100:.2f} less {deducted / 100:.2f}, "
                     f"remitted {line['cod_amount']:.2f} less {line['deducted_charges']:.2f}"
                 )
@@ -946,7 +962,7 @@ def _remittance_report(
         for number in remitted_numbers
         if number in invoice_of and _paise(invoices.get(invoice_of[number], {}).get("balance", 0)) != 0
     ]
-    known.extend(
+    mismatches.extend(
         f"{number}: invoice left with a balance of {invoices[invoice_of[number]]['balance']} after its remittance"
         for number in with_balance
     )
@@ -991,7 +1007,6 @@ def _remittance_report(
         "zoho_calls_per_remitted_order": _per(zoho_calls, len(remitted_numbers)) if phase else None,
         "unremitted_cod_orders": unremitted,
         "expected_unremitted": summary["unremitted_delivered_cod"],
-        "known_problems": known,
         "mismatches": mismatches,
     }
 
@@ -1348,9 +1363,6 @@ def _format_remittance(remittance: dict[str, Any]) -> list[str]:
         ],
         indent=4,
     )
-    if remittance["known_problems"]:
-        lines.append("  known problems (reported, not failing the day):")
-        lines += [f"    - {problem}" for problem in remittance["known_problems"]]
     return lines
 
 

@@ -11,9 +11,10 @@ daily (45) and concurrency (1070) limits with the ``X-Rate-Limit-*`` headers, JS
 their receives, stock on hand falling when a shipment (not a package) is created and rising only
 when a sales return is received, returns limited to shipped units, and credit notes whose
 balance is applied to invoices (an invoice credited to zero shows as paid). Books customer
-payments lower invoice balances (overpayment 24016, another customer's invoice 3004) and are
-listed by ``reference_number`` (no duplicate check: none is documented); expenses are recorded
-as sent.
+payments lower invoice balances (overpayment 24016, another customer's invoice 3004), are
+listed by ``reference_number`` (no duplicate check: none is documented) and re-applied whole by a
+PUT; expenses are recorded as sent and listed by ``reference_number``. Invoices made from a sales
+order bill its lines at the order's line discounts, so they total what the order totals.
 
 Seed knobs (``POST /_sim/seed``): ``organization_id``, ``token_ttl_s``, ``per_minute_limit``,
 ``daily_cap``, ``concurrency_limit``, ``oauth_clients`` ([{client_id, client_secret,
@@ -187,6 +188,7 @@ class ZohoSim(SimApp):
             self._api("POST", f"{root}/customerpayments", self._create_customerpayment)
             self._api("GET", f"{root}/customerpayments", self._list_customerpayments)
             self._api("GET", f"{root}/customerpayments/{{payment_id}}", self._get_customerpayment)
+            self._api("PUT", f"{root}/customerpayments/{{payment_id}}", self._update_customerpayment)
         books = "/books/v3"
         self._api("POST", f"{books}/expenses", self._create_expense)
         self._api("GET", f"{books}/expenses", self._list_expenses)
@@ -539,7 +541,7 @@ class ZohoSim(SimApp):
             for key in ("quantity_packed", "quantity_shipped", "quantity_invoiced"):
                 line.setdefault(key, 0)
             line.setdefault("unit", "pcs")
-            line.setdefault("item_total", round(float(line.get("rate", 0)) * float(line.get("quantity", 0)), 2))
+            line.setdefault("item_total", _line_amount(line))
         order["custom_fields"] = [self._custom_field(entry) for entry in order.get("custom_fields", [])]
         self._rehash(order)
         order.setdefault("sub_total", round(sum(float(line["item_total"]) for line in order["line_items"]), 2))
@@ -556,11 +558,11 @@ class ZohoSim(SimApp):
             if not invoice.get("line_items"):
                 # A seeded invoice without lines bills the whole order, as fromsalesorder would.
                 invoice["line_items"] = [
-                    {**self._invoice_line(line), "quantity": line.get("quantity", 0)} for line in order["line_items"]
+                    self._invoice_line(line, float(line.get("quantity", 0))) for line in order["line_items"]
                 ]
         for line in invoice.setdefault("line_items", []):
             line["line_item_id"] = str(line.get("line_item_id") or self._new_id())
-            line.setdefault("item_total", round(float(line.get("rate", 0)) * float(line.get("quantity", 0)), 2))
+            line.setdefault("item_total", _line_amount(line))
         sub_total, tax_total = _totals(invoice["line_items"])
         invoice.setdefault("sub_total", sub_total)
         invoice.setdefault("tax_total", tax_total)
@@ -579,13 +581,20 @@ class ZohoSim(SimApp):
         return invoice
 
     @staticmethod
-    def _invoice_line(so_line: dict[str, Any]) -> dict[str, Any]:
-        """An invoice line for a sales order line; the caller sets the quantity."""
+    def _invoice_line(so_line: dict[str, Any], quantity: float) -> dict[str, Any]:
+        """An invoice line billing ``quantity`` of a sales order line, at the order line's discount."""
         line = {key: so_line.get(key) for key in ("item_id", "sku", "name", "rate", "unit", "hsn_or_sac")}
         line["salesorder_item_id"] = so_line["line_item_id"]
+        line["quantity"] = _as_number(quantity)
         for key in ("tax_id", "tax_name", "tax_type", "tax_percentage"):
             if key in so_line:
                 line[key] = so_line[key]
+        discount = so_line.get("discount") or 0
+        if isinstance(discount, str) and discount.strip().endswith("%"):
+            line["discount"] = discount
+        elif float(discount) and float(so_line.get("quantity") or 0) > 0:
+            # An amount discount covers the order line's whole quantity: bill its share.
+            line["discount"] = round(float(discount) * quantity / float(so_line["quantity"]), 2)
         return line
 
     def _link_invoice(self, invoice: dict[str, Any]) -> None:
@@ -925,7 +934,7 @@ class ZohoSim(SimApp):
         for so_line in order["line_items"]:
             remaining = float(so_line.get("quantity", 0)) - float(so_line.get("quantity_invoiced", 0))
             if remaining > 0:
-                lines.append({**self._invoice_line(so_line), "quantity": _as_number(remaining)})
+                lines.append(self._invoice_line(so_line, remaining))
         if not lines:
             raise ZohoError(400, 2, "All the items in this sales order have already been invoiced.")
         billed_before = any(
@@ -1370,7 +1379,21 @@ class ZohoSim(SimApp):
 
     # ------------------------------------------------------------------ customer payments (Books, reference §9)
     def _create_customerpayment(self, request: Request) -> Response:
-        body = self._body(request)
+        payment = self._record_payment(self._body(request), replacing=None)
+        # No duplicate check on reference_number: none is documented (reference §9); a repeat pays twice.
+        message = "The payment has been created."
+        return Response(201, {"code": 0, "message": message, "payment": copy.deepcopy(payment)})
+
+    def _update_customerpayment(self, request: Request) -> Response:
+        # PUT /customerpayments/{payment_id} takes the whole payment (customer_id, payment_mode, amount and
+        # invoices required, per [OAS-B] customer-payments.yml) and re-applies it to its invoices.
+        old = self._get("customerpayments", request.params["payment_id"], "Payment")
+        payment = self._record_payment(self._body(request), replacing=old)
+        message = "The payment details have been updated."
+        return Response(200, {"code": 0, "message": message, "payment": copy.deepcopy(payment)})
+
+    def _record_payment(self, body: dict[str, Any], *, replacing: dict[str, Any] | None) -> dict[str, Any]:
+        """Validates a payment body, applies it to its invoices (undoing what ``replacing`` applied) and stores it."""
         customer_id = str(body.get("customer_id") or "").strip()
         if not customer_id:
             raise _invalid("customer_id")
@@ -1378,7 +1401,7 @@ class ZohoSim(SimApp):
         if payment_mode not in PAYMENT_MODES:
             raise _invalid("payment_mode")
         amount = _cents(_money(body.get("amount"), "amount", positive=True))
-        date = _body_date(body)
+        date = _body_date(body) if replacing is None or "date" in body else str(replacing["date"])
         bank_charges = _cents(_money(body.get("bank_charges") or 0, "bank_charges", positive=False))
         if bank_charges > amount:
             raise _invalid("bank_charges")
@@ -1391,6 +1414,9 @@ class ZohoSim(SimApp):
         entries = body.get("invoices")
         if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
             raise _invalid("invoices")
+        applied_before = {
+            str(entry["invoice_id"]): _cents(entry["amount_applied"]) for entry in (replacing or {}).get("invoices", [])
+        }
         per_invoice: dict[str, int] = {}
         for entry in entries:
             invoice = self.records["invoices"].get(str(entry.get("invoice_id") or ""))
@@ -1409,7 +1435,7 @@ class ZohoSim(SimApp):
             cents = _cents(_money(entry.get("amount_applied"), "amount_applied", positive=True))
             per_invoice[invoice["invoice_id"]] = per_invoice.get(invoice["invoice_id"], 0) + cents
         for invoice_id, cents in per_invoice.items():
-            if cents > _cents(self.records["invoices"][invoice_id]["balance"]):
+            if cents > _cents(self.records["invoices"][invoice_id]["balance"]) + applied_before.get(invoice_id, 0):
                 raise ZohoError(
                     400, 24016, "The amount entered is more than the balance due for the selected invoices."
                 )
@@ -1417,15 +1443,13 @@ class ZohoSim(SimApp):
         if applied_total > amount:
             # The real code for applying more than was received is not in the reference.
             raise ZohoError(400, 2, "The amount applied to invoices exceeds the amount received.")
+        for invoice_id, cents in applied_before.items():
+            self._settle_invoice(self.records["invoices"][invoice_id], -cents)
         first_invoice = self.records["invoices"][next(iter(per_invoice))]
         applied = []
         for invoice_id, cents in per_invoice.items():
             invoice = self.records["invoices"][invoice_id]
-            invoice["balance"] = (_cents(invoice["balance"]) - cents) / 100
-            invoice["payment_made"] = (_cents(invoice.get("payment_made", 0)) + cents) / 100
-            invoice["status"] = "paid" if invoice["balance"] == 0 else "partially_paid"
-            invoice["last_modified_time"] = self._now_text()
-            self._link_invoice(invoice)
+            self._settle_invoice(invoice, cents)
             applied.append(
                 {
                     "invoice_payment_id": self._new_id(),
@@ -1437,11 +1461,15 @@ class ZohoSim(SimApp):
                     "balance_amount": invoice["balance"],
                 }
             )
-        used = {p["payment_number"] for p in self.records["customerpayments"].values()}
-        number = next(n for n in (str(k) for k in self._payment_numbers) if n not in used)
+        if replacing is None:
+            used = {p["payment_number"] for p in self.records["customerpayments"].values()}
+            number = next(n for n in (str(k) for k in self._payment_numbers) if n not in used)
+            identity = {"payment_id": self._new_id(), "payment_number": number, "created_time": self._now_text()}
+        else:
+            identity = {key: replacing[key] for key in ("payment_id", "payment_number", "created_time")}
         payment = {
-            "payment_id": self._new_id(),
-            "payment_number": number,
+            "payment_id": identity["payment_id"],
+            "payment_number": identity["payment_number"],
             "payment_mode": payment_mode,
             "date": date,
             "amount": amount / 100,
@@ -1455,13 +1483,24 @@ class ZohoSim(SimApp):
             "currency_code": "INR",
             "invoices": applied,
             "custom_fields": [self._custom_field(entry) for entry in custom_fields],
-            "created_time": self._now_text(),
+            "created_time": identity["created_time"],
             "last_modified_time": self._now_text(),
         }
-        # No duplicate check on reference_number: none is documented (reference §9); a repeat pays twice.
         self.records["customerpayments"][payment["payment_id"]] = payment
-        message = "The payment has been created."
-        return Response(201, {"code": 0, "message": message, "payment": copy.deepcopy(payment)})
+        return payment
+
+    def _settle_invoice(self, invoice: dict[str, Any], cents: int) -> None:
+        """Applies ``cents`` of a payment to an invoice (negative: takes an application back)."""
+        invoice["balance"] = (_cents(invoice["balance"]) - cents) / 100
+        invoice["payment_made"] = (_cents(invoice.get("payment_made", 0)) + cents) / 100
+        if invoice["balance"] == 0:
+            invoice["status"] = "paid"
+        elif invoice["payment_made"]:
+            invoice["status"] = "partially_paid"
+        elif invoice["status"] in ("paid", "partially_paid"):
+            invoice["status"] = "sent"
+        invoice["last_modified_time"] = self._now_text()
+        self._link_invoice(invoice)
 
     def _get_customerpayment(self, request: Request) -> Response:
         payment = self._get("customerpayments", request.params["payment_id"], "Payment")
@@ -1557,6 +1596,15 @@ def _reference_matches(record: dict[str, Any], query: dict[str, str]) -> bool:
 
 def _equals(record: dict[str, Any], query: dict[str, str], key: str) -> bool:
     return not query.get(key) or str(record.get(key)) == query[key]
+
+
+def _line_amount(line: dict[str, Any]) -> float:
+    """rate x quantity less the line's discount, which Zoho takes as an amount or as "10%"."""
+    gross = float(line.get("rate", 0)) * float(line.get("quantity", 0))
+    discount = line.get("discount") or 0
+    if isinstance(discount, str) and discount.strip().endswith("%"):
+        discount = round(gross * float(discount.strip()[:-1]) / 100, 2)
+    return round(gross - float(discount), 2)
 
 
 def _totals(lines: list[dict[str, Any]]) -> tuple[float, float]:

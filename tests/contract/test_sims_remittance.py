@@ -420,3 +420,235 @@ def test_unknown_order_is_a_404_request_error(shiprocket: ShiprocketClient) -> N
     with pytest.raises(ProviderRequestError) as raised:
         shiprocket.get_order(1)
     assert raised.value.http_status == 404
+
+
+# ------------------------------------------------------------------ Zoho Books: bank charges set on a payment
+
+
+def test_bank_charges_are_set_on_the_payment_in_place_and_a_repeat_changes_nothing(
+    zoho_sim: SimServer, zoho: ZohoClient
+) -> None:
+    created = _pay(zoho, "1341.76", bank_charges=Decimal("0"))
+    created_time = _state(zoho_sim)["customerpayments"][0]["created_time"]
+
+    read = zoho.get_customer_payment(created.payment_id)
+    assert read.bank_charges == Decimal("0")
+    assert [(i.invoice_id, i.amount_applied) for i in read.invoices] == [(INVOICE_ID, INVOICE_TOTAL)]
+
+    updated = zoho.set_payment_bank_charges(read, Decimal("62.50"))
+
+    assert (updated.payment_id, updated.payment_number) == (created.payment_id, created.payment_number)
+    assert updated.bank_charges == Decimal("62.5")
+    assert (updated.amount, updated.reference_number, updated.date) == (INVOICE_TOTAL, UTR, "2024-06-12")
+    assert (updated.customer_id, updated.account_id, updated.payment_mode) == (CUSTOMER_ID, ACCOUNT_ID, "banktransfer")
+    assert updated.description == f"Shiprocket COD remittance, AWB {AWB}, SO-01042"
+    assert updated.custom_fields == {"cf_remit_key": f"{UTR}:{AWB}"}
+    assert [(i.invoice_id, i.amount_applied, i.balance_amount) for i in updated.invoices] == [
+        (INVOICE_ID, INVOICE_TOTAL, Decimal("0"))
+    ]
+    # Re-applying the same amount leaves the invoice paid, not paid twice or reopened.
+    invoice = zoho.get_invoice(INVOICE_ID)
+    assert (invoice.status, invoice.balance) == ("paid", 0)
+    assert [(ref.status, ref.balance) for ref in zoho.get_salesorder(SO_ID).invoices] == [("paid", 0)]
+
+    again = zoho.set_payment_bank_charges(zoho.get_customer_payment(created.payment_id), Decimal("62.50"))
+
+    assert again.payment_id == created.payment_id
+    state = _state(zoho_sim)
+    assert [(p["payment_id"], p["bank_charges"]) for p in state["customerpayments"]] == [(created.payment_id, 62.5)]
+    assert state["customerpayments"][0]["created_time"] == created_time
+    assert state["calls"]["POST /books/v3/customerpayments"] == 1
+    assert state["calls"]["PUT /books/v3/customerpayments/{payment_id}"] == 2
+    stored_invoice = next(i for i in state["invoices"] if i["invoice_id"] == INVOICE_ID)
+    assert (stored_invoice["balance"], stored_invoice["payment_made"]) == (0, float(INVOICE_TOTAL))
+    assert [p.bank_charges for p in zoho.find_payments_by_reference(UTR)] == [Decimal("62.5")]
+
+
+def _put_payment(auth: ZohoAuth, payment_id: str, amount: str, **overrides: Any) -> tuple[int, Any]:
+    body = {
+        "customer_id": CUSTOMER_ID,
+        "payment_mode": "banktransfer",
+        "amount": float(amount),
+        "date": "2024-06-12",
+        "reference_number": UTR,
+        "bank_charges": 0,
+        "invoices": [{"invoice_id": INVOICE_ID, "amount_applied": float(amount)}],
+        **overrides,
+    }
+    return _books(auth, "PUT", f"/customerpayments/{payment_id}", body)
+
+
+def test_a_payment_update_may_apply_the_balance_plus_its_own_application_and_no_more(
+    zoho_sim: SimServer, zoho: ZohoClient, zoho_auth: ZohoAuth
+) -> None:
+    first = _pay(zoho, "1000.00")
+    other = _pay(zoho, "200.00", bank_charges=Decimal("0"))
+    before = _state(zoho_sim)
+    # Balance 141.76 plus the 1000.00 the payment applied before: 1141.76 is the most it may apply now.
+
+    status, answer = _put_payment(zoho_auth, first.payment_id, "1141.77")
+
+    assert (status, answer["code"]) == (400, 24016)
+    after = _state(zoho_sim)
+    assert after["customerpayments"] == before["customerpayments"]
+    assert after["invoices"] == before["invoices"]
+    assert after["salesorders"] == before["salesorders"]
+    invoice = zoho.get_invoice(INVOICE_ID)
+    assert (invoice.status, invoice.balance) == ("partially_paid", 141.76)
+
+    status, answer = _put_payment(zoho_auth, first.payment_id, "1141.76")
+
+    assert (status, answer["code"], answer["message"]) == (200, 0, "The payment details have been updated.")
+    assert (answer["payment"]["payment_id"], answer["payment"]["payment_number"]) == (
+        first.payment_id,
+        first.payment_number,
+    )
+    assert answer["payment"]["invoices"][0]["balance_amount"] == 0
+    invoice = zoho.get_invoice(INVOICE_ID)
+    assert (invoice.status, invoice.balance) == ("paid", 0)
+    payments = {p["payment_id"]: p["amount"] for p in _state(zoho_sim)["customerpayments"]}
+    assert payments == {first.payment_id: 1141.76, other.payment_id: 200}
+
+
+def test_a_payment_update_shrinking_the_application_reopens_the_invoice(
+    zoho_sim: SimServer, zoho: ZohoClient, zoho_auth: ZohoAuth
+) -> None:
+    payment = _pay(zoho, "1341.76")
+
+    status, answer = _put_payment(zoho_auth, payment.payment_id, "341.76")
+
+    assert (status, answer["code"]) == (200, 0)
+    invoice = zoho.get_invoice(INVOICE_ID)
+    assert (invoice.status, invoice.balance) == ("partially_paid", 1000)
+    assert zoho.get_salesorder(SO_ID).invoices[0].status == "partially_paid"
+
+
+def test_payment_update_refusals_change_nothing(zoho_sim: SimServer, zoho: ZohoClient, zoho_auth: ZohoAuth) -> None:
+    payment = _pay(zoho, "1000.00")
+    before = _state(zoho_sim)
+
+    # More applied than the payment brings in.
+    status, answer = _put_payment(
+        zoho_auth, payment.payment_id, "1000.00", invoices=[{"invoice_id": INVOICE_ID, "amount_applied": 1000.01}]
+    )
+    assert (status, answer["code"]) == (400, 2)
+    # The update takes the whole payment: without invoices it is refused, not read as "unapply everything".
+    status, answer = _put_payment(zoho_auth, payment.payment_id, "1000.00", invoices=[])
+    assert (status, answer["code"]) == (400, 2)
+    status, answer = _put_payment(zoho_auth, payment.payment_id, "1000.00", bank_charges=1000.01)
+    assert (status, answer["code"]) == (400, 2)
+    status, answer = _put_payment(zoho_auth, payment.payment_id, "1000.00", customer_id="CUST-2")
+    assert (status, answer["code"]) == (400, 3004)
+
+    after = _state(zoho_sim)
+    assert (after["customerpayments"], after["invoices"]) == (before["customerpayments"], before["invoices"])
+    status, answer = _put_payment(zoho_auth, "404", "1.00")
+    assert (status, answer["code"]) == (404, 1002)
+    with pytest.raises(ProviderRequestError) as raised:
+        zoho.set_payment_bank_charges(payment.model_copy(update={"payment_id": "404"}), Decimal("1"))
+    assert raised.value.code == 1002
+
+
+# ------------------------------------------------------------------ Zoho Books: expenses found by reference
+
+
+def test_find_expenses_by_reference_finds_exactly_that_reference(zoho: ZohoClient) -> None:
+    reference = f"{UTR}:{AWB}"
+
+    def expense(reference_number: str) -> str:
+        return zoho.create_expense(
+            account_id="EXP-SHIPPING",
+            paid_through_account_id=ACCOUNT_ID,
+            amount=Decimal("97.25"),
+            date="2024-06-12",
+            reference_number=reference_number,
+            description=f"Shiprocket deductions, AWB {AWB}",
+        )
+
+    assert zoho.find_expenses_by_reference(reference) == []
+    expense_id = expense(reference)
+    expense(UTR)
+    expense(f"{reference}-2")
+
+    assert zoho.find_expenses_by_reference(reference) == [expense_id]
+    assert zoho.find_expenses_by_reference(f"{UTR}:19040000000000") == []
+
+
+# ------------------------------------------------------------------ Zoho Books: invoices of discounted orders
+
+
+def _discounted_order(salesorder_id: str) -> dict[str, Any]:
+    """Fixture A with two discounted GST-12 lines, totals as Zoho states them (tax on the discounted amount)."""
+    line = zoho_salesorder_a()["line_items"][0]
+    lines = [
+        # 2 x 599 = 1198 less 10 % = 1078.20
+        {**line, "line_item_id": f"{salesorder_id}-L1", "discount": "10%", "item_total": 1078.2},
+        # 4 x 249.99 = 999.96 less 99.96 = 900
+        {
+            **line,
+            "line_item_id": f"{salesorder_id}-L2",
+            "item_id": "1947583000000045022",
+            "sku": "TEE-WHT-S",
+            "name": "Cotton Tee White S",
+            "rate": 249.99,
+            "quantity": 4,
+            "discount": 99.96,
+            "item_total": 900.0,
+        },
+    ]
+    return zoho_salesorder_a(
+        salesorder_id=salesorder_id, line_items=lines, sub_total=1978.2, tax_total=237.38, total=2215.58
+    )
+
+
+def test_an_invoice_from_a_discounted_order_totals_what_the_order_totals(zoho_sim: SimServer, zoho: ZohoClient) -> None:
+    _post(f"{zoho_sim.url}/_sim/seed", {"salesorders": [_discounted_order("SO-D")]})
+
+    invoice_id = zoho.create_invoice_from_salesorder("SO-D")
+
+    order = zoho.get_salesorder("SO-D")
+    invoice = zoho.get_invoice(invoice_id)
+    assert (invoice.status, invoice.total, invoice.balance) == ("sent", order.total, order.total)
+    assert order.total == 2215.58
+    stored = next(i for i in _state(zoho_sim)["invoices"] if i["invoice_id"] == invoice_id)
+    assert [(line["discount"], line["item_total"]) for line in stored["line_items"]] == [("10%", 1078.2), (99.96, 900)]
+    assert stored["sub_total"] == 1978.2
+    # The remittance pays the order's total: it must settle the invoice exactly, not hit 24016.
+    payment = _pay(zoho, "2215.58", invoice_id=invoice_id)
+    assert payment.invoices[0].balance_amount == 0
+    assert zoho.get_invoice(invoice_id).status == "paid"
+
+
+def test_an_amount_discount_is_billed_in_proportion_to_the_quantity_invoiced(
+    zoho_sim: SimServer, zoho: ZohoClient
+) -> None:
+    order = _discounted_order("SO-P")
+    # One of the four L2 units is already billed, with its quarter of the 99.96 discount.
+    billed = {
+        **{key: order["line_items"][1][key] for key in ("item_id", "sku", "name", "rate", "tax_percentage")},
+        "salesorder_item_id": "SO-P-L2",
+        "quantity": 1,
+        "discount": 24.99,
+    }
+    _post(
+        f"{zoho_sim.url}/_sim/seed",
+        {
+            "salesorders": [order],
+            "invoices": [{"invoice_id": "INV-P1", "salesorder_id": "SO-P", "line_items": [billed]}],
+        },
+    )
+
+    invoice_id = zoho.create_invoice_from_salesorder("SO-P")
+
+    stored = next(i for i in _state(zoho_sim)["invoices"] if i["invoice_id"] == invoice_id)
+    assert [(line["salesorder_item_id"], line["quantity"], line["discount"]) for line in stored["line_items"]] == [
+        ("SO-P-L1", 2, "10%"),
+        ("SO-P-L2", 3, 74.97),
+    ]
+    totals = [zoho.get_invoice(key).total for key in ("INV-P1", invoice_id)]
+    # 249.99 - 24.99 = 225 plus 12 % is 252; the rest of the order is 2215.58 - 252.
+    assert totals == [252.0, 1963.58]
+    assert sum(Decimal(str(total)) for total in totals) == Decimal("2215.58")
+    stored_order = next(o for o in _state(zoho_sim)["salesorders"] if o["salesorder_id"] == "SO-P")
+    assert [line["quantity_invoiced"] for line in stored_order["line_items"]] == [2, 4]
+    assert stored_order["invoiced_status"] == "invoiced"

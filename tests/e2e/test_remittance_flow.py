@@ -14,6 +14,7 @@ import requests
 from test_order_flow import custom_fields, post_webhook, salesorder, seed, sim_state, zoho_order
 from test_status_flow import advance
 
+from local.sample_day import remittance_csv
 from local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -56,16 +57,6 @@ def post_batch(stack: LocalStack, batch: dict[str, Any]) -> requests.Response:
     )
 
 
-def as_csv(batch: dict[str, Any]) -> str:
-    rows = ["AWB,Order ID,COD Amount,Deductions,UTR,Remittance Date,Bank Transfer Amount"]
-    rows += [
-        f"{o['awb']},{o.get('order_id') or ''},{o['cod_amount']},{o['deducted_charges']},"
-        f"{batch['remittance_id']},{batch['remittance_date']},{batch['bank_transfer_amount']}"
-        for o in batch["orders"]
-    ]
-    return "\r\n".join(rows) + "\r\n"
-
-
 def test_remitted_cod_order_is_paid_once_across_json_and_csv(fresh: LocalStack) -> None:
     so, awb, invoice_id = ship_invoiced_cod_and_deliver(fresh, 31)
     batch = remit(fresh, "UTR-E2E-0001", [awb])
@@ -74,7 +65,7 @@ def test_remitted_cod_order_is_paid_once_across_json_and_csv(fresh: LocalStack) 
     fresh.wait_idle(60)
     csv = requests.post(
         f"{fresh.api_url}/webhooks/cod-remittance",
-        data=as_csv(batch),
+        data=remittance_csv(batch),
         headers={"x-api-key": fresh.tokens["remittance_webhook"], "content-type": "text/csv"},
         timeout=10,
     )
@@ -135,15 +126,38 @@ def test_rto_order_in_a_remittance_is_refused_not_paid(fresh: LocalStack) -> Non
     assert "no COD collected" in refused[0]["message"]
 
 
-def test_poll_finds_a_remittance_nobody_posted(fresh: LocalStack) -> None:
-    so, awb, _ = ship_invoiced_cod_and_deliver(fresh, 34)
-    remit(fresh, "UTR-E2E-0004", [awb])  # Shiprocket remitted; no batch reaches our route
+def test_poll_finds_a_remittance_nobody_posted_and_its_later_csv_adds_the_deductions(fresh: LocalStack) -> None:
+    so, awb, invoice_id = ship_invoiced_cod_and_deliver(fresh, 34)
+    batch = remit(fresh, "UTR-E2E-0004", [awb])  # Shiprocket remitted; no batch reaches our route
 
     fresh.runner.invoke("CodRemittanceFunction", {"poll": "remittance"})
     fresh.wait_idle(60)
 
     [payment] = sim_state(fresh.zoho_url)["customerpayments"]
     assert payment["reference_number"] == "UTR-E2E-0004"
+    assert Decimal(str(payment["bank_charges"])) == 0  # orders/show carries no deductions
     assert custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_cod_remittance_id"] == "UTR-E2E-0004"
     again = fresh.runner.invoke("CodRemittanceFunction", {"poll": "remittance"})
     assert again["open"] == 0  # remitted orders leave the poll
+
+    # The seller uploads the panel's CSV of that remittance, twice.
+    for _ in range(2):
+        upload = requests.post(
+            f"{fresh.api_url}/webhooks/cod-remittance",
+            data=remittance_csv(batch),
+            headers={"x-api-key": fresh.tokens["remittance_webhook"], "content-type": "text/csv"},
+            timeout=10,
+        )
+        assert upload.status_code == 202
+        fresh.wait_idle(60)
+
+    zoho = sim_state(fresh.zoho_url)
+    [booked] = zoho["customerpayments"]
+    [line] = batch["orders"]
+    assert booked["payment_id"] == payment["payment_id"]
+    assert Decimal(str(booked["amount"])) == Decimal(str(line["cod_amount"]))
+    assert Decimal(str(booked["bank_charges"])) == Decimal(str(line["deducted_charges"])) > 0
+    [invoice] = [i for i in zoho["invoices"] if i["invoice_id"] == invoice_id]
+    assert Decimal(str(invoice["balance"])) == 0
+    assert not [a for a in fresh.alerts() if "PaymentRefused" in a["message"]]
+    assert fresh.queue_depths()["RemittanceDLQ"] == 0

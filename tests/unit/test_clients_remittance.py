@@ -3,6 +3,7 @@ against the reference's documented bodies (zoho-api.md §9, §13 C; shiprocket-a
 
 from __future__ import annotations
 
+import copy
 import json
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ import responses
 
 from shipsync.clients.http import new_session
 from shipsync.clients.shiprocket import ShiprocketClient
-from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient
+from shipsync.clients.zoho import MAX_LIST_PAGES, ItemCache, ZohoAuth, ZohoClient
 from shipsync.domain.models import ZohoCustomerPayment
 from shipsync.errors import ProviderRequestError, RateLimited, TokenRejected, TransientError
 
@@ -464,3 +465,308 @@ def test_get_order_errors_use_the_error_model(
 
     with pytest.raises(error):
         shiprocket.get_order(612345678)
+
+
+# ------------------------------------------------------------------ Zoho: a payment's bank charges, expense lookup
+
+PAYMENT_ID = "1947583000000140001"
+
+# GET /books/v3/customerpayments/{id}: the detail carries the invoices and the custom fields as a list.
+PAYMENT_DETAIL = {
+    "code": 0,
+    "message": "success",
+    "payment": {
+        "payment_id": PAYMENT_ID,
+        "payment_number": "7",
+        "payment_mode": "banktransfer",
+        "amount": 1341.76,
+        "bank_charges": 0,
+        "unused_amount": 0,
+        "date": "2024-06-12",
+        "reference_number": UTR,
+        "description": f"Shiprocket COD remittance, AWB {AWB}, SO-01042",
+        "customer_id": CUSTOMER_ID,
+        "account_id": ACCOUNT_ID,
+        "customer_name": "Ananya Iyer",
+        "currency_code": "INR",
+        "invoices": [
+            {
+                "invoice_payment_id": "1947583000000140003",
+                "invoice_id": INVOICE_ID,
+                "invoice_number": "INV-000031",
+                "date": "2024-06-03",
+                "total": 1341.76,
+                "amount_applied": 1341.76,
+                "balance_amount": 0,
+            }
+        ],
+        "custom_fields": [
+            {
+                "customfield_id": "1947583000000077009",
+                "api_name": "cf_remit_key",
+                "placeholder": "cf_remit_key",
+                "label": "Remit Key",
+                "data_type": "string",
+                "value": f"{UTR}:{AWB}",
+                "value_formatted": f"{UTR}:{AWB}",
+            }
+        ],
+    },
+}
+
+
+def _detail(**overrides: Any) -> ZohoCustomerPayment:
+    data: dict[str, Any] = {
+        "payment_id": PAYMENT_ID,
+        "payment_number": "7",
+        "payment_mode": "banktransfer",
+        "customer_id": CUSTOMER_ID,
+        "date": "2024-06-12",
+        "amount": Decimal("1341.76"),
+        "bank_charges": Decimal("0"),
+        "reference_number": UTR,
+        "description": f"Shiprocket COD remittance, AWB {AWB}, SO-01042",
+        "account_id": ACCOUNT_ID,
+        "invoice_numbers": ["INV-000031"],
+        "invoices": [
+            {
+                "invoice_id": INVOICE_ID,
+                "invoice_number": "INV-000031",
+                "amount_applied": Decimal("1341.76"),
+                "balance_amount": Decimal("0"),
+            }
+        ],
+        "custom_fields": {"cf_remit_key": f"{UTR}:{AWB}"},
+        **overrides,
+    }
+    return ZohoCustomerPayment.model_validate(data)
+
+
+def test_get_customer_payment_reads_the_detail(rsps: responses.RequestsMock, zoho: ZohoClient) -> None:
+    detail = copy.deepcopy(PAYMENT_DETAIL)
+    detail["payment"]["bank_charges"] = 62.5
+    rsps.get(f"{PAYMENTS}/{PAYMENT_ID}", json=detail)
+
+    payment = zoho.get_customer_payment(PAYMENT_ID)
+
+    assert _query(rsps)["organization_id"] == [ORG]
+    assert rsps.calls[0].request.headers["Authorization"] == "Zoho-oauthtoken 1000.secret"
+    assert (payment.payment_id, payment.payment_number, payment.payment_mode) == (PAYMENT_ID, "7", "banktransfer")
+    assert (payment.customer_id, payment.date, payment.account_id) == (CUSTOMER_ID, "2024-06-12", ACCOUNT_ID)
+    assert (payment.amount, payment.bank_charges) == (Decimal("1341.76"), Decimal("62.5"))
+    assert payment.reference_number == UTR
+    assert payment.description == f"Shiprocket COD remittance, AWB {AWB}, SO-01042"
+    assert [(i.invoice_id, i.invoice_number, i.amount_applied, i.balance_amount) for i in payment.invoices] == [
+        (INVOICE_ID, "INV-000031", Decimal("1341.76"), Decimal("0"))
+    ]
+    # Without a comma-separated list the numbers come from the invoices.
+    assert payment.invoice_numbers == ["INV-000031"]
+    assert payment.custom_fields == {"cf_remit_key": f"{UTR}:{AWB}"}
+
+
+def test_get_customer_payment_without_bank_charges_reads_zero(rsps: responses.RequestsMock, zoho: ZohoClient) -> None:
+    detail = copy.deepcopy(PAYMENT_DETAIL)
+    del detail["payment"]["bank_charges"]
+    rsps.get(f"{PAYMENTS}/{PAYMENT_ID}", json=detail)
+
+    assert zoho.get_customer_payment(PAYMENT_ID).bank_charges == Decimal("0")
+
+
+def test_get_customer_payment_errors(rsps: responses.RequestsMock, zoho: ZohoClient) -> None:
+    rsps.get(f"{PAYMENTS}/404", json={"code": 1002, "message": "Payment does not exist."}, status=404)
+    rsps.get(f"{PAYMENTS}/{PAYMENT_ID}", json={"code": 0, "message": "success"})
+
+    with pytest.raises(ProviderRequestError) as raised:
+        zoho.get_customer_payment("404")
+    assert (raised.value.code, raised.value.http_status) == (1002, 404)
+    with pytest.raises(ProviderRequestError, match="'payment'"):
+        zoho.get_customer_payment(PAYMENT_ID)
+
+
+def test_set_payment_bank_charges_puts_the_payment_as_read_with_new_charges(
+    rsps: responses.RequestsMock, zoho: ZohoClient
+) -> None:
+    answer = copy.deepcopy(PAYMENT_DETAIL)
+    answer["message"] = "The payment details have been updated."
+    answer["payment"]["bank_charges"] = 62.5
+    rsps.put(f"{PAYMENTS}/{PAYMENT_ID}", json=answer)
+
+    updated = zoho.set_payment_bank_charges(_detail(), Decimal("62.50"))
+
+    assert rsps.calls[0].request.method == "PUT"
+    assert _query(rsps)["organization_id"] == [ORG]
+    assert rsps.calls[0].request.headers["Authorization"] == "Zoho-oauthtoken 1000.secret"
+    assert _sent(rsps) == {
+        "customer_id": CUSTOMER_ID,
+        "payment_mode": "banktransfer",
+        "amount": 1341.76,
+        "date": "2024-06-12",
+        "reference_number": UTR,
+        "description": f"Shiprocket COD remittance, AWB {AWB}, SO-01042",
+        "bank_charges": 62.5,
+        "invoices": [{"invoice_id": INVOICE_ID, "amount_applied": 1341.76}],
+        "custom_fields": [{"api_name": "cf_remit_key", "value": f"{UTR}:{AWB}"}],
+        "account_id": ACCOUNT_ID,
+    }
+    assert (updated.payment_id, updated.payment_number) == (PAYMENT_ID, "7")
+    assert updated.bank_charges == Decimal("62.5")
+    assert [(i.invoice_id, i.balance_amount) for i in updated.invoices] == [(INVOICE_ID, Decimal("0"))]
+    assert updated.custom_fields == {"cf_remit_key": f"{UTR}:{AWB}"}
+
+
+def test_set_payment_bank_charges_keeps_every_invoice_and_omits_a_missing_account(
+    rsps: responses.RequestsMock, zoho: ZohoClient
+) -> None:
+    rsps.put(f"{PAYMENTS}/{PAYMENT_ID}", json=PAYMENT_DETAIL)
+    payment = _detail(
+        payment_mode=None,
+        account_id=None,
+        amount=Decimal("2000.00"),
+        invoices=[
+            {"invoice_id": INVOICE_ID, "amount_applied": Decimal("1341.76")},
+            {"invoice_id": "INV-2", "amount_applied": Decimal("658.24")},
+        ],
+    )
+
+    zoho.set_payment_bank_charges(payment, Decimal("0.005"))
+
+    sent = _sent(rsps)
+    assert "account_id" not in sent
+    # A payment read without a mode goes back as the bank transfer a remittance is.
+    assert sent["payment_mode"] == "banktransfer"
+    assert sent["invoices"] == [
+        {"invoice_id": INVOICE_ID, "amount_applied": 1341.76},
+        {"invoice_id": "INV-2", "amount_applied": 658.24},
+    ]
+    assert '"bank_charges": 0.01' in _raw(rsps)
+
+
+@pytest.mark.parametrize("bank_charges", [Decimal("0"), Decimal("1341.76")])
+def test_set_payment_bank_charges_accepts_zero_up_to_the_amount(
+    rsps: responses.RequestsMock, zoho: ZohoClient, bank_charges: Decimal
+) -> None:
+    rsps.put(f"{PAYMENTS}/{PAYMENT_ID}", json=PAYMENT_DETAIL)
+
+    zoho.set_payment_bank_charges(_detail(bank_charges=Decimal("62.5")), bank_charges)
+
+    assert _sent(rsps)["bank_charges"] == float(bank_charges)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "bank_charges", "message"),
+    [
+        # A list row has invoice_numbers but no invoices: a PUT from it would drop the application.
+        ({"invoices": []}, Decimal("62.50"), "invoices"),
+        ({}, Decimal("1341.77"), "bank charges"),
+        ({}, Decimal("-0.01"), "bank charges"),
+    ],
+)
+def test_set_payment_bank_charges_refuses_before_calling(
+    rsps: responses.RequestsMock, zoho: ZohoClient, overrides: dict[str, Any], bank_charges: Decimal, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        zoho.set_payment_bank_charges(_detail(**overrides), bank_charges)
+
+    assert len(rsps.calls) == 0
+
+
+def test_set_payment_bank_charges_error_uses_the_error_model(rsps: responses.RequestsMock, zoho: ZohoClient) -> None:
+    rsps.put(
+        f"{PAYMENTS}/{PAYMENT_ID}",
+        json={"code": 24016, "message": "The amount entered is more than the balance due for the selected invoices."},
+        status=400,
+    )
+
+    with pytest.raises(ProviderRequestError) as raised:
+        zoho.set_payment_bank_charges(_detail(), Decimal("62.50"))
+
+    assert (raised.value.code, raised.value.http_status) == (24016, 400)
+
+
+def _expense_row(expense_id: str, reference_number: str) -> dict[str, Any]:
+    return {
+        "expense_id": expense_id,
+        "account_id": "EXP-SHIPPING",
+        "paid_through_account_id": ACCOUNT_ID,
+        "date": "2024-06-12",
+        "amount": 97.25,
+        "total": 97.25,
+        "reference_number": reference_number,
+        "description": f"Shiprocket deductions, AWB {AWB}",
+        "status": "nonbillable",
+    }
+
+
+def test_find_expenses_by_reference_keeps_exact_matches_across_pages(
+    rsps: responses.RequestsMock, zoho: ZohoClient
+) -> None:
+    reference = f"{UTR}:{AWB}"
+    rsps.get(
+        EXPENSES,
+        json={
+            "code": 0,
+            "expenses": [_expense_row("E1", reference), _expense_row("E2", f"{reference}-OLD"), "not a row"],
+            "page_context": {"has_more_page": True},
+        },
+    )
+    rsps.get(
+        EXPENSES,
+        json={
+            "code": 0,
+            "expenses": [_expense_row("E3", reference), _expense_row("E4", UTR)],
+            "page_context": {"has_more_page": False},
+        },
+    )
+
+    assert zoho.find_expenses_by_reference(reference) == ["E1", "E3"]
+
+    first, second = _query(rsps, 0), _query(rsps, 1)
+    assert first["reference_number"] == [reference]
+    assert first["organization_id"] == [ORG]
+    assert first["per_page"] == ["200"]
+    assert (first["page"], second["page"]) == (["1"], ["2"])
+    assert rsps.calls[0].request.headers["Authorization"] == "Zoho-oauthtoken 1000.secret"
+
+
+def test_find_expenses_by_reference_finds_none(rsps: responses.RequestsMock, zoho: ZohoClient) -> None:
+    # A page_context-less answer is the last page.
+    rsps.get(EXPENSES, json={"code": 0, "message": "success", "expenses": []})
+
+    assert zoho.find_expenses_by_reference(f"{UTR}:{AWB}") == []
+    assert len(rsps.calls) == 1
+
+
+def test_find_expenses_by_reference_refuses_an_endless_listing(rsps: responses.RequestsMock, zoho: ZohoClient) -> None:
+    rsps.get(
+        EXPENSES,
+        json={"code": 0, "expenses": [_expense_row("E1", UTR)], "page_context": {"has_more_page": True}},
+    )
+
+    with pytest.raises(ProviderRequestError, match="pages of expenses"):
+        zoho.find_expenses_by_reference(UTR)
+
+    assert len(rsps.calls) == MAX_LIST_PAGES
+
+
+def test_find_expenses_by_reference_needs_a_reference(rsps: responses.RequestsMock, zoho: ZohoClient) -> None:
+    with pytest.raises(ValueError, match="reference"):
+        zoho.find_expenses_by_reference("")
+
+    assert len(rsps.calls) == 0
+
+
+def test_find_expenses_by_reference_refuses_a_matching_row_without_an_id(
+    rsps: responses.RequestsMock, zoho: ZohoClient
+) -> None:
+    row = {key: value for key, value in _expense_row("E1", UTR).items() if key != "expense_id"}
+    rsps.get(EXPENSES, json={"code": 0, "expenses": [row], "page_context": {"has_more_page": False}})
+
+    with pytest.raises(ProviderRequestError, match="expense_id"):
+        zoho.find_expenses_by_reference(UTR)
+
+
+def test_find_expenses_by_reference_errors_use_the_error_model(rsps: responses.RequestsMock, zoho: ZohoClient) -> None:
+    rsps.get(EXPENSES, json={"code": 57, "message": "You are not authorized to perform this operation"}, status=401)
+
+    with pytest.raises(TokenRejected):
+        zoho.find_expenses_by_reference(UTR)

@@ -17,6 +17,7 @@ from order_fakes import CountingMetrics, RecordingAlerts
 
 from shipsync.domain.models import ShiprocketOrderDetails, ZohoCustomerPayment, ZohoInvoice, ZohoSalesOrder
 from shipsync.domain.remittance import RemittanceLine, parse_batch
+from shipsync.errors import TransientError
 from shipsync.services.cod_remittance import RemittanceJob
 
 UTR = "UTR-HDFCN24164123456"
@@ -32,6 +33,7 @@ class FakeZoho:
         self.expenses: list[dict[str, Any]] = []
         self.fields: dict[str, str] = {}
         self.calls: Counter[str] = Counter()
+        self.fail_next_expense = False
         self._ids = itertools.count(1)
 
     def get_salesorder(self, salesorder_id: str) -> ZohoSalesOrder:
@@ -73,9 +75,28 @@ class FakeZoho:
         self.payments.append(payment)
         return payment
 
+    def get_customer_payment(self, payment_id: str) -> ZohoCustomerPayment:
+        self.calls["get_payment"] += 1
+        return next(p for p in self.payments if p.payment_id == payment_id)
+
+    def set_payment_bank_charges(self, payment: ZohoCustomerPayment, bank_charges: Decimal) -> ZohoCustomerPayment:
+        self.calls["update_payment"] += 1
+        updated = payment.model_copy(update={"bank_charges": bank_charges})
+        self.payments = [updated if p.payment_id == payment.payment_id else p for p in self.payments]
+        return updated
+
+    def find_expenses_by_reference(self, reference_number: str) -> list[str]:
+        self.calls["find_expenses"] += 1
+        return [e["id"] for e in self.expenses if e["reference_number"] == reference_number]
+
     def create_expense(self, **kwargs: Any) -> str:
-        self.expenses.append(kwargs)
-        return "EXP-1"
+        self.calls["create_expense"] += 1
+        if self.fail_next_expense:
+            self.fail_next_expense = False
+            raise TransientError("zoho: connection reset")
+        expense_id = f"EXP-{len(self.expenses) + 1}"
+        self.expenses.append({**kwargs, "id": expense_id})
+        return expense_id
 
     def create_invoice_from_salesorder(self, salesorder_id: str) -> str:
         self.with_invoice = True
@@ -205,7 +226,9 @@ def test_deductions_as_an_expense_when_configured() -> None:
     assert payment.bank_charges == Decimal("0")
     [expense] = world.zoho.expenses
     assert expense["amount"] == Decimal("62.50")
-    assert expense["reference_number"] == UTR
+    # One UTR covers many orders: the reference names the order too, so the expense can be found again.
+    assert expense["reference_number"] == f"{UTR}:19041234567890"
+    assert UTR in expense["description"]
 
 
 @pytest.mark.parametrize(
@@ -328,3 +351,124 @@ def test_paying_closes_the_order_in_the_poll_index() -> None:
     world.ledger.update_awb("19041234567890", cod_open="1")
     world.pay()
     assert world.ledger.unremitted_cod() == []
+
+
+# ---------------------------------------------------------------------------- deductions after the poll
+# The poll pays the gross (orders/show carries no deductions); the remittance posted or uploaded later
+# supplies them, and they are booked on that payment exactly once.
+
+
+def test_a_later_post_adds_its_deductions_to_the_payment_the_poll_made() -> None:
+    world = World()
+    assert world.pay(charges="0").result == "paid"  # what the poll knows
+    [payment] = world.zoho.payments
+    assert payment.bank_charges == Decimal("0")
+
+    outcome = world.pay(charges="62.50")  # the same remittance, posted with its deductions
+
+    assert outcome.result == "charges booked"
+    [payment] = world.zoho.payments
+    assert payment.bank_charges == Decimal("62.50")
+    assert payment.amount == Decimal("1341.76")
+    assert world.ledger.awbs["19041234567890"]["charges_paise"] == 6250
+    assert world.metrics.counts["CodChargesBooked"] == 1
+    assert world.alerts.pages == []
+
+    calls_before = sum(world.zoho.calls.values())
+    assert world.pay(charges="62.50").result == "duplicate"  # the CSV of the same remittance
+    assert world.pay(charges="0").result == "duplicate"  # the poll again
+    assert sum(world.zoho.calls.values()) == calls_before  # the ledger answers: no Zoho call at all
+    assert world.zoho.calls["update_payment"] == 1
+    assert len(world.zoho.payments) == 1
+
+
+def test_deductions_already_on_the_payment_are_not_written_again_after_a_lost_ledger_write() -> None:
+    world = World()
+    world.pay(charges="0")
+    world.pay(charges="62.50")
+    world.ledger.awbs["19041234567890"].pop("charges_paise")  # as if that ledger write was lost
+
+    assert world.pay(charges="62.50").result == "duplicate"
+
+    assert world.zoho.calls["get_payment"] == 2  # Zoho was read...
+    assert world.zoho.calls["update_payment"] == 1  # ...and not written
+    assert world.ledger.awbs["19041234567890"]["charges_paise"] == 6250
+
+
+def test_a_post_whose_deductions_disagree_with_the_booked_ones_is_paged_and_changes_nothing() -> None:
+    world = World()
+    world.pay(charges="62.50")
+
+    outcome = world.pay(charges="70.00")
+
+    assert outcome.result == "refused"
+    [payment] = world.zoho.payments
+    assert payment.bank_charges == Decimal("62.50")
+    [page] = world.alerts.pages
+    assert page["kind"] == "PaymentRefused"
+    assert "the existing payment was left as it is" in page["subject"]
+    assert "₹70.00" in page["message"]
+    assert "₹62.50" in page["message"]
+
+
+def test_expense_mode_books_a_poll_payments_deductions_as_one_expense() -> None:
+    world = World(charges_mode="expense")
+    world.pay(charges="0")
+    assert world.zoho.expenses == []
+
+    assert world.pay(charges="62.50").result == "charges booked"
+    assert world.pay(charges="62.50").result == "duplicate"
+
+    [expense] = world.zoho.expenses
+    assert expense["amount"] == Decimal("62.50")
+    assert expense["reference_number"] == f"{UTR}:19041234567890"
+    assert expense["paid_through_account_id"] == "1947583000000003210"
+    assert len(world.zoho.payments) == 1
+
+
+def test_expense_mode_crash_between_payment_and_expense_books_the_expense_once_on_retry() -> None:
+    world = World(charges_mode="expense")
+    world.zoho.fail_next_expense = True
+    with pytest.raises(TransientError):
+        world.pay()
+    assert len(world.zoho.payments) == 1
+    assert world.zoho.expenses == []
+
+    assert world.pay().result == "charges booked"  # the SQS retry
+    world.ledger.awbs["19041234567890"].pop("charges_paise")  # and a lost ledger write on top
+    assert world.pay().result == "duplicate"
+
+    assert len(world.zoho.payments) == 1
+    [expense] = world.zoho.expenses
+    assert expense["amount"] == Decimal("62.50")
+    assert world.zoho.fields == {"cf_cod_remittance_id": UTR}
+    assert world.ledger.awbs["19041234567890"]["remitted_at"]
+
+
+def test_expense_mode_refuses_before_paying_when_the_expense_reference_would_not_fit() -> None:
+    world = World(charges_mode="expense")
+    long_awb = "9" * 80  # UTR (20) + ":" + 80 > Zoho's 100
+    world.ledger.add(long_awb)
+    outcome = world.pay(awb=long_awb)
+    assert outcome.result == "refused"
+    assert "too long" in outcome.detail
+    assert world.zoho.payments == []
+
+
+def test_a_crash_after_the_payment_but_before_marking_the_order_is_finished_on_retry() -> None:
+    world = World()
+    world.zoho.update_salesorder_custom_fields = _crash  # type: ignore[method-assign]
+    with pytest.raises(TransientError):
+        world.pay()
+    assert world.ledger.awbs["19041234567890"]["payment_id"]
+    del world.zoho.update_salesorder_custom_fields  # the next attempt reaches Zoho again
+
+    assert world.pay().result == "duplicate"
+
+    assert world.zoho.fields == {"cf_cod_remittance_id": UTR}
+    assert world.ledger.awbs["19041234567890"]["remitted_at"] == "2025-06-12T10:00:00+00:00"
+    assert len(world.zoho.payments) == 1
+
+
+def _crash(salesorder_id: str, values: Mapping[str, str]) -> None:
+    raise TransientError("zoho: connection reset")

@@ -22,6 +22,7 @@ from shipsync.domain.remittance import (
     RemittanceLine,
     aging,
     batches_from_poll,
+    charges_still_to_book,
     check_balance,
     describe_aging,
     describe_mismatch,
@@ -628,3 +629,23 @@ def test_batch_round_trips_through_a_queue_message_in_paise() -> None:
         assert RemittanceBatch.model_validate_json(message) == batch
     single = parse_batch(BATCH).orders[0]
     assert RemittanceLine.model_validate_json(single.model_dump_json()) == single
+
+
+@pytest.mark.parametrize(
+    ("posted", "booked", "still_to_book"),
+    [
+        (6140, 0, 6140),  # the poll paid the gross: the post brings the deductions
+        (6140, 6140, 0),  # booked already: a re-post adds nothing
+        (0, 6140, 0),  # a line without deductions (the poll again) asks for nothing
+        (0, 0, 0),
+    ],
+)
+def test_charges_still_to_book(posted: int, booked: int, still_to_book: int) -> None:
+    line = RemittanceLine(awb="1411220456789", cod_amount=149950, deducted_charges=posted)
+    assert charges_still_to_book(line, booked, remittance_id="UTR-1") == still_to_book
+
+
+def test_charges_that_disagree_with_the_booked_ones_are_refused() -> None:
+    line = RemittanceLine(awb="1411220456789", cod_amount=149950, deducted_charges=7000)
+    with pytest.raises(PaymentRefused, match=r"deductions of ₹70.00, but ₹61.40 are already booked"):
+        charges_still_to_book(line, 6140, remittance_id="UTR-1")

@@ -257,6 +257,15 @@ class ZohoPaymentsApi(Protocol):
         """``POST /books/v3/customerpayments`` (bank transfer) applying ``amount`` to one invoice.
         Overpayment is a ``ProviderRequestError`` with code 24016."""
 
+    def get_customer_payment(self, payment_id: str) -> ZohoCustomerPayment:
+        """``GET /books/v3/customerpayments/{id}``: the whole payment, bank charges and invoices included."""
+
+    def set_payment_bank_charges(self, payment: ZohoCustomerPayment, bank_charges: Decimal) -> ZohoCustomerPayment:
+        """``PUT /books/v3/customerpayments/{id}``: ``payment`` (as fetched) with these bank charges."""
+
+    def find_expenses_by_reference(self, reference_number: str) -> list[str]:
+        """``GET /books/v3/expenses?reference_number=``: ids of the expenses with exactly this reference."""
+
     def create_expense(
         self,
         *,

@@ -335,24 +335,69 @@ class ZohoClient:
 
     def find_payments_by_reference(self, reference_number: str) -> list[ZohoCustomerPayment]:
         """Every customer payment carrying exactly this reference (all pages)."""
+        return [_payment(row) for row in self._rows_by_reference("/books/v3/customerpayments", reference_number)]
+
+    def get_customer_payment(self, payment_id: str) -> ZohoCustomerPayment:
+        """The whole payment: list rows may leave out ``bank_charges`` and ``invoices``."""
+        body = self._request("GET", "/books/v3/customerpayments/{payment_id}", payment_id=payment_id)
+        return _payment(_entity(body, "payment"))
+
+    def set_payment_bank_charges(self, payment: ZohoCustomerPayment, bank_charges: Decimal) -> ZohoCustomerPayment:
+        """``PUT /books/v3/customerpayments/{id}`` with the payment as read and new bank charges.
+
+        The update takes the whole payment (customer, mode, amount and invoices are required, [OAS-B]
+        customer-payments.yml), so everything else goes back unchanged. Setting a value, not adding one,
+        makes a repeat harmless."""
+        if not payment.invoices:
+            raise ValueError("updating a payment needs the payment as fetched, with its invoices")
+        if bank_charges < 0 or bank_charges > payment.amount:
+            raise ValueError(f"bank charges must be between 0 and the amount, got {bank_charges}")
+        request_body: dict[str, Any] = {
+            "customer_id": payment.customer_id,
+            "payment_mode": payment.payment_mode or PAYMENT_MODE_BANK_TRANSFER,
+            "amount": _money(payment.amount),
+            "date": payment.date,
+            "reference_number": payment.reference_number or "",
+            "description": payment.description or "",
+            "bank_charges": _money(bank_charges),
+            "invoices": [
+                {"invoice_id": entry.invoice_id, "amount_applied": _money(entry.amount_applied)}
+                for entry in payment.invoices
+            ],
+            "custom_fields": [{"api_name": name, "value": value} for name, value in payment.custom_fields.items()],
+        }
+        if payment.account_id:
+            request_body["account_id"] = payment.account_id
+        body = self._request(
+            "PUT", "/books/v3/customerpayments/{payment_id}", body=request_body, payment_id=payment.payment_id
+        )
+        return _payment(_entity(body, "payment"))
+
+    def find_expenses_by_reference(self, reference_number: str) -> list[str]:
+        """The ids of every expense carrying exactly this reference (all pages)."""
+        rows = self._rows_by_reference("/books/v3/expenses", reference_number)
+        return [_entity_id(row, "expense_id") for row in rows]
+
+    def _rows_by_reference(self, path: str, reference_number: str) -> list[dict[str, Any]]:
+        """List rows whose ``reference_number`` is exactly ``reference_number``, over every page."""
         if not reference_number:
-            raise ValueError("a payment lookup needs a reference number")
-        found: list[ZohoCustomerPayment] = []
+            raise ValueError("a lookup by reference needs a reference number")
+        key = path.rsplit("/", 1)[-1]
+        found: list[dict[str, Any]] = []
         for page in range(1, MAX_LIST_PAGES + 1):
             body = self._request(
                 "GET",
-                "/books/v3/customerpayments",
+                path,
                 params={"reference_number": reference_number, "page": str(page), "per_page": str(LIST_PAGE_SIZE)},
             )
-            for row in _dicts(body.get("customerpayments")):
-                # The list filter may match loosely: only an exact reference proves it is ours.
-                if str(row.get("reference_number") or "") == reference_number:
-                    found.append(_payment(row))
+            # The list filter may match loosely: only an exact reference proves it is ours.
+            rows = _dicts(body.get(key))
+            found += [row for row in rows if str(row.get("reference_number") or "") == reference_number]
             context = body.get("page_context")
             if not (isinstance(context, dict) and context.get("has_more_page") is True):
                 return found
-        # Stopping short would hide an existing payment and invite a duplicate: refuse instead.
-        raise ProviderRequestError(PROVIDER, f"more than {MAX_LIST_PAGES} pages of payments for one reference")
+        # Stopping short would hide an existing record and invite a duplicate: refuse instead.
+        raise ProviderRequestError(PROVIDER, f"more than {MAX_LIST_PAGES} pages of {key} for one reference")
 
     def create_customer_payment(
         self,

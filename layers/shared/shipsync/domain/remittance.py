@@ -61,6 +61,7 @@ __all__ = [
     "Source",
     "aging",
     "batches_from_poll",
+    "charges_still_to_book",
     "check_balance",
     "describe_aging",
     "describe_mismatch",
@@ -72,6 +73,7 @@ __all__ = [
     "parse_paise",
     "parse_remittance_date",
     "payment_plan",
+    "remittance_key",
     "rupees",
 ]
 
@@ -740,8 +742,30 @@ def payment_plan(
         bank_charges_paise=deductions if charges_mode == "bank_charges" else 0,
         expense_paise=deductions if charges_mode == "expense" else 0,
         reference_number=remittance_id,
-        idempotency_key=f"{remittance_id}:{line.awb}",
+        idempotency_key=remittance_key(remittance_id, line.awb),
     )
+
+
+def remittance_key(remittance_id: str, awb: str) -> str:
+    """What tells one order's payment or expense apart among the many that carry one UTR."""
+    return f"{remittance_id}:{awb}"
+
+
+def charges_still_to_book(line: RemittanceLine, booked_paise: Paise, *, remittance_id: str) -> Paise:
+    """Deductions a line asks for that are not yet booked against its existing payment.
+
+    A payment made from the poll carries none (``orders/show`` has no deductions): the remittance's
+    later post or CSV supplies them, once. A line naming no deductions asks for nothing. Raises
+    PaymentRefused when other deductions are already booked: the sources disagree and ops decide.
+    """
+    if line.deducted_charges == 0 or line.deducted_charges == booked_paise:
+        return 0
+    if booked_paise:
+        raise PaymentRefused(
+            f"AWB {line.awb}: remittance {remittance_id} now lists deductions of {format_inr(line.deducted_charges)}, "
+            f"but {format_inr(booked_paise)} are already booked"
+        )
+    return line.deducted_charges
 
 
 # ------------------------------------------------------------------------------- aging

@@ -5,9 +5,13 @@ message per order (FIFO, grouped by AWB, so two sources describing the same orde
 one after the other). Per order:
 
     AWB -> ledger (delivered COD order shipped by us?) -> sales order -> invoice
-    -> a payment with this remittance id and key already in Zoho? -> done
+    -> a payment with this remittance id and key already in Zoho? -> only book missing deductions
     -> payment for the gross COD (deductions as bank charges, or an expense) -> cf_cod_remittance_id
     -> ledger marks the order remitted
+
+A payment made from the poll carries no deductions (``orders/show`` has none); when the same
+remittance is later posted or uploaded, its deductions are added to that payment (bank charges
+set on it, or the expense created), once: Zoho is read before each write.
 
 Anything that must not be paid (RTO, not delivered, prepaid, overpayment, no invoice) is
 refused: no payment, one page to ops, no retry.
@@ -23,18 +27,21 @@ from typing import Any, Literal, Protocol
 from aws_lambda_powertools import Logger
 
 from shipsync.domain.remittance import (
+    ZOHO_REFERENCE_MAX,
     PaymentRefused,
     PolledRemittance,
     RemittanceBatch,
     RemittanceLine,
     aging,
     batches_from_poll,
+    charges_still_to_book,
     check_balance,
     describe_aging,
     describe_mismatch,
     format_inr,
     parse_paise,
     payment_plan,
+    remittance_key,
     rupees,
 )
 from shipsync.ports import Alerts, MetricsSink, ShiprocketOrdersApi, ZohoPaymentsApi
@@ -63,7 +70,7 @@ class RemittanceLedger(Protocol):
 @dataclass(frozen=True)
 class PaymentOutcome:
     awb: str
-    result: Literal["paid", "duplicate", "refused"]
+    result: Literal["paid", "charges booked", "duplicate", "refused"]
     detail: str = ""
     payment_id: str | None = None
 
@@ -126,10 +133,10 @@ class RemittanceJob:
         if shipment is None:
             return self._refuse(line, remittance_id, None, "not an order shipsync shipped (unknown AWB and order id)")
         awb = str(shipment["awb"])
-        if shipment.get("remitted_utr") == remittance_id and shipment.get("payment_id"):
-            return PaymentOutcome(awb, "duplicate", "already paid from this remittance", shipment["payment_id"])
         if shipment.get("remitted_utr") and shipment.get("remitted_utr") != remittance_id:
             return self._refuse(line, remittance_id, shipment, f"already remitted in {shipment['remitted_utr']}")
+        if shipment.get("remitted_utr") == remittance_id and shipment.get("payment_id"):
+            return self._complete(line, remittance_id, remittance_date, shipment)
         if (shipment.get("payment_method") or "").upper() != "COD":
             return self._refuse(line, remittance_id, shipment, "a prepaid order: no COD was collected")
         if shipment.get("status") != "Delivered":
@@ -144,12 +151,15 @@ class RemittanceJob:
                 return self._refuse(line, remittance_id, shipment, "the sales order has no invoice to pay")
             invoice_id = self.zoho.create_invoice_from_salesorder(salesorder_id)
         invoice = self.zoho.get_invoice(invoice_id)
-        key = f"{remittance_id}:{awb}"
+        key = remittance_key(remittance_id, awb)
+        if self.charges_mode == "expense" and line.deducted_charges and len(key) > ZOHO_REFERENCE_MAX:
+            reason = f"'{key}' is too long to reference the deductions' expense (Zoho allows {ZOHO_REFERENCE_MAX})"
+            return self._refuse(line, remittance_id, shipment, reason)
         existing = self._existing_payment(remittance_id, key, invoice.invoice_number)
         if existing is not None:
             # A payment made by an attempt that died before the ledger write: record it, do not repeat.
-            self._mark_remitted(awb, salesorder_id, remittance_id, remittance_date, existing)
-            return PaymentOutcome(awb, "duplicate", "payment found in Zoho", existing)
+            self.ledger.update_awb(awb, payment_id=existing, remitted_utr=remittance_id)
+            return self._complete(line, remittance_id, remittance_date, {**shipment, "payment_id": existing})
         try:
             plan = payment_plan(
                 line,
@@ -170,23 +180,91 @@ class RemittanceJob:
             account_id=self.deposit_account_id or None,
             custom_fields={REMIT_KEY_FIELD: key},
         )
-        self.ledger.update_awb(awb, payment_id=payment.payment_id, remitted_utr=remittance_id)
+        # charges_paise: the deductions known to be booked in Zoho (here, those the payment carries).
+        self.ledger.update_awb(
+            awb, payment_id=payment.payment_id, remitted_utr=remittance_id, charges_paise=plan.bank_charges_paise
+        )
         if plan.expense_paise:
-            self.zoho.create_expense(
-                account_id=self.charges_expense_account_id,
-                paid_through_account_id=self.deposit_account_id,
-                amount=rupees(plan.expense_paise),
-                date=remittance_date.isoformat(),
-                reference_number=remittance_id,
-                description=f"Shiprocket deductions (freight, COD fee), AWB {awb}, {so.salesorder_number}",
-            )
-        self._mark_remitted(awb, salesorder_id, remittance_id, remittance_date, payment.payment_id)
+            self._book_expense(awb, remittance_id, remittance_date, str(so.salesorder_number), plan.expense_paise)
+        self._mark_remitted(
+            awb, salesorder_id, remittance_id, remittance_date, payment.payment_id, charges_paise=line.deducted_charges
+        )
         self.metrics.count("CodRemitted")
         logger.info(
             "COD remittance paid",
             extra={"awb": awb, "amount": format_inr(plan.amount_paise), "charges": format_inr(line.deducted_charges)},
         )
         return PaymentOutcome(awb, "paid", payment_id=payment.payment_id)
+
+    def _complete(
+        self, line: RemittanceLine, remittance_id: str, remittance_date: date, shipment: Mapping[str, Any]
+    ) -> PaymentOutcome:
+        """The order's payment for this remittance exists: book the deductions it still lacks (a payment made
+        from the poll has none) and finish what a crash may have left undone. Never a second payment."""
+        awb, payment_id = str(shipment["awb"]), str(shipment["payment_id"])
+        booked = int(shipment.get("charges_paise") or 0)
+        try:
+            missing = charges_still_to_book(line, booked, remittance_id=remittance_id)
+            added = missing > 0 and self._book_charges(line, remittance_id, remittance_date, shipment, payment_id)
+        except PaymentRefused as refusal:
+            return self._refuse(
+                line, remittance_id, shipment, refusal.reason, consequence="the existing payment was left as it is"
+            )
+        if not shipment.get("remitted_at"):
+            self._mark_remitted(
+                awb,
+                str(shipment["salesorder_id"]),
+                remittance_id,
+                remittance_date,
+                payment_id,
+                charges_paise=booked + missing,
+            )
+        elif missing:
+            self.ledger.update_awb(awb, charges_paise=booked + missing)
+        if added:
+            self.metrics.count("CodChargesBooked")
+            logger.info("deductions booked on an existing payment", extra={"awb": awb, "charges": format_inr(missing)})
+            return PaymentOutcome(awb, "charges booked", f"{format_inr(missing)} deductions added", payment_id)
+        return PaymentOutcome(awb, "duplicate", "already paid from this remittance", payment_id)
+
+    def _book_charges(
+        self,
+        line: RemittanceLine,
+        remittance_id: str,
+        remittance_date: date,
+        shipment: Mapping[str, Any],
+        payment_id: str,
+    ) -> bool:
+        """Books ``line``'s deductions for a payment that exists, reading Zoho first so a repeat adds nothing.
+        True when something was written."""
+        awb = str(shipment["awb"])
+        if self.charges_mode == "expense":
+            number = str(shipment.get("salesorder_number") or line.order_id or "?")
+            return self._book_expense(awb, remittance_id, remittance_date, number, line.deducted_charges)
+        payment = self.zoho.get_customer_payment(payment_id)
+        if not charges_still_to_book(line, parse_paise(str(payment.bank_charges)), remittance_id=remittance_id):
+            return False
+        self.zoho.set_payment_bank_charges(payment, rupees(line.deducted_charges))
+        return True
+
+    def _book_expense(
+        self, awb: str, remittance_id: str, remittance_date: date, salesorder_number: str, amount_paise: int
+    ) -> bool:
+        """One expense per remitted order, found again by its reference (UTR:AWB) before any create.
+        True when it was created now."""
+        key = remittance_key(remittance_id, awb)
+        if self.zoho.find_expenses_by_reference(key):
+            return False
+        self.zoho.create_expense(
+            account_id=self.charges_expense_account_id,
+            paid_through_account_id=self.deposit_account_id,
+            amount=rupees(amount_paise),
+            date=remittance_date.isoformat(),
+            reference_number=key,
+            description=f"Shiprocket deductions (freight, COD fee), remittance {remittance_id}, AWB {awb}, "
+            f"{salesorder_number}",
+        )
+        return True
 
     # ------------------------------------------------------------------ the scheduled run
     def poll(self, *, aging_days: int) -> dict[str, int]:
@@ -258,6 +336,8 @@ class RemittanceJob:
         remittance_id: str,
         remittance_date: date,
         payment_id: str,
+        *,
+        charges_paise: int,
     ) -> None:
         self.zoho.update_salesorder_custom_fields(salesorder_id, {"cf_cod_remittance_id": remittance_id})
         self.ledger.close_cod(awb)
@@ -266,19 +346,26 @@ class RemittanceJob:
             remitted_utr=remittance_id,
             remittance_date=remittance_date.isoformat(),
             payment_id=payment_id,
+            charges_paise=charges_paise,
             remitted_at=self.clock().isoformat(timespec="seconds"),
         )
 
     def _refuse(
-        self, line: RemittanceLine, remittance_id: str, shipment: Mapping[str, Any] | None, reason: str
+        self,
+        line: RemittanceLine,
+        remittance_id: str,
+        shipment: Mapping[str, Any] | None,
+        reason: str,
+        *,
+        consequence: str = "no payment was made",
     ) -> PaymentOutcome:
         number = (shipment or {}).get("salesorder_number") or line.order_id or "?"
         logger.warning("remittance line refused", extra={"awb": line.awb, "reason": reason})
         self.metrics.count("PaymentRefused")
         self.alerts.page(
-            f"COD remittance {remittance_id}: no payment for {line.awb}",
+            f"COD remittance {remittance_id}: {consequence} for {line.awb}",
             f"Remittance {remittance_id} lists AWB {line.awb} ({number}) for COD {format_inr(line.cod_amount)} "
-            f"less {format_inr(line.deducted_charges)} deductions, but no payment was made: {reason}. "
+            f"less {format_inr(line.deducted_charges)} deductions, but {consequence}: {reason}. "
             "Check the order with Shiprocket before booking anything by hand.",
             kind="PaymentRefused",
             correlation_id=str(number),
