@@ -1213,6 +1213,9 @@ class ZohoSim(SimApp):
             raise _invalid("item_id")
         quantity = _num(entry.get("quantity"), "quantity")
         rate = _money(entry.get("rate", (invoice_line or {}).get("rate")), "rate", positive=False)
+        # Like tax_id, the discount is only what the request sends (UNCERTAIN whether Zoho copies the invoice
+        # line's discount by itself): leaving it out credits the undiscounted amount.
+        discount = _creditnote_discount(entry.get("discount"), quantity * rate)
         tax_id = str(entry.get("tax_id") or "")
         named = invoice_line or return_line or self.records["items"].get(item_id) or {}
         return {
@@ -1222,7 +1225,8 @@ class ZohoSim(SimApp):
             "name": named.get("name"),
             "quantity": quantity,
             "rate": rate,
-            "item_total": round(quantity * rate, 2),
+            "discount": discount,
+            "item_total": _line_amount({"rate": rate, "quantity": quantity, "discount": discount}),
             # Tax follows the line's tax_id only: leaving it out credits the pre-tax amount (UNCERTAIN
             # whether Zoho copies the invoice line's tax by itself; sending tax_id is right either way).
             "tax_id": tax_id,
@@ -1605,6 +1609,23 @@ def _line_amount(line: dict[str, Any]) -> float:
     if isinstance(discount, str) and discount.strip().endswith("%"):
         discount = round(gross * float(discount.strip()[:-1]) / 100, 2)
     return round(gross - float(discount), 2)
+
+
+def _creditnote_discount(value: Any, gross: float) -> str | float:
+    """A credit note line's discount as sent: "10%" kept as text, an amount as a number; 0 when none."""
+    if value in (None, ""):
+        return 0
+    if isinstance(value, bool):
+        raise _invalid("discount")
+    text = str(value).strip()
+    if text.endswith("%"):
+        if _money(text[:-1], "discount", positive=False) > 100:
+            raise _invalid("discount")
+        return text
+    amount = _money(value, "discount", positive=False)
+    if amount > round(gross, 2):
+        raise _invalid("discount")
+    return _as_number(amount)
 
 
 def _totals(lines: list[dict[str, Any]]) -> tuple[float, float]:

@@ -3,6 +3,7 @@ against the local simulators over real sockets, so a drift between clients and s
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -252,7 +253,7 @@ def _so_line(line_id: str, item_id: str, sku: str, rate: float, quantity: int) -
     }
 
 
-SEED = {
+SEED: dict[str, Any] = {
     "items": [
         {"item_id": TEE_ITEM, "name": "Cotton Tee Black M", "sku": "TEE-BLK-M", "rate": 599.0, "stock_on_hand": 40},
         {"item_id": CAP_ITEM, "name": "Canvas Cap", "sku": "CAP-KHK", "rate": 499.0, "stock_on_hand": 10},
@@ -293,9 +294,9 @@ def _zoho_client(server: SimServer) -> ZohoClient:
     return ZohoClient(lambda: auth, timeout=FAST, item_cache=ItemCache())
 
 
-def _ship_everything(client: ZohoClient) -> ZohoSalesOrder:
+def _ship_everything(client: ZohoClient, caps: int = 1) -> ZohoSalesOrder:
     package_id = client.create_package(
-        SO_ID, package_number="PKG-SO-01042", date="2025-01-11", line_items=[(TEE_LINE, 2), (CAP_LINE, 1)]
+        SO_ID, package_number="PKG-SO-01042", date="2025-01-11", line_items=[(TEE_LINE, 2), (CAP_LINE, caps)]
     )
     client.create_shipment_order(
         SO_ID,
@@ -376,6 +377,56 @@ def test_zoho_rto_restock_return_receive_credit_apply(zoho_sim: SimServer) -> No
     settled = client.get_invoice(INVOICE_ID)
     assert (settled.balance, settled.status) == (0, "paid")
     assert _stock(zoho_sim) == {TEE_ITEM: 40, CAP_ITEM: 10}, "a credit note never moves physical stock"
+
+
+def test_zoho_credit_note_for_discounted_lines_reverses_the_invoice_to_the_paisa(zoho_sim: SimServer) -> None:
+    order = copy.deepcopy(SEED["salesorders"][0])
+    tee, cap = order["line_items"]
+    tee["discount"] = "10%"
+    # An amount discount covers the line's 3 units.
+    cap.update({"quantity": 3, "discount": 99.96})
+    _sim_post(zoho_sim, "/_sim/seed", {"salesorders": [order]})
+    client = _zoho_client(zoho_sim)
+    invoice_id = client.create_invoice_from_salesorder(SO_ID)
+    shipped = _ship_everything(client, caps=3)
+    lines = [
+        ReturnLine(salesorder_item_id=line.line_item_id, item_id=line.item_id, quantity=line.quantity_shipped or 0)
+        for line in shipped.line_items
+    ]
+    salesreturn = client.create_salesreturn(SO_ID, date="2025-01-20", reason="RTO", line_items=lines)
+    client.create_salesreturn_receive(
+        salesreturn.salesreturn_id,
+        date="2025-01-21",
+        line_items=[(salesreturn.line_item_ids[line.salesorder_item_id], line.quantity) for line in lines],
+    )
+
+    invoice = client.get_invoice(invoice_id)
+    assert invoice.line_discounts == {TEE_LINE: "10%", CAP_LINE: "99.96"}
+    assert invoice.line_quantities == {TEE_LINE: 2, CAP_LINE: 3}
+    # (2 x 599 - 10 %) + (3 x 499 - 99.96), plus 12 % GST.
+    assert invoice.total == invoice.balance == round((1078.20 + 1397.04) * 1.12, 2) == 2772.27
+
+    creditnote_id = client.create_creditnote(
+        customer_id=CUSTOMER_ID,
+        date="2025-01-21",
+        invoice_id=invoice_id,
+        salesreturn=salesreturn,
+        invoice=invoice,
+        lines=lines,
+        reference_number=REFERENCE,
+    )
+    note = client.get_creditnote(creditnote_id)
+    assert note.total == note.balance == invoice.total, "the credit reverses the discounted invoice, no more"
+    (stored,) = _sim_state(zoho_sim)["creditnotes"]
+    assert {line["invoice_item_id"]: (line["discount"], line["item_total"]) for line in stored["line_items"]} == {
+        invoice.line_item_ids[TEE_LINE]: ("10%", 1078.2),
+        invoice.line_item_ids[CAP_LINE]: (99.96, 1397.04),
+    }
+
+    client.apply_creditnote_to_invoice(creditnote_id, invoice_id, min(note.balance, invoice.total))
+    settled = client.get_invoice(invoice_id)
+    assert (settled.balance, settled.status) == (0, "paid")
+    assert client.get_creditnote(creditnote_id).balance == 0, "no unused credit is left with the customer"
 
 
 def test_zoho_returns_refusals(zoho_sim: SimServer) -> None:

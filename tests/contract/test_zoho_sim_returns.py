@@ -406,6 +406,32 @@ def test_creditnote_validation(zoho: Zoho) -> None:
     assert post(creditnote_body(invoice, second_return))["creditnote"]["creditnote_number"] == "CN-00001"
 
 
+def test_creditnote_line_discount_is_kept_and_lowers_the_line(zoho: Zoho) -> None:
+    zoho.seed({"invoices": [invoice_seed()]})
+    invoice = zoho.get(f"{INV}/invoices/{INVOICE_ID}", "invoice")
+    zoho.ship()
+    salesreturn = zoho.salesreturn(2).json()["salesreturn"]
+    body = creditnote_body(invoice, salesreturn)
+    body["line_items"][0]["quantity"] = 1
+
+    def post(discount: Any) -> dict[str, Any]:
+        line = {**body["line_items"][0], "discount": discount}
+        result: dict[str, Any] = zoho.call("POST", f"{INV}/creditnotes", json={**body, "line_items": [line]}).json()
+        return result
+
+    for bad in ("ten%", "101%", "-5%", -1, "abc", True, 599.01, [10]):
+        assert post(bad)["message"] == "Invalid value passed for discount", bad
+    assert zoho.state()["creditnotes"] == []
+
+    # 599 at 10 % and 12 % GST; then 599 less an amount of 99.96 sent as text.
+    percent, amount = post("10%")["creditnote"], post("99.96")["creditnote"]
+    assert [(n["line_items"][0]["discount"], n["line_items"][0]["item_total"]) for n in (percent, amount)] == [
+        ("10%", 539.1),
+        (99.96, 499.04),
+    ]
+    assert (percent["total"], amount["total"]) == (round(539.1 * 1.12, 2), round(499.04 * 1.12, 2))
+
+
 # ---------------------------------------------------------------------------- bodies and query ids
 
 

@@ -57,19 +57,23 @@ def post_batch(stack: LocalStack, batch: dict[str, Any]) -> requests.Response:
     )
 
 
+def upload_csv(stack: LocalStack, batch: dict[str, Any]) -> requests.Response:
+    """The seller uploads the panel's CSV export of ``batch``."""
+    return requests.post(
+        f"{stack.api_url}/webhooks/cod-remittance",
+        data=remittance_csv(batch),
+        headers={"x-api-key": stack.tokens["remittance_webhook"], "content-type": "text/csv"},
+        timeout=10,
+    )
+
+
 def test_remitted_cod_order_is_paid_once_across_json_and_csv(fresh: LocalStack) -> None:
     so, awb, invoice_id = ship_invoiced_cod_and_deliver(fresh, 31)
     batch = remit(fresh, "UTR-E2E-0001", [awb])
 
     assert post_batch(fresh, batch).status_code == 202
     fresh.wait_idle(60)
-    csv = requests.post(
-        f"{fresh.api_url}/webhooks/cod-remittance",
-        data=remittance_csv(batch),
-        headers={"x-api-key": fresh.tokens["remittance_webhook"], "content-type": "text/csv"},
-        timeout=10,
-    )
-    assert csv.status_code == 202
+    assert upload_csv(fresh, batch).status_code == 202
     fresh.wait_idle(60)
 
     zoho = sim_state(fresh.zoho_url)
@@ -142,13 +146,7 @@ def test_poll_finds_a_remittance_nobody_posted_and_its_later_csv_adds_the_deduct
 
     # The seller uploads the panel's CSV of that remittance, twice.
     for _ in range(2):
-        upload = requests.post(
-            f"{fresh.api_url}/webhooks/cod-remittance",
-            data=remittance_csv(batch),
-            headers={"x-api-key": fresh.tokens["remittance_webhook"], "content-type": "text/csv"},
-            timeout=10,
-        )
-        assert upload.status_code == 202
+        assert upload_csv(fresh, batch).status_code == 202
         fresh.wait_idle(60)
 
     zoho = sim_state(fresh.zoho_url)

@@ -341,6 +341,37 @@ def test_get_invoice_maps_sales_order_lines(rsps: responses.RequestsMock, client
     assert _query(rsps) == {"organization_id": [ORG]}
 
 
+def test_get_invoice_reads_line_discounts_and_quantities(rsps: responses.RequestsMock, client: ZohoClient) -> None:
+    answer = json.loads(json.dumps(INVOICE))
+    tee, cap, wrap = answer["invoice"]["line_items"]
+    tee.update({"quantity": 2, "discount": "10%"})
+    cap.update({"quantity": "3", "discount": 99.96})
+    wrap.update({"quantity": 1, "discount": 5})
+    answer["invoice"]["line_items"] += [
+        {"line_item_id": "1947583000000131084", "salesorder_item_id": "1947583000000123007", "discount": 0},
+        {"line_item_id": "1947583000000131085", "salesorder_item_id": "1947583000000123008", "discount": ""},
+    ]
+    rsps.get(f"{API}/inventory/v1/invoices/{INVOICE_ID}", json=answer)
+
+    invoice = client.get_invoice(INVOICE_ID)
+
+    # As Zoho wrote them; no discount (0 or "") is no entry, and the invoice's own lines are not credited.
+    assert invoice.line_discounts == {TEE_SO_LINE: "10%", CAP_SO_LINE: "99.96"}
+    assert invoice.line_quantities == {TEE_SO_LINE: 2.0, CAP_SO_LINE: 3.0}
+
+
+@pytest.mark.parametrize("discount", ["ten%", "-5", "NaN", "%"])
+def test_get_invoice_with_an_unreadable_discount_is_a_request_error(
+    rsps: responses.RequestsMock, client: ZohoClient, discount: str
+) -> None:
+    answer = json.loads(json.dumps(INVOICE))
+    answer["invoice"]["line_items"][0]["discount"] = discount
+    rsps.get(f"{API}/inventory/v1/invoices/{INVOICE_ID}", json=answer)
+
+    with pytest.raises(ProviderRequestError, match="discount"):
+        client.get_invoice(INVOICE_ID)
+
+
 def test_get_invoice_missing_is_a_request_error(rsps: responses.RequestsMock, client: ZohoClient) -> None:
     rsps.get(f"{API}/inventory/v1/invoices/404", status=404, json={"code": 1002, "message": "Invoice does not exist."})
 
@@ -409,6 +440,71 @@ def test_create_creditnote_from_the_return_against_the_invoice(
             },
         ],
     }
+
+
+CREDITNOTE_CREATED = {
+    "code": 0,
+    "message": "Credit Note has been created.",
+    "creditnote": {"creditnote_id": CREDITNOTE_ID},
+}
+
+
+@pytest.mark.parametrize(
+    ("discounts", "quantities", "credited", "sent"),
+    [
+        # A percentage holds for any quantity: sent as Zoho wrote it on the invoice.
+        ({TEE_SO_LINE: "10%"}, {TEE_SO_LINE: 2.0}, 1, "10%"),
+        # An amount covers the invoiced quantity: 99.96 over 3 units, 2 credited.
+        ({TEE_SO_LINE: "99.96"}, {TEE_SO_LINE: 3.0}, 2, 66.64),
+        ({TEE_SO_LINE: "100"}, {TEE_SO_LINE: 3.0}, 1, 33.33),
+        ({TEE_SO_LINE: "0.05"}, {TEE_SO_LINE: 2.0}, 1, 0.03),
+        ({TEE_SO_LINE: "190"}, {TEE_SO_LINE: 2.0}, 2, 190.0),
+        ({}, {TEE_SO_LINE: 2.0}, 2, None),
+    ],
+)
+def test_create_creditnote_sends_the_invoiced_discount_for_the_credited_quantity(
+    rsps: responses.RequestsMock,
+    client: ZohoClient,
+    discounts: dict[str, str],
+    quantities: dict[str, float],
+    credited: int,
+    sent: str | float | None,
+) -> None:
+    rsps.post(f"{API}/inventory/v1/creditnotes", status=201, json=CREDITNOTE_CREATED)
+
+    client.create_creditnote(
+        customer_id=CUSTOMER_ID,
+        date="2025-01-21",
+        invoice_id=INVOICE_ID,
+        salesreturn=_salesreturn(),
+        invoice=_invoice(line_discounts=discounts, line_quantities=quantities),
+        lines=[ReturnLine(salesorder_item_id=TEE_SO_LINE, item_id=TEE_ITEM, quantity=credited)],
+        reference_number="RTO-1411220456789",
+    )
+
+    (line,) = _sent_json(rsps)["line_items"]
+    assert (line["quantity"], line["rate"], line["tax_id"]) == (credited, 599.0, TAX_ID)
+    if sent is None:
+        assert "discount" not in line
+    else:
+        assert line["discount"] == sent
+        assert type(line["discount"]) is type(sent)
+
+
+def test_create_creditnote_cannot_share_out_an_amount_discount_without_the_invoiced_quantity(
+    rsps: responses.RequestsMock, client: ZohoClient
+) -> None:
+    with pytest.raises(ProviderRequestError, match="no quantity"):
+        client.create_creditnote(
+            customer_id=CUSTOMER_ID,
+            date="2025-01-21",
+            invoice_id=INVOICE_ID,
+            salesreturn=_salesreturn(),
+            invoice=_invoice(line_discounts={TEE_SO_LINE: "99.96"}),
+            lines=LINES,
+            reference_number="RTO-1411220456789",
+        )
+    assert len(rsps.calls) == 0
 
 
 @pytest.mark.parametrize(

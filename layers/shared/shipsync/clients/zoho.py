@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 import requests
@@ -258,6 +258,8 @@ class ZohoClient:
         line_item_ids: dict[str, str] = {}
         line_rates: dict[str, float] = {}
         line_tax_ids: dict[str, str] = {}
+        line_discounts: dict[str, str] = {}
+        line_quantities: dict[str, float] = {}
         for line in _dicts(entity.get("line_items")):
             so_item_id, line_id = line.get("salesorder_item_id"), line.get("line_item_id")
             # Lines added on the invoice itself (shipping, fees) have no sales order line: nothing to credit.
@@ -270,9 +272,22 @@ class ZohoClient:
                 line_rates[key] = rate
             if line.get("tax_id") not in (None, ""):
                 line_tax_ids[key] = str(line["tax_id"])
+            discount = _discount_text(line.get("discount"))
+            if discount is not None:
+                line_discounts[key] = discount
+            quantity = _float_or_none(line.get("quantity"))
+            if quantity is not None:
+                line_quantities[key] = quantity
         return _parse(
             ZohoInvoice,
-            {**entity, "line_item_ids": line_item_ids, "line_rates": line_rates, "line_tax_ids": line_tax_ids},
+            {
+                **entity,
+                "line_item_ids": line_item_ids,
+                "line_rates": line_rates,
+                "line_tax_ids": line_tax_ids,
+                "line_discounts": line_discounts,
+                "line_quantities": line_quantities,
+            },
         )
 
     def create_creditnote(
@@ -288,8 +303,8 @@ class ZohoClient:
     ) -> str:
         """A credit note from the return against the invoice (reference §8); returns the credit note id.
 
-        Rates and taxes are the invoiced ones, so the credit reverses exactly what was billed. A line missing
-        from the return or the invoice raises ``ProviderRequestError`` before anything is sent.
+        Rates, discounts and taxes are the invoiced ones, so the credit reverses exactly what was billed. A line
+        missing from the return or the invoice raises ``ProviderRequestError`` before anything is sent.
         """
         if not lines:
             raise ValueError("a credit note needs at least one line")
@@ -658,7 +673,45 @@ def _creditnote_line(
     rate = invoice.line_rates.get(so_item_id)
     if rate is not None:
         entry["rate"] = rate
+    discount = _credited_discount(invoice, so_item_id, line.quantity)
+    if discount is not None:
+        entry["discount"] = discount
     tax_id = invoice.line_tax_ids.get(so_item_id)
     if tax_id is not None:
         entry["tax_id"] = tax_id
     return entry
+
+
+def _discount_text(value: Any) -> str | None:
+    """An invoice line's discount as Zoho wrote it ("10%" or an amount), or None when the line has none."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    number = text[:-1].strip() if text.endswith("%") else text
+    # Guessing an unreadable discount would credit more or less than was billed.
+    unreadable = ProviderRequestError(PROVIDER, "unreadable discount on an invoice line")
+    try:
+        amount = Decimal(number)
+    except InvalidOperation:
+        raise unreadable from None
+    if not amount.is_finite() or amount < 0:
+        raise unreadable
+    return None if amount == 0 else text
+
+
+def _credited_discount(invoice: ZohoInvoice, so_item_id: str, quantity: float) -> str | float | None:
+    """The invoice line's discount for the credited quantity, in the form the invoice used.
+
+    Zoho's credit-notes docs describe a line ``discount`` as a percentage, its invoice docs as "12.5%" or an
+    amount (UNCERTAIN which credit notes take): it is sent in the invoice's own form. A percentage holds for
+    any quantity; an amount covers the whole invoiced quantity, so a partial credit takes its share.
+    """
+    discount = invoice.line_discounts.get(so_item_id)
+    if discount is None or discount.endswith("%"):
+        return discount
+    invoiced = invoice.line_quantities.get(so_item_id)
+    if invoiced is None or invoiced <= 0:
+        raise ProviderRequestError(PROVIDER, f"invoice line {so_item_id} has an amount discount but no quantity")
+    return _money(Decimal(discount) * Decimal(str(quantity)) / Decimal(str(invoiced)))

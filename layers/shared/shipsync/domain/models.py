@@ -315,6 +315,11 @@ class ZohoInvoice(_ZohoModel):
     line_rates: dict[str, float] = Field(default_factory=dict)
     # (salesorder_item_id -> invoice line tax_id): without it a credit note line credits the pre-tax amount.
     line_tax_ids: dict[str, str] = Field(default_factory=dict)
+    # (salesorder_item_id -> invoice line discount as Zoho wrote it, "10%" or an amount such as "99.96"):
+    # without it a credit note credits more than the discounted line billed.
+    line_discounts: dict[str, str] = Field(default_factory=dict)
+    # (salesorder_item_id -> invoiced quantity): an amount discount covers it, so a partial credit takes its share.
+    line_quantities: dict[str, float] = Field(default_factory=dict)
 
 
 class ZohoCreditNote(_ZohoModel):
