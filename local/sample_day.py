@@ -1087,6 +1087,10 @@ def _restocks(
             problems.append(f"{what}: {len(notes)} credit note(s), expected {1 if restock['credit_note'] else 0}")
         if restock["kind"] == "rto" and balance is not None and balance > 0.005:
             problems.append(f"{what}: invoice {invoice_id} left with a balance of {balance:.2f} after the RTO")
+        unused = sum(float(note.get("balance") or 0) for note in notes)
+        if restock["kind"] == "rto" and unused > 0.005:
+            # The whole order came back: a credit larger than the invoice leaves the buyer credit never billed.
+            problems.append(f"{what}: credit notes left with {unused:.2f} unused after closing the invoice")
     return rows, problems
 
 
