@@ -361,15 +361,28 @@ def test_get_invoice_reads_line_discounts_and_quantities(rsps: responses.Request
 
 
 @pytest.mark.parametrize("discount", ["ten%", "-5", "NaN", "%"])
-def test_get_invoice_with_an_unreadable_discount_is_a_request_error(
+def test_an_unreadable_discount_reads_but_cannot_be_credited(
     rsps: responses.RequestsMock, client: ZohoClient, discount: str
 ) -> None:
     answer = json.loads(json.dumps(INVOICE))
     answer["invoice"]["line_items"][0]["discount"] = discount
+    so_line = answer["invoice"]["line_items"][0]["salesorder_item_id"]
     rsps.get(f"{API}/inventory/v1/invoices/{INVOICE_ID}", json=answer)
 
-    with pytest.raises(ProviderRequestError, match="discount"):
-        client.get_invoice(INVOICE_ID)
+    invoice = client.get_invoice(INVOICE_ID)  # the remittance only needs the balance: reading must not fail
+
+    assert invoice.line_discounts[so_line] == discount
+    with pytest.raises(ProviderRequestError, match="unreadable discount"):
+        client.create_creditnote(
+            customer_id=CUSTOMER_ID,
+            date="2025-01-21",
+            invoice_id=INVOICE_ID,
+            salesreturn=_salesreturn(),
+            invoice=invoice,
+            lines=LINES,
+            reference_number="RTO-1411220456789",
+        )
+    assert len(rsps.calls) == 1  # the GET: no credit note was sent
 
 
 def test_get_invoice_missing_is_a_request_error(rsps: responses.RequestsMock, client: ZohoClient) -> None:

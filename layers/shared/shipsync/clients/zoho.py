@@ -683,22 +683,29 @@ def _creditnote_line(
 
 
 def _discount_text(value: Any) -> str | None:
-    """An invoice line's discount as Zoho wrote it ("10%" or an amount), or None when the line has none."""
+    """An invoice line's discount as Zoho wrote it ("10%" or an amount), or None when the line has none.
+
+    Text that is not a discount is kept as it is: crediting that line fails, reading the invoice (which the
+    remittance needs for its balance) does not."""
     if value is None or isinstance(value, bool):
         return None
     text = str(value).strip()
-    if not text:
-        return None
-    number = text[:-1].strip() if text.endswith("%") else text
-    # Guessing an unreadable discount would credit more or less than was billed.
-    unreadable = ProviderRequestError(PROVIDER, "unreadable discount on an invoice line")
     try:
-        amount = Decimal(number)
+        zero = Decimal(text.removesuffix("%").strip()) == 0
     except InvalidOperation:
-        raise unreadable from None
-    if not amount.is_finite() or amount < 0:
-        raise unreadable
-    return None if amount == 0 else text
+        zero = False
+    return None if not text or zero else text
+
+
+def _discount_number(text: str) -> Decimal:
+    """The number in a discount ("10%" -> 10); guessing an unreadable one would credit more or less than billed."""
+    try:
+        number = Decimal(text.removesuffix("%").strip())
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if not number.is_finite() or number < 0:
+        raise ProviderRequestError(PROVIDER, "unreadable discount on an invoice line")
+    return number
 
 
 def _credited_discount(invoice: ZohoInvoice, so_item_id: str, quantity: float) -> str | float | None:
@@ -709,9 +716,12 @@ def _credited_discount(invoice: ZohoInvoice, so_item_id: str, quantity: float) -
     any quantity; an amount covers the whole invoiced quantity, so a partial credit takes its share.
     """
     discount = invoice.line_discounts.get(so_item_id)
-    if discount is None or discount.endswith("%"):
+    if discount is None:
+        return None
+    amount = _discount_number(discount)
+    if discount.endswith("%"):
         return discount
     invoiced = invoice.line_quantities.get(so_item_id)
     if invoiced is None or invoiced <= 0:
         raise ProviderRequestError(PROVIDER, f"invoice line {so_item_id} has an amount discount but no quantity")
-    return _money(Decimal(discount) * Decimal(str(quantity)) / Decimal(str(invoiced)))
+    return _money(amount * Decimal(str(quantity)) / Decimal(str(invoiced)))
