@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import requests
-from test_order_flow import custom_fields, post_webhook, salesorder, seed, sim_state, zoho_order
+from test_order_flow import custom_fields, faults, post_webhook, salesorder, seed, sim_state, zoho_order
 from test_status_flow import advance
 
 from local.sample_day import remittance_csv
@@ -158,4 +158,31 @@ def test_poll_finds_a_remittance_nobody_posted_and_its_later_csv_adds_the_deduct
     [invoice] = [i for i in zoho["invoices"] if i["invoice_id"] == invoice_id]
     assert Decimal(str(invoice["balance"])) == 0
     assert not [a for a in fresh.alerts() if "PaymentRefused" in a["message"]]
+    assert fresh.queue_depths()["RemittanceDLQ"] == 0
+
+
+def test_zoho_outages_mid_remittance_end_in_one_payment_with_its_deductions(fresh: LocalStack) -> None:
+    _, awb, invoice_id = ship_invoiced_cod_and_deliver(fresh, 35)
+    batch = remit(fresh, "UTR-E2E-0005", [awb])
+    down = {"status": 503, "body": {"code": 9999, "message": "Service temporarily unavailable"}, "times": 1}
+    faults(
+        fresh.zoho_url,
+        {"endpoint": "GET /books/v3/customerpayments", **down},
+        {"endpoint": "POST /books/v3/customerpayments", **down},
+    )
+    fresh.runner.invoke("CodRemittanceFunction", {"poll": "remittance"})
+    fresh.wait_idle(90)
+    faults(fresh.zoho_url, {"endpoint": "PUT /books/v3/customerpayments/{payment_id}", **down})
+
+    assert upload_csv(fresh, batch).status_code == 202
+    fresh.wait_idle(90)
+
+    zoho = sim_state(fresh.zoho_url)
+    [payment] = zoho["customerpayments"]
+    [line] = batch["orders"]
+    assert Decimal(str(payment["bank_charges"])) == Decimal(str(line["deducted_charges"])) > 0
+    assert zoho["calls"]["POST /books/v3/customerpayments"] == 2  # the 503, then the one payment
+    assert zoho["calls"]["PUT /books/v3/customerpayments/{payment_id}"] == 2  # the 503, then the charges
+    [invoice] = [i for i in zoho["invoices"] if i["invoice_id"] == invoice_id]
+    assert Decimal(str(invoice["balance"])) == 0
     assert fresh.queue_depths()["RemittanceDLQ"] == 0
