@@ -72,6 +72,7 @@ REMITTANCE_PATH = "/webhooks/cod-remittance"
 REMITTANCE_FUNCTION = "CodRemittanceFunction"
 # Alerts the remittance phase checks itself: their correlation id is a UTR, not a sales order.
 REMITTANCE_ALERT_KINDS = frozenset({"RemittanceMismatch", "PaymentRefused", "UnremittedCod"})
+REMITTANCE_ROUTES = {"webhook": "posted as JSON", "poll": "found by the poll, then its CSV uploaded"}
 # `make run` compresses the day: Zoho's per-minute limit and our limiter are both scaled by
 # this factor, keeping their ratio (limiter at 90 % of Zoho's ceiling, so still no 429).
 ZOHO_LIMIT_SCALE = 5
@@ -1359,7 +1360,7 @@ def _format_remittance(remittance: dict[str, Any]) -> list[str]:
         [
             (
                 batch["utr"],
-                f"{batch['route']}, {batch['orders']} orders, net {batch['expected_net']:.2f}, "
+                f"{REMITTANCE_ROUTES[batch['route']]}, {batch['orders']} orders, net {batch['expected_net']:.2f}, "
                 f"transfer {batch['bank_transfer_amount']:.2f}: "
                 + ("balanced" if batch["balanced"] else f"NOT balanced, difference {batch['difference']:.2f}"),
             )
