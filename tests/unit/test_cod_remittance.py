@@ -229,6 +229,7 @@ def test_deductions_as_an_expense_when_configured() -> None:
     # One UTR covers many orders: the reference names the order too, so the expense can be found again.
     assert expense["reference_number"] == f"{UTR}:19041234567890"
     assert UTR in expense["description"]
+    assert world.zoho.calls["find_expenses"] == 0  # a fresh payment has no expense to find yet
 
 
 @pytest.mark.parametrize(

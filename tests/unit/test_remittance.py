@@ -34,6 +34,7 @@ from shipsync.domain.remittance import (
     parse_paise,
     parse_remittance_date,
     payment_plan,
+    remittance_key,
     rupees,
 )
 from shipsync.errors import PermanentError
@@ -544,7 +545,7 @@ def test_payment_plan_books_deductions_as_bank_charges_by_default() -> None:
     assert (plan.amount_paise, plan.bank_charges_paise, plan.expense_paise) == (149950, 6140, 0)
     assert plan.deposit_paise == 143810
     assert plan.reference_number == "UTR-1"
-    assert plan.idempotency_key == "UTR-1:1411220456789"
+    assert remittance_key("UTR-1", "1411220456789") == "UTR-1:1411220456789"
 
 
 def test_payment_plan_books_deductions_as_an_expense_when_configured() -> None:

@@ -690,22 +690,16 @@ def _discount_text(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     text = str(value).strip()
-    try:
-        zero = Decimal(text.removesuffix("%").strip()) == 0
-    except InvalidOperation:
-        zero = False
-    return None if not text or zero else text
+    return None if not text or _discount_value(text) == 0 else text
 
 
-def _discount_number(text: str) -> Decimal:
-    """The number in a discount ("10%" -> 10); guessing an unreadable one would credit more or less than billed."""
+def _discount_value(text: str) -> Decimal | None:
+    """The number in a discount ("10%" -> 10), or None when the text is not a discount."""
     try:
         number = Decimal(text.removesuffix("%").strip())
     except InvalidOperation:
-        number = Decimal("NaN")
-    if not number.is_finite() or number < 0:
-        raise ProviderRequestError(PROVIDER, "unreadable discount on an invoice line")
-    return number
+        return None
+    return number if number.is_finite() and number >= 0 else None
 
 
 def _credited_discount(invoice: ZohoInvoice, so_item_id: str, quantity: float) -> str | float | None:
@@ -718,7 +712,10 @@ def _credited_discount(invoice: ZohoInvoice, so_item_id: str, quantity: float) -
     discount = invoice.line_discounts.get(so_item_id)
     if discount is None:
         return None
-    amount = _discount_number(discount)
+    amount = _discount_value(discount)
+    if amount is None:
+        # Guessing an unreadable discount would credit more or less than was billed.
+        raise ProviderRequestError(PROVIDER, "unreadable discount on an invoice line")
     if discount.endswith("%"):
         return discount
     invoiced = invoice.line_quantities.get(so_item_id)

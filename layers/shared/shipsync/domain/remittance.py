@@ -709,7 +709,6 @@ class PaymentPlan:
     # ...or as a separate expense against the deposit account; exactly one of the two is non-zero.
     expense_paise: Paise
     reference_number: str
-    idempotency_key: str
 
     @property
     def deposit_paise(self) -> Paise:
@@ -742,7 +741,6 @@ def payment_plan(
         bank_charges_paise=deductions if charges_mode == "bank_charges" else 0,
         expense_paise=deductions if charges_mode == "expense" else 0,
         reference_number=remittance_id,
-        idempotency_key=remittance_key(remittance_id, line.awb),
     )
 
 

@@ -185,7 +185,8 @@ class RemittanceJob:
             awb, payment_id=payment.payment_id, remitted_utr=remittance_id, charges_paise=plan.bank_charges_paise
         )
         if plan.expense_paise:
-            self._book_expense(awb, remittance_id, remittance_date, str(so.salesorder_number), plan.expense_paise)
+            # Nothing to look up: an earlier attempt that got this far would have left its payment to be found.
+            self._create_expense(awb, remittance_id, remittance_date, str(so.salesorder_number), plan.expense_paise)
         self._mark_remitted(
             awb, salesorder_id, remittance_id, remittance_date, payment.payment_id, charges_paise=line.deducted_charges
         )
@@ -252,19 +253,23 @@ class RemittanceJob:
     ) -> bool:
         """One expense per remitted order, found again by its reference (UTR:AWB) before any create.
         True when it was created now."""
-        key = remittance_key(remittance_id, awb)
-        if self.zoho.find_expenses_by_reference(key):
+        if self.zoho.find_expenses_by_reference(remittance_key(remittance_id, awb)):
             return False
+        self._create_expense(awb, remittance_id, remittance_date, salesorder_number, amount_paise)
+        return True
+
+    def _create_expense(
+        self, awb: str, remittance_id: str, remittance_date: date, salesorder_number: str, amount_paise: int
+    ) -> None:
         self.zoho.create_expense(
             account_id=self.charges_expense_account_id,
             paid_through_account_id=self.deposit_account_id,
             amount=rupees(amount_paise),
             date=remittance_date.isoformat(),
-            reference_number=key,
+            reference_number=remittance_key(remittance_id, awb),
             description=f"Shiprocket deductions (freight, COD fee), remittance {remittance_id}, AWB {awb}, "
             f"{salesorder_number}",
         )
-        return True
 
     # ------------------------------------------------------------------ the scheduled run
     def poll(self, *, aging_days: int) -> dict[str, int]:
