@@ -649,7 +649,8 @@ def test_only_cod_remittance_feeds_the_remittance_queue(cfn: Template) -> None:
     assert senders == {"CodRemittanceFunctionRole"}
 
 
-def test_only_shipment_status_and_returns_feed_the_rto_queue(cfn: Template) -> None:
+def test_only_shipment_status_feeds_the_rto_queue(cfn: Template) -> None:
+    # POST /returns books synchronously: rto-restock consumes RtoQueue but never sends to it.
     senders = {
         role_id
         for role_id, role in resources(cfn, "AWS::IAM::Role").items()
@@ -657,7 +658,20 @@ def test_only_shipment_status_and_returns_feed_the_rto_queue(cfn: Template) -> N
         if any(matches_any(str(a), {"sqs:SendMessage"}) for a in as_list(statement.get("Action", [])))
         and "RtoQueue" in refs(statement.get("Resource"))
     }
-    assert senders == {"ShipmentStatusFunctionRole", "RtoRestockFunctionRole"}
+    assert senders == {"ShipmentStatusFunctionRole"}
+
+
+def test_only_order_confirmed_reaches_the_idempotency_table(cfn: Template) -> None:
+    # Powertools idempotency wraps shipment creation only (wiring.idempotent_shipping).
+    users = {
+        role_id
+        for role_id, role in resources(cfn, "AWS::IAM::Role").items()
+        for statement in role_statements(role)
+        if "IdempotencyTable" in refs(statement.get("Resource"))
+    }
+    assert users == {"OrderConfirmedFunctionRole"}
+    holders = {fn for fn, env in function_env(cfn).items() if "IDEMPOTENCY_TABLE" in env}
+    assert holders == {"OrderConfirmedFunction"}
 
 
 def test_token_refresh_is_a_single_minter(cfn: Template) -> None:
@@ -875,7 +889,7 @@ def _conditional_env(t: Template) -> None:
 
 
 def _rto_queue_differs(t: Template) -> None:
-    _props_of(t, "ShipmentStatusFunction")["Environment"]["Variables"]["RTO_QUEUE_URL"] = {"Ref": "StatusQueue"}
+    _props_of(t, "RtoRestockFunction")["Environment"]["Variables"]["RTO_QUEUE_URL"] = {"Ref": "StatusQueue"}
 
 
 def _misspelt_env(t: Template) -> None:

@@ -109,7 +109,6 @@ class ShipmentStatusSettings(CommonSettings):
 
 
 class RtoRestockSettings(CommonSettings):
-    rto_queue_url: str = ""
     # Warehouse (Zoho location) that receives returned goods; empty = the order line's own.
     returns_location_id: str = ""
     # Our warehouse as the destination of customer returns (Shiprocket return order "shipping_*").
