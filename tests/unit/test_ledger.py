@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 import yaml
+from botocore.exceptions import ClientError
 
 from shipsync.adapters.ledger import DynamoLedger
 
@@ -79,3 +81,28 @@ def test_quiet_shipments_lists_tracked_awbs_until_tracking_closes(ledger: Dynamo
     ledger.close_tracking("AWB106")
     assert {s["awb"] for s in ledger.quiet_shipments("9999-12-31T00:00:00")} == {"RET106"}
     assert ledger.quiet_shipments("2000-01-01T00:00:00") == []
+
+
+def test_a_lost_number_lookup_write_is_repaired_by_the_retry(
+    ledger: DynamoLedger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = ledger.table
+    put_item = table.put_item
+
+    def number_write_lost(**kwargs: Any) -> Any:
+        if kwargs["Item"]["pk"].startswith("SONUM#"):
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "lost"}}, "PutItem")
+        return put_item(**kwargs)
+
+    monkeypatch.setattr(table, "put_item", number_write_lost)
+    with pytest.raises(ClientError):
+        ledger.ensure("107", "SO-00107")
+    monkeypatch.setattr(table, "put_item", put_item)
+    assert ledger.get("107") is not None
+    assert ledger.find_salesorder_id("SO-00107") is None
+
+    again = ledger.ensure("107", "SO-00107")
+
+    assert ledger.find_salesorder_id("SO-00107") == "107"
+    number_item = table.get_item(Key={"pk": "SONUM#SO-00107"})["Item"]
+    assert number_item["created_at"] == again.confirmed_at  # the same mapping the first attempt meant to write

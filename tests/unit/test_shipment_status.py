@@ -114,11 +114,36 @@ class MemoryStatusLedger:
         return SimpleNamespace(**self.orders[salesorder_id]) if salesorder_id in self.orders else None
 
 
+class FailingOnceLedger(MemoryStatusLedger):
+    """Each ledger operation named in ``fail_once`` raises on its next call, then works again."""
+
+    def __init__(self, *fail_once: str) -> None:
+        super().__init__()
+        self.fail_once = set(fail_once)
+
+    def _maybe_fail(self, operation: str) -> None:
+        if operation in self.fail_once:
+            self.fail_once.discard(operation)
+            raise RuntimeError(f"ledger {operation} failed")
+
+    def update(self, salesorder_id: str, **fields: Any) -> None:
+        self._maybe_fail("update")
+        super().update(salesorder_id, **fields)
+
+    def close_tracking(self, awb: str) -> None:
+        self._maybe_fail("close_tracking")
+        super().close_tracking(awb)
+
+    def update_awb(self, awb: str, **fields: Any) -> None:
+        self._maybe_fail("update_awb seen" if set(fields) == {"seen_events"} else "update_awb")
+        super().update_awb(awb, **fields)
+
+
 class World:
-    def __init__(self, *, ndr_rule: str = "") -> None:
+    def __init__(self, *, ndr_rule: str = "", ledger: MemoryStatusLedger | None = None) -> None:
         self.zoho = FakeZoho()
         self.shiprocket = FakeTracking()
-        self.ledger = MemoryStatusLedger()
+        self.ledger = ledger or MemoryStatusLedger()
         self.ledger.add(AWB)
         self.alerts = RecordingAlerts()
         self.metrics = CountingMetrics()
@@ -321,3 +346,52 @@ def test_rto_delivered_as_the_first_rto_event_still_pages_and_restocks() -> None
     world.job.handle(webhook(10, "18 01 2025 10:00:00"))
     assert [p["kind"] for p in world.alerts.pages] == ["RtoInitiated"]
     assert [m["kind"] for m in world.restock] == ["rto"]
+
+
+@pytest.mark.parametrize("failing", ["update", "close_tracking", "update_awb seen"])
+def test_a_failed_ledger_write_after_the_status_is_finished_by_the_retry_without_writing_zoho_again(
+    failing: str,
+) -> None:
+    world = World(ledger=FailingOnceLedger())
+    world.job.handle(webhook(18, "13 01 2025 08:00:00"))
+    assert isinstance(world.ledger, FailingOnceLedger)
+    world.ledger.fail_once.add(failing)
+
+    with pytest.raises(RuntimeError):
+        world.job.handle(webhook(7, "14 01 2025 15:30:00"))
+    retried = world.job.handle(webhook(7, "14 01 2025 15:30:00"))
+
+    assert (retried.result, retried.status) == ("advanced", "Delivered")
+    assert world.ledger.orders[SO_ID]["shipment_status"] == "Delivered"
+    assert "tracking_open" not in world.ledger.awbs[AWB]
+    assert world.statuses_written() == ["In Transit", "Delivered"]  # Zoho written once per change
+    assert world.zoho.delivered == [("5005", "2025-01-14 15:30")]
+    assert world.metrics.counts["StatusAdvanced"] == 2
+    assert world.job.handle(webhook(7, "14 01 2025 15:30:00")).result == "duplicate"
+
+
+def test_a_retried_rto_delivered_restocks_and_pages_once() -> None:
+    world = World(ledger=FailingOnceLedger("update"))
+    with pytest.raises(RuntimeError):
+        world.job.handle(webhook(10, "18 01 2025 10:00:00"))
+    assert world.ledger.orders[SO_ID].get("shipment_status") is None
+
+    assert world.job.handle(webhook(10, "18 01 2025 10:00:00")).result == "advanced"
+
+    assert world.ledger.orders[SO_ID]["shipment_status"] == "RTO Delivered"
+    assert [p["kind"] for p in world.alerts.pages] == ["RtoInitiated"]
+    assert [m["kind"] for m in world.restock] == ["rto"]
+    assert world.statuses_written() == ["RTO Delivered"]
+
+
+def test_an_unfinished_event_overtaken_by_a_later_one_changes_nothing_on_its_retry() -> None:
+    world = World(ledger=FailingOnceLedger("update"))
+    with pytest.raises(RuntimeError):
+        world.job.handle(webhook(18, "13 01 2025 08:00:00"))
+    world.job.handle(webhook(17, "14 01 2025 09:12:40"))
+
+    late = world.job.handle(webhook(18, "13 01 2025 08:00:00"))
+
+    assert late.result.startswith("unchanged")
+    assert world.ledger.orders[SO_ID]["shipment_status"] == "Out for Delivery"
+    assert world.statuses_written() == ["In Transit", "Out for Delivery"]

@@ -62,6 +62,11 @@ class DynamoLedger:
         self._table = boto3.resource("dynamodb").Table(table_name)
         self._table_name = table_name
 
+    @property
+    def table(self) -> Any:
+        """The boto3 Table, for adapters that keep other item kinds in the same table."""
+        return self._table
+
     # -- reads ----------------------------------------------------------------------------
     def get(self, salesorder_id: str) -> LedgerEntry | None:
         item = self._table.get_item(Key={"pk": f"SO#{salesorder_id}"}, ConsistentRead=True).get("Item")
@@ -92,11 +97,11 @@ class DynamoLedger:
 
     def update_awb(self, awb: str, **fields: Any) -> None:
         """Set fields on an ``AWB#`` item (tracking status, last event time, transitions)."""
-        self._update_key(f"AWB#{awb}", fields)
+        self.update_key(f"AWB#{awb}", fields)
 
     def record_remittance(self, remittance_id: str, **fields: Any) -> None:
         """The header of a remittance batch (``REMIT#<id>``): totals, balance, AWBs, source."""
-        self._update_key(f"REMIT#{remittance_id}", fields)
+        self.update_key(f"REMIT#{remittance_id}", fields)
 
     def unremitted_cod(self, limit: int = 500) -> list[dict[str, Any]]:
         """Delivered COD shipments with no remittance recorded yet, oldest delivery first."""
@@ -152,21 +157,28 @@ class DynamoLedger:
         item = {"pk": f"SO#{salesorder_id}", "open_job": "1", **entry.model_dump(exclude_none=True)}
         try:
             self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
-            self._table.put_item(
-                Item={"pk": f"SONUM#{salesorder_number}", "salesorder_id": salesorder_id, "created_at": now}
-            )
-            return entry
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-        existing = self.get(salesorder_id)
-        assert existing is not None  # the conditional put just saw it
-        return existing
+            existing = self.get(salesorder_id)
+            assert existing is not None  # the conditional put just saw it
+            # Written again on every retry: the first attempt may have died between the two puts.
+            self._put_number(existing.salesorder_number, salesorder_id, existing.confirmed_at)
+            return existing
+        self._put_number(salesorder_number, salesorder_id, now)
+        return entry
+
+    def _put_number(self, salesorder_number: str, salesorder_id: str, created_at: str) -> None:
+        """``SONUM#``: salesorder number -> id (a plain put, so repeating it changes nothing)."""
+        self._table.put_item(
+            Item={"pk": f"SONUM#{salesorder_number}", "salesorder_id": salesorder_id, "created_at": created_at}
+        )
 
     def update(self, salesorder_id: str, **fields: Any) -> None:
-        self._update_key(f"SO#{salesorder_id}", fields)
+        self.update_key(f"SO#{salesorder_id}", fields)
 
-    def _update_key(self, pk: str, fields: dict[str, Any]) -> None:
+    def update_key(self, pk: str, fields: dict[str, Any]) -> None:
+        """SET ``fields`` (and ``updated_at``) on the item ``pk``, creating it if absent."""
         fields["updated_at"] = _now()
         names = {f"#f{i}": name for i, name in enumerate(fields)}
         values = {f":v{i}": _to_dynamo(value) for i, value in enumerate(fields.values())}

@@ -9,7 +9,10 @@ One event (from the webhook via StatusQueue, or from the tracking poll) goes thr
 
 Zoho and the follow-ups run before the ledger records the new status, so a failure retries
 the whole event: a repeated page or RTO hand-off can happen, a lost one cannot (rto-restock
-is exactly-once per AWB on its own).
+is exactly-once per AWB on its own). The event is recorded as seen only after the ledger writes
+that follow the new status (sales order status, leaving the tracking poll): a retry after one of
+them failed finds the status already applied, so it finishes those writes without writing Zoho
+or following up again.
 """
 
 from __future__ import annotations
@@ -100,12 +103,16 @@ class ShipmentStatusJob:
         current_time = datetime.fromisoformat(shipment["status_time"]) if shipment.get("status_time") else None
         transition = advance(current, current_time, event)
         seen = [*seen, key][-SEEN_EVENTS_KEPT:]
+        is_return = bool(shipment.get("is_return")) or event.is_return
         if not transition.changed:
+            if current is not None and _applied_last(shipment, event):
+                outcome = self._finish(event, shipment, current, is_return, seen)
+                logger.info("status applied earlier: its ledger writes finished", extra={"awb": event.awb})
+                return outcome
             self.ledger.update_awb(event.awb, seen_events=seen, last_event_at=_iso(self.clock()))
             return StatusOutcome(event.awb, f"unchanged: {transition.reason}", shipment.get("status"))
 
         new = transition.new
-        is_return = bool(shipment.get("is_return")) or event.is_return
         zoho_text = f"Return {new.value}" if is_return else new.value
         self.zoho.update_salesorder_custom_fields(shipment["salesorder_id"], {"cf_shipment_status": zoho_text})
         cod_fields: dict[str, Any] = {}
@@ -122,18 +129,30 @@ class ShipmentStatusJob:
             status=new.value,
             status_time=_iso(event.event_time),
             last_event_at=_iso(self.clock()),
-            seen_events=seen,
             transitions=transitions,
             **extra_fields,
             **cod_fields,
         )
-        if not is_return:
-            self.ledger.update(shipment["salesorder_id"], shipment_status=new.value)
-        if is_terminal(new):
-            self.ledger.close_tracking(event.awb)
-        self.metrics.count("StatusAdvanced")
+        outcome = self._finish(event, shipment, new, is_return, seen)
         logger.info("status advanced", extra={"awb": event.awb, "from": transition.previous, "to": new.value})
-        return StatusOutcome(event.awb, "advanced", new.value)
+        return outcome
+
+    def _finish(
+        self,
+        event: TrackingEvent,
+        shipment: Mapping[str, Any],
+        status: ShipmentStatus,
+        is_return: bool,
+        seen: list[str],
+    ) -> StatusOutcome:
+        """The ledger writes that follow a recorded status, then the event as seen (see the module doc)."""
+        if not is_return:
+            self.ledger.update(shipment["salesorder_id"], shipment_status=status.value)
+        if is_terminal(status):
+            self.ledger.close_tracking(event.awb)
+        self.ledger.update_awb(event.awb, seen_events=seen)
+        self.metrics.count("StatusAdvanced")
+        return StatusOutcome(event.awb, "advanced", status.value)
 
     def _mark_zoho_delivered(self, shipment: Mapping[str, Any], event: TrackingEvent) -> None:
         entry = self.ledger.get(shipment["salesorder_id"])
@@ -271,6 +290,17 @@ def _restock_message(kind: str, shipment: Mapping[str, Any], event: TrackingEven
         "salesorder_number": shipment.get("salesorder_number"),
         "event_time": _iso(event.event_time),
     }
+
+
+def _applied_last(shipment: Mapping[str, Any], event: TrackingEvent) -> bool:
+    """The shipment's last recorded transition came from this (still unseen) event."""
+    transitions = shipment.get("transitions") or []
+    if not transitions:
+        return False
+    last = transitions[-1]
+    return bool(
+        last.get("shipment_status_id") == event.shipment_status_id and last.get("event_time") == _iso(event.event_time)
+    )
 
 
 def _transition_record(transition: Any, event: TrackingEvent, now: datetime) -> dict[str, Any]:
