@@ -45,7 +45,7 @@ def remittance_upload() -> Response[Any]:
     queued = []
     for batch in batches:
         message_id = wiring.enqueue_remittance(
-            {"kind": "batch", "batch": json.loads(batch.model_dump_json())},
+            {"kind": "batch", "batch": batch.model_dump(mode="json")},
             group=f"batch-{batch.remittance_id}",
         )
         queued.append({"remittance_id": batch.remittance_id, "orders": len(batch.orders), "message_id": message_id})
@@ -63,7 +63,7 @@ def process_message(record: SQSRecord) -> None:
     message = json.loads(record.body)
     job = wiring.remittance_job(metrics)
     if message["kind"] == "batch":
-        batch = RemittanceBatch.model_validate_json(json.dumps(message["batch"]))
+        batch = RemittanceBatch.model_validate(message["batch"])
         logger.append_keys(remittance_id=batch.remittance_id)
         job.accept_batch(batch)
         return

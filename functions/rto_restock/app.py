@@ -13,20 +13,11 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from shipsync import wiring, wiring_returns
-from shipsync.errors import (
-    AllCouriersRefused,
-    InvalidOrder,
-    NotServiceable,
-    PermanentError,
-    ProviderRequestError,
-    ShipsyncError,
-    TransientError,
-)
-from shipsync.services.webhooks import WebhookRejected, json_response
+from shipsync.errors import InvalidOrder, PermanentError, ProviderRequestError, ShipsyncError
+from shipsync.services.webhooks import json_response, register_error_handlers
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -53,27 +44,26 @@ def create_return() -> Response[Any]:
     return json_response(201, booked.body())
 
 
-@app.exception_handler([ShipsyncError, WebhookRejected, BotoCoreError, ClientError])  # type: ignore[untyped-decorator]
-def refused(err: Exception) -> Response[Any]:
+# Bad requests (WebhookRejected) and transient failures (503) are answered as on every route;
+# Powertools picks the handler of the nearest class in the error's MRO, so TransientError never
+# reaches ``refused``.
+register_error_handlers(app, logger)
+
+
+@app.exception_handler(ShipsyncError)  # type: ignore[untyped-decorator]
+def refused(err: ShipsyncError) -> Response[Any]:
     status, field = _http_status(err)
     if status >= 500:
         logger.exception("return not booked")
     else:
         logger.warning("return refused", extra={"status": status, "reason": str(err)})
-    message = err.message if isinstance(err, WebhookRejected) else str(err)
-    if isinstance(err, TransientError | BotoCoreError | ClientError):
-        message = "temporarily unavailable; retry later"
-    return json_response(status, {"error": message, "field": field})
+    return json_response(status, {"error": str(err), "field": field})
 
 
-def _http_status(err: Exception) -> tuple[int, str | None]:
-    if isinstance(err, WebhookRejected):
-        return err.status, err.field
+def _http_status(err: ShipsyncError) -> tuple[int, str | None]:
     if isinstance(err, InvalidOrder):
         # The sales order cannot become a pickup as it stands (bad phone, pincode...): fix it in Zoho.
         return 422, err.field
-    if isinstance(err, NotServiceable | AllCouriersRefused):
-        return 422, None
     if isinstance(err, ProviderRequestError):
         return 502, None
     if isinstance(err, PermanentError):

@@ -4,7 +4,9 @@ JSON and CSV uploads are queued whole or not at all; 401 fails closed; 400 names
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -117,3 +119,33 @@ def test_body_over_1_mb_is_413(aws: dict[str, Any]) -> None:
     document = json.loads(event("webhook_json.json")["body"])
     document["note"] = "x" * (1024 * 1024)
     assert invoke(event("webhook_json.json", body=json.dumps(document)))[0] == 413
+
+
+@pytest.mark.parametrize("name", ["webhook_json.json", "webhook_csv.json"])
+def test_queued_batch_reaches_the_worker_exactly_as_uploaded(
+    aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    from shipsync import wiring
+    from shipsync.domain.remittance import RemittanceBatch
+    from shipsync.services.remittance_intake import parse_remittance_upload
+
+    upload = event(name)
+    [uploaded] = parse_remittance_upload(upload["body"], upload["headers"]["content-type"], max_bytes=1024 * 1024)
+    assert invoke(upload)[0] == 202
+    [body] = [m["Body"] for m in boto3.client("sqs").receive_message(QueueUrl=aws["queue_url"])["Messages"]]
+    message = json.loads(body)
+    # The JSON form: ISO date, whole paise, the same as pydantic's own JSON both ways.
+    assert message["batch"] == json.loads(uploaded.model_dump_json())
+    assert message["batch"]["remittance_date"] == uploaded.remittance_date.isoformat()
+    assert RemittanceBatch.model_validate_json(json.dumps(message["batch"])) == uploaded
+
+    accepted: list[RemittanceBatch] = []
+    monkeypatch.setattr(wiring, "remittance_job", lambda metrics: SimpleNamespace(accept_batch=accepted.append))
+    records = json.loads((EVENTS / "sqs_order.json").read_text())
+    records["Records"][0]["body"] = body
+    answer = load_app("cod_remittance").lambda_handler(records, LambdaContext("shipsync-test-cod-remittance"))
+
+    assert answer == {"batchItemFailures": []}
+    assert accepted == [uploaded]
+    assert isinstance(accepted[0].remittance_date, date)
+    assert accepted[0].orders[0].cod_amount == 134176

@@ -234,16 +234,7 @@ def enqueue_status(body: Mapping[str, Any], awb: str) -> str:
     """Durably put a tracking event (as Shiprocket sent it) on the StatusQueue FIFO: one message
     group per AWB serialises a shipment's events; an identical re-post within five minutes is
     dropped by SQS itself."""
-    from shipsync.adapters.aws import client
-
-    text = json.dumps(body, sort_keys=True)
-    response = client("sqs").send_message(
-        QueueUrl=status_settings().status_queue_url,
-        MessageBody=text,
-        MessageGroupId=awb,
-        MessageDeduplicationId=hashlib.sha256(text.encode()).hexdigest(),
-    )
-    return str(response["MessageId"])
+    return _send(status_settings().status_queue_url, body, group=awb)
 
 
 def hand_to_restock(body: Mapping[str, Any]) -> str:
@@ -251,10 +242,21 @@ def hand_to_restock(body: Mapping[str, Any]) -> str:
     return _send(status_settings().rto_queue_url, body)
 
 
-def _send(queue_url: str, body: Mapping[str, Any]) -> str:
+def _send(queue_url: str, body: Mapping[str, Any], *, group: str | None = None) -> str:
+    """One SQS message; with ``group``, a FIFO message in that group whose deduplication id is
+    the body's hash (keys sorted, so the same content always hashes the same)."""
     from shipsync.adapters.aws import client
 
-    response = client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
+    if group is None:
+        response = client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(body))
+        return str(response["MessageId"])
+    text = json.dumps(body, sort_keys=True)
+    response = client("sqs").send_message(
+        QueueUrl=queue_url,
+        MessageBody=text,
+        MessageGroupId=group,
+        MessageDeduplicationId=hashlib.sha256(text.encode()).hexdigest(),
+    )
     return str(response["MessageId"])
 
 
@@ -310,16 +312,7 @@ def enqueue_remittance(body: Mapping[str, Any], group: str) -> str:
     """RemittanceQueue is FIFO: orders are grouped by AWB (two sources describing the same order
     are handled one after the other), batches by remittance id; identical messages within five
     minutes are dropped by SQS."""
-    from shipsync.adapters.aws import client
-
-    text = json.dumps(body, sort_keys=True)
-    response = client("sqs").send_message(
-        QueueUrl=remittance_settings().remittance_queue_url,
-        MessageBody=text,
-        MessageGroupId=group,
-        MessageDeduplicationId=hashlib.sha256(text.encode()).hexdigest(),
-    )
-    return str(response["MessageId"])
+    return _send(remittance_settings().remittance_queue_url, body, group=group)
 
 
 @cache

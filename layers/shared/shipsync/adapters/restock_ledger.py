@@ -23,10 +23,8 @@ class DynamoRestockLedger:
     """Implements ``services.rto_restock.RestockLedgerPort`` and ``services.customer_return.ReturnsLedgerPort``."""
 
     def __init__(self, table_name: str, ledger: DynamoLedger | None = None) -> None:
-        import boto3
-
-        self._table = boto3.resource("dynamodb").Table(table_name)
         self._ledger = ledger or DynamoLedger(table_name)
+        self._table = self._ledger.table
 
     # ------------------------------------------------------------------ shipment lookups
     def awb_item(self, awb: str) -> dict[str, Any] | None:
@@ -70,15 +68,7 @@ class DynamoRestockLedger:
         return dict(_from_dynamo(answer["Attributes"]))
 
     def save(self, awb: str, **fields: Any) -> None:
-        fields["updated_at"] = _now()
-        names = {f"#f{i}": name for i, name in enumerate(fields)}
-        values = {f":f{i}": _to_dynamo(value) for i, value in enumerate(fields.values())}
-        self._table.update_item(
-            Key={"pk": f"RESTOCK#{awb}"},
-            UpdateExpression="SET " + ", ".join(f"#f{i} = :f{i}" for i in range(len(fields))),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        self._ledger.update_key(f"RESTOCK#{awb}", fields)
 
     def release(self, awb: str, owner: str) -> None:
         from botocore.exceptions import ClientError
