@@ -20,7 +20,7 @@ from shipsync.domain.models import (
     ZohoSalesReturn,
     ZohoSalesReturnRef,
 )
-from shipsync.errors import AwbRefused, NotServiceable, ProviderRequestError
+from shipsync.errors import AwbRefused, NotServiceable, OrderIdTaken, ProviderRequestError
 
 SO_ID = "1947583000000123001"
 SO_NUMBER = "SO-01042"
@@ -299,7 +299,7 @@ class FakeReturnsShiprocket:
     def create_return_order(self, order: ShiprocketReturnOrder) -> CreatedOrder:
         self.calls["create_return_order"] += 1
         if order.order_id in self.orders:
-            raise ProviderRequestError(
+            raise OrderIdTaken(
                 "shiprocket",
                 "The order id has already been taken.",
                 http_status=422,

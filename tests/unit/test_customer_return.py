@@ -252,6 +252,20 @@ def test_duplicate_order_id_unknown_to_the_ledger_is_a_conflict() -> None:
     assert err.status == 409
 
 
+def test_another_taken_field_is_not_a_duplicate_order_id() -> None:
+    world = World()
+    taken = "The pickup location has already been taken."
+
+    def refused(order: ShiprocketReturnOrder) -> CreatedOrder:
+        raise ProviderRequestError("shiprocket", taken, http_status=422, field_errors={"pickup_location": [taken]})
+
+    world.shiprocket.create_return_order = refused  # type: ignore[method-assign]
+    with pytest.raises(ProviderRequestError, match="pickup location"):
+        world.book(salesorder_number=SO_NUMBER)
+    (record,) = world.ledger.return_records[SO_ID].values()
+    assert record.get("shipment_id") is None
+
+
 # ------------------------------------------------------------------------------ refusals
 
 

@@ -128,6 +128,14 @@ def test_missing_shipped_figures_fall_back_to_the_ordered_quantity() -> None:
     assert [(line.salesorder_item_id, line.quantity) for line in shipped_lines(so)] == [(TEE_LINE, 2), (MUG_LINE, 1)]
 
 
+def test_shipped_quantity_trusts_a_zero_shipped_figure() -> None:
+    line, *_ = salesorder().line_items
+    line.quantity_shipped = 0
+    assert line.shipped_quantity == 0
+    line.quantity_shipped = None
+    assert line.shipped_quantity == line.quantity == 2
+
+
 def test_unpaid_cod_invoice_is_credited_and_closed() -> None:
     world = World(salesorder(invoiced=True), (invoice(),))
     outcome = world.job.process(rto())

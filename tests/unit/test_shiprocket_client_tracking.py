@@ -13,7 +13,14 @@ import responses
 from shipsync.clients.http import new_session
 from shipsync.clients.shiprocket import MAX_TRACKED_AWBS, ShiprocketClient, is_order_id_taken
 from shipsync.domain.models import ShiprocketOrderItem, ShiprocketReturnOrder
-from shipsync.errors import ProviderRequestError, RateLimited, TokenRejected, TransientError, WalletTooLow
+from shipsync.errors import (
+    OrderIdTaken,
+    ProviderRequestError,
+    RateLimited,
+    TokenRejected,
+    TransientError,
+    WalletTooLow,
+)
 from shipsync.ports import ShiprocketReturnsApi, ShiprocketTrackingApi
 
 BASE = "https://apiv2.shiprocket.in/v1/external"
@@ -343,6 +350,7 @@ def test_create_return_order_duplicate_is_a_422_with_field_errors(
     assert error.value.http_status == 422
     assert error.value.field_errors == {"order_id": ["The order id has already been taken."]}
     assert is_order_id_taken(error.value)
+    assert isinstance(error.value, OrderIdTaken)  # the type callers decide by
 
 
 @pytest.mark.parametrize(

@@ -574,7 +574,49 @@ def test_find_creditnote_by_reference_needs_an_exact_match(rsps: responses.Reque
     rsps.get(f"{API}/inventory/v1/creditnotes", json=listing)
 
     assert client.find_creditnote_by_reference("RTO-1411220456789") == CREDITNOTE_ID
-    assert _query(rsps) == {"organization_id": [ORG], "reference_number": ["RTO-1411220456789"]}
+    assert _query(rsps) == {
+        "organization_id": [ORG],
+        "reference_number": ["RTO-1411220456789"],
+        "page": ["1"],
+        "per_page": ["200"],
+    }
+
+
+def test_find_creditnote_by_reference_reads_every_page(rsps: responses.RequestsMock, client: ZohoClient) -> None:
+    loose = {"creditnote_id": "1947583000000171000", "reference_number": "RTO-1411220456789-2"}
+    rsps.get(
+        f"{API}/inventory/v1/creditnotes",
+        json={"code": 0, "creditnotes": [loose], "page_context": {"page": 1, "has_more_page": True}},
+    )
+    rsps.get(
+        f"{API}/inventory/v1/creditnotes",
+        json={
+            "code": 0,
+            "creditnotes": [{"creditnote_id": CREDITNOTE_ID, "reference_number": "RTO-1411220456789"}],
+            "page_context": {"page": 2, "has_more_page": False},
+        },
+    )
+
+    assert client.find_creditnote_by_reference("RTO-1411220456789") == CREDITNOTE_ID
+    assert [_query(rsps, index)["page"] for index in range(len(rsps.calls))] == [["1"], ["2"]]
+
+
+def test_find_creditnote_by_reference_refuses_a_row_without_an_id(
+    rsps: responses.RequestsMock, client: ZohoClient
+) -> None:
+    rsps.get(
+        f"{API}/inventory/v1/creditnotes",
+        json={"code": 0, "creditnotes": [{"reference_number": "RTO-1411220456789"}]},
+    )
+
+    with pytest.raises(ProviderRequestError, match="creditnote_id"):
+        client.find_creditnote_by_reference("RTO-1411220456789")
+
+
+def test_find_creditnote_by_reference_needs_a_reference(rsps: responses.RequestsMock, client: ZohoClient) -> None:
+    with pytest.raises(ValueError, match="reference"):
+        client.find_creditnote_by_reference("")
+    assert len(rsps.calls) == 0
 
 
 @pytest.mark.parametrize(

@@ -112,6 +112,10 @@ class ProviderRequestError(PermanentError):
         self.field_errors = field_errors or {}
 
 
+class OrderIdTaken(ProviderRequestError):
+    """Shiprocket refused a create because our ``order_id`` already names an order (422)."""
+
+
 class OrderCancelledUpstream(ShipsyncError):
     """Shiprocket answered a create with an existing CANCELED order: re-create under a suffix."""
 

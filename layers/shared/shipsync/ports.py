@@ -173,7 +173,7 @@ class ShiprocketReturnsApi(Protocol):
     ) -> list[CourierQuote]: ...
 
     def create_return_order(self, order: ShiprocketReturnOrder) -> CreatedOrder:
-        """A duplicate order_id is a 422 ("The order id has already been taken.")."""
+        """A duplicate order_id raises ``OrderIdTaken`` (Shiprocket's 422 "The order id has already been taken.")."""
 
     def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment: ...
 

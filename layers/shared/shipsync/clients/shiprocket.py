@@ -32,6 +32,7 @@ from shipsync.domain.models import (
 from shipsync.errors import (
     AwbRefused,
     NotServiceable,
+    OrderIdTaken,
     ProviderRequestError,
     RateLimited,
     TokenRejected,
@@ -361,7 +362,10 @@ def raise_for_error(http_status: int, payload: Any, token_version: int | None) -
     if payload is None:
         raise ProviderRequestError(PROVIDER, "answer is not JSON", http_status=http_status)
     if not 200 <= status < 300:
-        raise ProviderRequestError(PROVIDER, message, http_status=status, field_errors=field_errors)
+        error = ProviderRequestError(PROVIDER, message, http_status=status, field_errors=field_errors)
+        if is_order_id_taken(error):
+            raise OrderIdTaken(PROVIDER, message, http_status=status, field_errors=field_errors)
+        raise error
 
 
 def _describe(payload: Any) -> tuple[str, dict[str, list[str]]]:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shipsync.clients.http import DEFAULT_TIMEOUT, Timeout, json_or_none, send, shared_session
 from shipsync.domain.models import (
+    ZOHO_REFERENCE_MAX,
     ReturnLine,
     ZohoCreditNote,
     ZohoCustomerPayment,
@@ -43,7 +44,6 @@ _RECEIVE_ID_KEYS = ("receive_id", "salesreturnreceive_id")
 # Books lists answer at most 200 rows a page (reference §11 pagination); one reference never spans this many.
 LIST_PAGE_SIZE = 200
 MAX_LIST_PAGES = 10
-MAX_REFERENCE_LENGTH = 100
 PAYMENT_MODE_BANK_TRANSFER = "banktransfer"
 _PAISA = Decimal("0.01")
 
@@ -128,11 +128,10 @@ class ZohoClient:
         return item
 
     def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None:
-        custom_fields = [{"api_name": name, "value": value} for name, value in values.items()]
         self._request(
             "PUT",
             "/inventory/v1/salesorders/{salesorder_id}",
-            body={"custom_fields": custom_fields},
+            body={"custom_fields": _custom_fields(values)},
             salesorder_id=salesorder_id,
         )
 
@@ -324,12 +323,8 @@ class ZohoClient:
 
     def find_creditnote_by_reference(self, reference_number: str) -> str | None:
         """The id of a credit note carrying exactly this reference (a retry's earlier attempt), or None."""
-        body = self._request("GET", "/inventory/v1/creditnotes", params={"reference_number": reference_number})
-        for note in _dicts(body.get("creditnotes")):
-            # The list filter may match loosely: only an exact reference proves it is ours.
-            if str(note.get("reference_number") or "") == reference_number and note.get("creditnote_id"):
-                return str(note["creditnote_id"])
-        return None
+        rows = self._rows_by_reference("/inventory/v1/creditnotes", reference_number)
+        return _entity_id(rows[0], "creditnote_id") if rows else None
 
     def get_creditnote(self, creditnote_id: str) -> ZohoCreditNote:
         """The note as Zoho computed it: its total may differ from ours by rounding, and its balance is what applies."""
@@ -379,7 +374,7 @@ class ZohoClient:
                 {"invoice_id": entry.invoice_id, "amount_applied": _money(entry.amount_applied)}
                 for entry in payment.invoices
             ],
-            "custom_fields": [{"api_name": name, "value": value} for name, value in payment.custom_fields.items()],
+            "custom_fields": _custom_fields(payment.custom_fields),
         }
         if payment.account_id:
             request_body["account_id"] = payment.account_id
@@ -432,8 +427,8 @@ class ZohoClient:
             raise ValueError(f"a payment amount must be positive, got {amount}")
         if bank_charges < 0 or bank_charges > amount:
             raise ValueError(f"bank charges must be between 0 and the amount, got {bank_charges}")
-        if len(reference_number) > MAX_REFERENCE_LENGTH:
-            raise ValueError(f"a reference number holds at most {MAX_REFERENCE_LENGTH} characters")
+        if len(reference_number) > ZOHO_REFERENCE_MAX:
+            raise ValueError(f"a reference number holds at most {ZOHO_REFERENCE_MAX} characters")
         request_body: dict[str, Any] = {
             "customer_id": customer_id,
             "payment_mode": PAYMENT_MODE_BANK_TRANSFER,
@@ -447,9 +442,7 @@ class ZohoClient:
         if account_id:
             request_body["account_id"] = account_id
         if custom_fields:
-            request_body["custom_fields"] = [
-                {"api_name": name, "value": value} for name, value in custom_fields.items()
-            ]
+            request_body["custom_fields"] = _custom_fields(custom_fields)
         body = self._request("POST", "/books/v3/customerpayments", body=request_body)
         return _payment(_entity(body, "payment"))
 
@@ -466,8 +459,8 @@ class ZohoClient:
         """Records Shiprocket's deductions as an expense paid from the deposit account; returns the expense id."""
         if amount <= 0:
             raise ValueError(f"an expense amount must be positive, got {amount}")
-        if len(reference_number) > MAX_REFERENCE_LENGTH:
-            raise ValueError(f"a reference number holds at most {MAX_REFERENCE_LENGTH} characters")
+        if len(reference_number) > ZOHO_REFERENCE_MAX:
+            raise ValueError(f"a reference number holds at most {ZOHO_REFERENCE_MAX} characters")
         body = self._request(
             "POST",
             "/books/v3/expenses",
@@ -602,6 +595,10 @@ def _payment(entity: Mapping[str, Any]) -> ZohoCustomerPayment:
     if data.get("bank_charges") in (None, ""):
         data["bank_charges"] = "0"
     return _parse(ZohoCustomerPayment, data)
+
+
+def _custom_fields(values: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"api_name": name, "value": value} for name, value in values.items()]
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

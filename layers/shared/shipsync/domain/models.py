@@ -7,9 +7,12 @@ shapes are exactly what we send. Ids from Zoho are 15-19 digit strings: kept as 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Zoho Books ``reference_number`` holds at most 100 characters (zoho-api.md §9).
+ZOHO_REFERENCE_MAX: Final = 100
 
 # --------------------------------------------------------------------------- Zoho (input)
 
@@ -61,6 +64,11 @@ class ZohoLineItem(_ZohoModel):
     location_id: str | None = None
     # None when the answer carries no fulfilment figures (e.g. a webhook payload).
     quantity_shipped: float | None = None
+
+    @property
+    def shipped_quantity(self) -> float:
+        """Units shipped, or the whole quantity when the answer has no fulfilment figures."""
+        return self.quantity if self.quantity_shipped is None else self.quantity_shipped
 
 
 class ZohoPackageRef(_ZohoModel):

@@ -41,11 +41,11 @@ from pydantic import (
     model_validator,
 )
 
-from shipsync.domain.india import IST
+from shipsync.domain.india import IST, SHIPROCKET_TIMESTAMP_FORMATS
+from shipsync.domain.models import ZOHO_REFERENCE_MAX
 from shipsync.errors import PermanentError
 
 __all__ = [
-    "ZOHO_REFERENCE_MAX",
     "AgingEntry",
     "BalanceLine",
     "BalanceResult",
@@ -80,9 +80,6 @@ __all__ = [
 Paise = int
 Source = Literal["json", "csv", "poll"]
 ChargesMode = Literal["bank_charges", "expense"]
-
-# Zoho Books ``reference_number`` holds at most 100 characters (zoho-api.md §9).
-ZOHO_REFERENCE_MAX: Final = 100
 
 
 class InvalidRemittance(PermanentError, ValueError):
@@ -179,10 +176,7 @@ _DATE_FORMATS: Final = (
     "%d %B %Y",
     "%d-%b-%Y",
     "%b %d, %Y",
-    # Shiprocket's three timestamp shapes (shiprocket-api.md §12), all IST.
-    "%Y-%m-%d %H:%M:%S",
-    "%d %m %Y %H:%M:%S",
-    "%d %b %Y, %I:%M %p",
+    *SHIPROCKET_TIMESTAMP_FORMATS,
 )
 
 

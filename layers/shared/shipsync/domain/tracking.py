@@ -30,7 +30,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
-from shipsync.domain.india import IST
+from shipsync.domain.india import IST, SHIPROCKET_TIMESTAMP_FORMATS
 from shipsync.errors import PermanentError
 
 __all__ = [
@@ -208,17 +208,13 @@ class InvalidWebhook(PermanentError, ValueError):
         self.reason = reason
 
 
-# The three formats Shiprocket mixes (§12); all IST without an offset.
-_TIMESTAMP_FORMATS: Final = ("%d %m %Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d %b %Y, %I:%M %p")
-
-
 def parse_timestamp(text: str) -> datetime:
     """``DD MM YYYY HH:MM:SS``, ``YYYY-MM-DD HH:MM:SS`` or ``12 Mar 2021, 04:16 PM`` (IST) -> aware.
 
     Raises ValueError for anything else.
     """
     cleaned = " ".join(text.split())
-    for fmt in _TIMESTAMP_FORMATS:
+    for fmt in SHIPROCKET_TIMESTAMP_FORMATS:
         try:
             return datetime.strptime(cleaned, fmt).replace(tzinfo=IST)
         except ValueError:

@@ -26,8 +26,8 @@ from typing import Any, Literal, Protocol
 
 from aws_lambda_powertools import Logger
 
+from shipsync.domain.models import ZOHO_REFERENCE_MAX
 from shipsync.domain.remittance import (
-    ZOHO_REFERENCE_MAX,
     PaymentRefused,
     PolledRemittance,
     RemittanceBatch,

@@ -34,14 +34,18 @@ from shipsync.domain.models import (
     ZohoLineItem,
     ZohoSalesOrder,
 )
-from shipsync.errors import AllCouriersRefused, AwbRefused, InvalidOrder, NotServiceable, ProviderRequestError
+from shipsync.errors import (
+    AllCouriersRefused,
+    AwbRefused,
+    InvalidOrder,
+    NotServiceable,
+    OrderIdTaken,
+    ProviderRequestError,
+)
 from shipsync.ports import MetricsSink, ShiprocketReturnsApi, ZohoReturnsApi
 from shipsync.services.webhooks import WebhookRejected, load_json, require_body
 
 logger = Logger(child=True)
-
-_DUPLICATE_ORDER_ID = "already been taken"
-
 
 # --------------------------------------------------------------------------- request
 
@@ -236,8 +240,7 @@ class CustomerReturnService:
                 returned[line["salesorder_item_id"]] = returned.get(line["salesorder_item_id"], 0) + line["quantity"]
 
         def left(line: ZohoLineItem) -> float:
-            shipped = line.quantity if line.quantity_shipped is None else line.quantity_shipped
-            return shipped - returned.get(line.line_item_id, 0)
+            return line.shipped_quantity - returned.get(line.line_item_id, 0)
 
         if request.lines is None:
             lines = [
@@ -310,9 +313,7 @@ class CustomerReturnService:
     def _create(self, so: ZohoSalesOrder, key: str, record: dict[str, Any], order: ShiprocketReturnOrder) -> None:
         try:
             created = self.shiprocket.create_return_order(order)
-        except ProviderRequestError as err:
-            if _DUPLICATE_ORDER_ID not in str(err).lower():
-                raise
+        except OrderIdTaken:
             # Created by an earlier or concurrent attempt: only its ledger record knows the ids.
             current = self.ledger.returns(so.salesorder_id).get(key, {})
             if current.get("shipment_id") is None:

@@ -345,7 +345,7 @@ def shipped_lines(so: ZohoSalesOrder) -> list[ReturnLine]:
     """Every shipped unit of the order (the whole quantity when the answer has no shipped figure)."""
     lines = []
     for line in so.line_items:
-        quantity = line.quantity if line.quantity_shipped is None else line.quantity_shipped
+        quantity = line.shipped_quantity
         if quantity > 0:
             lines.append(ReturnLine(salesorder_item_id=line.line_item_id, item_id=line.item_id, quantity=quantity))
     return lines
