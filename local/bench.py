@@ -131,11 +131,9 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {"cold_start": import_times(args.import_runs)}
     from local.sample_data import load
-    from local.sample_day import ZOHO_LIMIT_SCALE, run_sample_day, sim_post
+    from local.sample_day import ZOHO_LIMIT_SCALE, run_sample_day, scaled_local_stack
 
-    env = {"ZOHO_REQUESTS_PER_MINUTE": str(90 * ZOHO_LIMIT_SCALE)}
-    with LocalStack(api_port=0, extra_env=env) as stack:
-        sim_post(stack.zoho_url, "/_sim/seed", {"per_minute_limit": 100 * ZOHO_LIMIT_SCALE})
+    with scaled_local_stack(0, ZOHO_LIMIT_SCALE) as stack:
         day = load()
         report = run_sample_day(stack, day)
         results["sample_day_ok"] = report["ok"]

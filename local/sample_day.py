@@ -36,16 +36,28 @@ import time
 import urllib.parse
 import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 import requests
 
-from local.sample_data import INVALID, RTO_LIFECYCLES, SHIPPED, UNSERVICEABLE, SampleDay, load
-from local.sim.shiprocket import LIFECYCLES
+from local.sample_data import (
+    DELIVERED_LIFECYCLES,
+    INVALID,
+    RTO_LIFECYCLES,
+    SHIPPED,
+    UNSERVICEABLE,
+    SampleDay,
+    load,
+)
+from local.sim.shiprocket import LIFECYCLES, remaining_after
+from local.sim.zoho import DEFAULT_PER_MINUTE_LIMIT
+
+if TYPE_CHECKING:
+    from local.stack import LocalStack
 
 WEBHOOK_PATH = "/webhooks/zoho/salesorders"
 WORKERS = 4
@@ -76,6 +88,10 @@ REMITTANCE_ROUTES = {"webhook": "posted as JSON", "poll": "found by the poll, th
 # `make run` compresses the day: Zoho's per-minute limit and our limiter are both scaled by
 # this factor, keeping their ratio (limiter at 90 % of Zoho's ceiling, so still no 429).
 ZOHO_LIMIT_SCALE = 5
+ZOHO_PER_MINUTE = DEFAULT_PER_MINUTE_LIMIT
+# shipsync's own limiter default (CommonSettings.zoho_requests_per_minute); not imported, because the runner
+# loads the layer per invocation and the parent process must not hold its own copy of it.
+SHIPSYNC_ZOHO_PER_MINUTE = 90
 
 
 class Stack(Protocol):
@@ -321,11 +337,6 @@ class _Counts:
         return phase
 
 
-def _left_in_script(lifecycle: str, status_id: int | None) -> int:
-    script = LIFECYCLES[lifecycle]
-    return len(script) - script.index(status_id) - 1 if status_id in script else len(script)
-
-
 def advance_in_turns(
     stack: Stack,
     left: dict[str, int | None],
@@ -393,7 +404,7 @@ def play_lifecycles(
         for awb, lifecycle in awbs.items():
             if awb not in left:
                 order = next(o for o in forward.values() if o["awb_code"] == awb)
-                left[awb] = _left_in_script(lifecycle, order.get("shipment_status_id"))
+                left[awb] = len(remaining_after(LIFECYCLES[lifecycle], order.get("shipment_status_id")))
         turn = {awb: left[awb] for awb in awbs}
         options = tracking.get(options_key, {}) if options_key else {}
         calls = advance_in_turns(
@@ -426,7 +437,8 @@ def play_lifecycles(
             return result
     batches = day.tracking.get("remittance", {}).get("batches") or []
     if batches:
-        result.remittances = play_remittance(stack, day, progress)
+        awb_of = {number: str(order["awb_code"]) for number, order in forward.items()}
+        result.remittances = play_remittance(stack, day, awb_of, progress)
         problem = _wait(stack, deadline, REMITTANCE_PHASE)
         remitted = sum(len(batch["orders"]) for batch in batches)
         result.phases.append(counts.phase(REMITTANCE_PHASE, remitted, 0))
@@ -437,12 +449,13 @@ def play_lifecycles(
     return result
 
 
-def play_remittance(stack: Stack, day: SampleDay, progress: Progress) -> list[dict[str, Any]]:
-    """Shiprocket remits each planned batch; it reaches the stack as posted JSON, or through the poll
-    followed by the seller's upload of the panel CSV (which alone carries the deductions)."""
+def play_remittance(
+    stack: Stack, day: SampleDay, awb_of: Mapping[str, str], progress: Progress
+) -> list[dict[str, Any]]:
+    """Shiprocket remits each planned batch (``awb_of``: order number -> AWB); it reaches the stack as
+    posted JSON, or through the poll followed by the seller's upload of the panel CSV (which alone
+    carries the deductions)."""
     plan = day.tracking["remittance"]
-    shiprocket = sim_get(stack.shiprocket_url, "/_sim/state")
-    awb_of = {str(o["order_id"]): str(o["awb_code"]) for o in shiprocket["orders"] if o.get("awb_code")}
     done: list[dict[str, Any]] = []
     for batch in plan["batches"]:
         progress.note(f"remittance: {batch['utr']} ({batch['route']})")
@@ -831,7 +844,7 @@ def _lifecycle_report(
             if want["lifecycle"] is None or number not in shipments:
                 continue
             delivered = shipments[number].get("status") == "delivered"
-            if delivered != (want["lifecycle"] in ("delivered", "ndr_then_delivered")):
+            if delivered != (want["lifecycle"] in DELIVERED_LIFECYCLES):
                 state = "marked" if delivered else "not marked"
                 mismatches.append(f"{number} ({want['lifecycle']}): the Zoho shipment is {state} delivered")
 
@@ -1548,11 +1561,19 @@ def _stack(api_state: Path | None, port: int, zoho_limit_scale: int) -> Iterator
     if api_state is not None:
         yield RemoteStack(json.loads(api_state.read_text(encoding="utf-8")))
         return
+    with scaled_local_stack(port, zoho_limit_scale) as stack:
+        yield stack
+
+
+@contextlib.contextmanager
+def scaled_local_stack(port: int, zoho_limit_scale: int) -> Iterator[LocalStack]:
+    """A local stack whose Zoho limits (the simulator's and shipsync's limiter) are both ``zoho_limit_scale``
+    times the real ones, so a day of orders is not paced by the real 100 requests a minute."""
     from local.stack import LocalStack
 
-    env = {"ZOHO_REQUESTS_PER_MINUTE": str(90 * zoho_limit_scale)}
+    env = {"ZOHO_REQUESTS_PER_MINUTE": str(SHIPSYNC_ZOHO_PER_MINUTE * zoho_limit_scale)}
     with LocalStack(api_port=port, extra_env=env) as stack:
-        sim_post(stack.zoho_url, "/_sim/seed", {"per_minute_limit": 100 * zoho_limit_scale})
+        sim_post(stack.zoho_url, "/_sim/seed", {"per_minute_limit": ZOHO_PER_MINUTE * zoho_limit_scale})
         yield stack
 
 
@@ -1602,7 +1623,10 @@ def main(argv: list[str] | None = None) -> int:
     args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(format_report(report))
     if not args.api:
-        print(f"\nZoho limits: simulator {100 * scale}/min, shipsync limiter {90 * scale}/min (real: 100/90)")
+        print(
+            f"\nZoho limits: simulator {ZOHO_PER_MINUTE * scale}/min, shipsync limiter "
+            f"{SHIPSYNC_ZOHO_PER_MINUTE * scale}/min (real: {ZOHO_PER_MINUTE}/{SHIPSYNC_ZOHO_PER_MINUTE})"
+        )
     print(f"\nreport written to {args.report}; stack logs in {log_path}")
     return 0 if report["ok"] else 1
 

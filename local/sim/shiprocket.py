@@ -681,6 +681,13 @@ class _Order:
         return str(self.request.get("billing_pincode" if bill else "shipping_pincode", ""))
 
     @property
+    def customer_side(self) -> str:
+        """The prefix of the request fields that describe the buyer; a return's customer is its pickup address."""
+        if self.is_return:
+            return "pickup"
+        return "billing" if _flag(self.request.get("shipping_is_billing"), True) else "shipping"
+
+    @property
     def is_cod(self) -> bool:
         return str(self.request.get("payment_method", "")).upper() == "COD"
 
@@ -846,7 +853,7 @@ def resolve_lifecycle(spec: Any) -> list[int]:
     raise ValueError(f"a lifecycle is a name or a non-empty list of shipment status ids, not {spec!r}")
 
 
-def _remaining_after(script: list[int], current: int | None) -> list[int]:
+def remaining_after(script: list[int], current: int | None) -> list[int]:
     """What is left of ``script`` for a shipment already at ``current``."""
     if current in script:
         return script[script.index(current) + 1 :]
@@ -1090,7 +1097,7 @@ class ShiprocketSim(SimApp):
     def _apply_order_update(self, update: dict[str, Any]) -> str:
         order = self.orders.get(str(update.get("order_id"))) or self.returns.get(str(update.get("order_id")))
         if order is None:
-            order = next((o for o in self._shipments() if o.awb_code and o.awb_code == update.get("awb_code")), None)
+            order = self._find_awb(str(update.get("awb_code") or ""))
         if order is None:
             raise KeyError(f"no order for update {update}")
         if "status" in update:
@@ -1865,9 +1872,7 @@ class ShiprocketSim(SimApp):
         if order is None:
             return Response(404, {"message": "No order found with this id.", "status_code": 404})
         req = order.request
-        bill = _flag(req.get("shipping_is_billing"), True)
-        # The customer of a return is its pickup address.
-        side = "pickup" if order.is_return else "billing" if bill else "shipping"
+        side = order.customer_side
         courier = order.courier or {}
         items = req.get("order_items", [])
         dims = f"{float(req['length']):.3f}x{float(req['breadth']):.3f}x{float(req['height']):.3f}"
@@ -1961,7 +1966,7 @@ class ShiprocketSim(SimApp):
                 "billing_city": req.get("billing_city"),
                 "billing_state": req.get("billing_state"),
                 "billing_pincode": req.get("billing_pincode"),
-                "shipping_is_billing": int(bill),
+                "shipping_is_billing": int(_flag(req.get("shipping_is_billing"), True)),
                 "company_name": req.get("company_name", ""),
                 "reseller_name": req.get("reseller_name", ""),
             },
@@ -2133,7 +2138,7 @@ class ShiprocketSim(SimApp):
                 if order.remaining is not None and str(key) in (order.awb_code, order.order_id):
                     # A shipment already on its way continues its new script from where it is.
                     order.lifecycle = spec
-                    order.remaining = _remaining_after(script, self._status_id(order))
+                    order.remaining = remaining_after(script, self._status_id(order))
         if "webhook" in payload:
             hook = payload["webhook"]
             if hook is None:
@@ -2236,7 +2241,7 @@ class ShiprocketSim(SimApp):
             if spec is None:
                 spec = DEFAULT_RETURN_LIFECYCLE if order.is_return else self.default_lifecycle
             order.lifecycle = spec
-            order.remaining = _remaining_after(resolve_lifecycle(spec), self._status_id(order))
+            order.remaining = remaining_after(resolve_lifecycle(spec), self._status_id(order))
         na_chance = _chance(options.get("na_scans"), "na_scans")
         count = len(order.remaining) if steps is None else min(steps, len(order.remaining))
         events: list[dict[str, Any]] = []
@@ -2461,8 +2466,7 @@ class ShiprocketSim(SimApp):
         ndr = order.ndr
         if ndr is None:
             req = order.request
-            bill = _flag(req.get("shipping_is_billing"), True)
-            side = "pickup" if order.is_return else "billing" if bill else "shipping"
+            side = order.customer_side
             items = req.get("order_items") or [{}]
             first = items[0] if isinstance(items[0], dict) else {}
             self.next_ndr_id += 1

@@ -896,10 +896,7 @@ class ZohoSim(SimApp):
                 line = by_id[package_line["so_line_item_id"]]
                 line["quantity_shipped"] = _as_number(float(line["quantity_shipped"]) + package_line["quantity"])
                 # Physical stock falls on shipment, not on packing (reference §7).
-                item = self.records["items"].get(str(package_line.get("item_id")))
-                if item is not None:
-                    for key in ("stock_on_hand", "available_stock", "actual_available_stock"):
-                        item[key] = _as_number(float(item.get(key, 0)) - float(package_line["quantity"]))
+                self._move_stock(package_line.get("item_id"), -float(package_line["quantity"]))
         self._sync_packages(order)
         return Response(
             201, {"code": 0, "message": "Shipment created successfully", "shipment_order": copy.deepcopy(shipment)}
@@ -1093,10 +1090,7 @@ class ZohoSim(SimApp):
             line = by_id[line_id]
             line["quantity_received"] = _as_number(float(line["quantity_received"]) + quantity)
             # A receive is what restocks physical stock (reference §8).
-            item = self.records["items"].get(str(line.get("item_id")))
-            if item is not None:
-                for key in ("stock_on_hand", "available_stock", "actual_available_stock"):
-                    item[key] = _as_number(float(item.get(key, 0)) + quantity)
+            self._move_stock(line.get("item_id"), quantity)
             receive_lines.append(
                 {
                     "line_item_id": self._new_id(),
@@ -1358,12 +1352,8 @@ class ZohoSim(SimApp):
         for invoice_id, cents in per_invoice.items():
             invoice = self.records["invoices"][invoice_id]
             amount = cents / 100
-            invoice["balance"] = (_cents(invoice["balance"]) - cents) / 100
-            invoice["credits_applied"] = (_cents(invoice.get("credits_applied", 0)) + cents) / 100
             # Zoho shows an invoice settled by credits as paid (closed) at zero balance.
-            invoice["status"] = "paid" if invoice["balance"] == 0 else "partially_paid"
-            invoice["last_modified_time"] = self._now_text()
-            self._link_invoice(invoice)
+            self._settle_invoice(invoice, cents, settled_by="credits_applied")
             creditnote["invoices_credited"].append(
                 {
                     "creditnote_invoice_id": self._new_id(),
@@ -1493,13 +1483,21 @@ class ZohoSim(SimApp):
         self.records["customerpayments"][payment["payment_id"]] = payment
         return payment
 
-    def _settle_invoice(self, invoice: dict[str, Any], cents: int) -> None:
-        """Applies ``cents`` of a payment to an invoice (negative: takes an application back)."""
+    def _move_stock(self, item_id: Any, quantity: float) -> None:
+        """Physical stock of a known item rises (receive) or falls (shipment) by ``quantity``."""
+        item = self.records["items"].get(str(item_id))
+        if item is not None:
+            for key in ("stock_on_hand", "available_stock", "actual_available_stock"):
+                item[key] = _as_number(float(item.get(key, 0)) + quantity)
+
+    def _settle_invoice(self, invoice: dict[str, Any], cents: int, *, settled_by: str = "payment_made") -> None:
+        """Applies ``cents`` of a payment (or, ``settled_by="credits_applied"``, of credits) to an invoice;
+        negative cents take an application back."""
         invoice["balance"] = (_cents(invoice["balance"]) - cents) / 100
-        invoice["payment_made"] = (_cents(invoice.get("payment_made", 0)) + cents) / 100
+        invoice[settled_by] = (_cents(invoice.get(settled_by, 0)) + cents) / 100
         if invoice["balance"] == 0:
             invoice["status"] = "paid"
-        elif invoice["payment_made"]:
+        elif invoice.get("payment_made") or invoice.get("credits_applied"):
             invoice["status"] = "partially_paid"
         elif invoice["status"] in ("paid", "partially_paid"):
             invoice["status"] = "sent"
