@@ -370,7 +370,7 @@ def _salesorder(
         "order_status": "confirmed",
         "shipped_status": "pending",
         "invoiced_status": "not_invoiced",
-        "paid_status": "paid" if plan.payment == "Prepaid" else "not_paid",
+        "paid_status": "paid" if plan.payment == "Prepaid" else "unpaid",
         "payment_terms": 0,
         "payment_terms_label": "Due on Receipt",
         "currency_code": "INR",

@@ -11,7 +11,11 @@ Fault rules (``POST /_sim/faults`` body ``{"rules": [...]}``, or ``{"clear": tru
      "status": 500, "body": {...},              # answer this instead of the real handler
      "delay_s": 2.5,                            # sleep first (timeouts); alone = slow answer
      "match": {"courier_id": 43},               # only when the JSON body/query has these values
+     "lose_answer": true,                       # do the work, then close the connection unanswered
      "times": 2}                                # how many calls it applies to (default: forever)
+
+``lose_answer`` is the timeout that matters for idempotency: the provider did the write, the caller
+never heard of it, and its retry meets the "already done" answer.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ class Response:
     status: int
     body: JsonBody = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Set by a ``lose_answer`` fault: the server closes the connection instead of answering.
+    lost: bool = False
 
 
 Handler = Callable[[Request], "Response | tuple[int, JsonBody]"]
@@ -138,7 +144,10 @@ class SimApp:
                     result = route.handler(request)
             except json.JSONDecodeError:
                 return Response(400, {"message": "Malformed JSON body", "status_code": 400})
-            return result if isinstance(result, Response) else Response(result[0], result[1])
+            answer = result if isinstance(result, Response) else Response(result[0], result[1])
+            if fault is not None and fault.get("lose_answer"):
+                answer.lost = True
+            return answer
         return self.not_found(method, path)
 
     def not_found(self, method: str, path: str) -> Response:
@@ -205,6 +214,9 @@ class _HttpHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         response = self.app.handle(self.command, self.path, headers, body)
+        if response.lost:
+            self.close_connection = True
+            return
         payload = b"" if response.body is None else json.dumps(response.body).encode()
         self.send_response(response.status)
         self.send_header("Content-Type", "application/json")

@@ -613,6 +613,8 @@ NO_ACTIVITIES = {
     }
 }
 MAX_TRACK_AWBS = 50
+# A second pickup request this soon after the first is a "duplicate request" (500), later "already queued" (400).
+PICKUP_DUPLICATE_WINDOW = timedelta(seconds=30)
 
 ORDER_RETURN_PENDING = ("RETURN PENDING", 21)
 ORDER_RETURN_PICKUP_GENERATED = ("RETURN PICKUP GENERATED", 28)
@@ -662,6 +664,7 @@ class _Order:
     freight_charges: float = 0.0
     pickup_scheduled_date: str | None = None
     pickup_token_number: str | None = None
+    pickup_requested_at: datetime | None = None
     label_url: str | None = None
     manifest_url: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -1636,15 +1639,22 @@ class ShiprocketSim(SimApp):
         return Response(200, {"awb_assign_status": 1, "response": {"data": outcome}})
 
     # -- pickup ---------------------------------------------------------------------------
-    def _pickup_problem(self, order: _Order | None) -> str | None:
+    def _pickup_problem(self, order: _Order | None) -> Response | None:
+        """The published refusals of ``courier/generate/pickup`` (docs/providers/shiprocket.md §5)."""
         if order is None:
-            return "Invalid shipment id"
+            return Response(400, {"message": "Invalid shipment id", "status_code": 400})
         if order.cancelled:
-            return "Shipment is in cancelled state"
+            # GUESS: no published body for a cancelled shipment.
+            return Response(400, {"message": "Shipment is in cancelled state", "status_code": 400})
         if not order.awb_code:
-            return "Please assign AWB before generating pickup"
+            return Response(400, {"message": "Awb not Assigned"})
         if order.pickup_scheduled_date:
-            return "Already in Pickup Queue."
+            requested_at = order.pickup_requested_at
+            if requested_at is not None and self._now() - requested_at < PICKUP_DUPLICATE_WINDOW:
+                # GUESS: when each of the two published "already" answers is given is not documented; a repeat
+                # close on the heels of the first gets the 500, a later one the 400.
+                return Response(500, {"message": "Duplicate request for pickup generation"})
+            return Response(400, {"message": "Already in Pickup Queue."})
         return None
 
     def _schedule_pickup(self, order: _Order, requested: date | None) -> dict[str, Any]:
@@ -1661,6 +1671,7 @@ class ShiprocketSim(SimApp):
         self.next_pickup_token += 1
         order.pickup_scheduled_date = scheduled
         order.pickup_token_number = token
+        order.pickup_requested_at = now
         order.status = ORDER_RETURN_PICKUP_GENERATED if order.is_return else ORDER_PICKUP_SCHEDULED
         order.shipment_status = SHIPMENT_PICKUP_SCHEDULED
         self.pickups.append(
@@ -1718,7 +1729,7 @@ class ShiprocketSim(SimApp):
         order = self.by_shipment.get(int(_number(ids[0]) or 0))
         problem = self._pickup_problem(order)
         if problem is not None or order is None:
-            return Response(400, {"message": problem, "status_code": 400})
+            return problem or Response(400, {"message": "Invalid shipment id", "status_code": 400})
         return Response(200, {"pickup_status": 1, "response": self._schedule_pickup(order, day)})
 
     # -- label ----------------------------------------------------------------------------
@@ -1763,11 +1774,13 @@ class ShiprocketSim(SimApp):
                     "not_created": not_created,
                 },
             )
+        # A shipment keeps its label: asking again (a retry) answers the same document, no new one.
+        again = len(ready) == 1 and ready[0].label_url
         return Response(
             200,
             {
                 "label_created": 1,
-                "label_url": self._make_label(ready),
+                "label_url": ready[0].label_url if again else self._make_label(ready),
                 "response": "Label has been created and uploaded successfully!",
                 "not_created": not_created,
             },
@@ -1926,7 +1939,8 @@ class ShiprocketSim(SimApp):
             "invoice_no": f"Retail{order.sr_order_id % 100000:05d}",
             "shipments": {
                 "id": order.shipment_id,
-                "courier": courier.get("courier_name"),
+                "courier": courier.get("courier_name") or "",
+                "courier_id": courier.get("courier_company_id") or "",
                 "weight": req.get("weight"),
                 "dimensions": dims,
                 "volumetric_weight": round(

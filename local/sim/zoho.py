@@ -507,12 +507,7 @@ class ZohoSim(SimApp):
             ("custom_fields", []),
         ):
             item.setdefault(key, default)
-        # Real responses carry package_details even when empty; unknown dimensions are null here.
-        details = item.setdefault("package_details", {})
-        for key in ("length", "width", "height", "weight"):
-            details.setdefault(key, None)
-        details.setdefault("weight_unit", "kg")
-        details.setdefault("dimension_unit", "cm")
+        item["package_details"] = _package_details(item.get("package_details"))
         return item
 
     def _normalise_salesorder(self, order: dict[str, Any]) -> dict[str, Any]:
@@ -525,7 +520,8 @@ class ZohoSim(SimApp):
             ("order_status", status),
             ("shipped_status", "pending"),
             ("invoiced_status", "not_invoiced"),
-            ("paid_status", "not_paid"),
+            # docs/providers/zoho.md §5: live orders say "unpaid", not the "not_paid" of one client's schema.
+            ("paid_status", "unpaid"),
             ("currency_code", "INR"),
             ("contact_person_details", []),
             ("packages", []),
@@ -542,6 +538,7 @@ class ZohoSim(SimApp):
                 line.setdefault(key, 0)
             line.setdefault("unit", "pcs")
             line.setdefault("item_total", _line_amount(line))
+            line["package_details"] = _package_details(line.get("package_details"))
         order["custom_fields"] = [self._custom_field(entry) for entry in order.get("custom_fields", [])]
         self._rehash(order)
         order.setdefault("sub_total", round(sum(float(line["item_total"]) for line in order["line_items"]), 2))
@@ -627,7 +624,7 @@ class ZohoSim(SimApp):
         elif any(i["status"] in ("paid", "partially_paid") for i in live):
             order["paid_status"] = "partially_paid"
         else:
-            order["paid_status"] = "not_paid"
+            order["paid_status"] = "unpaid"
         order["last_modified_time"] = self._now_text()
 
     def _rehash(self, order: dict[str, Any]) -> None:
@@ -1017,6 +1014,8 @@ class ZohoSim(SimApp):
             "customer_id": order.get("customer_id"),
             "customer_name": order.get("customer_name"),
             "salesreturn_status": "approved",
+            # GUESS: the spec gives only "received"; before and between receives the value is not published.
+            "receive_status": "pending",
             "line_items": [
                 {
                     "line_item_id": self._new_id(),
@@ -1117,14 +1116,16 @@ class ZohoSim(SimApp):
         salesreturn["salesreturnreceives"].append(
             {key: receive[key] for key in ("receive_id", "receive_number", "date")}
         )
-        if all(
+        # The return itself stays "approved"; its receive_status tells the stock is back (docs/providers/zoho.md §8).
+        fully = all(
             float(line["quantity_received"]) >= float(line["quantity"]) - float(line["non_receive_quantity"])
             for line in salesreturn["line_items"]
-        ):
-            salesreturn["salesreturn_status"] = "received"
+        )
+        salesreturn["receive_status"] = "received" if fully else "partially_received"
         self._link_salesreturn(salesreturn)
-        message = "Sales Return Receive has been created."
-        return Response(201, {"code": 0, "message": message, "salesreturnreceive": copy.deepcopy(receive)})
+        # The spec's create-a-sales-return-receive-response names the receive object ``salesreturn``.
+        message = "Sales Return Receive Created Successfully"
+        return Response(201, {"code": 0, "message": message, "salesreturn": copy.deepcopy(receive)})
 
     # ------------------------------------------------------------------ credit notes
     def _create_creditnote(self, request: Request) -> Response:
@@ -1528,14 +1529,18 @@ class ZohoSim(SimApp):
         rows = (
             {
                 **{key: payment[key] for key in columns},
-                # List rows name the invoices and flatten custom fields, as the sales order list does ([ZTS]).
-                "invoice_numbers": ",".join(entry["invoice_number"] for entry in payment["invoices"]),
+                # Both specs name the invoice paid ``invoice_number`` (several joined by commas: GUESS); custom
+                # fields are flattened as on the sales order list ([ZTS]).
+                "invoice_number": ",".join(entry["invoice_number"] for entry in payment["invoices"]),
                 **{field["api_name"]: field["value"] for field in payment["custom_fields"]},
             }
             for payment in self.records["customerpayments"].values()
             if _reference_matches(payment, request.query) and _equals(payment, request.query, "customer_id")
         )
-        return self._page(request, "customerpayments", rows, "Customer Payments")
+        # Books' spec lists payments under ``customer_payments``, Inventory's under ``customerpayments``
+        # (docs/providers/zoho.md §9).
+        key = "customer_payments" if request.path.startswith("/books/") else "customerpayments"
+        return self._page(request, key, rows, "Customer Payments")
 
     # ------------------------------------------------------------------ expenses (Books, reference §9)
     def _create_expense(self, request: Request) -> Response:
@@ -1598,6 +1603,21 @@ def _reference_matches(record: dict[str, Any], query: dict[str, str]) -> bool:
 
 def _equals(record: dict[str, Any], query: dict[str, str], key: str) -> bool:
     return not query.get(key) or str(record.get(key)) == query[key]
+
+
+_PACKAGE_NUMBERS = ("length", "width", "height", "weight")
+
+
+def _package_details(given: Any) -> dict[str, Any]:
+    """``package_details`` as Zoho answers it on items and sales-order lines: always present, and an unset
+    number is ``""`` (docs/providers/zoho.md §10), never null."""
+    details = dict(given) if isinstance(given, dict) else {}
+    for key in _PACKAGE_NUMBERS:
+        if details.get(key) is None:
+            details[key] = ""
+    details.setdefault("weight_unit", "kg")
+    details.setdefault("dimension_unit", "cm")
+    return details
 
 
 def _line_amount(line: dict[str, Any]) -> float:

@@ -22,7 +22,7 @@ from shipsync.clients.shiprocket import ShiprocketClient
 from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient
 from shipsync.domain.models import ShiprocketOrder, ShiprocketOrderItem
 from shipsync.errors import (
-    AwbRefused,
+    AwbAlreadyAssigned,
     DailyCapReached,
     NotServiceable,
     ProviderRequestError,
@@ -164,8 +164,11 @@ def test_shiprocket_errors_inside_200_and_4xx(shiprocket_sim: SimServer) -> None
     assert label_error.value.http_status == 200
 
     client.assign_awb(created.shipment_id, _first_courier_id(client))
-    with pytest.raises(AwbRefused, match="already assigned"):
+    # A repeat is a retry whose first answer was lost: "already done", not a refusal (issue 9, gap 2).
+    with pytest.raises(AwbAlreadyAssigned, match="already assigned"):
         client.assign_awb(created.shipment_id, _first_courier_id(client))
+    client.generate_pickup(created.shipment_id)
+    assert client.generate_pickup(created.shipment_id).already_requested
 
     with pytest.raises(ProviderRequestError) as invalid:
         client.create_adhoc_order(_order("SO-01043", phone="98765"))

@@ -140,7 +140,7 @@ def test_a_payment_lowers_the_invoice_balance_and_the_reference_search_finds_it(
     assert status == 200
     assert detail["payment"]["invoices"][0]["balance_amount"] == 0
     status, listed = _books(zoho_auth, "GET", "/customerpayments", reference_number_contains="HDFCN")
-    assert [row["payment_id"] for row in listed["customerpayments"]] == [payment.payment_id]
+    assert [row["payment_id"] for row in listed["customer_payments"]] == [payment.payment_id]
     assert _state(zoho_sim)["calls"]["POST /books/v3/customerpayments"] == 1
 
 

@@ -362,6 +362,25 @@ def test_get_item(seeded: Zoho) -> None:
     }
 
 
+def test_unset_package_details_are_empty_strings_on_items_and_order_lines(zoho: Zoho) -> None:
+    # Live Zoho answers "" for a dimension nobody filled in, never null (issue 9, gap 1).
+    zoho.seed({"salesorders": [copy.deepcopy(FIXTURE_A)], "items": [zoho_item_a(package_details={"weight": 0.25})]})
+    token = zoho.token()
+
+    item = zoho.call("GET", f"/inventory/v1/items/{ITEM_ID}", token).json()["item"]
+    order = zoho.call("GET", f"/inventory/v1/salesorders/{SO_ID}", token).json()["salesorder"]
+
+    blank = {"length": "", "width": "", "height": ""}
+    assert item["package_details"] == {**blank, "weight": 0.25, "weight_unit": "kg", "dimension_unit": "cm"}
+    assert order["line_items"][0]["package_details"] == {
+        **blank,
+        "weight": "",
+        "weight_unit": "kg",
+        "dimension_unit": "cm",
+    }
+    assert order["paid_status"] == "unpaid"
+
+
 # ---------------------------------------------------------------------------- packages and shipments
 
 

@@ -219,6 +219,52 @@ def test_refused_courier_then_outage_continues_from_the_ledger(fresh: LocalStack
     assert custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_awb_number"] == order["awb_code"]
 
 
+def test_blank_item_dimensions_ship_on_the_default_weight(fresh: LocalStack) -> None:
+    # Issue 9, gap 1: an item whose dimensions nobody filled in arrives as "" from Zoho.
+    so = salesorder(11)
+    # An item of its own: the workers keep items cached for 15 minutes, across the tests of one stack.
+    item_id = "1947583000000045099"
+    so["line_items"][0]["item_id"] = item_id
+    blank = {"length": "", "width": "", "height": "", "weight": "", "weight_unit": "kg", "dimension_unit": "cm"}
+    requests.post(
+        f"{fresh.zoho_url}/_sim/seed",
+        json={"salesorders": [so], "items": [{**ITEM, "item_id": item_id, "package_details": blank}]},
+        timeout=10,
+    ).raise_for_status()
+
+    assert post_webhook(fresh, so).status_code == 202
+    fresh.wait_idle(30)
+
+    [order] = sim_state(fresh.shiprocket_url)["orders"]
+    # Two units at the 0.5 kg default, two 10 cm default cubes stacked.
+    assert order["request"]["weight"] == 1.0
+    assert [order["request"][side] for side in ("length", "breadth", "height")] == [10.0, 10.0, 20.0]
+    assert custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_awb_number"] == order["awb_code"]
+    assert fresh.queue_depths()["OrderDLQ"] == 0
+
+
+def test_a_pickup_whose_answer_was_lost_completes_with_one_pickup_and_one_label(fresh: LocalStack) -> None:
+    # Issue 9, gap 2: the retry is answered "already" (400 or 500), which completes the step.
+    so = salesorder(12)
+    seed(fresh, so)
+    keep = next(c["courier_company_id"] for c in DEFAULT_COURIERS if "dtdc" in c["courier_name"].lower())
+    refuse(fresh, [c["courier_company_id"] for c in DEFAULT_COURIERS if c["courier_company_id"] != keep])
+    faults(fresh.shiprocket_url, {"endpoint": "POST /courier/generate/pickup", "lose_answer": True, "times": 1})
+
+    post_webhook(fresh, so)
+    fresh.wait_idle(60)
+
+    shiprocket = sim_state(fresh.shiprocket_url)
+    [order] = shiprocket["orders"]
+    assert shiprocket["calls"]["POST /courier/generate/pickup"] == 2  # the lost one, then the retry
+    assert len(shiprocket["pickups"]) == 1
+    assert len(shiprocket["labels"]) == 1
+    fields = custom_fields(zoho_order(fresh, so["salesorder_id"]))
+    assert (fields["cf_awb_number"], fields["cf_shipment_status"]) == (order["awb_code"], "Pickup Scheduled")
+    assert not [a for a in fresh.alerts() if "SO-00012" in (a["subject"] or "")]
+    assert fresh.queue_depths()["OrderDLQ"] == 0
+
+
 def test_cancelled_shiprocket_order_is_recreated_under_a_suffix(fresh: LocalStack) -> None:
     so = salesorder(4)
     seed(fresh, so)

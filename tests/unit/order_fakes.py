@@ -16,11 +16,12 @@ from shipsync.domain.models import (
     LabelResult,
     PickupResult,
     ShiprocketOrder,
+    ShiprocketOrderDetails,
     ZohoItem,
     ZohoPackageRef,
     ZohoSalesOrder,
 )
-from shipsync.errors import AwbRefused, NotServiceable
+from shipsync.errors import AwbAlreadyAssigned, AwbRefused, NotServiceable, TransientError
 
 
 def quote(courier_id: int, name: str, rate: float, *, cod: int = 1, etd_hours: float = 72) -> CourierQuote:
@@ -44,6 +45,8 @@ class FakeShiprocket:
         self.orders: dict[str, dict[str, Any]] = {}  # by order_id (our reference)
         self.calls: Counter[str] = Counter()
         self.fail_wrapper_after_create = False
+        # Steps ("assign", "pickup", "label") whose next call does the work, then loses its answer (a timeout).
+        self.lose_answer: set[str] = set()
         self._ids = itertools.count(1000)
 
     def serviceability(self, **kwargs: Any) -> list[CourierQuote]:
@@ -90,13 +93,25 @@ class FakeShiprocket:
 
     def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment:
         self.calls["assign"] += 1
-        record = next(r for r in self.orders.values() if r["shipment_id"] == shipment_id)
+        record = self._by_shipment(shipment_id)
+        if record["awb"]:
+            raise AwbAlreadyAssigned(shipment_id, "AWB is already assigned")
         if courier_id in self.refusing:
             raise AwbRefused(courier_id, self._name(courier_id), self.refusing[courier_id])
-        return self._awb(record, courier_id)
+        return self._answer("assign", self._awb(record, courier_id))
+
+    def _by_shipment(self, shipment_id: int) -> dict[str, Any]:
+        return next(r for r in self.orders.values() if r["shipment_id"] == shipment_id)
+
+    def _answer(self, step: str, answer: Any) -> Any:
+        if step in self.lose_answer:
+            self.lose_answer.discard(step)
+            raise TransientError(f"shiprocket {step}: ReadTimeout")
+        return answer
 
     def _awb(self, record: dict[str, Any], courier_id: int) -> AwbAssignment:
         record["awb"] = f"AWB{record['shipment_id']}"
+        record["courier_id"] = courier_id
         return AwbAssignment(awb_code=record["awb"], courier_company_id=courier_id, courier_name=self._name(courier_id))
 
     def _name(self, courier_id: int) -> str:
@@ -104,11 +119,29 @@ class FakeShiprocket:
 
     def generate_pickup(self, shipment_id: int) -> PickupResult:
         self.calls["pickup"] += 1
-        return PickupResult(pickup_scheduled_date="2025-01-12 10:00:00", pickup_token_number="Ref 2")
+        record = self._by_shipment(shipment_id)
+        if record.get("pickup"):
+            return PickupResult(already_requested=True)
+        record["pickup"], record["status"] = True, "PICKUP SCHEDULED"
+        return self._answer(
+            "pickup", PickupResult(pickup_scheduled_date="2025-01-12 10:00:00", pickup_token_number="Ref 2")
+        )
 
     def generate_label(self, shipment_id: int) -> LabelResult:
         self.calls["label"] += 1
-        return LabelResult(label_url=f"https://labels.example/{shipment_id}.pdf")
+        return self._answer("label", LabelResult(label_url=f"https://labels.example/{shipment_id}.pdf"))
+
+    def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
+        self.calls["get_order"] += 1
+        record = next(r for r in self.orders.values() if r["sr_order_id"] == sr_order_id)
+        courier_id = record.get("courier_id")
+        return ShiprocketOrderDetails(
+            sr_order_id=sr_order_id,
+            status=record["status"],
+            awb=record["awb"],
+            courier_id=courier_id,
+            courier_name=self._name(courier_id) if courier_id else None,
+        )
 
 
 class FakeZoho:

@@ -13,7 +13,7 @@ from shipsync.domain import ledger as states
 from shipsync.domain.courier import CourierRules
 from shipsync.domain.mapping import MappingOptions
 from shipsync.domain.models import ZohoItem, ZohoSalesOrder
-from shipsync.errors import TransientError
+from shipsync.errors import ProviderRequestError, TransientError
 from shipsync.services.order_confirmed import OrderConfirmedJob, StuckOrderSweep
 from tests.fixtures.reference import zoho_salesorder_a
 
@@ -218,6 +218,47 @@ def test_orphan_order_continues_from_the_ledger_after_a_failure() -> None:
     assert len(world.shiprocket.orders) == 1
     assert world.shiprocket.calls["wrapper"] == 1  # the retry did not create again
     assert world.shiprocket.calls["pickup"] == 1
+
+
+@pytest.mark.parametrize("step", ["assign", "pickup", "label"])
+def test_a_step_whose_answer_was_lost_completes_on_the_retry(step: str) -> None:
+    # Issue 9, gap 2: the retry of an AWB or a pickup that went through is answered "already done"; that
+    # completes the step (read back from orders/show), it never refuses a courier or fails the order.
+    world = World()
+    world.shiprocket.fail_wrapper_after_create = True
+    world.shiprocket.lose_answer = {step}
+    with pytest.raises(TransientError):
+        world.run()
+
+    world.shiprocket.fail_wrapper_after_create = False
+    outcome = world.run()
+
+    assert outcome.state == states.SYNCED
+    record = world.shiprocket.orders["SO-01042"]
+    assert outcome.awb == record["awb"]
+    assert world.zoho.custom_fields[SO_ID]["cf_awb_number"] == record["awb"]
+    entry = world.ledger.entries[SO_ID]
+    assert (entry["pickup_requested"], entry["label_generated"]) == (True, True)
+    assert world.alerts.pages == []
+    # One AWB and one pickup for the shipment; the label may be asked twice (it is regenerated, never refused).
+    assert world.shiprocket.calls["assign"] == (2 if step == "assign" else 1)
+    assert world.shiprocket.calls["pickup"] == (2 if step == "pickup" else 1)
+    assert world.shiprocket.calls["get_order"] == (1 if step in ("assign", "pickup") else 0)
+    if step == "pickup":
+        assert entry["pickup_status"] == "PICKUP SCHEDULED"
+    # The "already assigned" answer is not a courier refusal: no courier was skipped because of it.
+    assert all("already" not in refusal["reason"].lower() for refusal in entry["refusals"])
+
+
+def test_a_sales_order_read_without_its_packages_is_not_taken_as_having_none() -> None:
+    # The packages list guards against a second Zoho package: an answer without it raises, nothing is created.
+    so = salesorder()
+    world = World(so=ZohoSalesOrder.model_validate(so.model_dump(exclude={"packages"})))
+
+    with pytest.raises(ProviderRequestError, match="packages"):
+        world.run()
+
+    assert world.zoho.calls["create_package"] == 0
 
 
 def test_cancelled_upstream_order_is_recreated_under_a_suffixed_reference() -> None:

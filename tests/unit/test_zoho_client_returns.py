@@ -122,6 +122,7 @@ def _invoice(**overrides: Any) -> ZohoInvoice:
     fields: dict[str, Any] = {
         "invoice_id": INVOICE_ID,
         "customer_id": CUSTOMER_ID,
+        "balance": 1341.76,
         "line_item_ids": {TEE_SO_LINE: TEE_INVOICE_LINE, CAP_SO_LINE: CAP_INVOICE_LINE},
         "line_rates": {TEE_SO_LINE: 599.0},
         "line_tax_ids": {TEE_SO_LINE: TAX_ID},
@@ -621,12 +622,23 @@ def test_find_creditnote_by_reference_needs_a_reference(rsps: responses.Requests
 
 @pytest.mark.parametrize(
     "creditnotes",
-    [[], [{"creditnote_id": "1947583000000171000", "reference_number": "RTO-1411220456789-2"}], None, ["junk"]],
+    [[], [{"creditnote_id": "1947583000000171000", "reference_number": "RTO-1411220456789-2"}], ["junk"]],
 )
 def test_find_creditnote_by_reference_none(rsps: responses.RequestsMock, client: ZohoClient, creditnotes: Any) -> None:
     rsps.get(f"{API}/inventory/v1/creditnotes", json={"code": 0, "message": "success", "creditnotes": creditnotes})
 
     assert client.find_creditnote_by_reference("RTO-1411220456789") is None
+
+
+@pytest.mark.parametrize("answer", [{"creditnotes": None}, {}], ids=["null", "absent"])
+def test_find_creditnote_by_reference_refuses_an_unreadable_list(
+    rsps: responses.RequestsMock, client: ZohoClient, answer: dict[str, Any]
+) -> None:
+    # The look-up guards a second credit note: no list is an error, not "none yet".
+    rsps.get(f"{API}/inventory/v1/creditnotes", json={"code": 0, "message": "success", **answer})
+
+    with pytest.raises(ProviderRequestError, match="creditnotes"):
+        client.find_creditnote_by_reference("RTO-1411220456789")
 
 
 def test_get_creditnote_reads_zohos_own_total_and_balance(rsps: responses.RequestsMock, client: ZohoClient) -> None:

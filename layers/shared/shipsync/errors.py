@@ -78,6 +78,15 @@ class AwbRefused(ShipsyncError):
         self.reason = reason
 
 
+class AwbAlreadyAssigned(ShipsyncError):
+    """A retried AWB assignment: Shiprocket says this shipment already has an AWB (an earlier call whose
+    answer was lost). Not a refusal: the caller reads the AWB back from the order and carries on."""
+
+    def __init__(self, shipment_id: int, message: str) -> None:
+        super().__init__(f"shipment {shipment_id}: {message}")
+        self.shipment_id = shipment_id
+
+
 class AllCouriersRefused(PermanentError):
     """Every serviceable courier refused the AWB."""
 

@@ -60,11 +60,15 @@ class ShiprocketApi(Protocol):
         """Create (or get back the existing duplicate of) an order."""
 
     def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment:
-        """Raises AwbRefused when the courier refuses."""
+        """Raises AwbRefused when the courier refuses, AwbAlreadyAssigned when a retry finds it done."""
 
-    def generate_pickup(self, shipment_id: int) -> PickupResult: ...
+    def generate_pickup(self, shipment_id: int) -> PickupResult:
+        """``already_requested`` when a retry finds the pickup already queued."""
 
     def generate_label(self, shipment_id: int) -> LabelResult: ...
+
+    def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
+        """``GET /orders/show/{id}``: read back what a lost answer said (the AWB, the pickup state)."""
 
 
 class ZohoApi(Protocol):
@@ -176,6 +180,8 @@ class ShiprocketReturnsApi(Protocol):
         """A duplicate order_id raises ``OrderIdTaken`` (Shiprocket's 422 "The order id has already been taken.")."""
 
     def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment: ...
+
+    def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails: ...
 
 
 class ZohoReturnsApi(Protocol):

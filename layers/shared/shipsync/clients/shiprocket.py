@@ -30,6 +30,7 @@ from shipsync.domain.models import (
     ShiprocketReturnOrder,
 )
 from shipsync.errors import (
+    AwbAlreadyAssigned,
     AwbRefused,
     NotServiceable,
     OrderIdTaken,
@@ -47,6 +48,12 @@ WALLET_TOO_LOW_CODE = 350
 MAX_TRACKED_AWBS = 50
 NDR_ACTIONS = frozenset({"re-attempt", "return", "fake-attempt"})
 ORDER_ID_TAKEN = "The order id has already been taken."
+
+# What Shiprocket answers when a retried write had already gone through (docs/providers/shiprocket.md §4, §5):
+# the step is done, whatever the HTTP status (400 and 500 are both published for the pickup).
+PICKUP_ALREADY_REQUESTED = ("already in pickup queue", "duplicate request for pickup generation")
+AWB_ALREADY_ASSIGNED = ("awb is already assigned", "already assigned")
+LABEL_ALREADY_GENERATED = ("already generated",)
 
 ShiprocketTokenProvider = Callable[[], tuple[str, int | None]]
 _Model = TypeVar("_Model", bound=BaseModel)
@@ -112,19 +119,22 @@ class ShiprocketClient:
         return _created_order(body, "order create")
 
     def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment:
+        """Raises ``AwbRefused`` when the courier refuses, ``AwbAlreadyAssigned`` when a retry finds the AWB done."""
+        http_status, payload, version = self._call(
+            "POST", "/courier/assign/awb", body={"shipment_id": shipment_id, "courier_id": courier_id}
+        )
+        already = _already_done(payload, AWB_ALREADY_ASSIGNED)
+        if already is not None:
+            raise AwbAlreadyAssigned(shipment_id, already)
         try:
-            payload = self._request(
-                "POST", "/courier/assign/awb", body={"shipment_id": shipment_id, "courier_id": courier_id}
-            )
+            raise_for_error(http_status, payload, version)
         except ProviderRequestError as exc:
             # 400 = "Cannot reassign courier" or a "cancelled state" / missing-data list.
             if exc.http_status == 400:
                 raise AwbRefused(courier_id, "courier", exc.message) from exc
             raise
         body = _object(payload)
-        response = body.get("response")
-        data = response.get("data") if isinstance(response, dict) else None
-        data = data if isinstance(data, dict) else {}
+        data = _awb_data(body)
         courier_name = str(data.get("courier_name") or "courier")
         if not _flag(body.get("awb_assign_status")):
             reason = data.get("awb_assign_error") or _describe(body)[0]
@@ -141,23 +151,34 @@ class ShiprocketClient:
         )
 
     def generate_pickup(self, shipment_id: int) -> PickupResult:
-        body = _object(self._request("POST", "/courier/generate/pickup", body={"shipment_id": [shipment_id]}))
+        """The pickup; a retry of one already requested answers ``already_requested`` instead of failing."""
+        http_status, payload, version = self._call(
+            "POST", "/courier/generate/pickup", body={"shipment_id": [shipment_id]}
+        )
+        if _already_done(payload, PICKUP_ALREADY_REQUESTED) is not None:
+            logger.info("pickup already requested by an earlier call", extra={"shipment_id": shipment_id})
+            return PickupResult(already_requested=True)
+        if isinstance(payload, dict) and _flag(payload.get("pickup_generated")):
+            # The flat answer of the collection's other pickup example, saved there under HTTP 500.
+            return _pickup_result(payload)
+        raise_for_error(http_status, payload, version)
+        body = _object(payload)
         response = body.get("response")
         details = response if isinstance(response, dict) else {}
         if not _flag(body.get("pickup_status")):
             _reject(body, str(details.get("data") or "pickup not generated"))
-        return PickupResult(
-            pickup_scheduled_date=_str_or_none(details.get("pickup_scheduled_date")),
-            pickup_token_number=_str_or_none(details.get("pickup_token_number")),
-        )
+        return _pickup_result(details)
 
     def generate_label(self, shipment_id: int) -> LabelResult:
+        """The label; a retry answered "already generated" without a URL still completes the step."""
         body = _object(self._request("POST", "/courier/generate/label", body={"shipment_id": [shipment_id]}))
         label_url = body.get("label_url")
-        if not _flag(body.get("label_created")) or not label_url:
-            response = body.get("response")
-            _reject(body, str(response) if isinstance(response, str) and response else "label not created")
-        return LabelResult(label_url=str(label_url))
+        if _flag(body.get("label_created")) and label_url:
+            return LabelResult(label_url=str(label_url))
+        if _already_done(body, LABEL_ALREADY_GENERATED) is not None:
+            return LabelResult(label_url=_str_or_none(label_url), already_generated=True)
+        response = body.get("response")
+        _reject(body, str(response) if isinstance(response, str) and response else "label not created")
 
     def create_forward_shipment(
         self, order: ShiprocketOrder, *, courier_id: int, request_pickup: bool = True, print_label: bool = True
@@ -192,12 +213,7 @@ class ShiprocketClient:
             )
         else:
             awb_refusal = str(payload.get("awb_assign_error") or error_message or "AWB not generated")
-        pickup: PickupResult | None = None
-        if _flag(payload.get("pickup_generated")):
-            pickup = PickupResult(
-                pickup_scheduled_date=_str_or_none(payload.get("pickup_scheduled_date")),
-                pickup_token_number=_str_or_none(payload.get("pickup_token_number")),
-            )
+        pickup = _pickup_result(payload) if _flag(payload.get("pickup_generated")) else None
         label_url = payload.get("label_url")
         return _parse(
             ForwardShipmentResult,
@@ -282,7 +298,8 @@ class ShiprocketClient:
         # ``shipments`` is an object on orders/show and a list on the order list; accept both.
         shipment = shipments[0] if isinstance(shipments, list) and shipments else shipments
         awb = _str_or_none((awb_data or {}).get("awb") if isinstance(awb_data, dict) else None)
-        if awb is None and isinstance(shipment, dict):
+        shipment = shipment if isinstance(shipment, dict) else {}
+        if awb is None:
             awb = _str_or_none(shipment.get("awb"))
         return _parse(
             ShiprocketOrderDetails,
@@ -297,6 +314,8 @@ class ShiprocketClient:
                 "remittance_utr": _str_or_none(data.get("remittance_utr")),
                 "remittance_date": _str_or_none(data.get("remittance_date")),
                 "remittance_status": _str_or_none(data.get("remittance_status")),
+                "courier_name": _str_or_none(shipment.get("courier")),
+                "courier_id": _int_or_none(shipment.get("courier_id")),
             },
         )
 
@@ -312,6 +331,20 @@ class ShiprocketClient:
         path_template: str | None = None,
     ) -> Any:
         """``path_template`` replaces ``path`` in the log when the path carries an id (AWB)."""
+        http_status, payload, version = self._call(method, path, params=params, body=body, path_template=path_template)
+        raise_for_error(http_status, payload, version)
+        return payload
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        path_template: str | None = None,
+    ) -> tuple[int, Any, int | None]:
+        """One call, unjudged: (HTTP status, decoded body or None, token version)."""
         token, version = self._token_provider()
         response = send(
             self._session,
@@ -324,9 +357,7 @@ class ShiprocketClient:
             json_body=body,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
         )
-        payload = json_or_none(response)
-        raise_for_error(response.status_code, payload, version)
-        return payload
+        return response.status_code, json_or_none(response), version
 
 
 # ---------------------------------------------------------------------- the one error model
@@ -403,6 +434,34 @@ def _has_wallet_code(node: Any) -> bool:
     if isinstance(node, list):
         return any(_has_wallet_code(value) for value in node)
     return False
+
+
+def _already_done(payload: Any, phrases: Sequence[str]) -> str | None:
+    """The message of an answer saying a retried write had already happened, else None.
+
+    Read from the error message or the AWB error, at any HTTP status: the published pickup examples say it with
+    a 400 and with a 500."""
+    if not isinstance(payload, dict):
+        return None
+    texts = [_describe(payload)[0], str(_awb_data(payload).get("awb_assign_error") or "")]
+    response = payload.get("response")
+    if isinstance(response, str):
+        texts.append(response)
+    return next((text for text in texts if any(phrase in text.lower() for phrase in phrases)), None)
+
+
+def _awb_data(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``response.data`` of an AWB assignment answer, or {}."""
+    response = body.get("response")
+    data = response.get("data") if isinstance(response, dict) else None
+    return data if isinstance(data, dict) else {}
+
+
+def _pickup_result(details: Mapping[str, Any]) -> PickupResult:
+    return PickupResult(
+        pickup_scheduled_date=_str_or_none(details.get("pickup_scheduled_date")),
+        pickup_token_number=_str_or_none(details.get("pickup_token_number")),
+    )
 
 
 def _reject(body: Any, message: str) -> NoReturn:

@@ -37,9 +37,18 @@ _TOKEN_CODES = frozenset({14, 57})
 _PER_MINUTE_CODES = frozenset({44, 1070})
 _DAILY_CAP_CODE = 45
 _ALREADY_DELIVERED_CODE = 37135
-# The reference does not fix the receive's answer key or id name: accept the spellings Zoho uses elsewhere.
-_RECEIVE_KEYS = ("salesreturnreceive", "salesreturn_receive", "receive")
+# Zoho's spec answers a receive under ``salesreturn`` (docs/providers/zoho.md §8); the other spellings are the
+# entity's own name, in case the live answer follows it. The id is ``receive_id``, never the return's id.
+_RECEIVE_KEYS = ("salesreturn", "salesreturnreceive", "salesreturn_receive", "receive")
 _RECEIVE_ID_KEYS = ("receive_id", "salesreturnreceive_id")
+
+# The key each list answer holds its rows under: Books' spec names the payments list ``customer_payments``, Zoho's
+# own SDKs and the Inventory host ``customerpayments`` (docs/providers/zoho.md §9); either is read.
+_LIST_KEYS: dict[str, tuple[str, ...]] = {
+    "/books/v3/customerpayments": ("customerpayments", "customer_payments"),
+    "/books/v3/expenses": ("expenses",),
+    "/inventory/v1/creditnotes": ("creditnotes",),
+}
 
 # Books lists answer at most 200 rows a page (reference §11 pagination); one reference never spans this many.
 LIST_PAGE_SIZE = 200
@@ -246,8 +255,12 @@ class ZohoClient:
             params={"salesreturn_id": salesreturn_id},
             body=request_body,
         )
-        key = next((key for key in _RECEIVE_KEYS if isinstance(body.get(key), dict)), _RECEIVE_KEYS[0])
-        entity = _entity(body, key)
+        entity = next((body[key] for key in _RECEIVE_KEYS if isinstance(body.get(key), dict)), None)
+        if entity is None:
+            # The goods are back in stock by now: an answer we cannot read must say so, not be retried blind.
+            raise ProviderRequestError(
+                PROVIDER, f"receive answer has none of {list(_RECEIVE_KEYS)}", code=body.get("code")
+            )
         id_key = next((id_key for id_key in _RECEIVE_ID_KEYS if entity.get(id_key)), _RECEIVE_ID_KEYS[0])
         return _entity_id(entity, id_key)
 
@@ -392,7 +405,7 @@ class ZohoClient:
         """List rows whose ``reference_number`` is exactly ``reference_number``, over every page."""
         if not reference_number:
             raise ValueError("a lookup by reference needs a reference number")
-        key = path.rsplit("/", 1)[-1]
+        keys = _LIST_KEYS.get(path) or (path.rsplit("/", 1)[-1],)
         found: list[dict[str, Any]] = []
         for page in range(1, MAX_LIST_PAGES + 1):
             body = self._request(
@@ -400,14 +413,19 @@ class ZohoClient:
                 path,
                 params={"reference_number": reference_number, "page": str(page), "per_page": str(LIST_PAGE_SIZE)},
             )
+            listed = next((body[key] for key in keys if isinstance(body.get(key), list)), None)
+            if listed is None:
+                # This look-up guards a write (a payment, an expense, a credit note): a list we cannot find is an
+                # error, never "nothing there", or every retry would write again.
+                raise ProviderRequestError(PROVIDER, f"list answer has none of {list(keys)}", code=body.get("code"))
             # The list filter may match loosely: only an exact reference proves it is ours.
-            rows = _dicts(body.get(key))
+            rows = _dicts(listed)
             found += [row for row in rows if str(row.get("reference_number") or "") == reference_number]
             context = body.get("page_context")
             if not (isinstance(context, dict) and context.get("has_more_page") is True):
                 return found
         # Stopping short would hide an existing record and invite a duplicate: refuse instead.
-        raise ProviderRequestError(PROVIDER, f"more than {MAX_LIST_PAGES} pages of {key} for one reference")
+        raise ProviderRequestError(PROVIDER, f"more than {MAX_LIST_PAGES} pages of {keys[0]} for one reference")
 
     def create_customer_payment(
         self,
@@ -581,13 +599,18 @@ def _payment(entity: Mapping[str, Any]) -> ZohoCustomerPayment:
         if name and field.get("value") is not None:
             custom_fields[str(name)] = str(field["value"])
     invoices = _dicts(entity.get("invoices"))
-    raw_numbers = entity.get("invoice_numbers")
+    # List rows name the invoices paid as ``invoice_numbers`` (comma-separated) or, in Books' spec, ``invoice_number``.
+    raw_numbers = entity.get("invoice_numbers") or entity.get("invoice_number")
     if isinstance(raw_numbers, str) and raw_numbers.strip():
         numbers = [number.strip() for number in raw_numbers.split(",") if number.strip()]
     else:
         numbers = [str(entry["invoice_number"]) for entry in invoices if entry.get("invoice_number")]
     data = {
-        **{key: value for key, value in entity.items() if key not in ("custom_fields", "invoices", "invoice_numbers")},
+        **{
+            key: value
+            for key, value in entity.items()
+            if key not in ("custom_fields", "invoices", "invoice_numbers", "invoice_number")
+        },
         "invoices": invoices,
         "invoice_numbers": numbers,
         "custom_fields": custom_fields,

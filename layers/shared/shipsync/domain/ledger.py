@@ -36,8 +36,14 @@ class LedgerEntry(BaseModel):
     awb: str | None = None
     courier_id: int | None = None
     courier_name: str | None = None
+    # The pickup and label steps are done once these are set: by the answer itself, or by a retry that heard
+    # "already done" (the details of the lost answer then stay None, see docs/providers/shiprocket.md §5).
+    pickup_requested: bool = False
     pickup_scheduled_date: str | None = None
     pickup_token_number: str | None = None
+    # Shiprocket's order status read back when a retried pickup answered "already requested".
+    pickup_status: str | None = None
+    label_generated: bool = False
     label_url: str | None = None
     zoho_fields_written: bool = False
     zoho_package_id: str | None = None

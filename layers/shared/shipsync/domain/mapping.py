@@ -441,6 +441,9 @@ def to_shiprocket_order(
     email = _email(so, options.fallback_email)
     method = payment_method(so, options.payment_method_field)
     parcel = _parcel(so, items, options)
+    if so.total is None:
+        # COD collects exactly this amount: an order whose total Zoho left blank must not ship for 0.
+        raise InvalidOrder("total", "the sales order carries no total")
 
     order = ShiprocketOrder(
         order_id=ref,

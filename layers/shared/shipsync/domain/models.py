@@ -6,10 +6,12 @@ shapes are exactly what we send. Ids from Zoho are 15-19 digit strings: kept as 
 
 from __future__ import annotations
 
+import types
 from decimal import Decimal
-from typing import Final, Literal
+from functools import cache
+from typing import Any, Final, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Zoho Books ``reference_number`` holds at most 100 characters (zoho-api.md §9).
 ZOHO_REFERENCE_MAX: Final = 100
@@ -17,8 +19,50 @@ ZOHO_REFERENCE_MAX: Final = 100
 # --------------------------------------------------------------------------- Zoho (input)
 
 
+_NUMBER_TYPES: Final = (int, float, Decimal)
+
+
+def _is_number_annotation(annotation: Any) -> bool:
+    """``float``, ``Decimal | None``, ``int | str | None``...: a type that admits a number."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_is_number_annotation(arg) for arg in get_args(annotation))
+    return isinstance(annotation, type) and issubclass(annotation, _NUMBER_TYPES) and annotation is not bool
+
+
 class _ZohoModel(BaseModel):
+    """Zoho sends an unset number as ``""`` (item and line ``package_details``, rates, totals: see
+    docs/providers/zoho.md §10): a blank in a number field with a default means unset. A blank in a
+    required number stays an error, because an amount we cannot read must never be taken as zero."""
+
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_numbers_are_unset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        blanks = [name for name in cls._optional_number_fields() if _is_blank(data.get(name))]
+        if not blanks:
+            return data
+        return {key: value for key, value in data.items() if key not in blanks}
+
+    @classmethod
+    @cache
+    def _optional_number_fields(cls) -> frozenset[str]:
+        return frozenset(
+            name
+            for name, info in cls.model_fields.items()
+            if not info.is_required() and _is_number_annotation(info.annotation) and not _admits_text(info.annotation)
+        )
+
+
+def _admits_text(annotation: Any) -> bool:
+    """A field such as ``discount: float | str | None`` keeps its text: ``""`` is a value there."""
+    return str in get_args(annotation) or annotation is str
+
+
+def _is_blank(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
 class ZohoAddress(_ZohoModel):
@@ -113,7 +157,8 @@ class ZohoSalesOrder(_ZohoModel):
     currency_code: str | None = None
     sub_total: float | None = None
     tax_total: float | None = None
-    total: float = 0.0
+    # None when Zoho left it blank or out: the mapping refuses to ship an order whose value it cannot read.
+    total: float | None = None
     shipping_charge: float | None = None
     discount: float | str | None = None
     # True when line rates and item totals already include GST (a per-order Zoho setting).
@@ -267,10 +312,15 @@ class AwbAssignment(BaseModel):
 class PickupResult(BaseModel):
     pickup_scheduled_date: str | None = None
     pickup_token_number: str | None = None
+    # A retried request answered "Already in Pickup Queue." (or "Duplicate request"): the pickup exists,
+    # its date and token were in the answer that was lost.
+    already_requested: bool = False
 
 
 class LabelResult(BaseModel):
-    label_url: str
+    # None only when a retried request was answered "already generated" without the URL.
+    label_url: str | None = None
+    already_generated: bool = False
 
 
 class ForwardShipmentResult(BaseModel):
@@ -316,7 +366,8 @@ class ZohoInvoice(_ZohoModel):
     customer_id: str | None = None
     status: str | None = None
     total: float | None = None
-    balance: float | None = None
+    # Required: what the invoice still owes guards a payment and a credit, so an answer without it is an error.
+    balance: float
     # (salesorder_item_id -> invoice line_item_id), needed to credit the returned lines.
     line_item_ids: dict[str, str] = Field(default_factory=dict)
     # (salesorder_item_id -> invoiced rate): a credit note reverses what was billed, not the item's list rate.
@@ -422,6 +473,9 @@ class ShiprocketOrderDetails(BaseModel):
     remittance_utr: str | None = None
     remittance_date: str | None = None
     remittance_status: str | None = None
+    # The shipment's courier, once an AWB is assigned (``shipments.courier`` / ``shipments.courier_id``).
+    courier_name: str | None = None
+    courier_id: int | None = None
 
     @property
     def is_cod(self) -> bool:

@@ -163,7 +163,7 @@ class RemittanceJob:
         try:
             plan = payment_plan(
                 line,
-                parse_paise(invoice.balance or 0),
+                parse_paise(invoice.balance),
                 remittance_id=remittance_id,
                 charges_mode=self.charges_mode,
             )

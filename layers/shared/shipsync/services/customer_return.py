@@ -36,6 +36,7 @@ from shipsync.domain.models import (
 )
 from shipsync.errors import (
     AllCouriersRefused,
+    AwbAlreadyAssigned,
     AwbRefused,
     InvalidOrder,
     NotServiceable,
@@ -43,6 +44,7 @@ from shipsync.errors import (
     ProviderRequestError,
 )
 from shipsync.ports import MetricsSink, ShiprocketReturnsApi, ZohoReturnsApi
+from shipsync.services.order_confirmed import read_back_awb
 from shipsync.services.webhooks import WebhookRejected, load_json, require_body
 
 logger = Logger(child=True)
@@ -284,6 +286,10 @@ class CustomerReturnService:
                 continue
             try:
                 assignment = self.shiprocket.assign_awb(int(record["shipment_id"]), int(courier["courier_id"]))
+            except AwbAlreadyAssigned:
+                assignment = read_back_awb(
+                    self.shiprocket, int(record["sr_order_id"]), int(courier["courier_id"]), courier["courier_name"]
+                )
             except AwbRefused as refusal:
                 logger.warning("courier refused the return AWB", extra={"courier": courier["courier_name"]})
                 refusals.append(refusal)

@@ -276,7 +276,7 @@ class RestockJob:
         assert record.invoice_id is not None
         assert record.creditnote_id is not None
         invoice = self.zoho.get_invoice(record.invoice_id)
-        balance = invoice.balance or 0.0
+        balance = invoice.balance
         before = record.apply_balance_before
         if before is not None and balance < before - _PAISA:
             logger.warning("the interrupted credit application went through", extra={"awb": record.awb})
