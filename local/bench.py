@@ -1,4 +1,4 @@
-"""Benchmarks for DESIGN §5 (``make bench``): measured here, never asserted by timed tests.
+"""Benchmarks for the goals in README.md, "What is measured" (``make bench``): measured, never asserted in timed tests.
 
 1. Webhook ack latency: POST /webhooks/zoho/salesorders on the local stack, next to a bare
    SQS SendMessage to the same moto server in the same run (the ack must stay within 1.5x).

@@ -4,10 +4,10 @@
 The generator is the source of truth: the files are what it writes, byte for byte, so a
 reviewer sees the day in the diff and the replay never depends on a random draw.
 
-Files (Zoho and Shiprocket simulator seed formats, see DESIGN §4):
+Files (Zoho and Shiprocket simulator seed formats, see README.md, the local stack):
 
 - ``zoho_seed.json``: ``{"salesorders": [...], "items": [...]}`` in Zoho Inventory's own shapes
-  (zoho-api.md §13 fixture A): confirmed sales orders of one day, items with package details.
+  (like tests/fixtures/reference.py's sales order): confirmed sales orders of one day, items with package details.
 - ``shiprocket_seed.json``: the pincodes no courier serves, merged into the simulator's defaults.
 - ``webhooks.json``: the "sales order confirmed" deliveries in the order Zoho sends them
   (fixture B shape), including a retried delivery and a legacy ``JSONString`` form re-post.

@@ -1,7 +1,7 @@
 """The whole local stack: moto, the Shiprocket and Zoho simulators, and the runner.
 
 ``python -m local.stack`` (``make serve``) keeps it up in the foreground and writes
-``.local-stack.json`` at the repository root for external checks (DESIGN §4)::
+``.local-stack.json`` at the repository root for external checks (README.md, the contract for external checks)::
 
     {"api": URL, "shiprocket": URL, "zoho": URL, "aws": URL,
      "tokens": {"zoho_webhook": S, "shiprocket_webhook": S, "remittance_webhook": S, "admin": S}}

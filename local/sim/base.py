@@ -1,7 +1,7 @@
 """A tiny HTTP framework shared by the Shiprocket and Zoho simulators.
 
 Each simulator is a ``SimApp`` with routes declared as ``METHOD /path/{param}``. The base
-adds what DESIGN §4 asks of every simulator: ``POST /_sim/seed``, ``GET /_sim/state``
+adds what the local-stack contract (README.md) asks of every simulator: ``POST /_sim/seed``, ``GET /_sim/state``
 (records + per-endpoint call counts keyed by the route template), ``POST /_sim/faults``,
 ``POST /_sim/reset``. Stdlib only: the simulators run wherever the tests run.
 

@@ -1,9 +1,14 @@
-"""Zoho accounts + Inventory v1 + Books v3 simulator (reference: shared/reference/zoho-api.md).
+"""Zoho accounts + Inventory v1 + Books v3 simulator (the facts: docs/providers/zoho.md).
 
 One server plays both hosts: ``POST /oauth/v2/token`` (accounts) and the API routes under
 ``/inventory/v1`` and ``/books/v3``; the token response's ``api_domain`` points back here.
 
-Faithful to the reference where it matters for shipsync: token-mint limits (10 requests per
+Success answers follow Zoho's published OpenAPI examples (``tests/contract/published/zoho/``, checked by
+``tests/contract/test_published_zoho_sim.py``): their HTTP statuses, entity keys (``sales_order`` on an update,
+``package`` as a one-element array, a receive under ``salesreturn``...), messages and fields, ids as strings.
+Where the specs are silent the behaviour is marked GUESS here and listed in that folder's README.
+
+Faithful to docs/providers/zoho.md where it matters for shipsync: token-mint limits (10 requests per
 refresh token per rolling 10 minutes, 10 live tokens), token errors inside HTTP 200, the
 ``code``/``message`` envelope, 401 code 57/14, 6041 for a wrong organization, per-minute (44),
 daily (45) and concurrency (1070) limits with the ``X-Rate-Limit-*`` headers, JSON or legacy
@@ -85,10 +90,10 @@ PER_MINUTE_MESSAGE = (
     "For security reasons your organization has been blocked as it have exceeded the maximum number of "
     "requests per minute that can originate from an organization."
 )
-# Code 1070 and this wording are UNCERTAIN in the reference (§4).
+# Code 1070 and this wording are UNCERTAIN (docs/providers/zoho.md §4).
 CONCURRENCY_MESSAGE = "The maximum number of in process requests for this organization has been exceeded."
 
-# Books' payment modes (reference §9).
+# Books' payment modes (docs/providers/zoho.md §9).
 PAYMENT_MODES = frozenset(
     {"cash", "check", "creditcard", "banktransfer", "bankremittance", "autotransaction", "others"}
 )
@@ -96,7 +101,9 @@ MAX_REFERENCE_LENGTH = 100
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?$")
-# Fields a partial PUT may not overwrite: they are derived from packages, shipments and invoices.
+# Fields a PUT may not overwrite: they are derived from packages, shipments and invoices. The published update
+# requires the whole order (salesorder_number, customer_id, line_items); a partial body is accepted and the lines
+# sent are left as they are (GUESS: docs/providers/zoho.md §12 lists partial PUTs as an open question).
 _SO_READ_ONLY = frozenset(
     {
         "salesorder_id",
@@ -130,13 +137,13 @@ def _invalid(param: str) -> ZohoError:
 
 def _not_found(entity: str) -> ZohoError:
     # 1002 is documented for "Invoice does not exist."; assumed to be the generic code for
-    # every entity (the reference has no other not-found code), answered with 404.
+    # every entity (no other not-found code is known), answered with 404: GUESS (docs/providers/zoho.md §3).
     return ZohoError(404, 1002, f"{entity} does not exist.")
 
 
 def _already_exists(what: str) -> ZohoError:
     # 1001 is Zoho's "already exists" code for duplicate document numbers (UNCERTAIN for
-    # packages and shipment orders, which the reference does not cover).
+    # packages and shipment orders; GUESS in docs/providers/zoho.md §3).
     return ZohoError(400, 1001, f"{what} already exists.")
 
 
@@ -175,7 +182,9 @@ class ZohoSim(SimApp):
         self._inflight_lock = threading.Lock()
         self.reset()
         self.route("POST", "/oauth/v2/token")(self._token)
-        # Inventory and Books share one database (reference §2): invoices and credit notes answer on both.
+        # Inventory and Books share one database (docs/providers/zoho.md §2): invoices, credit notes and payments
+        # answer on both hosts. ``POST /inventory/v1/invoices/fromsalesorder`` is only in Books' spec, but a live
+        # integrator calls it on the Inventory host (docs/providers/zoho.md §9, UNCERTAIN there): served on both.
         for root in ("/inventory/v1", "/books/v3"):
             self._api("GET", f"{root}/organizations", self._organizations, needs_org=False)
             self._api("GET", f"{root}/invoices/{{invoice_id}}", self._get_invoice)
@@ -335,7 +344,7 @@ class ZohoSim(SimApp):
         if request.body:
             params.update(request.form())
         if params.get("grant_type") != "refresh_token":
-            # The reference documents only the refresh grant; the OAuth-standard error is assumed.
+            # Only the refresh grant is documented (docs/providers/zoho.md §1); the OAuth-standard error is assumed.
             return Response(200, {"error": "unsupported_grant_type"})
         client_id = params.get("client_id", "")
         if client_id not in self.client_secrets:
@@ -349,7 +358,7 @@ class ZohoSim(SimApp):
         window = self.token_requests.setdefault(refresh_token, deque())
         while window and window[0] <= now - TOKEN_REQUEST_WINDOW_S:
             window.popleft()
-        # Throttled requests count too: the lock-out only clears after a quiet window (reference §1).
+        # Throttled requests count too: the lock-out only clears after a quiet window (docs/providers/zoho.md §1).
         window.append(now)
         if len(window) > TOKEN_REQUEST_LIMIT:
             # Kaizen #43 says HTTP 200, a live recording says 400; 400 makes clients that check
@@ -435,7 +444,7 @@ class ZohoSim(SimApp):
         if "application/x-www-form-urlencoded" in (request.header("content-type") or ""):
             form = request.form()
             if "JSONString" not in form:
-                # Code 1038 for plain form fields is UNCERTAIN (reference §3).
+                # Code 1038 for plain form fields is UNCERTAIN (docs/providers/zoho.md §3).
                 raise ZohoError(400, 1038, "JSON is not well formed")
             text = form["JSONString"]
         try:
@@ -462,12 +471,16 @@ class ZohoSim(SimApp):
             raise _invalid("page" if page < 1 else "per_page")
         everything = list(rows)
         chunk = everything[(page - 1) * per_page : page * per_page]
+        # Most published list schemas leave page_context out and Books expenses publish it as a one-element array;
+        # every list here answers it as an object (GUESS, docs/providers/zoho.md §11).
         context = {
             "page": page,
             "per_page": per_page,
             "has_more_page": page * per_page < len(everything),
             "report_name": report,
             "applied_filter": "Status.All",
+            "filter_by": "Status.All",
+            "search_text": "",
             "sort_column": "created_time",
             "sort_order": "D",
         }
@@ -523,6 +536,13 @@ class ZohoSim(SimApp):
             # docs/providers/zoho.md §5: live orders say "unpaid", not the "not_paid" of one client's schema.
             ("paid_status", "unpaid"),
             ("currency_code", "INR"),
+            # Fields the published GET has and the client reads: an order without them is Zoho's zero, ``false``
+            # or a blank address (every field "", as the live body leaves unset text), GUESS for the values.
+            ("discount", 0),
+            ("shipping_charge", 0.0),
+            ("is_inclusive_tax", False),
+            ("billing_address", _blank_address()),
+            ("shipping_address", _blank_address()),
             ("contact_person_details", []),
             ("packages", []),
             ("invoices", []),
@@ -559,6 +579,7 @@ class ZohoSim(SimApp):
                 ]
         for line in invoice.setdefault("line_items", []):
             line["line_item_id"] = str(line.get("line_item_id") or self._new_id())
+            line.setdefault("discount", 0)
             line.setdefault("item_total", _line_amount(line))
         sub_total, tax_total = _totals(invoice["line_items"])
         invoice.setdefault("sub_total", sub_total)
@@ -592,6 +613,9 @@ class ZohoSim(SimApp):
         elif float(discount) and float(so_line.get("quantity") or 0) > 0:
             # An amount discount covers the order line's whole quantity: bill its share.
             line["discount"] = round(float(discount) * quantity / float(so_line["quantity"]), 2)
+        else:
+            # Every published invoice line carries ``discount`` (0 when there is none).
+            line["discount"] = 0
         return line
 
     def _link_invoice(self, invoice: dict[str, Any]) -> None:
@@ -635,6 +659,7 @@ class ZohoSim(SimApp):
         org = {
             "organization_id": self.organization_id,
             "name": "Shipsync Simulated Store",
+            "email": "accounts@shipsync-sim.example",
             "is_default_org": True,
             "country": "India",
             "currency_code": "INR",
@@ -671,7 +696,7 @@ class ZohoSim(SimApp):
             "created_time",
             "last_modified_time",
         )
-        # List rows flatten custom fields to top-level cf_ keys ([ZTS]).
+        # List rows flatten custom fields to top-level cf_ keys ([ZTS], UNCERTAIN: docs/providers/zoho.md §5).
         rows = (
             {**{key: order.get(key) for key in columns}, **order["custom_field_hash"]}
             for order in self.records["salesorders"].values()
@@ -692,8 +717,10 @@ class ZohoSim(SimApp):
             if key not in _SO_READ_ONLY:
                 order[key] = value
         order["last_modified_time"] = self._now_text()
-        message = "Sales Order information has been updated."
-        return Response(200, {"code": 0, "message": message, "salesorder": copy.deepcopy(order)})
+        # The spec's update-a-sales-order-response names the order ``sales_order`` (GET says ``salesorder``),
+        # docs/providers/zoho.md §3, §5.
+        message = "Sales Order has been updated."
+        return Response(200, {"code": 0, "message": message, "sales_order": copy.deepcopy(order)})
 
     def _set_custom_field(self, order: dict[str, Any], entry: dict[str, Any]) -> None:
         if "value" not in entry:
@@ -755,6 +782,7 @@ class ZohoSim(SimApp):
         lines = body.get("line_items")
         if not isinstance(lines, list) or not lines:
             raise _invalid("line_items")
+        custom_fields = _custom_field_entries(body)
         by_id = {line["line_item_id"]: line for line in order["line_items"]}
         wanted: dict[str, int | float] = {}
         for entry in lines:
@@ -790,23 +818,30 @@ class ZohoSim(SimApp):
             "salesorder_id": order["salesorder_id"],
             "salesorder_number": order["salesorder_number"],
             "date": date,
+            # The published package has no status of its own (only its shipment_order's):
+            # GUESS (docs/providers/zoho.md §7).
             "status": "not_shipped",
             "detailed_status": "",
             "customer_id": order.get("customer_id"),
             "customer_name": order.get("customer_name"),
             "notes": body.get("notes", ""),
             "line_items": package_lines,
+            "custom_fields": [self._custom_field(entry) for entry in custom_fields],
             "shipment_order": {},
             "created_time": self._now_text(),
         }
         self.records["packages"][package["package_id"]] = package
         self._sync_packages(order)
         message = "Package created successfully. It's now time to ship!"
-        return Response(201, {"code": 0, "message": message, "package": copy.deepcopy(package)})
+        # The spec's creating-a-package-response holds the package in a one-element array; live clients read an
+        # object (UNCERTAIN which is live, docs/providers/zoho.md §7), the client takes either.
+        return Response(201, {"code": 0, "message": message, "package": [copy.deepcopy(package)]})
 
     def _get_package(self, request: Request) -> Response:
         package = self._get("packages", request.params["package_id"], "Package")
-        return Response(200, {"code": 0, "message": "success", "package": copy.deepcopy(package)})
+        # As the create answer: retrieving-a-package-response holds the package in a one-element array
+        # (docs/providers/zoho.md §7).
+        return Response(200, {"code": 0, "message": "success", "package": [copy.deepcopy(package)]})
 
     def _sync_packages(self, order: dict[str, Any]) -> None:
         """Rebuild the order's ``packages[]`` and ``shipped_status`` from the package records."""
@@ -843,8 +878,7 @@ class ZohoSim(SimApp):
 
     # ------------------------------------------------------------------ shipment orders
     def _create_shipmentorder(self, request: Request) -> Response:
-        order = self._get("salesorders", self._required_query(request, "salesorder_id"), "Sales Order")
-        package_ids = [p.strip() for p in self._required_query(request, "package_ids").split(",") if p.strip()]
+        order, package_ids = self._shipment_parents(request)
         body = self._body(request)
         for field in ("shipment_number", "date", "delivery_method", "tracking_number"):
             if not str(body.get(field, "")).strip():
@@ -892,12 +926,40 @@ class ZohoSim(SimApp):
             for package_line in package["line_items"]:
                 line = by_id[package_line["so_line_item_id"]]
                 line["quantity_shipped"] = _as_number(float(line["quantity_shipped"]) + package_line["quantity"])
-                # Physical stock falls on shipment, not on packing (reference §7).
+                # Physical stock falls on shipment, not on packing (docs/providers/zoho.md §7).
                 self._move_stock(package_line.get("item_id"), -float(package_line["quantity"]))
         self._sync_packages(order)
         return Response(
-            201, {"code": 0, "message": "Shipment created successfully", "shipment_order": copy.deepcopy(shipment)}
+            201, {"code": 0, "message": "Shipment created successfully.", "shipment_order": copy.deepcopy(shipment)}
         )
+
+    def _shipment_parents(self, request: Request) -> tuple[dict[str, Any], list[str]]:
+        """The sales order and the packages a shipment ships, from the optional query ids.
+
+        ``salesorder_id`` and ``package_ids`` are both optional as published (docs/providers/zoho.md §7); what
+        Zoho does without them is not. GUESS: without ``salesorder_id`` the order is the packages' own (they must
+        all belong to one order); without ``package_ids`` every package of the order not yet shipped goes; with
+        neither, or nothing left to ship, there is nothing to ship (400 code 2 naming ``package_ids``). The
+        client always sends both.
+        """
+        package_ids = list(dict.fromkeys(p.strip() for p in request.query.get("package_ids", "").split(",")))
+        package_ids = [package_id for package_id in package_ids if package_id]
+        salesorder_id = request.query.get("salesorder_id", "").strip()
+        if not salesorder_id:
+            owners = {str(self.records["packages"].get(p, {}).get("salesorder_id", "")) for p in package_ids}
+            if len(owners) != 1 or "" in owners:
+                raise _invalid("package_ids")
+            salesorder_id = owners.pop()
+        order = self._get("salesorders", salesorder_id, "Sales Order")
+        if not package_ids:
+            package_ids = [
+                package["package_id"]
+                for package in self.records["packages"].values()
+                if package["salesorder_id"] == order["salesorder_id"] and package["status"] == "not_shipped"
+            ]
+            if not package_ids:
+                raise _invalid("package_ids")
+        return order, package_ids
 
     def _get_shipmentorder(self, request: Request) -> Response:
         shipment = self._get("shipmentorders", request.params["shipment_id"], "Shipment Order")
@@ -907,7 +969,7 @@ class ZohoSim(SimApp):
         shipment = self._get("shipmentorders", request.params["shipment_id"], "Shipment Order")
         body = self._body(request)
         if shipment["status"] == "delivered":
-            # 37135 is what [ZTS] sees on a repeat; the wording is ours.
+            # 37135 is what [ZTS] sees on a repeat (docs/providers/zoho.md §7); the wording is ours.
             raise ZohoError(400, 37135, "The Shipment Order has already been marked as Delivered.")
         delivered_date = str(body.get("delivered_date") or self._now_text()[:16].replace("T", " "))
         if not _DATE_TIME.match(delivered_date):
@@ -942,7 +1004,8 @@ class ZohoSim(SimApp):
                 "invoice_number": number,
                 "salesorder_id": order["salesorder_id"],
                 "date": self._today(),
-                # Zoho creates the invoice as a draft; POST /invoices/{id}/status/sent opens it (reference §9).
+                # Zoho creates the invoice as a draft; POST /invoices/{id}/status/sent opens it
+                # (docs/providers/zoho.md §9).
                 "status": "draft",
                 "line_items": lines,
                 # The order's shipping charge is billed once, on its first invoice.
@@ -952,7 +1015,7 @@ class ZohoSim(SimApp):
         )
         self.records["invoices"][invoice["invoice_id"]] = invoice
         self._link_invoice(invoice)
-        message = "Invoice has been created."
+        message = "The invoice has been created."
         return Response(201, {"code": 0, "message": message, "invoice": copy.deepcopy(invoice)})
 
     def _mark_invoice_sent(self, request: Request) -> Response:
@@ -967,12 +1030,15 @@ class ZohoSim(SimApp):
 
     # ------------------------------------------------------------------ sales returns and receives
     def _create_salesreturn(self, request: Request) -> Response:
+        # salesorder_id is optional as published, what Zoho does without it is not: it stays required here
+        # (GUESS; the client always sends it, docs/providers/zoho.md §8).
         order = self._get("salesorders", self._required_query(request, "salesorder_id"), "Sales Order")
         body = self._body(request)
         date = _body_date(body)
         entries = _line_entries(body)
+        custom_fields = _custom_field_entries(body)
         if not any(float(line["quantity_shipped"]) > 0 for line in order["line_items"]):
-            # Only shipped units can be returned (reference §8, §11); the real error code is UNCERTAIN.
+            # Only shipped units can be returned (docs/providers/zoho.md §8, §11); the real error code is UNCERTAIN.
             raise ZohoError(
                 400, 2, f"Sales order {order['salesorder_number']} has no shipped items, so it cannot be returned."
             )
@@ -1031,13 +1097,14 @@ class ZohoSim(SimApp):
                 }
                 for so_line, quantity, non_receive in parsed
             ],
+            "custom_fields": [self._custom_field(entry) for entry in custom_fields],
             "salesreturnreceives": [],
             "creditnotes": [],
             "created_time": self._now_text(),
         }
         self.records["salesreturns"][salesreturn["salesreturn_id"]] = salesreturn
         self._link_salesreturn(salesreturn)
-        message = "Sales Return has been created."
+        message = "Return created successfully"
         return Response(201, {"code": 0, "message": message, "salesreturn": copy.deepcopy(salesreturn)})
 
     def _get_salesreturn(self, request: Request) -> Response:
@@ -1063,6 +1130,8 @@ class ZohoSim(SimApp):
         order["last_modified_time"] = self._now_text()
 
     def _create_salesreturn_receive(self, request: Request) -> Response:
+        # Like a return's salesorder_id, salesreturn_id is optional as published and required here
+        # (GUESS, docs/providers/zoho.md §8).
         salesreturn = self._get("salesreturns", self._required_query(request, "salesreturn_id"), "Sales Return")
         body = self._body(request)
         date = _body_date(body)
@@ -1075,7 +1144,7 @@ class ZohoSim(SimApp):
             asked[line_id] = asked.get(line_id, 0.0) + _num(entry.get("quantity"), "quantity")
         for line_id, quantity in asked.items():
             line = by_id[line_id]
-            # Credit-only units (non_receive_quantity) never come back into stock (reference §8).
+            # Credit-only units (non_receive_quantity) never come back into stock (docs/providers/zoho.md §8).
             pending = float(line["quantity"]) - float(line["non_receive_quantity"]) - float(line["quantity_received"])
             if quantity > pending:
                 raise ZohoError(
@@ -1088,7 +1157,7 @@ class ZohoSim(SimApp):
         for line_id, quantity in asked.items():
             line = by_id[line_id]
             line["quantity_received"] = _as_number(float(line["quantity_received"]) + quantity)
-            # A receive is what restocks physical stock (reference §8).
+            # A receive is what restocks physical stock (docs/providers/zoho.md §8).
             self._move_stock(line.get("item_id"), quantity)
             receive_lines.append(
                 {
@@ -1097,12 +1166,13 @@ class ZohoSim(SimApp):
                     "item_id": line.get("item_id"),
                     "sku": line.get("sku"),
                     "name": line.get("name"),
+                    "unit": line.get("unit"),
                     "quantity": _as_number(quantity),
                 }
             )
         receive = {
             "receive_id": self._new_id(),
-            # The receive numbering scheme is not in the reference; this prefix is ours.
+            # The receive numbering scheme is not published (the spec's example is PR-00002); this prefix is ours.
             "receive_number": f"SRR-{next(self._receive_numbers):05d}",
             "date": date,
             "notes": body.get("notes", ""),
@@ -1135,6 +1205,7 @@ class ZohoSim(SimApp):
             raise _invalid("customer_id")
         date = _body_date(body)
         entries = _line_entries(body)
+        custom_fields = _custom_field_entries(body)
         invoice: dict[str, Any] | None = None
         if request.query.get("invoice_id", "").strip():
             invoice = self.records["invoices"].get(request.query["invoice_id"].strip())
@@ -1178,13 +1249,14 @@ class ZohoSim(SimApp):
             "total": total,
             # An unapplied credit note's whole total is available credit.
             "balance": total,
+            "custom_fields": [self._custom_field(entry) for entry in custom_fields],
             "invoices_credited": [],
             "created_time": self._now_text(),
             "last_modified_time": self._now_text(),
         }
         self.records["creditnotes"][creditnote["creditnote_id"]] = creditnote
         self._link_creditnote(creditnote)
-        message = "Credit Note has been created."
+        message = "The credit note has been created."
         return Response(201, {"code": 0, "message": message, "creditnote": copy.deepcopy(creditnote)})
 
     def _creditnote_line(self, entry: dict[str, Any], default_invoice: dict[str, Any] | None) -> dict[str, Any]:
@@ -1218,6 +1290,8 @@ class ZohoSim(SimApp):
             "item_id": item_id,
             "sku": named.get("sku"),
             "name": named.get("name"),
+            "unit": named.get("unit", ""),
+            "hsn_or_sac": named.get("hsn_or_sac", ""),
             "quantity": quantity,
             "rate": rate,
             "discount": discount,
@@ -1300,6 +1374,7 @@ class ZohoSim(SimApp):
             "invoice_id",
             "total",
             "balance",
+            "currency_code",
             "created_time",
             "last_modified_time",
         )
@@ -1370,12 +1445,14 @@ class ZohoSim(SimApp):
         self._link_creditnote(creditnote)
         applied = [{"invoice_id": key, "amount_applied": cents / 100} for key, cents in per_invoice.items()]
         message = "Credits have been applied to the invoice(s)."
+        # The spec's answer is the envelope alone; the ``apply_to_invoices`` echo follows Zoho's Books docs page
+        # (UNCERTAIN) and nothing reads it.
         return Response(200, {"code": 0, "message": message, "apply_to_invoices": {"invoices": applied}})
 
-    # ------------------------------------------------------------------ customer payments (Books, reference §9)
+    # ------------------------------------------------------------------ customer payments (docs/providers/zoho.md §9)
     def _create_customerpayment(self, request: Request) -> Response:
         payment = self._record_payment(self._body(request), replacing=None)
-        # No duplicate check on reference_number: none is documented (reference §9); a repeat pays twice.
+        # No duplicate check on reference_number: none is documented (docs/providers/zoho.md §9); a repeat pays twice.
         message = "The payment has been created."
         return Response(201, {"code": 0, "message": message, "payment": copy.deepcopy(payment)})
 
@@ -1403,9 +1480,7 @@ class ZohoSim(SimApp):
         reference_number = str(body.get("reference_number") or "")
         if len(reference_number) > MAX_REFERENCE_LENGTH:
             raise _invalid("reference_number")
-        custom_fields = body.get("custom_fields") or []
-        if not isinstance(custom_fields, list) or not all(isinstance(entry, dict) for entry in custom_fields):
-            raise _invalid("custom_fields")
+        custom_fields = _custom_field_entries(body)
         entries = body.get("invoices")
         if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
             raise _invalid("invoices")
@@ -1425,7 +1500,7 @@ class ZohoSim(SimApp):
                     f"Payments cannot be recorded for the {invoice['status']} invoice {invoice['invoice_number']}.",
                 )
             if invoice.get("customer_id") not in (None, customer_id):
-                # 3004 comes from the Zoho Invoice docs; UNCERTAIN for Books (reference §9).
+                # 3004 comes from the Zoho Invoice docs; UNCERTAIN for Books (docs/providers/zoho.md §3, §9).
                 raise ZohoError(400, 3004, "The customer of the payment does not match the customer of the invoice.")
             cents = _cents(_money(entry.get("amount_applied"), "amount_applied", positive=True))
             per_invoice[invoice["invoice_id"]] = per_invoice.get(invoice["invoice_id"], 0) + cents
@@ -1436,7 +1511,7 @@ class ZohoSim(SimApp):
                 )
         applied_total = sum(per_invoice.values())
         if applied_total > amount:
-            # The real code for applying more than was received is not in the reference.
+            # The real code for applying more than was received is not published: GUESS.
             raise ZohoError(400, 2, "The amount applied to invoices exceeds the amount received.")
         for invoice_id, cents in applied_before.items():
             self._settle_invoice(self.records["invoices"][invoice_id], -cents)
@@ -1467,6 +1542,8 @@ class ZohoSim(SimApp):
             "payment_number": identity["payment_number"],
             "payment_mode": payment_mode,
             "date": date,
+            # The published status of a recorded payment (docs/providers/zoho.md §9); no other value is modelled.
+            "status": "success",
             "amount": amount / 100,
             "bank_charges": bank_charges / 100,
             "unused_amount": (amount - applied_total) / 100,
@@ -1542,7 +1619,7 @@ class ZohoSim(SimApp):
         key = "customer_payments" if request.path.startswith("/books/") else "customerpayments"
         return self._page(request, key, rows, "Customer Payments")
 
-    # ------------------------------------------------------------------ expenses (Books, reference §9)
+    # ------------------------------------------------------------------ expenses (Books, docs/providers/zoho.md §9)
     def _create_expense(self, request: Request) -> Response:
         body = self._body(request)
         for field in ("account_id", "paid_through_account_id"):
@@ -1570,7 +1647,8 @@ class ZohoSim(SimApp):
         }
         self.records["expenses"][expense["expense_id"]] = expense
         message = "The expense has been recorded."
-        return Response(201, {"code": 0, "message": message, "expense": copy.deepcopy(expense)})
+        # Books' create-an-expense-response is a 200, unlike its other creates (docs/providers/zoho.md §3, §9).
+        return Response(200, {"code": 0, "message": message, "expense": copy.deepcopy(expense)})
 
     def _get_expense(self, request: Request) -> Response:
         expense = self._get("expenses", request.params["expense_id"], "Expense")
@@ -1620,6 +1698,24 @@ def _package_details(given: Any) -> dict[str, Any]:
     return details
 
 
+_ADDRESS_KEYS = (
+    "attention",
+    "address",
+    "street2",
+    "city",
+    "state",
+    "state_code",
+    "zip",
+    "country",
+    "country_code",
+    "phone",
+)
+
+
+def _blank_address() -> dict[str, str]:
+    return dict.fromkeys(_ADDRESS_KEYS, "")
+
+
 def _line_amount(line: dict[str, Any]) -> float:
     """rate x quantity less the line's discount, which Zoho takes as an amount or as "10%"."""
     gross = float(line.get("rate", 0)) * float(line.get("quantity", 0))
@@ -1662,6 +1758,14 @@ def _upsert(refs: list[dict[str, Any]], key: str, ref: dict[str, Any]) -> None:
             refs[index] = ref
             return
     refs.append(ref)
+
+
+def _custom_field_entries(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """A body's ``custom_fields``: a list of objects, or none."""
+    entries = body.get("custom_fields") or []
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise _invalid("custom_fields")
+    return entries
 
 
 def _body_date(body: dict[str, Any]) -> str:

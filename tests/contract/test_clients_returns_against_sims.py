@@ -149,7 +149,7 @@ def test_shiprocket_track_awbs_follows_the_scripted_lifecycle(shiprocket_sim: Si
     assert in_transit["shipment_track"][0]["awb_code"] == delivered
     activities = in_transit["shipment_track_activities"]
     assert len(activities) == 3
-    # Newest first, with sr-status as a string (reference §7).
+    # Newest first, with sr-status as a string (docs/providers/shiprocket.md §7).
     assert [activity["sr-status"] for activity in activities] == ["6", "42", "19"]
 
     _advance(shiprocket_sim, delivered, 10)
@@ -157,14 +157,11 @@ def test_shiprocket_track_awbs_follows_the_scripted_lifecycle(shiprocket_sim: Si
     assert _sim_state(shiprocket_sim)["calls"]["POST /courier/track/awbs"] == 3
 
 
-def test_shiprocket_track_awbs_unknown_awb_has_no_activities(shiprocket_sim: SimServer) -> None:
+def test_shiprocket_track_awbs_leaves_an_unknown_awb_out(shiprocket_sim: SimServer) -> None:
     client = _shiprocket_client(shiprocket_sim)
 
-    tracked = client.track_awbs(["19041234567890"])
-
-    # The simulator answers unknown AWBs with the "no activities" shape; the client keeps it raw.
-    assert tracked["19041234567890"]["track_status"] == 0
-    assert "no activities" in tracked["19041234567890"]["error"]
+    # As the collection's "Invalid or Missing Data" example: unknown AWBs are not in the answer (issue 9, gap 8).
+    assert client.track_awbs(["19041234567890"]) == {}
 
 
 def test_shiprocket_ndr_action_reattempt_then_refusals(shiprocket_sim: SimServer) -> None:
@@ -218,7 +215,7 @@ def test_shiprocket_return_order_awb_and_tracking(shiprocket_sim: SimServer) -> 
     assert not is_order_id_taken(invalid.value)
     assert "pickup_phone" in invalid.value.field_errors
 
-    awb = client.assign_awb(created.shipment_id, quotes[0].courier_company_id)
+    awb = client.assign_awb(created.shipment_id, quotes[0].courier_company_id, is_return=True)
     _advance(shiprocket_sim, awb.awb_code, 10)
     assert client.track_awbs([awb.awb_code])[awb.awb_code]["shipment_status"] == 7
 

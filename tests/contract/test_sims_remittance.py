@@ -146,7 +146,7 @@ def test_a_payment_lowers_the_invoice_balance_and_the_reference_search_finds_it(
 
 def test_partial_payments_share_a_reference_and_overpayment_is_24016(zoho_sim: SimServer, zoho: ZohoClient) -> None:
     first = _pay(zoho, "1000.00")
-    # No duplicate check on the reference (reference §9): a second payment with it is accepted.
+    # No duplicate check on the reference (docs/providers/zoho.md §9): a second payment with it is accepted.
     second = _pay(zoho, "300.00", bank_charges=Decimal("0"))
 
     invoice = zoho.get_invoice(INVOICE_ID)
@@ -416,10 +416,10 @@ def test_order_updates_seed_still_sets_the_remittance(shiprocket_sim: SimServer,
     assert _post(f"{shiprocket_sim.url}/_sim/remit", {"utr": UTR, "date": "2025-01-24"})["orders"] == []
 
 
-def test_unknown_order_is_a_404_request_error(shiprocket: ShiprocketClient) -> None:
-    with pytest.raises(ProviderRequestError) as raised:
+def test_unknown_order_is_a_400_request_error(shiprocket: ShiprocketClient) -> None:
+    with pytest.raises(ProviderRequestError, match="Order ID not found") as raised:
         shiprocket.get_order(1)
-    assert raised.value.http_status == 404
+    assert raised.value.http_status == 400
 
 
 # ------------------------------------------------------------------ Zoho Books: bank charges set on a payment

@@ -1,4 +1,4 @@
-"""Contract tests for the Zoho simulator's returns side (reference/zoho-api.md §7-§9, §11) over real HTTP:
+"""Contract tests for the Zoho simulator's returns side (docs/providers/zoho.md §7-§9, §11) over real HTTP:
 sales returns of shipped units, receives that restock, invoices, credit notes and applying them."""
 
 from __future__ import annotations
@@ -56,12 +56,12 @@ class Zoho:
         packed = self.call("POST", f"{INV}/packages", {"salesorder_id": SO_ID}, json=body)
         assert packed.status_code == 201, packed.text
         shipment = {
-            "shipment_number": f"SH-{packed.json()['package']['package_number']}",
+            "shipment_number": f"SH-{packed.json()['package'][0]['package_number']}",
             "date": "2024-06-02",
             "delivery_method": "Delhivery Surface",
             "tracking_number": "19041234567890",
         }
-        params = {"salesorder_id": SO_ID, "package_ids": packed.json()["package"]["package_id"]}
+        params = {"salesorder_id": SO_ID, "package_ids": packed.json()["package"][0]["package_id"]}
         shipped = self.call("POST", f"{INV}/shipmentorders", params, json=shipment)
         assert shipped.status_code == 201, shipped.text
 
@@ -248,7 +248,7 @@ def test_rto_flow_restocks_and_credits_the_invoice_to_zero(zoho: Zoho) -> None:
     assert (creditnote["total"], creditnote["balance"], creditnote["status"]) == (1341.76, 1341.76, "open")
     assert creditnote["reference_number"] == "RTO-19041234567890"
     assert creditnote["line_items"][0]["salesreturn_item_id"] == line_id
-    # A credit note reverses revenue, not physical stock (reference §8).
+    # A credit note reverses revenue, not physical stock (docs/providers/zoho.md §8).
     assert zoho.stock() == 40
 
     cn_id = creditnote["creditnote_id"]
@@ -482,7 +482,7 @@ def test_jsonstring_form_bodies_are_accepted(zoho: Zoho) -> None:
     ],
 )
 def test_ids_belong_in_the_query_string(zoho: Zoho, path: str, missing: str) -> None:
-    # The id in the body instead of the query is what a client gets wrong (reference §11).
+    # The id in the body instead of the query is what a client gets wrong (docs/providers/zoho.md §11).
     body = {missing: SO_ID, "date": "2024-06-09", "line_items": [{"quantity": 1}]}
 
     response = zoho.call("POST", path, json=body)

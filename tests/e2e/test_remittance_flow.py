@@ -105,6 +105,44 @@ def test_unbalanced_batch_pages_ops_with_the_difference(fresh: LocalStack) -> No
     assert len(sim_state(fresh.zoho_url)["customerpayments"]) == 1
 
 
+def test_a_remittance_for_a_delivery_whose_webhook_was_lost_is_paid_once(fresh: LocalStack) -> None:
+    # Issue 9, gap 5: the remittance asks Shiprocket's tracking, records the delivery through the status path,
+    # then pays; it is neither refused nor paid twice.
+    so = salesorder(35)
+    seed(fresh, so)
+    invoice = {
+        "invoice_id": "1947583000000135035",
+        "invoice_number": "INV-000035",
+        "salesorder_id": so["salesorder_id"],
+        "customer_id": so["customer_id"],
+        "status": "sent",
+    }
+    requests.post(f"{fresh.zoho_url}/_sim/seed", json={"invoices": [invoice]}, timeout=10).raise_for_status()
+    assert post_webhook(fresh, so).status_code == 202
+    fresh.wait_idle(60)
+    awb = str(custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_awb_number"])
+    advance(fresh, {"awb": awb, "deliver_webhooks": False})  # delivered at Shiprocket; no webhook reached us
+    fresh.wait_idle(30)
+    assert custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_shipment_status"] == "Pickup Scheduled"
+    batch = remit(fresh, "UTR-E2E-0005", [awb])
+
+    assert post_batch(fresh, batch).status_code == 202
+    fresh.wait_idle(90)
+    assert post_batch(fresh, batch).status_code == 202  # and posted again
+    fresh.wait_idle(60)
+
+    zoho = sim_state(fresh.zoho_url)
+    [payment] = zoho["customerpayments"]
+    assert (payment["reference_number"], Decimal(str(payment["amount"]))) == ("UTR-E2E-0005", Decimal("1341.76"))
+    fields = custom_fields(zoho_order(fresh, so["salesorder_id"]))
+    assert (fields["cf_shipment_status"], fields["cf_cod_remittance_id"]) == ("Delivered", "UTR-E2E-0005")
+    [shipment] = [s for s in zoho["shipmentorders"] if s["salesorder_id"] == so["salesorder_id"]]
+    assert shipment["status"] == "delivered"
+    assert sim_state(fresh.shiprocket_url)["calls"]["POST /courier/track/awbs"] >= 1
+    assert not [a for a in fresh.alerts() if "PaymentRefused" in a["message"]]
+    assert all(depth == 0 for queue, depth in fresh.queue_depths().items() if queue.endswith("DLQ"))
+
+
 def test_rto_order_in_a_remittance_is_refused_not_paid(fresh: LocalStack) -> None:
     so = salesorder(33)
     seed(fresh, so)

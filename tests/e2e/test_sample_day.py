@@ -477,7 +477,7 @@ def test_api_economy(replay: tuple[SampleDay, dict[str, Any], int]) -> None:
     day, report, _ = replay
     shiprocket, zoho = report["api_calls"]["shiprocket"], report["api_calls"]["zoho"]
     unserviceable = sum(1 for order in day.expected["orders"] if order["expect"] == UNSERVICEABLE)
-    # DESIGN §5: at most 2 Shiprocket calls per shipped order (an unserviceable one stops after
+    # README.md's API economy goal: at most 2 Shiprocket calls per shipped order (an unserviceable one stops after
     # the serviceability check; a repeated delivery costs nothing), no Zoho searches.
     assert shiprocket["total"] <= 2 * report["orders"]["shipped"] + unserviceable
     assert not any(endpoint == "GET /inventory/v1/salesorders" for endpoint in zoho["by_endpoint"])

@@ -35,7 +35,7 @@ class WorkerDied(Exception):
 
 
 def salesorder(*, shipped: bool = True, invoiced: bool = False) -> ZohoSalesOrder:
-    """Fixture A of zoho-api.md §13, with a second line, shipped (or not) and invoiced (or not)."""
+    """tests/fixtures/reference.py's sales order, with a second line, shipped (or not) and invoiced (or not)."""
     return ZohoSalesOrder.model_validate(
         {
             "salesorder_id": SO_ID,
@@ -314,8 +314,10 @@ class FakeReturnsShiprocket:
             status_code=21,
         )
 
-    def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment:
+    def assign_awb(self, shipment_id: int, courier_id: int, *, is_return: bool = False) -> AwbAssignment:
         self.calls["assign_awb"] += 1
+        # A return shipment's AWB must be asked for as one (docs/providers/shiprocket.md §9).
+        assert is_return, "a return AWB without is_return"
         name = next(q.courier_name for q in self.quotes if q.courier_company_id == courier_id)
         if courier_id in self.refusing:
             raise AwbRefused(courier_id, name, self.refusing[courier_id])

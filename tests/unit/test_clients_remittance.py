@@ -1,5 +1,5 @@
 """The COD-remittance client methods (Zoho Books payments/expenses/invoices, Shiprocket orders/show)
-against the reference's documented bodies (zoho-api.md §9, §13 C; shiprocket-api.md §11)."""
+against realistic bodies with the published field names (docs/providers/zoho.md §9; shiprocket.md §11)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ INVOICE_ID = "1947583000000131077"
 SO_ID = "1947583000000123001"
 ACCOUNT_ID = "1947583000000003210"
 
-# What the reference's fixture C request is answered with (reference §9 names the fields).
+# What the reference's fixture C request is answered with (docs/providers/zoho.md §9 names the fields).
 PAYMENT_CREATED = {
     "code": 0,
     "message": "The payment has been created.",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -18,7 +18,7 @@ from order_fakes import CountingMetrics, RecordingAlerts
 from shipsync.domain.models import ShiprocketOrderDetails, ZohoCustomerPayment, ZohoInvoice, ZohoSalesOrder
 from shipsync.domain.remittance import RemittanceLine, parse_batch
 from shipsync.errors import TransientError
-from shipsync.services.cod_remittance import RemittanceJob
+from shipsync.services.cod_remittance import DeliveryBeingRecorded, RemittanceJob
 
 UTR = "UTR-HDFCN24164123456"
 SO_ID = "1947583000000123001"
@@ -142,10 +142,29 @@ class MemoryLedger:
     def close_cod(self, awb: str) -> None:
         self.awbs[awb].pop("cod_open", None)
 
+    def park_remittance(self, awb: str, *, next_check: str, pending: dict[str, Any]) -> None:
+        self.awbs[awb].update(remit_waiting="1", remit_next_check=next_check, remit_pending=pending)
+
+    def waiting_remittances(self, due_before: str, limit: int = 500) -> list[dict[str, Any]]:
+        waiting = [i for i in self.awbs.values() if i.get("remit_waiting") and i["remit_next_check"] <= due_before]
+        return [dict(i) for i in sorted(waiting, key=lambda i: str(i["remit_next_check"]))][:limit]
+
+    def close_waiting(self, awb: str) -> None:
+        for key in ("remit_waiting", "remit_next_check"):
+            self.awbs[awb].pop(key, None)
+
 
 class FakeOrders:
+    """orders/show and the tracking pull; ``tracking`` maps an AWB to its ``tracking_data``."""
+
     def __init__(self) -> None:
         self.remitted: dict[int, tuple[str, str]] = {}
+        self.tracking: dict[str, dict[str, Any]] = {}
+        self.tracked: list[str] = []
+
+    def track_awbs(self, awbs: Any) -> dict[str, dict[str, Any]]:
+        self.tracked.extend(awbs)
+        return {awb: self.tracking[awb] for awb in awbs if awb in self.tracking}
 
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
         utr, when = self.remitted.get(sr_order_id, (None, None))
@@ -169,16 +188,21 @@ class World:
         self.alerts = RecordingAlerts()
         self.metrics = CountingMetrics()
         self.fanned: list[dict[str, Any]] = []
+        self.shiprocket = FakeOrders()
+        self.recorded: list[dict[str, Any]] = []
+        self.now = datetime(2025, 6, 12, 10, 0, tzinfo=UTC)
         self.job = RemittanceJob(
             zoho=self.zoho,
             ledger=self.ledger,
             alerts=self.alerts,
             metrics=self.metrics,
             fan_out=self.fanned.append,
+            shiprocket=self.shiprocket,
+            record_delivery=self.recorded.append,
             charges_mode=charges_mode,
             deposit_account_id="1947583000000003210",
             charges_expense_account_id="1947583000000004444",
-            clock=lambda: datetime(2025, 6, 12, 10, 0, tzinfo=UTC),
+            clock=lambda: self.now,
         )
 
     def pay(self, awb: str = "19041234567890", cod: str = "1341.76", charges: str = "62.50", **kw: Any) -> Any:
@@ -236,11 +260,12 @@ def test_deductions_as_an_expense_when_configured() -> None:
     ("status", "payment_method", "reason"),
     [
         ("RTO Delivered", "COD", "RTO Delivered"),
-        ("In Transit", "COD", "In Transit"),
+        ("RTO Initiated", "COD", "RTO Initiated"),
+        ("Lost", "COD", "Lost"),
         ("Delivered", "Prepaid", "prepaid"),
     ],
 )
-def test_rto_undelivered_and_prepaid_lines_are_refused_and_paged(status: str, payment_method: str, reason: str) -> None:
+def test_rto_lost_and_prepaid_lines_are_refused_and_paged(status: str, payment_method: str, reason: str) -> None:
     world = World()
     world.ledger.add("19041234567890", status=status, payment_method=payment_method)
     outcome = world.pay()
@@ -333,7 +358,7 @@ def test_poll_turns_remitted_orders_into_a_batch_and_reports_the_overdue_ones() 
 
     result = world.job.poll(aging_days=10)
 
-    assert result == {"open": 3, "remitted": 1, "batches": 1, "overdue": 1}
+    assert result == {"open": 3, "remitted": 1, "batches": 1, "overdue": 1, "rechecked": 0}
     [message] = world.fanned
     assert (message["remittance_id"], message["line"]["awb"], message["line"]["cod_amount"]) == (
         UTR,
@@ -473,3 +498,110 @@ def test_a_crash_after_the_payment_but_before_marking_the_order_is_finished_on_r
 
 def _crash(salesorder_id: str, values: Mapping[str, str]) -> None:
     raise TransientError("zoho: connection reset")
+
+
+# ------------------------------------------------------- issue 9, gap 5: a remittance never waits on a lost webhook
+
+AWB = "19041234567890"
+
+
+def _tracking(*statuses: tuple[int, str]) -> dict[str, Any]:
+    """A track/awbs ``tracking_data`` (newest activity first, as published) ending in the last status given."""
+    activities = [
+        {"date": when, "status": "X", "activity": f"scan {sid}", "location": "Hub", "sr-status": str(sid)}
+        for sid, when in reversed(statuses)
+    ]
+    return {
+        "track_status": 1,
+        "shipment_status": statuses[-1][0],
+        "shipment_track": [{"awb_code": AWB, "current_status": "x", "delivered_date": ""}],
+        "shipment_track_activities": activities,
+    }
+
+
+def test_a_line_for_a_shipment_delivered_at_shiprocket_records_the_delivery_first() -> None:
+    world = World()
+    world.ledger.add(AWB, status="In Transit")
+    world.shiprocket.tracking[AWB] = _tracking((18, "2025-06-10 09:00:00"), (7, "2025-06-11 15:30:00"))
+
+    with pytest.raises(DeliveryBeingRecorded):
+        world.pay()
+
+    # One tracking call; the events go to the status path, nothing is paid before the delivery is recorded.
+    assert world.shiprocket.tracked == [AWB]
+    assert [int(p["shipment_status_id"]) for p in world.recorded] == [18, 7]
+    assert world.zoho.payments == []
+    assert world.alerts.pages == []
+
+    # The status worker records it; the retried line pays once.
+    world.ledger.update_awb(AWB, status="Delivered")
+    assert world.pay().result == "paid"
+    assert world.pay().result == "duplicate"
+    assert len(world.zoho.payments) == 1
+
+
+def test_a_line_for_a_shipment_still_in_transit_waits_with_back_off_then_pages() -> None:
+    world = World()
+    world.ledger.add(AWB, status="In Transit")
+    world.shiprocket.tracking[AWB] = _tracking((18, "2025-06-10 09:00:00"))
+
+    first = world.pay()
+
+    assert first.result == "waiting"
+    assert world.alerts.pages == []
+    shipment = world.ledger.awbs[AWB]
+    assert shipment["remit_waiting"] == "1"
+    assert shipment["remit_next_check"] == "2025-06-12T11:00:00+00:00"
+    assert shipment["remit_pending"]["checks"] == 1
+
+    # The poll sends the line back when it is due, and the worker asks again: 1 h, then 2 h later...
+    world.now += timedelta(hours=1)
+    assert world.job.poll(aging_days=10)["rechecked"] == 1
+    [again] = world.fanned
+    assert (again["remittance_id"], again["line"]["awb"]) == (UTR, AWB)
+    assert world.pay().result == "waiting"
+    assert world.ledger.awbs[AWB]["remit_next_check"] == "2025-06-12T13:00:00+00:00"
+    assert world.job.poll(aging_days=10)["rechecked"] == 0
+
+    # Three days after the line first came, ops are paged and the line stops waiting.
+    world.now = datetime(2025, 6, 15, 10, 0, tzinfo=UTC)
+    last = world.pay()
+    assert last.result == "refused"
+    assert "72 h" in last.detail
+    [page] = world.alerts.pages
+    assert page["kind"] == "PaymentRefused"
+    assert "remit_waiting" not in world.ledger.awbs[AWB]
+    assert world.zoho.payments == []
+
+
+def test_a_waiting_line_pays_once_the_delivery_is_recorded() -> None:
+    world = World()
+    world.ledger.add(AWB, status="Out for Delivery")
+    world.shiprocket.tracking[AWB] = _tracking((17, "2025-06-12 08:00:00"))
+    assert world.pay().result == "waiting"
+
+    world.ledger.update_awb(AWB, status="Delivered")  # its webhook arrived
+    assert world.pay().result == "paid"
+
+    assert "remit_waiting" not in world.ledger.awbs[AWB]
+    assert len(world.zoho.payments) == 1
+
+
+def test_a_shipment_unknown_to_shiprocket_tracking_waits_rather_than_is_refused() -> None:
+    world = World()
+    world.ledger.add(AWB, status="Pickup Scheduled")
+
+    assert world.pay().result == "waiting"
+    assert world.alerts.pages == []
+
+
+def test_a_shipment_gone_back_at_shiprocket_is_refused() -> None:
+    world = World()
+    world.ledger.add(AWB, status="In Transit")
+    world.shiprocket.tracking[AWB] = _tracking((18, "2025-06-10 09:00:00"), (9, "2025-06-11 09:00:00"))
+
+    outcome = world.pay()
+
+    assert outcome.result == "refused"
+    assert "RTO Initiated" in outcome.detail
+    assert world.recorded == []

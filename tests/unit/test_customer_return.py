@@ -212,11 +212,11 @@ def test_a_crash_after_the_order_was_created_resumes_without_a_second_order() ->
     real_assign = world.shiprocket.assign_awb
     calls = {"n": 0}
 
-    def dies_once(shipment_id: int, courier_id: int) -> Any:
+    def dies_once(shipment_id: int, courier_id: int, *, is_return: bool = False) -> Any:
         calls["n"] += 1
         if calls["n"] == 1:
             raise WorkerDied("assign")
-        return real_assign(shipment_id, courier_id)
+        return real_assign(shipment_id, courier_id, is_return=is_return)
 
     world.shiprocket.assign_awb = dies_once  # type: ignore[method-assign]
     with pytest.raises(WorkerDied):

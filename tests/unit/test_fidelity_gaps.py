@@ -8,6 +8,7 @@ variation named at the call site.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -17,8 +18,15 @@ from shipsync.clients.http import new_session
 from shipsync.clients.shiprocket import ShiprocketClient
 from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient
 from shipsync.domain.mapping import MappingOptions, to_shiprocket_order
-from shipsync.domain.models import ZohoItem, ZohoSalesOrder
-from shipsync.errors import AwbAlreadyAssigned, AwbRefused, InvalidOrder, ProviderRequestError
+from shipsync.domain.models import (
+    ShiprocketOrderItem,
+    ShiprocketReturnOrder,
+    ZohoItem,
+    ZohoSalesOrder,
+)
+from shipsync.domain.tracking import ShipmentStatus, parse_webhook
+from shipsync.errors import AwbAlreadyAssigned, AwbRefused, InvalidOrder, OrderIdTaken, ProviderRequestError
+from tests.fixtures import published
 from tests.fixtures.reference import zoho_item_a, zoho_salesorder_a
 
 API = "https://www.zohoapis.in"
@@ -243,3 +251,165 @@ def test_an_empty_list_is_no_payment(rsps: responses.RequestsMock, zoho: ZohoCli
     rsps.get(PAYMENTS, json={"code": 0, "message": "success", "customer_payments": []})
 
     assert zoho.find_payments_by_reference(UTR) == []
+
+
+# ------------------------------------------------------------------ gap 7: a 422 is judged by its whole error map
+
+
+def _return_order() -> ShiprocketReturnOrder:
+    item = ShiprocketOrderItem(name="Cotton Tee Black M", sku="TEE-BLK-M", units=1, selling_price=670.88)
+    return ShiprocketReturnOrder(
+        order_id="SO-01042-RET1",
+        order_date="2025-01-20",
+        pickup_customer_name="Ananya",
+        pickup_address="No. 14, 3rd Cross, Indiranagar",
+        pickup_city="Bengaluru",
+        pickup_state="Karnataka",
+        pickup_pincode="560038",
+        pickup_email="ananya.iyer@example.in",
+        pickup_phone="9845012345",
+        shipping_customer_name="Seller",
+        shipping_address="Plot 7, Hadapsar",
+        shipping_city="Pune",
+        shipping_state="Maharashtra",
+        shipping_pincode="411028",
+        shipping_phone="9876501234",
+        order_items=[item],
+        sub_total=670.88,
+        length=10,
+        breadth=10,
+        height=10,
+        weight=0.5,
+    )
+
+
+# The published "Missing Fields" (422) and "Invalid Data" (422) answers of POST /orders/create/return.
+SEVERAL_ERRORS = {
+    "message": "Oops! Invalid Data.",
+    "errors": {
+        "pickup_country": ["The pickup country field is required"],
+        "order_id": ["The order id has already been taken."],
+    },
+    "status_code": 422,
+}
+ONLY_TAKEN = {"message": "Oops! Invalid Data.", "errors": {"order_id": ["The order id has already been taken."]}}
+
+
+def test_a_422_listing_a_taken_order_id_and_a_missing_field_is_not_order_id_taken(
+    rsps: responses.RequestsMock, shiprocket: ShiprocketClient
+) -> None:
+    rsps.post(f"{SHIPROCKET}/orders/create/return", status=422, json=SEVERAL_ERRORS)
+
+    with pytest.raises(ProviderRequestError) as refused:
+        shiprocket.create_return_order(_return_order())
+
+    assert not isinstance(refused.value, OrderIdTaken)
+    assert set(refused.value.field_errors) == {"pickup_country", "order_id"}
+
+
+def test_a_422_whose_only_error_is_the_taken_order_id_is_order_id_taken(
+    rsps: responses.RequestsMock, shiprocket: ShiprocketClient
+) -> None:
+    rsps.post(f"{SHIPROCKET}/orders/create/return", status=422, json={**ONLY_TAKEN, "status_code": 422})
+
+    with pytest.raises(OrderIdTaken):
+        shiprocket.create_return_order(_return_order())
+
+
+# -------------------------------------------------------------- gap 6: the RTO page names the RTO, not the last scan
+
+
+def test_an_rto_webhook_without_an_rto_scan_names_the_rto_as_the_reason() -> None:
+    event = parse_webhook(published.rto_initiated_webhook())
+
+    assert event.status is ShipmentStatus.RTO_INITIATED
+    assert event.reason == "RTO INITIATED"
+    # The sample's newest scan is still told, as where the parcel was, not as why it returns.
+    assert event.last_activity == "In Transit - Shipment Received at Facility"
+    assert event.location == "Mumbai_MiraRdIndEstate_I (Maharashtra)"
+
+
+# ------------------------------------------------------------------ gap 8: answers as published
+
+
+@pytest.mark.parametrize("form", ["array", "object"])
+def test_a_created_package_is_read_in_the_array_and_the_object_form(
+    rsps: responses.RequestsMock, zoho: ZohoClient, form: str
+) -> None:
+    answer = published.body("zoho", "inventory_packages_create")
+    assert isinstance(answer["package"], list)  # the spec's form
+    if form == "object":
+        answer["package"] = answer["package"][0]
+    rsps.post(f"{API}/inventory/v1/packages", status=201, json=answer)
+
+    package_id = zoho.create_package(SO_ID, package_number="PK-SO-01042", date="2025-01-11", line_items=[("l1", 2)])
+
+    assert package_id == "504366000000062100"
+
+
+def test_two_packages_in_a_create_answer_are_an_error(rsps: responses.RequestsMock, zoho: ZohoClient) -> None:
+    answer = published.body("zoho", "inventory_packages_create")
+    answer["package"] = answer["package"] * 2
+    rsps.post(f"{API}/inventory/v1/packages", status=201, json=answer)
+
+    with pytest.raises(ProviderRequestError, match="single 'package'"):
+        zoho.create_package(SO_ID, package_number="PK-SO-01042", date="2025-01-11", line_items=[("l1", 2)])
+
+
+def test_mark_delivered_with_a_status_update_error_list_is_a_failure(
+    rsps: responses.RequestsMock, zoho: ZohoClient
+) -> None:
+    answer = published.body("zoho", "inventory_shipmentorders_delivered")
+    answer["data"] = {"statusupdate_error_list": [{"shipment_id": "5005", "message": "Shipment is not yet shipped."}]}
+    rsps.post(f"{API}/inventory/v1/shipmentorders/5005/status/delivered", json=answer)
+
+    with pytest.raises(ProviderRequestError, match="not yet shipped"):
+        zoho.mark_shipment_delivered("5005")
+
+
+# ------------------------------------------------------------------ found beyond the issue's list
+
+
+def test_a_return_awb_is_asked_for_as_a_return(rsps: responses.RequestsMock, shiprocket: ShiprocketClient) -> None:
+    # The collection's "Generate AWB for Return Shipment" request marks is_return (1) as required.
+    rsps.post(f"{SHIPROCKET}/courier/assign/awb", json=published.body("shiprocket", "courier_assign_awb", status=200))
+
+    shiprocket.assign_awb(280640636, 142, is_return=True)
+    shiprocket_forward = json.loads(rsps.calls[0].request.body or "{}")
+
+    assert shiprocket_forward == {"shipment_id": 280640636, "courier_id": 142, "is_return": 1}
+
+
+def test_a_payment_list_row_without_its_reference_is_read_whole(rsps: responses.RequestsMock, zoho: ZohoClient) -> None:
+    # Books' spec lists payments without reference_number: the row is read in full, never dropped as "not ours".
+    rsps.get(PAYMENTS, json=published.body("zoho", "books_customerpayments_list"))
+    rsps.get(f"{PAYMENTS}/9030000079467", json=published.body("zoho", "books_customerpayments_get"))
+
+    [payment] = zoho.find_payments_by_reference("INV-384")
+
+    assert (payment.payment_id, payment.reference_number) == ("9030000079467", "INV-384")
+
+
+@pytest.mark.parametrize(
+    ("context", "pages"),
+    [
+        ([{"has_more_page": True}], 2),  # Books' expenses spec publishes page_context as a list
+        ({}, 2),  # silent, and the page is full: there may be another
+        (None, 2),
+    ],
+    ids=["list", "empty", "absent"],
+)
+def test_a_guard_look_up_reads_on_when_the_page_context_does_not_say_stop(
+    rsps: responses.RequestsMock, zoho: ZohoClient, context: Any, pages: int
+) -> None:
+    expenses = f"{API}/books/v3/expenses"
+    full = [{"expense_id": str(i), "reference_number": f"OTHER-{i}"} for i in range(200)]
+    first: dict[str, Any] = {"code": 0, "message": "success", "expenses": full}
+    if context is not None:
+        first["page_context"] = context
+    rsps.get(expenses, json=first)
+    ours = {"expense_id": "982000000030049", "reference_number": "UTR-1:AWB-1"}
+    rsps.get(expenses, json={"code": 0, "message": "success", "expenses": [ours], "page_context": {}})
+
+    assert zoho.find_expenses_by_reference("UTR-1:AWB-1") == ["982000000030049"]
+    assert len(rsps.calls) == pages

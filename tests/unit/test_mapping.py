@@ -22,7 +22,7 @@ from shipsync.domain.models import ZohoItem, ZohoSalesOrder
 from shipsync.errors import InvalidOrder
 from tests.fixtures.reference import zoho_salesorder_a
 
-# zoho-api.md §13 fixture A (the `salesorder` object of GET /salesorders/{id}).
+# tests/fixtures/reference.py's sales order (the `salesorder` object of GET /salesorders/{id}).
 FIXTURE_A = zoho_salesorder_a()
 
 OPTIONS = MappingOptions(pickup_location="Pune-WH1")

@@ -14,6 +14,7 @@ from order_fakes import CountingMetrics, RecordingAlerts
 
 from shipsync.domain.tracking import ShipmentStatus, TrackingEvent, parse_webhook
 from shipsync.services.shipment_status import ShipmentStatusJob
+from tests.fixtures import published
 
 AWB = "1411220456789"
 SO_ID = "1947583000000123001"
@@ -225,6 +226,20 @@ def test_rto_initiated_pages_ops_and_rto_delivered_hands_to_restock() -> None:
     ]
     assert world.statuses_written()[-1] == "RTO Delivered"
     assert world.zoho.delivered == []
+
+
+def test_an_rto_webhook_without_an_rto_scan_pages_the_rto_as_its_reason() -> None:
+    # Issue 9, gap 6: the collection's webhook sample turned RTO INITIATED; its newest scan is a hub scan.
+    payload = published.rto_initiated_webhook()
+    world = World()
+    world.ledger.add(payload["awb"])
+
+    world.job.handle(parse_webhook(payload))
+
+    [page] = world.alerts.pages
+    assert page["kind"] == "RtoInitiated"
+    assert "Reason: RTO INITIATED." in page["message"]
+    assert "Last scan: In Transit - Shipment Received at Facility." in page["message"]
 
 
 def test_lost_pages_ops_for_a_courier_claim() -> None:

@@ -1,4 +1,7 @@
-"""ShiprocketClient and shiprocket_login against the reference's documented bodies (shiprocket-api.md)."""
+"""ShiprocketClient and shiprocket_login against realistic bodies with the published field names.
+
+See docs/providers/shiprocket.md.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""ShiprocketClient tracking, NDR and return orders against the reference's bodies (shiprocket-api.md §7, §9, §12)."""
+"""ShiprocketClient tracking, NDR and return orders against realistic bodies.
+
+See docs/providers/shiprocket.md §7, §9, §12.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ TOKEN = "eyJ.secret-jwt.sig"
 AWB = "1411220456789"
 OTHER_AWB = "1411220456790"
 
-# GET /courier/track/awb/{awb} shape (reference §7), as each value of the bulk answer carries it.
+# GET /courier/track/awb/{awb} shape (docs/providers/shiprocket.md §7), as each value of the bulk answer carries it.
 TRACKING_DATA: dict[str, Any] = {
     "track_status": 1,
     "shipment_status": 7,

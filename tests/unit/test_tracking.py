@@ -29,11 +29,11 @@ from shipsync.errors import PermanentError
 
 S = ShipmentStatus
 
-# shiprocket-api.md §8a lists 1-27, 38-52, 54-72 (international / fulfilment-centre steps) and 75-78;
+# docs/providers/shiprocket.md §8 lists 1-27, 38-52, 54-72 (international / fulfilment-centre steps) and 75-78;
 # 28-37, 53, 73 and 74 are not in the table.
 REFERENCE_IDS = [*range(1, 28), *range(38, 53), *range(54, 73), 75, 76, 77, 78]
 
-# shiprocket-api.md "Fixtures": the webhook POST body, verbatim.
+# tests/fixtures-style webhook body with the published field names (docs/providers/shiprocket.md §7).
 FIXTURE_WEBHOOK: dict[str, Any] = {
     "awb": "1411220456789",
     "courier_name": "Delhivery Surface",
@@ -528,7 +528,8 @@ def test_current_status_without_any_time_of_its_own_takes_the_newest_scan_time()
     )
     assert [e.status for e in events][-1] is S.RTO_INITIATED
     assert events[-1].event_time == datetime(2025, 1, 15, 10, 0, tzinfo=IST)
-    assert events[-1].reason == "Customer refused, return"
+    # No activity reports the RTO: the reason is the status itself; the newest scan is kept as the last scan.
+    assert (events[-1].reason, events[-1].last_activity) == ("RTO INITIATED", "Customer refused, return")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,7 @@
-"""ZohoClient and zoho_refresh_access_token against the reference's documented bodies (zoho-api.md)."""
+"""ZohoClient and zoho_refresh_access_token against realistic bodies with the published field names.
+
+See docs/providers/zoho.md.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""ZohoClient sales returns, receives, invoices and credit notes against the reference (zoho-api.md §3, §4, §8, §9)."""
+"""ZohoClient sales returns, receives, invoices and credit notes (docs/providers/zoho.md §3, §4, §8, §9)."""
 
 from __future__ import annotations
 

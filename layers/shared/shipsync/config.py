@@ -133,3 +133,7 @@ class CodRemittanceSettings(CommonSettings):
     charges_expense_account_id: str = ""
     create_missing_invoices: bool = False
     aging_days: int = 10
+    # A remitted COD shipment still in transit at Shiprocket waits this long for its delivery before ops are paged.
+    delivery_wait_hours: int = 72
+    # Where a delivery found by the remittance (its webhook lost) goes through the normal status path.
+    status_queue_url: str = ""

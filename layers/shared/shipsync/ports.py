@@ -179,7 +179,7 @@ class ShiprocketReturnsApi(Protocol):
     def create_return_order(self, order: ShiprocketReturnOrder) -> CreatedOrder:
         """A duplicate order_id raises ``OrderIdTaken`` (Shiprocket's 422 "The order id has already been taken.")."""
 
-    def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment: ...
+    def assign_awb(self, shipment_id: int, courier_id: int, *, is_return: bool = False) -> AwbAssignment: ...
 
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails: ...
 
@@ -294,3 +294,8 @@ class ZohoPaymentsApi(Protocol):
 class ShiprocketOrdersApi(Protocol):
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
         """``GET /orders/show/{id}``: status, AWB, COD amount and the remittance fields."""
+
+
+class ShiprocketRemittanceApi(ShiprocketOrdersApi, Protocol):
+    def track_awbs(self, awbs: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Asked when a remitted shipment is not delivered in the ledger: was its delivered webhook lost?"""

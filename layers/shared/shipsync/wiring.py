@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -328,6 +329,8 @@ def remittance_job(metrics: Metrics) -> RemittanceJob:
         metrics=PowertoolsMetricsSink(metrics),
         fan_out=lambda message: enqueue_remittance(message, group=str(message["line"]["awb"])),
         shiprocket=shiprocket_client(),
+        record_delivery=lambda payload: _send(settings.status_queue_url, payload, group=str(payload["awb"])),
+        delivery_wait=timedelta(hours=settings.delivery_wait_hours),
         charges_mode=settings.charges_mode,
         deposit_account_id=settings.deposit_account_id,
         charges_expense_account_id=settings.charges_expense_account_id,

@@ -26,6 +26,9 @@ QUIET_SHIPMENTS_INDEX = "QuietShipments"
 # Sparse GSI over delivered COD shipments not yet remitted (cod_open = "1"), by delivery time:
 # the remittance poll and the aging report read it with one Query.
 UNREMITTED_COD_INDEX = "UnremittedCod"
+# Sparse GSI over remitted COD shipments waiting for their delivery (remit_waiting = "1"), by the time they are
+# next asked about: the remittance poll sends the due ones back to the queue with one Query.
+AWAITING_DELIVERY_INDEX = "AwaitingDelivery"
 
 
 def _now() -> str:
@@ -115,6 +118,25 @@ class DynamoLedger:
     def close_cod(self, awb: str) -> None:
         """Remitted: the shipment leaves the remittance poll's index."""
         self._table.update_item(Key={"pk": f"AWB#{awb}"}, UpdateExpression="REMOVE cod_open")
+
+    def park_remittance(self, awb: str, *, next_check: str, pending: dict[str, Any]) -> None:
+        """A remittance line that waits for its shipment's delivery (UTC ISO ``next_check``)."""
+        self.update_awb(awb, remit_waiting="1", remit_next_check=next_check, remit_pending=pending)
+
+    def waiting_remittances(self, due_before: str, limit: int = 500) -> list[dict[str, Any]]:
+        """Shipments whose waiting remittance line is due to be asked about again, oldest first."""
+        from boto3.dynamodb.conditions import Key
+
+        response = self._table.query(
+            IndexName=AWAITING_DELIVERY_INDEX,
+            KeyConditionExpression=Key("remit_waiting").eq("1") & Key("remit_next_check").lte(due_before),
+            Limit=limit,
+        )
+        return [dict(_from_dynamo(i)) for i in response.get("Items", [])]
+
+    def close_waiting(self, awb: str) -> None:
+        """The line was paid or given up: the shipment leaves the waiting index (its last state stays)."""
+        self._table.update_item(Key={"pk": f"AWB#{awb}"}, UpdateExpression="REMOVE remit_waiting, remit_next_check")
 
     def close_tracking(self, awb: str) -> None:
         """A terminal status: the shipment leaves the tracking poll's index."""

@@ -1,4 +1,4 @@
-"""Token minting calls. Only the token-refresh function imports this module (DESIGN §1.5):
+"""Token minting calls. Only the token-refresh function imports this module (README.md, Architecture):
 every other code path reads tokens from the store, so a fleet of cold Lambdas can never
 trip Zoho's 10-mints-per-10-minutes lock-out or log Shiprocket in per request.
 """

@@ -1,4 +1,4 @@
-"""Shiprocket external API v1 client (reference: shiprocket-api.md §1-7, §9, §12).
+"""Shiprocket external API v1 client (docs/providers/shiprocket.md §1-7, §9, §12, §14).
 
 Every answer goes through ``raise_for_error`` first (HTTP status, wallet code 350, error
 envelopes); each method then checks the errors Shiprocket reports inside HTTP 200
@@ -118,11 +118,14 @@ class ShiprocketClient:
         body = _object(self._request("POST", "/orders/create/adhoc", body=order.model_dump()))
         return _created_order(body, "order create")
 
-    def assign_awb(self, shipment_id: int, courier_id: int) -> AwbAssignment:
-        """Raises ``AwbRefused`` when the courier refuses, ``AwbAlreadyAssigned`` when a retry finds the AWB done."""
-        http_status, payload, version = self._call(
-            "POST", "/courier/assign/awb", body={"shipment_id": shipment_id, "courier_id": courier_id}
-        )
+    def assign_awb(self, shipment_id: int, courier_id: int, *, is_return: bool = False) -> AwbAssignment:
+        """Raises ``AwbRefused`` when the courier refuses, ``AwbAlreadyAssigned`` when a retry finds the AWB done.
+
+        A return shipment's AWB must say ``is_return: 1`` (required there, docs/providers/shiprocket.md §9)."""
+        request_body: dict[str, Any] = {"shipment_id": shipment_id, "courier_id": courier_id}
+        if is_return:
+            request_body["is_return"] = 1
+        http_status, payload, version = self._call("POST", "/courier/assign/awb", body=request_body)
         already = _already_done(payload, AWB_ALREADY_ASSIGNED)
         if already is not None:
             raise AwbAlreadyAssigned(shipment_id, already)
@@ -280,7 +283,9 @@ class ShiprocketClient:
             _reject(body, f"NDR {action} not accepted: {_describe(body)[0]}")
 
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
-        """``GET /orders/show/{id}``: status, AWB, COD amount and the remittance fields (reference §11).
+        """``GET /orders/show/{id}``: status, AWB, courier, COD amount and the remittance fields.
+
+        See docs/providers/shiprocket.md §11, §14.
 
         Shiprocket sends ``""`` for what it does not know yet (AWB, remittance): those become None.
         """
@@ -364,9 +369,17 @@ class ShiprocketClient:
 
 
 def is_order_id_taken(error: ProviderRequestError) -> bool:
-    """True for the 422 a create answers when our ``order_id`` already names an order."""
-    texts = [error.message, *error.field_errors.get("order_id", [])]
-    return error.http_status == 422 and any(ORDER_ID_TAKEN.lower() in text.lower() for text in texts)
+    """True for the 422 a create answers when our ``order_id`` already naming an order is its *only* problem.
+
+    The error map is judged whole: the published return-order 422 lists "The order id has already been taken."
+    next to a missing ``pickup_country`` (docs/providers/shiprocket.md §9), and re-using the old order cannot
+    fix a missing field."""
+    if error.http_status != 422:
+        return False
+    problems = [(field, text) for field, texts in error.field_errors.items() for text in texts]
+    if not problems:
+        return ORDER_ID_TAKEN.lower() in error.message.lower()
+    return all(field == "order_id" and ORDER_ID_TAKEN.lower() in text.lower() for field, text in problems)
 
 
 def raise_for_error(http_status: int, payload: Any, token_version: int | None) -> None:
@@ -400,7 +413,7 @@ def raise_for_error(http_status: int, payload: Any, token_version: int | None) -
 
 
 def _describe(payload: Any) -> tuple[str, dict[str, list[str]]]:
-    """(message, field errors) from any of the error envelopes of reference §12."""
+    """(message, field errors) from any of the error envelopes of docs/providers/shiprocket.md §12."""
     if isinstance(payload, list):
         return "; ".join(str(entry) for entry in payload) or "error", {}
     if not isinstance(payload, dict):

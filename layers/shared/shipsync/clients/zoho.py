@@ -1,4 +1,4 @@
-"""Zoho Inventory v1 + Books v3 client (reference: zoho-api.md §1-11).
+"""Zoho Inventory v1 + Books v3 client (docs/providers/zoho.md §1-11).
 
 Every call carries ``organization_id`` and passes the global rate limiter first; every answer
 goes through ``raise_for_error`` (envelope ``code`` != 0, 401, 429 codes 44/45/1070, 5xx).
@@ -50,7 +50,14 @@ _LIST_KEYS: dict[str, tuple[str, ...]] = {
     "/inventory/v1/creditnotes": ("creditnotes",),
 }
 
-# Books lists answer at most 200 rows a page (reference §11 pagination); one reference never spans this many.
+# (entity key, id key) of the detail answer behind a list row.
+_DETAIL_KEYS: dict[str, tuple[str, str]] = {
+    "/books/v3/customerpayments": ("payment", "payment_id"),
+    "/books/v3/expenses": ("expense", "expense_id"),
+    "/inventory/v1/creditnotes": ("creditnote", "creditnote_id"),
+}
+
+# Books lists answer at most 200 rows a page (docs/providers/zoho.md §11): one reference never spans this many.
 LIST_PAGE_SIZE = 200
 MAX_LIST_PAGES = 10
 PAYMENT_MODE_BANK_TRANSFER = "banktransfer"
@@ -157,7 +164,14 @@ class ZohoClient:
                 "line_items": [{"so_line_item_id": line_id, "quantity": quantity} for line_id, quantity in line_items],
             },
         )
-        return _entity_id(_entity(body, "package"), "package_id")
+        package = body.get("package")
+        # Zoho's spec answers the created package as a one-element array (docs/providers/zoho.md §7); live clients
+        # read an object. Either is taken, but only one package.
+        if isinstance(package, list) and len(package) == 1 and isinstance(package[0], dict):
+            package = package[0]
+        if not isinstance(package, dict):
+            raise ProviderRequestError(PROVIDER, "answer has no single 'package'", code=body.get("code"))
+        return _entity_id(package, "package_id")
 
     def create_shipment_order(
         self,
@@ -189,9 +203,12 @@ class ZohoClient:
         return _entity_id(_entity(body, key), "shipment_id")
 
     def mark_shipment_delivered(self, shipment_id: str, delivered_date: str | None = None) -> None:
-        """Marks a shipment delivered; a shipment already delivered (code 37135) counts as done."""
+        """Marks a shipment delivered; a shipment already delivered (code 37135) counts as done.
+
+        A ``code`` 0 answer may still list failures in ``data.statusupdate_error_list`` (docs/providers/zoho.md §7):
+        a non-empty list is a failure."""
         try:
-            self._request(
+            body = self._request(
                 "POST",
                 "/inventory/v1/shipmentorders/{shipment_id}/status/delivered",
                 body={"delivered_date": delivered_date} if delivered_date else None,
@@ -201,6 +218,11 @@ class ZohoClient:
             if exc.code != _ALREADY_DELIVERED_CODE:
                 raise
             logger.info("zoho shipment already delivered", extra={"code": exc.code})
+            return
+        data = body.get("data")
+        failures = data.get("statusupdate_error_list") if isinstance(data, dict) else None
+        if failures:
+            raise ProviderRequestError(PROVIDER, f"shipment not marked delivered: {_describe_failures(failures)}")
 
     def create_salesreturn(
         self,
@@ -313,7 +335,7 @@ class ZohoClient:
         lines: Sequence[ReturnLine],
         reference_number: str,
     ) -> str:
-        """A credit note from the return against the invoice (reference §8); returns the credit note id.
+        """A credit note from the return against the invoice (docs/providers/zoho.md §8); returns the credit note id.
 
         Rates, discounts and taxes are the invoiced ones, so the credit reverses exactly what was billed. A line
         missing from the return or the invoice raises ``ProviderRequestError`` before anything is sent.
@@ -354,7 +376,7 @@ class ZohoClient:
             creditnote_id=creditnote_id,
         )
 
-    # ------------------------------------------------------------------ Books: COD remittance (reference §9)
+    # ------------------------------------------------------------- Books: COD remittance (docs/providers/zoho.md §9)
 
     def find_payments_by_reference(self, reference_number: str) -> list[ZohoCustomerPayment]:
         """Every customer payment carrying exactly this reference (all pages)."""
@@ -418,14 +440,20 @@ class ZohoClient:
                 # This look-up guards a write (a payment, an expense, a credit note): a list we cannot find is an
                 # error, never "nothing there", or every retry would write again.
                 raise ProviderRequestError(PROVIDER, f"list answer has none of {list(keys)}", code=body.get("code"))
-            # The list filter may match loosely: only an exact reference proves it is ours.
-            rows = _dicts(listed)
+            # The list filter may match loosely: only an exact reference proves it is ours. A row that leaves the
+            # reference out (Books' spec lists payments without it, docs/providers/zoho.md §9) is read whole.
+            rows = [row if "reference_number" in row else self._detail(path, row) for row in _dicts(listed)]
             found += [row for row in rows if str(row.get("reference_number") or "") == reference_number]
-            context = body.get("page_context")
-            if not (isinstance(context, dict) and context.get("has_more_page") is True):
+            if not _has_more_pages(body.get("page_context"), len(listed)):
                 return found
         # Stopping short would hide an existing record and invite a duplicate: refuse instead.
         raise ProviderRequestError(PROVIDER, f"more than {MAX_LIST_PAGES} pages of {keys[0]} for one reference")
+
+    def _detail(self, path: str, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The whole record behind a list row, to read what the row leaves out."""
+        entity, id_key = _DETAIL_KEYS[path]
+        body = self._request("GET", f"{path}/{{record_id}}", record_id=_entity_id(row, id_key))
+        return _entity(body, entity)
 
     def create_customer_payment(
         self,
@@ -618,6 +646,22 @@ def _payment(entity: Mapping[str, Any]) -> ZohoCustomerPayment:
     if data.get("bank_charges") in (None, ""):
         data["bank_charges"] = "0"
     return _parse(ZohoCustomerPayment, data)
+
+
+def _has_more_pages(context: Any, rows: int) -> bool:
+    """Whether a list goes on past this page. ``page_context`` is an object, or (Books' expenses spec) a list
+    holding one; when it does not say, a full page may have a next one and a short page cannot."""
+    if isinstance(context, list):
+        context = next((entry for entry in context if isinstance(entry, dict)), None)
+    said = context.get("has_more_page") if isinstance(context, dict) else None
+    return said if isinstance(said, bool) else rows >= LIST_PAGE_SIZE
+
+
+def _describe_failures(failures: Any) -> str:
+    """The messages of a ``statusupdate_error_list`` (its entries' shape is not published: text or objects)."""
+    entries = failures if isinstance(failures, list) else [failures]
+    texts = [str(entry.get("message") or entry) if isinstance(entry, dict) else str(entry) for entry in entries]
+    return "; ".join(texts)
 
 
 def _custom_fields(values: Mapping[str, str]) -> list[dict[str, str]]:

@@ -8,7 +8,7 @@ from datetime import timedelta, timezone
 # India Standard Time: Shiprocket and Zoho timestamps without an offset are in it.
 IST = timezone(timedelta(hours=5, minutes=30), "IST")
 
-# The three timestamp shapes Shiprocket mixes (shiprocket-api.md §12), all IST without an offset.
+# The three timestamp shapes Shiprocket mixes (docs/providers/shiprocket.md §12), all IST without an offset.
 SHIPROCKET_TIMESTAMP_FORMATS = ("%d %m %Y %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%d %b %Y, %I:%M %p")
 
 # The seller's tier-1 list (Mumbai, Delhi, Bengaluru, Hyderabad, Chennai, Pune) with the old

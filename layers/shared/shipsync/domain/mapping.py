@@ -1,4 +1,4 @@
-"""Zoho sales order -> Shiprocket adhoc order (reference: shiprocket-api.md §3, zoho-api.md §5, §10).
+"""Zoho sales order -> Shiprocket adhoc order (docs/providers/shiprocket.md §3, docs/providers/zoho.md §5, §10).
 
 Pure: no I/O. Anything that makes the order unshippable as it stands raises
 ``InvalidOrder(field, reason)`` naming the Shiprocket (or Zoho custom) field, so the service can
@@ -25,7 +25,7 @@ from shipsync.domain.models import (
 )
 from shipsync.errors import InvalidOrder
 
-# Shiprocket limits (shiprocket-api.md §3).
+# Shiprocket limits (docs/providers/shiprocket.md §3).
 MAX_ORDER_ID_LEN = 50
 MAX_CITY_LEN = 30
 # Shiprocket wants every box side strictly above 0.5 cm; a 1 cm floor keeps clear of the edge.

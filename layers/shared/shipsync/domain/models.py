@@ -13,7 +13,7 @@ from typing import Any, Final, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# Zoho Books ``reference_number`` holds at most 100 characters (zoho-api.md §9).
+# Zoho Books ``reference_number`` holds at most 100 characters (docs/providers/zoho.md §9).
 ZOHO_REFERENCE_MAX: Final = 100
 
 # --------------------------------------------------------------------------- Zoho (input)

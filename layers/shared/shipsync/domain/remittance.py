@@ -1,6 +1,6 @@
 """COD remittance arithmetic: batches in, balance checks and payment plans out.
 
-Pure: no I/O (reference: shiprocket-api.md §11, zoho-api.md §9).
+Pure: no I/O (docs/providers/shiprocket.md §11, docs/providers/zoho.md §9).
 
 Shiprocket has no remittance API or webhook, so a remittance reaches us three ways, all parsed
 here into one ``RemittanceBatch``: a JSON batch an integrator posts, the CSV a seller exports
@@ -694,7 +694,7 @@ def describe_mismatch(batch: RemittanceBatch, result: BalanceResult) -> str:
 
 @dataclass(frozen=True)
 class PaymentPlan:
-    """One Zoho Books customer payment for one remitted order (zoho-api.md §9)."""
+    """One Zoho Books customer payment for one remitted order (docs/providers/zoho.md §9)."""
 
     # Gross COD: what the buyer paid, applied to the invoice in full.
     amount_paise: Paise

@@ -1,6 +1,6 @@
 """Shipment status: Shiprocket tracking (webhook or pull) -> our status, moved forward only.
 
-Pure: no I/O (reference: shiprocket-api.md §7, §8a, §12).
+Pure: no I/O (docs/providers/shiprocket.md §7, §8, §12).
 
 Shiprocket reports two status numbers from two different tables; only ``shipment_status_id``
 (the shipment table, §8a, also the ``sr-status`` of a scan) is mapped. ``current_status_id``
@@ -274,10 +274,13 @@ class TrackingEvent:
     sr_order_id: int | None
     order_id: str | None
     is_return: bool
-    # Delivery-failure / return reason (the courier's scan activity), set only for statuses ops is paged about.
+    # Delivery-failure / return reason, set only for statuses ops is paged about: the activity of the scan that
+    # reports the status, else the status as Shiprocket names it.
     reason: str | None
     location: str | None
     raw_status_label: str | None
+    # The newest scan's activity when it is not the reason's own scan (where the parcel was, for the page).
+    last_activity: str | None = None
 
     def dedupe_key(self) -> str:
         """(AWB, status id, event time): Shiprocket sends no event id, so this is the identity (§7)."""
@@ -309,18 +312,27 @@ def _scans(value: Any) -> list[_Scan]:
     ]
 
 
-def _latest_scan(scans: list[_Scan], status_id: int) -> _Scan | None:
-    """The newest dated scan reporting ``status_id``, else the newest dated scan; list order breaks ties."""
-    dated = [(scan.time, scan) for scan in scans if scan.time is not None]
-    matching = [item for item in dated if item[1].status_id == status_id] or dated
-    if not matching:
+def _newest(scans: Sequence[_Scan], status_id: int | None = None) -> _Scan | None:
+    """The newest dated scan (reporting ``status_id``, when given); list order breaks ties."""
+    dated = [scan for scan in scans if scan.time is not None and (status_id is None or scan.status_id == status_id)]
+    if not dated:
         return None
-    newest = max(time for time, _ in matching)
-    return [scan for time, scan in matching if time == newest][-1]
+    newest = max(scan.time for scan in dated if scan.time is not None)
+    return [scan for scan in dated if scan.time == newest][-1]
 
 
-def _reason(status: ShipmentStatus, activity: str | None) -> str | None:
-    return activity if needs_ops(status) is not None else None
+def _reason(status: ShipmentStatus, scan: _Scan | None, own_status: str | None) -> str | None:
+    """Why ops are paged: the activity of the scan reporting the status, else the status Shiprocket names itself.
+
+    A live RTO-initiated webhook carries no scan with the RTO status id (docs/providers/shiprocket.md §7): the
+    newest scan then tells where the parcel was ("In Transit - Added to Bag"), not why it is coming back."""
+    if needs_ops(status) is None:
+        return None
+    return (scan.activity if scan else None) or own_status
+
+
+def _other_activity(newest: _Scan | None, reported: _Scan | None) -> str | None:
+    return newest.activity if newest is not None and newest is not reported else None
 
 
 def parse_webhook(payload: Any) -> TrackingEvent:
@@ -341,7 +353,7 @@ def parse_webhook(payload: Any) -> TrackingEvent:
         raise InvalidWebhook("shipment_status_id", "not an integer")
 
     scans = _scans(payload.get("scans"))
-    scan = _latest_scan(scans, status_id)
+    scan = _newest(scans, status_id)
     event_time = _time_or_none(payload.get("current_timestamp"))
     if event_time is None:
         scan_times = [s.time for s in scans if s.time is not None]
@@ -350,6 +362,10 @@ def parse_webhook(payload: Any) -> TrackingEvent:
         event_time = max(scan_times)
 
     status = status_from_id(status_id)
+    label = _text_or_none(payload.get("shipment_status"))
+    newest = _newest(scans)
+    # Where the parcel was last seen: the scan reporting the status, else the newest one.
+    where = scan or newest
     return TrackingEvent(
         awb=awb,
         shipment_status_id=status_id,
@@ -360,9 +376,10 @@ def parse_webhook(payload: Any) -> TrackingEvent:
         sr_order_id=_int_or_none(payload.get("sr_order_id")),
         order_id=_text_or_none(payload.get("order_id")),
         is_return=_flag(payload.get("is_return")),
-        reason=_reason(status, scan.activity if scan else None),
-        location=scan.location if scan else None,
-        raw_status_label=_text_or_none(payload.get("shipment_status")) or (scan.label if scan else None),
+        reason=_reason(status, scan, label or _text_or_none(payload.get("current_status"))),
+        location=where.location if where else None,
+        raw_status_label=label or (scan.label if scan else None),
+        last_activity=_other_activity(newest, scan),
     )
 
 
@@ -385,6 +402,7 @@ def events_from_tracking(awb: str, tracking_data: Mapping[str, Any]) -> list[Tra
 
     def event(status_id: int, time: datetime, scan: _Scan | None, label: str | None) -> TrackingEvent:
         status = status_from_id(status_id)
+        where = scan or newest
         return TrackingEvent(
             awb=awb,
             shipment_status_id=status_id,
@@ -395,12 +413,14 @@ def events_from_tracking(awb: str, tracking_data: Mapping[str, Any]) -> list[Tra
             sr_order_id=None,
             order_id=order_id,
             is_return=False,
-            reason=_reason(status, scan.activity if scan else None),
-            location=scan.location if scan else None,
+            reason=_reason(status, scan, label),
+            location=where.location if where else None,
             raw_status_label=label,
+            last_activity=_other_activity(newest, scan),
         )
 
     scans = _scans(tracking_data.get("shipment_track_activities"))
+    newest = _newest(scans)
     # Activities come newest first; reversing before a stable sort keeps equal-time scans in scan order.
     timeline: list[tuple[datetime, int, _Scan]] = []
     for scan in reversed(scans):
@@ -411,11 +431,11 @@ def events_from_tracking(awb: str, tracking_data: Mapping[str, Any]) -> list[Tra
 
     current_id = _int_or_none(tracking_data.get("shipment_status"))
     if current_id is not None and all(e.shipment_status_id != current_id for e in events):
-        newest = _latest_scan(scans, current_id)
         delivered = _time_or_none(track.get("delivered_date"))
         times = [t for t in (newest.time if newest else None, delivered) if t is not None]
         if times:
-            events.append(event(current_id, max(times), newest, _text_or_none(track.get("current_status"))))
+            # No activity reports the current status, so none of them says why: the reason is the status itself.
+            events.append(event(current_id, max(times), None, _text_or_none(track.get("current_status"))))
     return events
 
 

@@ -13,7 +13,16 @@ A payment made from the poll carries no deductions (``orders/show`` has none); w
 remittance is later posted or uploaded, its deductions are added to that payment (bank charges
 set on it, or the expense created), once: Zoho is read before each write.
 
-Anything that must not be paid (RTO, not delivered, prepaid, overpayment, no invoice) is
+A line for a COD shipment the ledger has not seen delivered is not refused: its delivered webhook
+may be lost or late (docs/providers/shiprocket.md §7). Shiprocket's tracking is asked (one call):
+
+    delivered there -> the events go through the normal status path (StatusQueue: Zoho status,
+                       delivered shipment order), and the line retries once that is recorded
+    still on its way -> the line waits in the ledger; the scheduled poll asks again, with back-off,
+                       for ``delivery_wait`` (3 days), then pages ops
+    RTO, lost, cancelled -> refused
+
+Anything else that must not be paid (prepaid, an unknown AWB, overpayment, no invoice) is
 refused: no payment, one page to ops, no retry.
 """
 
@@ -21,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from aws_lambda_powertools import Logger
@@ -44,11 +53,34 @@ from shipsync.domain.remittance import (
     remittance_key,
     rupees,
 )
-from shipsync.ports import Alerts, MetricsSink, ShiprocketOrdersApi, ZohoPaymentsApi
+from shipsync.domain.tracking import ShipmentStatus, events_from_tracking
+from shipsync.errors import TransientError
+from shipsync.ports import Alerts, MetricsSink, ShiprocketRemittanceApi, ZohoPaymentsApi
+from shipsync.services.shipment_status import as_webhook_payload
 
 logger = Logger(child=True)
 
 REMIT_KEY_FIELD = "cf_remit_key"
+DEFAULT_DELIVERY_WAIT = timedelta(days=3)
+# A waiting line is asked about again after 1 h, 2 h, 4 h... at most a day apart (the poll runs every 6 h).
+FIRST_RECHECK = timedelta(hours=1)
+LONGEST_RECHECK = timedelta(days=1)
+# After these no COD was, or will be, collected: a remittance line for them is refused outright.
+NO_COD_STATUSES = frozenset(
+    {
+        ShipmentStatus.RTO_INITIATED,
+        ShipmentStatus.RTO_IN_TRANSIT,
+        ShipmentStatus.RTO_DELIVERED,
+        ShipmentStatus.LOST,
+        ShipmentStatus.DAMAGED,
+        ShipmentStatus.CANCELLED,
+    }
+)
+
+
+class DeliveryBeingRecorded(TransientError):
+    """Shiprocket shows the shipment delivered but our ledger does not (a lost webhook): the delivery was put on
+    the status path, and the remittance line retries once it is recorded."""
 
 
 class RemittanceLedger(Protocol):
@@ -66,11 +98,17 @@ class RemittanceLedger(Protocol):
 
     def close_cod(self, awb: str) -> None: ...
 
+    def park_remittance(self, awb: str, *, next_check: str, pending: dict[str, Any]) -> None: ...
+
+    def waiting_remittances(self, due_before: str, limit: int = 500) -> list[dict[str, Any]]: ...
+
+    def close_waiting(self, awb: str) -> None: ...
+
 
 @dataclass(frozen=True)
 class PaymentOutcome:
     awb: str
-    result: Literal["paid", "charges booked", "duplicate", "refused"]
+    result: Literal["paid", "charges booked", "duplicate", "refused", "waiting"]
     detail: str = ""
     payment_id: str | None = None
 
@@ -82,7 +120,10 @@ class RemittanceJob:
     alerts: Alerts
     metrics: MetricsSink
     fan_out: Callable[[dict[str, Any]], object]
-    shiprocket: ShiprocketOrdersApi | None = None
+    shiprocket: ShiprocketRemittanceApi
+    # Puts a webhook-shaped tracking event on the StatusQueue (the normal, per-AWB serialised status path).
+    record_delivery: Callable[[dict[str, Any]], object]
+    delivery_wait: timedelta = DEFAULT_DELIVERY_WAIT
     charges_mode: Literal["bank_charges", "expense"] = "bank_charges"
     deposit_account_id: str = ""
     charges_expense_account_id: str = ""
@@ -139,9 +180,10 @@ class RemittanceJob:
             return self._complete(line, remittance_id, remittance_date, shipment)
         if (shipment.get("payment_method") or "").upper() != "COD":
             return self._refuse(line, remittance_id, shipment, "a prepaid order: no COD was collected")
-        if shipment.get("status") != "Delivered":
-            status = shipment.get("status") or "not delivered"
-            return self._refuse(line, remittance_id, shipment, f"shipment is '{status}': no COD collected")
+        if shipment.get("status") != ShipmentStatus.DELIVERED:
+            return self._until_delivered(remittance_id, remittance_date, line, shipment)
+        if shipment.get("remit_waiting"):
+            self.ledger.close_waiting(awb)
 
         salesorder_id = str(shipment["salesorder_id"])
         so = self.zoho.get_salesorder(salesorder_id)
@@ -271,12 +313,89 @@ class RemittanceJob:
             f"{salesorder_number}",
         )
 
+    # ------------------------------------------------------------------ remitted before it was seen delivered
+    def _until_delivered(
+        self, remittance_id: str, remittance_date: date, line: RemittanceLine, shipment: Mapping[str, Any]
+    ) -> PaymentOutcome:
+        """A remitted COD shipment the ledger has not seen delivered: refused only when it cannot have collected
+        cash; delivered at Shiprocket, its delivery is recorded first (raises ``DeliveryBeingRecorded``); still on
+        its way, the line waits (see the module doc)."""
+        awb = str(shipment["awb"])
+        known = shipment.get("status")
+        if shipment.get("is_return") or known in NO_COD_STATUSES:
+            return self._refuse(line, remittance_id, shipment, f"shipment is '{known}': no COD collected")
+        events = events_from_tracking(awb, self.shiprocket.track_awbs([awb]).get(awb) or {})
+        now_at_shiprocket = events[-1].status if events else None
+        if now_at_shiprocket is ShipmentStatus.DELIVERED:
+            for event in events:
+                self.record_delivery(as_webhook_payload(event, is_return=False))
+            self.metrics.count("DeliveryFoundByRemittance")
+            logger.warning("delivered at Shiprocket but not in the ledger: recording it first", extra={"awb": awb})
+            raise DeliveryBeingRecorded(f"{awb}: delivered at Shiprocket; the payment follows its recorded delivery")
+        if now_at_shiprocket in NO_COD_STATUSES:
+            reason = f"shipment is '{now_at_shiprocket}' at Shiprocket: no COD collected"
+            return self._refuse(line, remittance_id, shipment, reason)
+        return self._wait(remittance_id, remittance_date, line, shipment, now_at_shiprocket or known)
+
+    def _wait(
+        self,
+        remittance_id: str,
+        remittance_date: date,
+        line: RemittanceLine,
+        shipment: Mapping[str, Any],
+        status: str | None,
+    ) -> PaymentOutcome:
+        awb, now = str(shipment["awb"]), self.clock()
+        pending = shipment.get("remit_pending") or {}
+        same = pending.get("remittance_id") == remittance_id
+        since = datetime.fromisoformat(pending["since"]) if same else now
+        checks = int(pending.get("checks") or 0) + 1 if same else 1
+        shown = status or "no scans yet"
+        if now - since >= self.delivery_wait:
+            self.ledger.close_waiting(awb)
+            hours = int(self.delivery_wait.total_seconds() // 3600)
+            reason = f"still not delivered {hours} h after the remittance arrived (Shiprocket: '{shown}')"
+            return self._refuse(line, remittance_id, shipment, reason)
+        next_check = now + min(FIRST_RECHECK * 2 ** (checks - 1), LONGEST_RECHECK)
+        self.ledger.park_remittance(
+            awb,
+            next_check=next_check.isoformat(timespec="seconds"),
+            pending={
+                "remittance_id": remittance_id,
+                "remittance_date": remittance_date.isoformat(),
+                "line": line.model_dump(mode="json"),
+                "since": since.isoformat(timespec="seconds"),
+                "checks": checks,
+            },
+        )
+        self.metrics.count("RemittanceAwaitingDelivery")
+        logger.warning(
+            "remitted but not delivered yet: the line waits", extra={"awb": awb, "status": shown, "checks": checks}
+        )
+        return PaymentOutcome(awb, "waiting", f"'{shown}' at Shiprocket; asked again after {next_check:%Y-%m-%d %H:%M}")
+
+    def _recheck_waiting(self) -> int:
+        """Send the waiting lines that are due back to the queue: the worker asks Shiprocket again."""
+        due = self.ledger.waiting_remittances(self.clock().isoformat(timespec="seconds"))
+        for shipment in due:
+            pending = shipment["remit_pending"]
+            self.fan_out(
+                {
+                    "kind": "order",
+                    "remittance_id": pending["remittance_id"],
+                    "remittance_date": pending["remittance_date"],
+                    "line": pending["line"],
+                }
+            )
+        return len(due)
+
     # ------------------------------------------------------------------ the scheduled run
     def poll(self, *, aging_days: int) -> dict[str, int]:
         """Shiprocket has no remittance API: ask ``orders/show`` about each delivered COD order
         still open, treat the ones now carrying a UTR as batches (one per UTR), then report the
-        ones delivered more than ``aging_days`` ago and still unremitted."""
-        assert self.shiprocket is not None, "the remittance poll needs the Shiprocket client"
+        ones delivered more than ``aging_days`` ago and still unremitted. Lines waiting for their
+        delivery are sent back to the queue when due."""
+        rechecked = self._recheck_waiting()
         open_orders = self.ledger.unremitted_cod()
         polled: list[PolledRemittance] = []
         for shipment in open_orders:
@@ -310,11 +429,15 @@ class RemittanceJob:
                 describe_aging(overdue, aging_days),
                 kind="UnremittedCod",
             )
-        logger.info(
-            "remittance poll",
-            extra={"open": len(open_orders), "remitted": len(polled), "batches": len(batches), "overdue": len(overdue)},
-        )
-        return {"open": len(open_orders), "remitted": len(polled), "batches": len(batches), "overdue": len(overdue)}
+        summary = {
+            "open": len(open_orders),
+            "remitted": len(polled),
+            "batches": len(batches),
+            "overdue": len(overdue),
+            "rechecked": rechecked,
+        }
+        logger.info("remittance poll", extra=summary)
+        return summary
 
     # ------------------------------------------------------------------ helpers
     def _shipment(self, line: RemittanceLine) -> dict[str, Any] | None:

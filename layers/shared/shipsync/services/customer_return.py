@@ -285,7 +285,9 @@ class CustomerReturnService:
             if courier["courier_id"] in refused:
                 continue
             try:
-                assignment = self.shiprocket.assign_awb(int(record["shipment_id"]), int(courier["courier_id"]))
+                assignment = self.shiprocket.assign_awb(
+                    int(record["shipment_id"]), int(courier["courier_id"]), is_return=True
+                )
             except AwbAlreadyAssigned:
                 assignment = read_back_awb(
                     self.shiprocket, int(record["sr_order_id"]), int(courier["courier_id"]), courier["courier_name"]

@@ -210,6 +210,7 @@ class ShipmentStatusJob:
             f"Shipment {event.awb} of {number} ({courier}, to {shipment.get('delivery_city') or 'unknown city'}, "
             f"{shipment.get('payment_method') or 'payment unknown'}) is returning to origin (now: {status.value}). "
             f"Last location: {event.location or 'unknown'}. Reason: {event.reason or 'not given'}. "
+            f"{f'Last scan: {event.last_activity}. ' if event.last_activity else ''}"
             "It will be restocked when it reaches the warehouse.",
             kind="RtoInitiated",
             correlation_id=number,

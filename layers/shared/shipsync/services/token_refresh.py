@@ -1,4 +1,4 @@
-"""Token refresh: the only code that mints provider tokens (DESIGN §1.5).
+"""Token refresh: the only code that mints provider tokens (README.md, Architecture).
 
 - Shiprocket: log in when the token is missing, older than ``shiprocket_max_token_age_hours`` (the JWT lives
   10 days) or reported rejected.
