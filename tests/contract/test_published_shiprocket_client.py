@@ -40,6 +40,7 @@ from shipsync.errors import (
 )
 from tests.fixtures import published
 from tests.fixtures.published import Example
+from tests.fixtures.reference import shiprocket_return_order
 
 BASE = "https://apiv2.shiprocket.in/v1/external"
 SHIPMENT_ID = 280640636
@@ -64,29 +65,7 @@ ORDER = ShiprocketOrder(
     height=10,
     weight=0.5,
 )
-RETURN = ShiprocketReturnOrder(
-    order_id="SO-01042-RET1",
-    order_date="2025-01-20",
-    pickup_customer_name="Ananya",
-    pickup_address="No. 14, 3rd Cross, Indiranagar",
-    pickup_city="Bengaluru",
-    pickup_state="Karnataka",
-    pickup_pincode="560038",
-    pickup_email="ananya@example.in",
-    pickup_phone="9845012345",
-    shipping_customer_name="Seller",
-    shipping_address="Plot 7, Hadapsar",
-    shipping_city="Pune",
-    shipping_state="Maharashtra",
-    shipping_pincode="411028",
-    shipping_phone="9876501234",
-    order_items=[ITEM],
-    sub_total=670.88,
-    length=10,
-    breadth=10,
-    height=10,
-    weight=0.5,
-)
+RETURN = ShiprocketReturnOrder.model_validate(shiprocket_return_order())
 
 Call = Callable[[ShiprocketClient], Any]
 Check = Callable[[Any], None]

@@ -20,7 +20,7 @@ from local.stack import LocalStack
 pytestmark = pytest.mark.e2e
 
 
-def ship_invoiced_cod_and_deliver(stack: LocalStack, number: int) -> tuple[dict[str, Any], str, str]:
+def ship_invoiced_cod(stack: LocalStack, number: int) -> tuple[dict[str, Any], str, str]:
     so = salesorder(number)
     seed(stack, so)
     invoice_id = f"19475830000001{number:05d}"
@@ -34,7 +34,11 @@ def ship_invoiced_cod_and_deliver(stack: LocalStack, number: int) -> tuple[dict[
     requests.post(f"{stack.zoho_url}/_sim/seed", json={"invoices": [invoice]}, timeout=10).raise_for_status()
     assert post_webhook(stack, so).status_code == 202
     stack.wait_idle(60)
-    awb = str(custom_fields(zoho_order(stack, so["salesorder_id"]))["cf_awb_number"])
+    return so, str(custom_fields(zoho_order(stack, so["salesorder_id"]))["cf_awb_number"]), invoice_id
+
+
+def ship_invoiced_cod_and_deliver(stack: LocalStack, number: int) -> tuple[dict[str, Any], str, str]:
+    so, awb, invoice_id = ship_invoiced_cod(stack, number)
     advance(stack, {"awb": awb})
     stack.wait_idle(60)
     return so, awb, invoice_id
@@ -108,19 +112,7 @@ def test_unbalanced_batch_pages_ops_with_the_difference(fresh: LocalStack) -> No
 def test_a_remittance_for_a_delivery_whose_webhook_was_lost_is_paid_once(fresh: LocalStack) -> None:
     # Issue 9, gap 5: the remittance asks Shiprocket's tracking, records the delivery through the status path,
     # then pays; it is neither refused nor paid twice.
-    so = salesorder(35)
-    seed(fresh, so)
-    invoice = {
-        "invoice_id": "1947583000000135035",
-        "invoice_number": "INV-000035",
-        "salesorder_id": so["salesorder_id"],
-        "customer_id": so["customer_id"],
-        "status": "sent",
-    }
-    requests.post(f"{fresh.zoho_url}/_sim/seed", json={"invoices": [invoice]}, timeout=10).raise_for_status()
-    assert post_webhook(fresh, so).status_code == 202
-    fresh.wait_idle(60)
-    awb = str(custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_awb_number"])
+    so, awb, invoice_id = ship_invoiced_cod(fresh, 35)
     advance(fresh, {"awb": awb, "deliver_webhooks": False})  # delivered at Shiprocket; no webhook reached us
     fresh.wait_idle(30)
     assert custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_shipment_status"] == "Pickup Scheduled"
@@ -138,6 +130,8 @@ def test_a_remittance_for_a_delivery_whose_webhook_was_lost_is_paid_once(fresh: 
     assert (fields["cf_shipment_status"], fields["cf_cod_remittance_id"]) == ("Delivered", "UTR-E2E-0005")
     [shipment] = [s for s in zoho["shipmentorders"] if s["salesorder_id"] == so["salesorder_id"]]
     assert shipment["status"] == "delivered"
+    [invoice] = [i for i in zoho["invoices"] if i["invoice_id"] == invoice_id]
+    assert Decimal(str(invoice["balance"])) == 0
     assert sim_state(fresh.shiprocket_url)["calls"]["POST /courier/track/awbs"] >= 1
     assert not [a for a in fresh.alerts() if "PaymentRefused" in a["message"]]
     assert all(depth == 0 for queue, depth in fresh.queue_depths().items() if queue.endswith("DLQ"))

@@ -19,7 +19,6 @@ from shipsync.clients.shiprocket import ShiprocketClient
 from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient
 from shipsync.domain.mapping import MappingOptions, to_shiprocket_order
 from shipsync.domain.models import (
-    ShiprocketOrderItem,
     ShiprocketReturnOrder,
     ZohoItem,
     ZohoSalesOrder,
@@ -27,7 +26,7 @@ from shipsync.domain.models import (
 from shipsync.domain.tracking import ShipmentStatus, parse_webhook
 from shipsync.errors import AwbAlreadyAssigned, AwbRefused, InvalidOrder, OrderIdTaken, ProviderRequestError
 from tests.fixtures import published
-from tests.fixtures.reference import zoho_item_a, zoho_salesorder_a
+from tests.fixtures.reference import shiprocket_return_order, zoho_item_a, zoho_salesorder_a
 
 API = "https://www.zohoapis.in"
 SHIPROCKET = "https://apiv2.shiprocket.in/v1/external"
@@ -257,30 +256,7 @@ def test_an_empty_list_is_no_payment(rsps: responses.RequestsMock, zoho: ZohoCli
 
 
 def _return_order() -> ShiprocketReturnOrder:
-    item = ShiprocketOrderItem(name="Cotton Tee Black M", sku="TEE-BLK-M", units=1, selling_price=670.88)
-    return ShiprocketReturnOrder(
-        order_id="SO-01042-RET1",
-        order_date="2025-01-20",
-        pickup_customer_name="Ananya",
-        pickup_address="No. 14, 3rd Cross, Indiranagar",
-        pickup_city="Bengaluru",
-        pickup_state="Karnataka",
-        pickup_pincode="560038",
-        pickup_email="ananya.iyer@example.in",
-        pickup_phone="9845012345",
-        shipping_customer_name="Seller",
-        shipping_address="Plot 7, Hadapsar",
-        shipping_city="Pune",
-        shipping_state="Maharashtra",
-        shipping_pincode="411028",
-        shipping_phone="9876501234",
-        order_items=[item],
-        sub_total=670.88,
-        length=10,
-        breadth=10,
-        height=10,
-        weight=0.5,
-    )
+    return ShiprocketReturnOrder.model_validate(shiprocket_return_order())
 
 
 # The published "Missing Fields" (422) and "Invalid Data" (422) answers of POST /orders/create/return.
