@@ -16,6 +16,7 @@ import requests
 
 from local.sim.base import SimServer
 from local.sim.shiprocket import DEFAULT_API_EMAIL, DEFAULT_API_PASSWORD, IST, LIFECYCLES, ShiprocketSim
+from tests.contract.shiprocket_bodies import return_body
 
 # Saturday 2025-01-11 10:00 IST, like the issue-2 contract tests.
 START = datetime(2025, 1, 11, 10, 0, tzinfo=IST).timestamp()
@@ -169,38 +170,6 @@ def order_body(order_id: str, **overrides: Any) -> dict[str, Any]:
         "shipping_is_billing": True,
         "order_items": [{"name": "Cotton kurta", "sku": "KUR-001", "units": 1, "selling_price": 1499, "tax": 5}],
         "payment_method": "COD",
-        "sub_total": 1499,
-        "length": 20,
-        "breadth": 15,
-        "height": 10,
-        "weight": 0.5,
-    }
-    body.update(overrides)
-    return body
-
-
-def return_body(order_id: str = "ZI-SO-00042-RET1", **overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "order_id": order_id,
-        "order_date": "2025-01-20",
-        "pickup_customer_name": "Asha",
-        "pickup_last_name": "Rao",
-        "pickup_address": "14 MG Road, Koramangala",
-        "pickup_city": "Bengaluru",
-        "pickup_state": "Karnataka",
-        "pickup_country": "India",
-        "pickup_pincode": 560034,
-        "pickup_email": "asha@example.com",
-        "pickup_phone": "9876501234",
-        "shipping_customer_name": "Seller Warehouse",
-        "shipping_address": "Gala 9, 221 Hadapsar Industrial Estate",
-        "shipping_city": "Pune",
-        "shipping_state": "Maharashtra",
-        "shipping_country": "India",
-        "shipping_pincode": 411028,
-        "shipping_phone": "9800000001",
-        "order_items": [{"name": "Cotton kurta", "sku": "KUR-001", "units": 1, "selling_price": 1499}],
-        "payment_method": "Prepaid",
         "sub_total": 1499,
         "length": 20,
         "breadth": 15,
