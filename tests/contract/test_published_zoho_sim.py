@@ -1,6 +1,6 @@
 """Zoho's published OpenAPI examples as the judge of the Zoho simulator (tests/contract/published/zoho/README.md).
 
-For the example of every fixture file whose endpoint ``local/sim/zoho.py`` serves (Inventory and Books hosts), a
+For the example of every fixture file whose endpoint ``local/sim/zoho/`` serves (Inventory and Books hosts), a
 scenario drives the simulator over real HTTP into the situation of the example (a sales order and its item
 seeded, then packed, shipped, delivered, invoiced, returned, received, credited, paid...) and calls the fixture's
 method and path: the answer must carry the published HTTP status and the example's form (every key, every JSON

@@ -1,0 +1,160 @@
+"""The simulated account's identity, its order record, and the state and lookups every concern shares."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from local.sim.base import SimApp
+from local.sim.shiprocket.statuses import ORDER_CANCELED, ORDER_NEW
+from local.sim.shiprocket.values import IST, _flag, _sr_datetime
+
+COMPANY_ID = 123456
+COMPANY_NAME = "Seller Example Pvt Ltd"
+
+DEFAULT_CHANNEL_ID = 5123456
+# GUESS: the simulated account has one channel, the custom one its API orders land on.
+CHANNEL_IDS = frozenset({float(DEFAULT_CHANNEL_ID)})
+
+
+@dataclass
+class _Order:
+    order_id: str
+    sr_order_id: int
+    shipment_id: int
+    request: dict[str, Any]
+    pickup: dict[str, Any]
+    created_at: str
+    status: tuple[str, int] = ORDER_NEW
+    shipment_status: tuple[str, int] | None = None
+    awb_code: str | None = None
+    courier: dict[str, Any] | None = None
+    assigned_at: datetime | None = None
+    applied_weight: float | None = None
+    zone: str | None = None
+    freight_charges: float = 0.0
+    pickup_scheduled_date: str | None = None
+    pickup_token_number: str | None = None
+    pickup_requested_at: datetime | None = None
+    label_url: str | None = None
+    manifest_url: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    is_return: bool = False
+    # Tracking: courier scans oldest first, the scripted statuses still to come (None until the
+    # first advance picks the lifecycle), when the last scan happened, and the NDR record if any.
+    scans: list[dict[str, str]] = field(default_factory=list)
+    remaining: list[int] | None = None
+    lifecycle: str | list[int] | None = None
+    track_cursor: datetime | None = None
+    ndr: dict[str, Any] | None = None
+
+    @property
+    def delivery_pincode(self) -> str:
+        # A return travels from the customer (pickup_*) to our warehouse (shipping_*).
+        bill = not self.is_return and _flag(self.request.get("shipping_is_billing"), True)
+        return str(self.request.get("billing_pincode" if bill else "shipping_pincode", ""))
+
+    @property
+    def customer_side(self) -> str:
+        """The prefix of the request fields that describe the buyer; a return's customer is its pickup address."""
+        if self.is_return:
+            return "pickup"
+        return "billing" if _flag(self.request.get("shipping_is_billing"), True) else "shipping"
+
+    @property
+    def is_cod(self) -> bool:
+        return str(self.request.get("payment_method", "")).upper() == "COD"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == ORDER_CANCELED
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "sr_order_id": self.sr_order_id,
+            "shipment_id": self.shipment_id,
+            "awb_code": self.awb_code,
+            "courier_company_id": self.courier["courier_company_id"] if self.courier else None,
+            "courier_name": self.courier["courier_name"] if self.courier else None,
+            "status": self.status[0],
+            "status_code": self.status[1],
+            "shipment_status": self.shipment_status[0] if self.shipment_status else None,
+            "shipment_status_id": self.shipment_status[1] if self.shipment_status else None,
+            "pickup_location": self.pickup["pickup_location"],
+            "applied_weight": self.applied_weight,
+            "zone": self.zone,
+            "freight_charges": self.freight_charges,
+            "pickup_scheduled_date": self.pickup_scheduled_date,
+            "label_url": self.label_url,
+            "manifest_url": self.manifest_url,
+            "created_at": self.created_at,
+            "request": self.request,
+            "is_return": self.is_return,
+            "scans": self.scans,
+            "lifecycle": self.lifecycle,
+            "lifecycle_remaining": self.remaining,
+            "ndr": self.ndr,
+            **self.extra,
+        }
+
+
+class _UnknownShipment(Exception):
+    """A simulator control call named an AWB the simulator does not hold."""
+
+
+class SimState(SimApp):
+    """What the simulator holds, declared once for every concern's mixin; ``ShiprocketSim.reset`` fills it."""
+
+    clock: Callable[[], float]
+    rng: random.Random
+    couriers: dict[int, dict[str, Any]]
+    pickup_locations: dict[str, dict[str, Any]]
+    unserviceable: set[str]
+    api_users: dict[str, str]
+    token_ttl_s: float
+    tokens: dict[str, float]
+    wallet_balance: float
+    orders: dict[str, _Order]
+    by_shipment: dict[int, _Order]
+    by_sr_id: dict[int, _Order]
+    pickups: list[dict[str, Any]]
+    labels: list[dict[str, Any]]
+    returns: dict[str, _Order]
+    track_rng: random.Random
+    lifecycles: dict[str, str | list[int]]
+    default_lifecycle: str | list[int]
+    webhook: dict[str, str | None] | None
+    webhook_options: dict[str, Any]
+    webhooks: list[dict[str, Any]]
+    ndr_actions: list[dict[str, Any]]
+    remittances: list[dict[str, Any]]
+    next_ndr_id: int
+    next_ndr_history_id: int
+    next_sr_order_id: int
+    next_shipment_id: int
+    next_awb: int
+    next_pickup_token: int
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock(), IST)
+
+    def _shipments(self) -> list[_Order]:
+        return [*self.orders.values(), *self.returns.values()]
+
+    def _find_awb(self, awb: str) -> _Order | None:
+        return next((order for order in self.by_shipment.values() if order.awb_code and order.awb_code == awb), None)
+
+    @staticmethod
+    def _status_id(order: _Order) -> int | None:
+        return order.shipment_status[1] if order.shipment_status else None
+
+    def _etd(self, order: _Order) -> str:
+        days = (order.courier or {}).get("edd_days", {}).get(order.zone or "")
+        if order.assigned_at is None or days is None:
+            return ""
+        due = datetime.combine(order.assigned_at.date() + timedelta(days=int(days)), datetime.min.time(), IST)
+        return _sr_datetime(due + timedelta(hours=20))

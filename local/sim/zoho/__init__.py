@@ -1,0 +1,49 @@
+"""Zoho accounts + Inventory v1 + Books v3 simulator (the facts: docs/providers/zoho.md).
+
+One server plays both hosts: ``POST /oauth/v2/token`` (accounts) and the API routes under
+``/inventory/v1`` and ``/books/v3``; the token response's ``api_domain`` points back here.
+
+Success answers follow Zoho's published OpenAPI examples (``tests/contract/published/zoho/``, checked by
+``tests/contract/test_published_zoho_sim.py``): their HTTP statuses, entity keys (``sales_order`` on an update,
+``package`` as a one-element array, a receive under ``salesreturn``...), messages and fields, ids as strings.
+Where the specs are silent the behaviour is marked GUESS here and listed in that folder's README.
+
+Faithful to docs/providers/zoho.md where it matters for shipsync: token-mint limits (10 requests per
+refresh token per rolling 10 minutes, 10 live tokens), token errors inside HTTP 200, the
+``code``/``message`` envelope, 401 code 57/14, 6041 for a wrong organization, per-minute (44),
+daily (45) and concurrency (1070) limits with the ``X-Rate-Limit-*`` headers, JSON or legacy
+``JSONString=`` bodies, ids in the query string for packages, shipment orders, sales returns and
+their receives, stock on hand falling when a shipment (not a package) is created and rising only
+when a sales return is received, returns limited to shipped units, and credit notes whose
+balance is applied to invoices (an invoice credited to zero shows as paid). Books customer
+payments lower invoice balances (overpayment 24016, another customer's invoice 3004), are
+listed by ``reference_number`` (no duplicate check: none is documented) and re-applied whole by a
+PUT; expenses are recorded as sent and listed by ``reference_number``. Invoices made from a sales
+order bill its lines at the order's line discounts, so they total what the order totals.
+
+Seed knobs (``POST /_sim/seed``): ``organization_id``, ``token_ttl_s``, ``per_minute_limit``,
+``daily_cap``, ``concurrency_limit``, ``oauth_clients`` ([{client_id, client_secret,
+refresh_token}]) and records ``salesorders``, ``items``, ``invoices`` (merged by id; missing
+fields get Zoho-like defaults; an invoice without lines bills its whole sales order). ``clock``
+can be replaced in-process to move time in tests.
+"""
+
+from local.sim.zoho.app import ZohoSim
+from local.sim.zoho.state import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    DEFAULT_ORGANIZATION_ID,
+    DEFAULT_PER_MINUTE_LIMIT,
+    DEFAULT_REFRESH_TOKEN,
+    STATE_KEYS,
+)
+
+__all__ = [
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "DEFAULT_ORGANIZATION_ID",
+    "DEFAULT_PER_MINUTE_LIMIT",
+    "DEFAULT_REFRESH_TOKEN",
+    "STATE_KEYS",
+    "ZohoSim",
+]
