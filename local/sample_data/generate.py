@@ -1,57 +1,47 @@
-"""The sample day's data: a deterministic generator for ``events/sample_day/``.
-
-``python -m local.sample_data`` rewrites the committed files; ``load()`` reads them back.
-The generator is the source of truth: the files are what it writes, byte for byte, so a
-reviewer sees the day in the diff and the replay never depends on a random draw.
-
-Files (Zoho and Shiprocket simulator seed formats, see README.md, the local stack):
-
-- ``zoho_seed.json``: ``{"salesorders": [...], "items": [...]}`` in Zoho Inventory's own shapes
-  (like tests/fixtures/reference.py's sales order): confirmed sales orders of one day, items with package details.
-- ``shiprocket_seed.json``: the pincodes no courier serves, merged into the simulator's defaults.
-- ``webhooks.json``: the "sales order confirmed" deliveries in the order Zoho sends them
-  (fixture B shape), including a retried delivery and a legacy ``JSONString`` form re-post.
-- ``tracking.json``: what happens to the shipped parcels: the Shiprocket simulator's lifecycle
-  per sales order, the webhook noise, how many statuses one advance call moves, and the customer
-  return support books for a delivered order.
-- ``expected.json``: what the day should end in, per sales order: the ``cf_shipment_status`` the
-  confirmation must write (``expect``) and the one the order ends with (``final``), the scenario,
-  the lifecycle, the invoice, the restock (sales return lines, credit note or not) and the ops
-  alerts it must (``alerts``) or may (``may_alert``) raise.
-"""
+"""The deterministic generator of ``events/sample_day/``: orders, their webhook deliveries and their fates."""
 
 from __future__ import annotations
 
-import json
 import math
 import random
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from local.sample_data.catalogue import (
+    EMAIL_DOMAINS,
+    FIRST_NAMES,
+    HEAVY_ITEMS,
+    ITEMS,
+    LANDMARKS,
+    LAST_NAMES,
+    LIGHT_ITEMS,
+    STREETS,
+    TIER1,
+    TIER23,
+    UNSERVICEABLE_CITIES,
+    City,
+    Item,
+)
+from local.sample_data.day import (
+    DATA_DIR,
+    DELIVERED,
+    DELIVERED_LIFECYCLES,
+    FINAL_BY_LIFECYCLE,
+    INVALID,
+    NDR_LIFECYCLES,
+    RETURNED,
+    RTO_LIFECYCLES,
+    SHIPPED,
+    UNSERVICEABLE,
+    lifecycle_summary,
+    render,
+)
+
 SEED = 20250611
 DAY = "2025-06-11"
 ORDER_COUNT = 60
-DATA_DIR = Path(__file__).resolve().parent.parent / "events" / "sample_day"
-
-SHIPPED = "Pickup Scheduled"
-INVALID = "Invalid Order"
-UNSERVICEABLE = "Serviceability Failed"
-# What cf_shipment_status ends as once the parcel's lifecycle is over.
-DELIVERED = "Delivered"
-RETURNED = "Returned"
-LOST = "Lost"
-FINAL_BY_LIFECYCLE = {
-    "delivered": DELIVERED,
-    "ndr_then_delivered": DELIVERED,
-    "rto": RETURNED,
-    "ndr_then_rto": RETURNED,
-    "lost": LOST,
-}
-RTO_LIFECYCLES = frozenset({"rto", "ndr_then_rto"})
-NDR_LIFECYCLES = frozenset({"ndr_then_delivered", "ndr_then_rto"})
 
 IST = timezone(timedelta(hours=5, minutes=30))
 # Zoho ids are 19-digit strings: an organization prefix and a running number.
@@ -82,101 +72,6 @@ REMITTANCE_DATE = "2025-06-19"
 REMITTANCE_BATCHES = (("UTR-SR-0619-A", "webhook", 0), ("UTR-SR-0619-B", "poll", 0), ("UTR-SR-0619-C", "webhook", 100))
 # The last delivered, invoiced COD order(s) stay unremitted (next cycle).
 _UNREMITTED_INVOICED_COD = 1
-DELIVERED_LIFECYCLES = frozenset({"delivered", "ndr_then_delivered"})
-
-
-@dataclass(frozen=True)
-class City:
-    name: str
-    state: str
-    state_code: str
-    pincodes: tuple[str, ...]
-    tier: str  # tier1 | tier2 | tier3
-    localities: tuple[str, ...]
-
-
-TIER1 = (
-    City("Mumbai", "Maharashtra", "MH", ("400001", "400050", "400076", "400097"), "tier1",
-         ("Fort", "Bandra West", "Powai", "Malad East")),
-    City("New Delhi", "Delhi", "DL", ("110001", "110017", "110085", "110092"), "tier1",
-         ("Connaught Place", "Malviya Nagar", "Rohini Sector 9", "Preet Vihar")),
-    City("Bengaluru", "Karnataka", "KA", ("560001", "560038", "560095", "560076"), "tier1",
-         ("MG Road", "Indiranagar", "Koramangala 6th Block", "BTM Layout")),
-    City("Hyderabad", "Telangana", "TS", ("500001", "500034", "500081", "500072"), "tier1",
-         ("Abids", "Banjara Hills", "Madhapur", "Kukatpally")),
-    City("Chennai", "Tamil Nadu", "TN", ("600001", "600020", "600040", "600028"), "tier1",
-         ("George Town", "Adyar", "Anna Nagar", "Mylapore")),
-    City("Pune", "Maharashtra", "MH", ("411001", "411038", "411014", "411057"), "tier1",
-         ("Camp", "Kothrud", "Viman Nagar", "Wakad")),
-)  # fmt: skip
-TIER23 = (
-    City("Nagpur", "Maharashtra", "MH", ("440001", "440010"), "tier2", ("Sitabuldi", "Dharampeth")),
-    City("Indore", "Madhya Pradesh", "MP", ("452001", "452010"), "tier2", ("Rajwada", "Vijay Nagar")),
-    City("Jaipur", "Rajasthan", "RJ", ("302001", "302017"), "tier2", ("Johari Bazar", "Malviya Nagar")),
-    City("Lucknow", "Uttar Pradesh", "UP", ("226001", "226010"), "tier2", ("Hazratganj", "Gomti Nagar")),
-    City("Coimbatore", "Tamil Nadu", "TN", ("641001", "641018"), "tier2", ("Town Hall", "RS Puram")),
-    City("Surat", "Gujarat", "GJ", ("395003", "395007"), "tier2", ("Nanpura", "Vesu")),
-    City("Bhopal", "Madhya Pradesh", "MP", ("462001", "462016"), "tier2", ("Hamidia Road", "Arera Colony")),
-    City("Guwahati", "Assam", "AS", ("781001", "781005"), "tier2", ("Pan Bazaar", "Dispur")),
-    City("Dehradun", "Uttarakhand", "UK", ("248001",), "tier3", ("Paltan Bazaar", "Rajpur Road")),
-    City("Mysuru", "Karnataka", "KA", ("570001", "570017"), "tier3", ("Devaraja Mohalla", "Vijayanagar")),
-    City("Kochi", "Kerala", "KL", ("682011", "682024"), "tier3", ("Ernakulam South", "Edappally")),
-    City("Patna", "Bihar", "BR", ("800001", "800013"), "tier3", ("Fraser Road", "Boring Road")),
-)
-# Island and high-altitude destinations none of the simulated couriers reach.
-UNSERVICEABLE_CITIES = (
-    City("Car Nicobar", "Andaman and Nicobar Islands", "AN", ("744301",), "tier3", ("Malacca",)),
-    City("Leh", "Ladakh", "LA", ("194101",), "tier3", ("Changspa",)),
-    City("Diglipur", "Andaman and Nicobar Islands", "AN", ("744202",), "tier3", ("Kalipur",)),
-)
-
-
-@dataclass(frozen=True)
-class Item:
-    sku: str
-    name: str
-    rate: float
-    gst: float
-    hsn: str
-    weight: float
-    weight_unit: str
-    dims_cm: tuple[float, float, float]
-
-    @property
-    def weight_kg(self) -> float:
-        return self.weight / 1000 if self.weight_unit == "g" else self.weight
-
-
-LIGHT_ITEMS = (
-    Item("TEE-BLK-M", "Cotton Tee Black M", 599.0, 5, "61091000", 220, "g", (28, 22, 3)),
-    Item("KURTA-IND-L", "Indigo Block-Print Kurta L", 1299.0, 12, "62052000", 350, "g", (32, 26, 4)),
-    Item("JEANS-SLM-32", "Slim Fit Jeans 32", 1799.0, 12, "62034200", 0.65, "kg", (34, 28, 5)),
-    Item("SAREE-BNR-SLK", "Banarasi Silk Saree", 4499.0, 5, "50072010", 0.8, "kg", (36, 28, 6)),
-    Item("BTL-STL-1L", "Steel Water Bottle 1 L", 649.0, 18, "73239310", 420, "g", (27, 8, 8)),
-    Item("HDPH-BT-200", "Bluetooth Headphones BT200", 2499.0, 18, "85183000", 280, "g", (22, 19, 9)),
-    Item("TEA-ASM-500", "Assam CTC Tea 500 g", 349.0, 5, "09024020", 530, "g", (18, 12, 8)),
-    Item("YOGA-MAT-6MM", "Yoga Mat 6 mm", 899.0, 18, "39189090", 1.1, "kg", (61, 13, 13)),
-    Item("PC-CKR-3L", "Pressure Cooker 3 L", 2199.0, 18, "76151030", 2.9, "kg", (34, 24, 22)),
-)
-HEAVY_ITEMS = (
-    Item("MIXER-750W", "Mixer Grinder 750 W", 3899.0, 18, "85094010", 5.6, "kg", (38, 25, 25)),
-    Item("DMBL-HEX-5KG", "Hex Dumbbell 5 kg", 1850.0, 18, "95069190", 5300, "g", (26, 12, 12)),
-    Item("ATTA-WHT-10KG", "Chakki Atta 10 kg", 520.0, 0, "11010000", 10.2, "kg", (50, 35, 10)),
-)
-ITEMS = LIGHT_ITEMS + HEAVY_ITEMS
-
-FIRST_NAMES = (
-    "Ananya", "Rohan", "Priya", "Arjun", "Kavya", "Vikram", "Sneha", "Rahul", "Meera", "Aditya",
-    "Pooja", "Karthik", "Neha", "Siddharth", "Divya", "Amit", "Lakshmi", "Manish", "Ishita", "Suresh",
-    "Fatima", "Imran", "Gurpreet", "Harpreet", "Anjali", "Nikhil", "Deepa", "Rajesh", "Swati", "Arun",
-)  # fmt: skip
-LAST_NAMES = (
-    "Iyer", "Sharma", "Patel", "Reddy", "Nair", "Gupta", "Kulkarni", "Singh", "Menon", "Deshpande",
-    "Chatterjee", "Rao", "Joshi", "Khan", "Verma", "Pillai", "Bose", "Agarwal", "Kaur", "Mishra",
-)  # fmt: skip
-STREETS = ("Main Road", "2nd Cross", "Station Road", "Temple Street", "Link Road", "1st Main", "Ring Road")
-LANDMARKS = ("Near City Hospital", "Opp. SBI ATM", "Behind Ganesh Temple", "Near Bus Stand", "")
-EMAIL_DOMAINS = ("gmail.com", "yahoo.co.in", "outlook.com", "rediffmail.com")
 
 
 class _Ids:
@@ -640,23 +535,6 @@ def _fates(plans: list[_Plan], salesorders: list[dict[str, Any]]) -> _Fates:
     return _Fates(lifecycles, invoices, customer_return, remittances)
 
 
-def lifecycle_summary(orders: list[dict[str, Any]]) -> dict[str, Any]:
-    """The day's totals after the parcels' lifecycles (recomputed for a subset of the orders)."""
-    restocks = [o["restock"] for o in orders if o.get("restock")]
-    return {
-        "final": dict(sorted(Counter(o["final"] for o in orders).items())),
-        "lifecycles": dict(sorted(Counter(o["lifecycle"] for o in orders if o.get("lifecycle")).items())),
-        "sales_returns": len(restocks),
-        "receives": len(restocks),
-        "credit_notes": sum(1 for r in restocks if r["credit_note"]),
-        "units_restocked": sum(line["quantity"] for r in restocks for line in r["lines"]),
-        "remitted_orders": sum(1 for o in orders if o.get("remittance")),
-        "unremitted_delivered_cod": sum(
-            1 for o in orders if o["payment"] == "COD" and o["final"] == DELIVERED and not o.get("remittance")
-        ),
-    }
-
-
 def _check_mix(expected: dict[str, Any]) -> None:
     """The day must exercise every rule path; a seed change that loses one is a bug."""
     valid = [o for o in expected["orders"] if o["expect"] == SHIPPED]
@@ -690,90 +568,6 @@ def _check_mix(expected: dict[str, Any]) -> None:
         raise ValueError(f"sample day seed {SEED} does not cover: {', '.join(missing)}")
 
 
-@dataclass(frozen=True)
-class SampleDay:
-    zoho_seed: dict[str, Any]
-    shiprocket_seed: dict[str, Any]
-    webhooks: list[dict[str, Any]]
-    expected: dict[str, Any]
-    tracking: dict[str, Any]
-
-    def rule_path_orders(self) -> set[str]:
-        """One order per path beyond the plain happy one: every failure, every repeated
-        delivery, the first heavy COD parcel (the heavy rule outranks the COD rules), the first
-        repeated SKU, then one invoiced RTO, the lost parcel, one NDR and the customer return.
-        Small enough to replay in seconds under Zoho's request budget."""
-        orders = self.expected["orders"]
-        picked = {
-            o["salesorder_number"]
-            for o in orders
-            if o["expect"] != SHIPPED or o["salesorder_number"] in self.expected["repeated_deliveries"]
-        }
-        shipped = [o for o in orders if o["expect"] == SHIPPED]
-        picked.add(next(o["salesorder_number"] for o in shipped if o["heavy"] and o["payment"] == "COD"))
-        picked.add(next(o["salesorder_number"] for o in shipped if o["repeated_sku"]))
-        picked.add(next(o["salesorder_number"] for o in shipped if o["lifecycle"] == "rto" and o["invoice"]))
-        picked.add(next(o["salesorder_number"] for o in shipped if o["lifecycle"] == "lost"))
-        picked.add(next(o["salesorder_number"] for o in shipped if o["lifecycle"] in NDR_LIFECYCLES))
-        picked.add(self.tracking["customer_return"]["salesorder_number"])
-        return picked
-
-    def only(self, numbers: set[str]) -> SampleDay:
-        """The same day restricted to some sales orders (their deliveries keep their order)."""
-        ids = {so["salesorder_id"] for so in self.zoho_seed["salesorders"] if so["salesorder_number"] in numbers}
-        orders = [o for o in self.expected["orders"] if o["salesorder_number"] in numbers]
-        customer_return = self.tracking["customer_return"]
-        remittance = self.tracking["remittance"]
-        return SampleDay(
-            zoho_seed={
-                **self.zoho_seed,
-                "salesorders": [so for so in self.zoho_seed["salesorders"] if so["salesorder_id"] in ids],
-                "invoices": [i for i in self.zoho_seed.get("invoices", []) if i["salesorder_id"] in ids],
-            },
-            shiprocket_seed=self.shiprocket_seed,
-            webhooks=[hook for hook in self.webhooks if hook["salesorder_number"] in numbers],
-            expected={
-                **self.expected,
-                "orders": orders,
-                "webhook_deliveries": sum(1 for hook in self.webhooks if hook["salesorder_number"] in numbers),
-                "repeated_deliveries": {
-                    number: count for number, count in self.expected["repeated_deliveries"].items() if number in numbers
-                },
-                "lifecycle_summary": lifecycle_summary(orders),
-            },
-            tracking={
-                **self.tracking,
-                "lifecycles": {n: name for n, name in self.tracking["lifecycles"].items() if n in numbers},
-                "customer_return": customer_return if customer_return["salesorder_number"] in numbers else None,
-                "remittance": {
-                    **remittance,
-                    "batches": [
-                        {**batch, "orders": [n for n in batch["orders"] if n in numbers]}
-                        for batch in remittance["batches"]
-                        if any(n in numbers for n in batch["orders"])
-                    ],
-                },
-            },
-        )
-
-
-def load(directory: Path = DATA_DIR) -> SampleDay:
-    def read(name: str) -> Any:
-        return json.loads((directory / name).read_text(encoding="utf-8"))
-
-    return SampleDay(
-        zoho_seed=read("zoho_seed.json"),
-        shiprocket_seed=read("shiprocket_seed.json"),
-        webhooks=read("webhooks.json"),
-        expected=read("expected.json"),
-        tracking=read("tracking.json"),
-    )
-
-
-def render(document: Any) -> str:
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
 def write(directory: Path = DATA_DIR) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
@@ -787,7 +581,3 @@ def write(directory: Path = DATA_DIR) -> list[Path]:
 def main() -> None:
     for path in write():
         print(f"wrote {path}")
-
-
-if __name__ == "__main__":
-    main()
