@@ -1,4 +1,5 @@
-"""Load template.yaml and translate it offline with aws-sam-translator (no AWS calls)."""
+"""Load template.yaml, expand AWS::LanguageExtensions as the local stack does, translate it offline with
+aws-sam-translator (no AWS calls)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 import yaml
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import intrinsics_multi_constructor
+
+from local.aws import expand_language_extensions
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 REGION = "ap-south-1"
@@ -41,10 +44,11 @@ class _StubPolicyLoader:
 
 
 def load_template(path: Path = TEMPLATE_PATH) -> Template:
+    """The template as the SAM transform receives it: Fn::ForEach loops (the alarms) unrolled."""
     with path.open(encoding="utf-8") as fh:
         loaded = yaml.load(fh, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
     assert isinstance(loaded, dict)
-    return loaded
+    return expand_language_extensions(loaded)
 
 
 def _with_s3_code(template: Template) -> Template:

@@ -27,6 +27,9 @@ DEFAULT_RETENTION = 345600
 DEFAULT_LAMBDA_TIMEOUT = 3
 
 OPS_TOPIC = "OpsAlerts"
+# The topic is encrypted with this key: publishing needs these two actions on it, and no role needs more of KMS.
+OPS_KEY = "OpsAlertsKey"
+OPS_KEY_ACTIONS = {"kms:Decrypt", "kms:GenerateDataKey*"}
 TOKEN_MINTER_ROLE = "TokenRefreshFunctionRole"
 PROVIDER_SECRETS = {"ShiprocketSecret", "ZohoSecret"}
 SECRET_WRITE_ACTIONS = (
@@ -199,8 +202,20 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def role_statements(role: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Inline statements of a role, both branches of conditional policies included."""
+def template_managed_policies(cfn: Template, role_id: str) -> list[str]:
+    """This template's AWS::IAM::ManagedPolicy resources in the role's ManagedPolicyArns (a function's Policies entry
+    ``!Ref <policy>``)."""
+    managed = resources(cfn, "AWS::IAM::ManagedPolicy")
+    return [
+        arn["Ref"]
+        for arn in props(cfn["Resources"][role_id]).get("ManagedPolicyArns", [])
+        if isinstance(arn, dict) and arn.get("Ref") in managed
+    ]
+
+
+def role_statements(cfn: Template, role_id: str) -> Iterator[dict[str, Any]]:
+    """Statements of a role's inline policies and of this template's managed policies it lists, both branches of
+    conditional policies included."""
 
     def documents(policy: Any) -> Iterator[dict[str, Any]]:
         if isinstance(policy, dict) and "Fn::If" in policy:
@@ -209,9 +224,11 @@ def role_statements(role: dict[str, Any]) -> Iterator[dict[str, Any]]:
         elif isinstance(policy, dict) and "PolicyDocument" in policy:
             yield policy["PolicyDocument"]
 
-    for policy in props(role).get("Policies", []):
+    for policy in props(cfn["Resources"][role_id]).get("Policies", []):
         for document in documents(policy):
             yield from as_list(document.get("Statement", []))
+    for policy_id in template_managed_policies(cfn, role_id):
+        yield from as_list(props(cfn["Resources"][policy_id])["PolicyDocument"].get("Statement", []))
 
 
 def matches_any(action: str, patterns: tuple[str, ...] | set[str]) -> bool:
@@ -355,11 +372,14 @@ def check_iam(cfn: Template) -> list[str]:
     roles = resources(cfn, "AWS::IAM::Role")
     minter_writes: set[str] = set()
     for role_id, role in sorted(roles.items()):
+        own = template_managed_policies(cfn, role_id)
         for arn in props(role).get("ManagedPolicyArns", []):
+            if isinstance(arn, dict) and arn.get("Ref") in own:
+                continue  # the template's own policy: its statements are checked below as the role's
             name = (resolve(arn, {"AWS::Partition": "aws"}) or "").rsplit("/", 1)[-1]
             if name not in ALLOWED_MANAGED_POLICIES:
                 violations.append(f"{role_id}: managed policy {name or arn!r} is not on the allow-list")
-        for statement in role_statements(role):
+        for statement in role_statements(cfn, role_id):
             if statement.get("Effect") != "Allow":
                 continue
             if "NotAction" in statement or "NotResource" in statement:
@@ -382,6 +402,26 @@ def check_iam(cfn: Template) -> list[str]:
                     minter_writes |= targets
     if TOKEN_MINTER_ROLE in roles and minter_writes != PROVIDER_SECRETS:
         violations.append(f"{TOKEN_MINTER_ROLE}: must be able to PutSecretValue on {sorted(PROVIDER_SECRETS)}")
+    return violations
+
+
+def check_ops_alerts_key(cfn: Template) -> list[str]:
+    violations = []
+    for role_id in sorted(resources(cfn, "AWS::IAM::Role")):
+        publishes, key_actions = False, set()
+        for statement in role_statements(cfn, role_id):
+            if statement.get("Effect") != "Allow":
+                continue
+            actions = [str(a) for a in as_list(statement.get("Action", []))]
+            targets = refs(statement.get("Resource"))
+            publishes = publishes or (OPS_TOPIC in targets and any(matches_any(a, {"sns:Publish"}) for a in actions))
+            for action in (a for a in actions if a.lower().startswith("kms:")):
+                if action in OPS_KEY_ACTIONS and targets == {OPS_KEY}:
+                    key_actions.add(action)
+                else:
+                    violations.append(f"{role_id}: {action} on {statement.get('Resource')!r} beyond {OPS_KEY} use")
+        if publishes and key_actions != OPS_KEY_ACTIONS:
+            violations.append(f"{role_id}: publishes to {OPS_TOPIC} without {sorted(OPS_KEY_ACTIONS - key_actions)}")
     return violations
 
 
@@ -544,6 +584,7 @@ CHECKS: list[Check] = [
     check_url_names,
     check_route_auth,
     check_iam,
+    check_ops_alerts_key,
     check_log_groups,
     check_alarm_actions,
     check_business_alarms,
@@ -577,9 +618,87 @@ def test_checks_see_the_resources_they_police(cfn: Template) -> None:
         ("/returns", "post"),
         ("/tokens/refresh", "post"),
     }
-    assert {s["Sid"] for s in role_statements(cfn["Resources"][TOKEN_MINTER_ROLE]) if "Sid" in s} >= {
-        "ReadAndWriteProviderTokens"
+    assert {s["Sid"] for s in role_statements(cfn, TOKEN_MINTER_ROLE) if "Sid" in s} >= {"ReadAndWriteProviderTokens"}
+
+
+def _alarm_summary(alarm: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+    return {
+        "name": resolve(alarm["AlarmName"], params),
+        "description": alarm["AlarmDescription"],
+        "metric": (alarm["Namespace"], alarm["MetricName"]),
+        "dimensions": {d["Name"]: refs(d["Value"]) or d["Value"] for d in alarm["Dimensions"]},
+        "statistic": alarm["Statistic"],
+        "periods": (alarm["Period"], alarm["EvaluationPeriods"]),
+        "threshold": alarm["Threshold"],
     }
+
+
+def test_alarms_are_the_alarm_table(source_template: Template, cfn: Template) -> None:
+    """The Fn::ForEach loops give every row of the alarm table (Mappings) its alarms, under the logical ids ops know."""
+    table = source_template["Mappings"]
+    queues, functions, business = table["QueueAlarmTable"], table["FunctionAlarmTable"], table["BusinessAlarmTable"]
+    assert {f"{q}Queue" for q in queues} == work_queue_ids(cfn)
+    assert {f"{q}DLQ" for q in queues} == dlq_ids(cfn)
+    assert {f"{f}Function": row["Service"] for f, row in functions.items()} == {
+        fn: env["POWERTOOLS_SERVICE_NAME"] for fn, env in function_env(cfn).items()
+    }
+    assert {(row["Metric"], row["Service"]) for row in business.values()} == BUSINESS_ALARMS
+
+    for params in stage_parameters(cfn):
+        prefix = f"shipsync-{params['Stage']}"
+        expected: dict[str, dict[str, Any]] = {}
+        for q, row in queues.items():
+            expected[f"{q}DLQAlarm"] = {
+                "name": f"{prefix}-{row['Name']}-dlq-not-empty",
+                "description": row["DlqDescription"],
+                "metric": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+                "dimensions": {"QueueName": {f"{q}DLQ"}},
+                "statistic": "Maximum",
+                "periods": (60, 1),
+                "threshold": 0,
+            }
+            expected[f"{q}QueueAgeAlarm"] = {
+                "name": f"{prefix}-{row['Name']}-queue-age",
+                "description": row["AgeDescription"],
+                "metric": ("AWS/SQS", "ApproximateAgeOfOldestMessage"),
+                "dimensions": {"QueueName": {f"{q}Queue"}},
+                "statistic": "Maximum",
+                "periods": (300, 1),
+                "threshold": 900,
+            }
+        for f, row in functions.items():
+            expected[f"{f}ErrorsAlarm"] = {
+                "name": f"{prefix}-{row['Service']}-errors",
+                "description": f"{row['Service']} raised unhandled errors.",
+                "metric": ("AWS/Lambda", "Errors"),
+                "dimensions": {"FunctionName": {f"{f}Function"}},
+                "statistic": "Sum",
+                "periods": (300, 1),
+                "threshold": 0,
+            }
+            expected[f"{f}ThrottlesAlarm"] = {
+                "name": f"{prefix}-{row['Service']}-throttles",
+                "description": row["ThrottlesDescription"],
+                "metric": ("AWS/Lambda", "Throttles"),
+                "dimensions": {"FunctionName": {f"{f}Function"}},
+                "statistic": "Sum",
+                "periods": (300, row["ThrottlesEvaluationPeriods"]),
+                "threshold": 0,
+            }
+        for b, row in business.items():
+            expected[f"{b}Alarm"] = {
+                "name": f"{prefix}-{row['Name']}",
+                "description": row["Description"],
+                "metric": ("shipsync", row["Metric"]),
+                "dimensions": {"service": row["Service"]},
+                "statistic": row["Statistic"],
+                "periods": (300, 1),
+                "threshold": 0,
+            }
+        generated = {lid: _alarm_summary(a, params) for lid, a in alarms(cfn).items() if lid != "ApiServerErrorsAlarm"}
+        assert generated == expected
+        names = [resolve(a["AlarmName"], params) for a in alarms(cfn).values()]
+        assert len(set(names)) == len(names) == len(expected) + 1
 
 
 def test_order_queue_worker_is_throttled_for_zoho(cfn: Template) -> None:
@@ -641,8 +760,8 @@ def test_cod_remittance_webhook_is_open_and_polls_remittances(cfn: Template) -> 
 def test_only_cod_remittance_feeds_the_remittance_queue(cfn: Template) -> None:
     senders = {
         role_id
-        for role_id, role in resources(cfn, "AWS::IAM::Role").items()
-        for statement in role_statements(role)
+        for role_id in resources(cfn, "AWS::IAM::Role")
+        for statement in role_statements(cfn, role_id)
         if any(matches_any(str(a), {"sqs:SendMessage"}) for a in as_list(statement.get("Action", [])))
         and "RemittanceQueue" in refs(statement.get("Resource"))
     }
@@ -653,8 +772,8 @@ def test_only_shipment_status_feeds_the_rto_queue(cfn: Template) -> None:
     # POST /returns books synchronously: rto-restock consumes RtoQueue but never sends to it.
     senders = {
         role_id
-        for role_id, role in resources(cfn, "AWS::IAM::Role").items()
-        for statement in role_statements(role)
+        for role_id in resources(cfn, "AWS::IAM::Role")
+        for statement in role_statements(cfn, role_id)
         if any(matches_any(str(a), {"sqs:SendMessage"}) for a in as_list(statement.get("Action", [])))
         and "RtoQueue" in refs(statement.get("Resource"))
     }
@@ -665,8 +784,8 @@ def test_only_order_confirmed_reaches_the_idempotency_table(cfn: Template) -> No
     # Powertools idempotency wraps shipment creation only (wiring.idempotent_shipping).
     users = {
         role_id
-        for role_id, role in resources(cfn, "AWS::IAM::Role").items()
-        for statement in role_statements(role)
+        for role_id in resources(cfn, "AWS::IAM::Role")
+        for statement in role_statements(cfn, role_id)
         if "IdempotencyTable" in refs(statement.get("Resource"))
     }
     assert users == {"OrderConfirmedFunctionRole"}
@@ -813,6 +932,19 @@ def _misnamed_log_group(t: Template) -> None:
     _props_of(t, "OrderConfirmedLogGroup")["LogGroupName"] = {"Fn::Sub": "/shipsync/${Stage}/order-confirmed"}
 
 
+def _publisher_without_key(t: Template) -> None:
+    _props_of(t, "RtoRestockFunction")["Policies"].remove({"Ref": "OpsAlertsKeyAccessPolicy"})
+
+
+def _more_kms(t: Template) -> None:
+    statement = {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": {"Fn::GetAtt": ["OpsAlertsKey", "Arn"]}}
+    _add_statement(t, "OrderConfirmedFunction", statement)
+
+
+def _wildcard_in_managed_policy(t: Template) -> None:
+    _props_of(t, "OpsAlertsKeyAccessPolicy")["PolicyDocument"]["Statement"][0]["Resource"] = "*"
+
+
 def _alarm_elsewhere(t: Template) -> None:
     _props_of(t, "AwbFailedAlarm")["AlarmActions"] = ["arn:aws:sns:ap-south-1:123456789012:someone-else"]
 
@@ -927,6 +1059,9 @@ BREAKAGES: list[tuple[Callable[[Template], None], Check, str]] = [
     (_wildcard_resource, check_iam, "OrderConfirmedFunctionRole: Resource '*'"),
     (_wildcard_action, check_iam, "OrderConfirmedFunctionRole: wildcard action 'sqs:*'"),
     (_broad_managed_policy, check_iam, "TokenRefreshFunctionRole: managed policy 'AmazonS3FullAccess'"),
+    (_wildcard_in_managed_policy, check_iam, "ShipmentStatusFunctionRole: Resource '*'"),
+    (_publisher_without_key, check_ops_alerts_key, "RtoRestockFunctionRole: publishes to OpsAlerts without"),
+    (_more_kms, check_ops_alerts_key, "OrderConfirmedFunctionRole: kms:Encrypt"),
     (_no_log_group, check_log_groups, "TokenRefreshFunction: no explicit log group"),
     (_misnamed_log_group, check_log_groups, "OrderConfirmedFunction: log group '/shipsync/dev/order-confirmed'"),
     (_alarm_elsewhere, check_alarm_actions, "AwbFailedAlarm: AlarmActions"),
