@@ -6,7 +6,6 @@ OrderQueue worker (partial batch failures), and the stuck-order sweep schedule.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -17,8 +16,10 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from shipsync import wiring
-from shipsync.services.order_intake import parse_salesorder
-from shipsync.services.webhooks import authenticate, json_response, register_error_handlers
+from shipsync.orders import wiring as orders
+from shipsync.orders.intake import parse_salesorder
+from shipsync.orders.messages import OrderMessage
+from shipsync.routes import authenticate, json_response, register_error_handlers
 
 SERVICE = "order-confirmed"
 logger = Logger(service=SERVICE)
@@ -33,16 +34,14 @@ def zoho_salesorder_webhook() -> Response[Any]:
     event = app.current_event
     authenticate(event.headers.get("x-api-key"), wiring.webhook_secret("zoho_webhook"))
     order = parse_salesorder(
-        event.decoded_body,
-        event.headers.get("content-type"),
-        max_bytes=wiring.order_settings().max_webhook_body_bytes,
+        event.decoded_body, event.headers.get("content-type"), max_bytes=orders.settings().max_webhook_body_bytes
     )
     logger.append_keys(salesorder_number=order.salesorder_number)
     if not order.is_confirmed:
         logger.info("ignored: sales order is not confirmed", extra={"order_status": order.status})
         return json_response(202, {"status": "ignored", "reason": f"order_status is {order.status or 'missing'}"})
-    message_id = wiring.enqueue_order(
-        {"salesorder_id": order.salesorder_id, "salesorder_number": order.salesorder_number, "source": "webhook"}
+    message_id = orders.enqueue_order(
+        OrderMessage(salesorder_id=order.salesorder_id, salesorder_number=order.salesorder_number, source="webhook")
     )
     logger.info("queued", extra={"message_id": message_id})
     return json_response(
@@ -50,15 +49,12 @@ def zoho_salesorder_webhook() -> Response[Any]:
     )
 
 
-register_error_handlers(app, logger)
+register_error_handlers(app, logger, lambda: wiring.outcome_policy(metrics))
 
 
 @tracer.capture_method
-def process_order(record: SQSRecord) -> None:
-    job = json.loads(record.body)
-    logger.append_keys(salesorder_number=job["salesorder_number"])
-    outcome = wiring.idempotent_shipping(metrics)(job=job)
-    logger.info("order processed", extra={"state": outcome["state"], "awb": outcome["awb"]})
+def process_order(record: SQSRecord) -> object:
+    return orders.order_worker(metrics, logger)(record)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -69,11 +65,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         # Imported here: the batch utility costs ~60 ms of cold start the webhook path never needs.
         from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-        processor = BatchProcessor(event_type=EventType.SQS)
-        wiring.idempotency_config().register_lambda_context(context)
+        orders.idempotency_config().register_lambda_context(context)
         return dict(
-            process_partial_response(event=event, record_handler=process_order, processor=processor, context=context)
+            process_partial_response(
+                event=event,
+                record_handler=process_order,
+                processor=BatchProcessor(event_type=EventType.SQS),
+                context=context,
+            )
         )
     if event.get("sweep") == "stuck-orders" or event.get("source") == "aws.events":
-        return wiring.stuck_order_sweep(metrics).run()
+        return wiring.outcome_policy(metrics).run_schedule("stuck-order sweep", orders.stuck_order_sweep(metrics).run)
     return app.resolve(event, context)

@@ -18,55 +18,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from shipsync.config import TokenRefreshSettings
+from shipsync import wiring
 from shipsync.errors import ShipsyncError
-from shipsync.services.token_refresh import (
-    PROVIDERS,
-    MintBudgetExhausted,
-    MintedZohoToken,
-    RefreshRequest,
-    ShiprocketLogin,
-    TokenRefresher,
-    ZohoMint,
-)
+from shipsync.tokens import wiring as tokens
+from shipsync.tokens.refresher import PROVIDERS, MintBudgetExhausted
 
 logger = Logger(service="token-refresh")
 metrics = Metrics(namespace="shipsync", service="token-refresh")
 tracer = Tracer(service="token-refresh")
 app = APIGatewayRestResolver()
-
-
-def minters(settings: TokenRefreshSettings) -> tuple[ShiprocketLogin, ZohoMint]:
-    from shipsync.clients.auth import shiprocket_login, zoho_refresh_access_token
-    from shipsync.clients.http import timeout_from_settings
-
-    timeout = timeout_from_settings(settings)
-
-    def login(email: str, password: str) -> str:
-        return shiprocket_login(settings.shiprocket_base_url, email, password, timeout=timeout)
-
-    def mint(accounts_url: str, client_id: str, client_secret: str, refresh_token: str) -> MintedZohoToken:
-        return zoho_refresh_access_token(accounts_url, client_id, client_secret, refresh_token, timeout=timeout)
-
-    return login, mint
-
-
-def refresher() -> TokenRefresher:
-    from shipsync.adapters.alerts import SnsAlerts
-    from shipsync.adapters.secrets import SecretWriter
-    from shipsync.wiring import PowertoolsMetricsSink
-
-    settings = TokenRefreshSettings.from_env()
-    login, mint = minters(settings)
-    return TokenRefresher(
-        SecretWriter(settings),
-        shiprocket_login=login,
-        zoho_mint=mint,
-        settings=settings,
-        alerts=SnsAlerts(settings.ops_topic_arn, stage=settings.stage),
-        metrics=PowertoolsMetricsSink(metrics),
-        correlation_id=logger.get_correlation_id,
-    )
 
 
 @app.post("/tokens/refresh")
@@ -80,24 +40,24 @@ def force_refresh() -> tuple[dict[str, Any], int]:
     provider = body.get("provider", "all")
     if provider != "all" and provider not in PROVIDERS:
         raise BadRequestError(f"provider: must be one of {', '.join(PROVIDERS)}, all")
-    service = refresher()
-    tokens: dict[str, Any] = {}
+    service = tokens.refresher(metrics, logger)
+    minted: dict[str, Any] = {}
     errors: dict[str, ShipsyncError] = {}
     for name in PROVIDERS if provider == "all" else (provider,):
         try:
-            tokens[name] = service.force(name).as_dict()
+            minted[name] = service.force(name).as_dict()
         except ShipsyncError as exc:
             errors[name] = exc
     if not errors:
-        return {"tokens": tokens}, 200
+        return {"tokens": minted}, 200
     status = 429 if all(isinstance(exc, MintBudgetExhausted) for exc in errors.values()) else 502
-    return {"tokens": tokens, "errors": {name: str(exc) for name, exc in errors.items()}}, status
+    return {"tokens": minted, "errors": {name: str(exc) for name, exc in errors.items()}}, status
 
 
-def on_refresh_request(record: SQSRecord) -> dict[str, Any]:
+@tracer.capture_method
+def on_refresh_request(record: SQSRecord) -> object:
     logger.set_correlation_id(record.message_id)
-    request = RefreshRequest.model_validate_json(record.body)
-    return refresher().handle_request(request.provider, request.seen_version, request.reason).as_dict()
+    return tokens.refresh_worker(metrics, logger)(record)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -118,5 +78,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return app.resolve(event, context)
     if event.get("source") == "aws.events" or event.get("refresh") == "scheduled":
         logger.set_correlation_id(event.get("id"))
-        return {"tokens": [outcome.as_dict() for outcome in refresher().refresh_due()]}
+        refresher = tokens.refresher(metrics, logger)
+        return wiring.outcome_policy(metrics).run_schedule(
+            "token refresh", lambda: {"tokens": [outcome.as_dict() for outcome in refresher.refresh_due()]}
+        )
     raise ValueError("unrecognised event: expected SQS records, an API Gateway request or a schedule")

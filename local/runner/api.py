@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from local.aws import ACCOUNT_ID, TemplateError
+from local.aws import ACCOUNT_ID
+from local.cfn_template import TemplateError
 from local.runner.specs import ApiRoute, RunnerMetrics, log
 
 LATENCY_SAMPLES = 100_000

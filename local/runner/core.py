@@ -16,7 +16,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from local.aws import StackResources, TemplateError, client, load_template
+from local.aws import StackResources, client
+from local.cfn_template import TemplateError, load_template
 from local.runner.api import ApiGateway, http_server
 from local.runner.specs import FunctionSpec, Handler, LambdaContext, RunnerMetrics, Schedule, SqsSource, log
 from local.runner.sqs import POLL_IDLE_S, failed_ids, lambda_record, receive

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from local.aws import ACCOUNT_ID, REGION, StackResources, TemplateError
+from local.aws import ACCOUNT_ID, REGION, StackResources
+from local.cfn_template import TemplateError
 from local.runner.specs import ApiRoute, FunctionSpec, Schedule, SqsSource, log
 
 # Set per function by the code itself: one process cannot hold a value per function.

@@ -24,6 +24,7 @@ from shipsync.domain.models import (
     ZohoSalesOrder,
 )
 from shipsync.errors import ProviderRequestError
+from shipsync.returns.credit import creditnote_lines
 
 FAST = (1.0, 5.0)
 
@@ -355,9 +356,7 @@ def test_zoho_rto_restock_return_receive_credit_apply(zoho_sim: SimServer) -> No
         customer_id=CUSTOMER_ID,
         date="2025-01-21",
         invoice_id=INVOICE_ID,
-        salesreturn=salesreturn,
-        invoice=invoice,
-        lines=lines,
+        lines=creditnote_lines(lines, salesreturn, invoice),
         reference_number=REFERENCE,
     )
     assert client.find_creditnote_by_reference(REFERENCE) == creditnote_id
@@ -408,9 +407,7 @@ def test_zoho_credit_note_for_discounted_lines_reverses_the_invoice_to_the_paisa
         customer_id=CUSTOMER_ID,
         date="2025-01-21",
         invoice_id=invoice_id,
-        salesreturn=salesreturn,
-        invoice=invoice,
-        lines=lines,
+        lines=creditnote_lines(lines, salesreturn, invoice),
         reference_number=REFERENCE,
     )
     note = client.get_creditnote(creditnote_id)
@@ -459,9 +456,7 @@ def test_zoho_returns_refusals(zoho_sim: SimServer) -> None:
         customer_id=CUSTOMER_ID,
         date="2025-01-21",
         invoice_id=INVOICE_ID,
-        salesreturn=salesreturn,
-        invoice=invoice,
-        lines=tee,
+        lines=creditnote_lines(tee, salesreturn, invoice),
         reference_number=REFERENCE,
     )
     assert invoice.total is not None

@@ -29,7 +29,7 @@ from shipsync.domain.models import (
     ShiprocketOrderItem,
     ShiprocketReturnOrder,
 )
-from shipsync.domain.tracking import ShipmentStatus, events_from_tracking, parse_webhook
+from shipsync.domain.statuses import ShipmentStatus
 from shipsync.errors import (
     AwbRefused,
     NotServiceable,
@@ -38,6 +38,7 @@ from shipsync.errors import (
     ShipsyncError,
     TransientError,
 )
+from shipsync.tracking.events import events_from_tracking, parse_webhook
 from tests.fixtures import published
 from tests.fixtures.published import Example
 from tests.fixtures.reference import shiprocket_return_order

@@ -22,16 +22,17 @@ import responses
 
 from shipsync.clients.http import new_session
 from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient
-from shipsync.domain.models import ReturnLine, ZohoCustomerPayment, ZohoInvoice, ZohoSalesReturn
-from shipsync.services.order_intake import parse_salesorder
+from shipsync.domain.models import CreditNoteLine, ReturnLine, ZohoCustomerPayment
+from shipsync.orders.intake import parse_salesorder
 from tests.fixtures import published
 
 API = "https://www.zohoapis.in"
 ORG = "60012345678"
 
 RETURN_LINE = ReturnLine(salesorder_item_id="4815000000044892", item_id="4815000000044100", quantity=1)
-SALESRETURN = ZohoSalesReturn(salesreturn_id="4815000000044972", line_item_ids={"4815000000044892": "4815000000044897"})
-INVOICE = ZohoInvoice(invoice_id="90300000079426", balance=450, line_item_ids={"4815000000044892": "90300000072369"})
+CREDITNOTE_LINE = CreditNoteLine(
+    invoice_item_id="90300000072369", salesreturn_item_id="4815000000044897", item_id="4815000000044100", quantity=1
+)
 # The published payment as the client read it (its custom field has no api_name, so none is kept).
 PAYMENT = ZohoCustomerPayment.model_validate(
     {**published.body("zoho", "books_customerpayments_get")["payment"], "custom_fields": {}}
@@ -192,9 +193,7 @@ CASES: dict[str, Case] = {
             customer_id="903000000000099",
             date="2025-01-21",
             invoice_id="90300000079426",
-            salesreturn=SALESRETURN,
-            invoice=INVOICE,
-            lines=[RETURN_LINE],
+            lines=[CREDITNOTE_LINE],
             reference_number="RTO-1411220456789",
         ),
         _equals("90300000072369"),

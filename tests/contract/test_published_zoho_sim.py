@@ -143,7 +143,7 @@ SEEDED = (
     "a seeded record's own attribute: the simulator answers what the seed gives (fixture A leaves it out) and "
     "adds defaults only for what the project reads"
 )
-NOT_READ = "not modelled on this record: the project never reads it there (clients/zoho.py, domain/models.py)"
+NOT_READ = "not modelled on this record: the project never reads it there (clients/zoho/, domain/models.py)"
 NO_LOCATIONS = (
     "GUESS: a line carries location_id only in organisations with locations (the captured live line has none, it "
     "has warehouse_id); the simulator answers what the seed gives"
@@ -360,7 +360,7 @@ class Call:
 @dataclass
 class Story:
     """One order's life in the simulator: each record is made on first use, with the bodies the client sends
-    (``layers/shared/shipsync/clients/zoho.py``), so a scenario asks only for what its example shows."""
+    (``layers/shared/shipsync/clients/zoho/``), so a scenario asks only for what its example shows."""
 
     zoho: Zoho
 

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from local.aws import MotoServer, StackResources, TemplateError, client, load_template
+from local.aws import MotoServer, StackResources, client
+from local.cfn_template import TemplateError, load_template
 from local.runner import Runner
 from local.sim import shiprocket as shiprocket_sim
 from local.sim import zoho as zoho_sim

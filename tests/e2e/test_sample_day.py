@@ -42,9 +42,9 @@ from local.sample_day import (
     format_report,
 )
 from local.sim.shiprocket import DEFAULT_UNSERVICEABLE_PINCODES
-from shipsync.domain.mapping import MappingOptions, to_shiprocket_order
 from shipsync.domain.models import ZohoItem, ZohoSalesOrder
 from shipsync.errors import InvalidOrder
+from shipsync.orders.mapping import MappingOptions, to_shiprocket_order
 
 DAY = load()
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,7 +15,7 @@ import yaml
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import intrinsics_multi_constructor
 
-from local.aws import expand_language_extensions
+from local.cfn_template import expand_language_extensions
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 REGION = "ap-south-1"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from local.aws import TemplateError, expand_language_extensions
+from local.cfn_template import TemplateError, expand_language_extensions
 
 TRANSFORMS = ["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"]
 

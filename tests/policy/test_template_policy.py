@@ -67,6 +67,13 @@ BUSINESS_ALARMS = {
     ("UnremittedCod", "cod-remittance"),
     ("PaymentRefused", "cod-remittance"),
     ("ZohoDailyCapReached", "cod-remittance"),
+    ("OrderFailed", "order-confirmed"),
+    ("TrackingFailed", "shipment-status"),
+    ("MalformedMessage", "order-confirmed"),
+    ("MalformedMessage", "shipment-status"),
+    ("MalformedMessage", "rto-restock"),
+    ("MalformedMessage", "cod-remittance"),
+    ("MalformedMessage", "token-refresh"),
 }
 ADMIN_ROUTES = {("/tokens/refresh", "post"), ("/returns", "post")}
 # Values the local runner can evaluate.

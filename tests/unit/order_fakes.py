@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shipsync.domain.ledger import LedgerEntry
 from shipsync.domain.models import (
     AwbAssignment,
     CourierQuote,
@@ -21,7 +20,8 @@ from shipsync.domain.models import (
     ZohoPackageRef,
     ZohoSalesOrder,
 )
-from shipsync.errors import AwbAlreadyAssigned, AwbRefused, NotServiceable, TransientError
+from shipsync.errors import AwbAlreadyAssigned, AwbRefused, NotServiceable, TokenRejected, TransientError
+from shipsync.policy.outcomes import OutcomePolicy
 
 
 def quote(courier_id: int, name: str, rate: float, *, cod: int = 1, etd_hours: float = 72) -> CourierQuote:
@@ -193,49 +193,6 @@ class FakeZoho:
         return shipment_id
 
 
-class MemoryLedger:
-    def __init__(self) -> None:
-        self.entries: dict[str, dict[str, Any]] = {}
-        self.awbs: dict[str, dict[str, Any]] = {}
-        self.awaiting: set[str] = set()
-
-    def get(self, salesorder_id: str) -> LedgerEntry | None:
-        data = self.entries.get(salesorder_id)
-        return None if data is None else LedgerEntry.model_validate(data)
-
-    def ensure(self, salesorder_id: str, salesorder_number: str) -> LedgerEntry:
-        if salesorder_id not in self.entries:
-            entry = LedgerEntry(
-                salesorder_id=salesorder_id,
-                salesorder_number=salesorder_number,
-                order_ref=salesorder_number,
-                confirmed_at="2025-01-11T10:00:00+00:00",
-            )
-            self.entries[salesorder_id] = entry.model_dump()
-            self.awaiting.add(salesorder_id)
-        entry = self.get(salesorder_id)
-        assert entry is not None
-        return entry
-
-    def update(self, salesorder_id: str, **fields: Any) -> None:
-        self.entries[salesorder_id].update(fields)
-
-    def close_job(self, salesorder_id: str, **fields: Any) -> None:
-        self.update(salesorder_id, **fields)
-        self.awaiting.discard(salesorder_id)
-
-    def record_awb(self, entry: LedgerEntry, *, awb: str, courier_id: int, courier_name: str) -> None:
-        self.awbs[awb] = {"salesorder_id": entry.salesorder_id, "courier_id": courier_id}
-        self.update(entry.salesorder_id, awb=awb, courier_id=courier_id, courier_name=courier_name)
-
-    def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]:
-        return [
-            LedgerEntry.model_validate(self.entries[s])
-            for s in sorted(self.awaiting)
-            if self.entries[s]["confirmed_at"] < confirmed_before
-        ][:limit]
-
-
 class RecordingAlerts:
     def __init__(self) -> None:
         self.pages: list[dict[str, Any]] = []
@@ -250,3 +207,20 @@ class CountingMetrics:
 
     def count(self, name: str, value: int = 1) -> None:
         self.counts[name] += value
+
+
+class RecordingRefreshes:
+    """The outcome policy's token refresh, recorded: (provider, token version) per rejected token."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, int | None]] = []
+
+    def __call__(self, err: TokenRejected) -> None:
+        self.requests.append((err.provider, err.version))
+
+
+def outcome_policy(
+    alerts: RecordingAlerts, metrics: CountingMetrics, refreshes: RecordingRefreshes | None = None
+) -> OutcomePolicy:
+    """The production outcome policy over fakes: what every worker's entry point applies."""
+    return OutcomePolicy(alerts=alerts, metrics=metrics, refresh_token=refreshes or RecordingRefreshes())

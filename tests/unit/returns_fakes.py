@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from shipsync.domain.models import (
     AwbAssignment,
     CourierQuote,
     CreatedOrder,
+    CreditNoteLine,
     ReturnLine,
     ShiprocketReturnOrder,
     ZohoCreditNote,
@@ -21,6 +21,8 @@ from shipsync.domain.models import (
     ZohoSalesReturnRef,
 )
 from shipsync.errors import AwbRefused, NotServiceable, OrderIdTaken, ProviderRequestError
+from shipsync.ledger.records import RestockChanges
+from tests.unit.memory_ledger import MemoryLedger
 
 SO_ID = "1947583000000123001"
 SO_NUMBER = "SO-01042"
@@ -204,31 +206,35 @@ class FakeReturnsZoho:
         customer_id: str,
         date: str,
         invoice_id: str,
-        salesreturn: ZohoSalesReturn,
-        invoice: ZohoInvoice,
-        lines: Sequence[ReturnLine],
+        lines: Sequence[CreditNoteLine],
         reference_number: str,
     ) -> str:
+        # A credit note line names the return's own line only: (return line -> (sales return, sales order line)).
+        returned = {
+            return_line: (salesreturn_id, so_line)
+            for salesreturn_id, record in self.salesreturns.items()
+            for so_line, return_line in record["line_item_ids"].items()
+        }
+        invoiced = set(self.invoices[invoice_id].line_item_ids.values())
         for line in lines:
-            assert line.salesorder_item_id in salesreturn.line_item_ids, "credit note line not on the return"
-            assert line.salesorder_item_id in invoice.line_item_ids, "credit note line not on the invoice"
-        so = self.salesorders[self.salesreturns[salesreturn.salesreturn_id]["salesorder_id"]]
+            assert line.salesreturn_item_id in returned, "credit note line not on the return"
+            assert line.invoice_item_id in invoiced, "credit note line not on the invoice"
+            assert line.rate is not None, "credit note line without the invoiced rate"
+        (salesreturn_id,) = {returned[line.salesreturn_item_id][0] for line in lines}
+        so = self.salesorders[self.salesreturns[salesreturn_id]["salesorder_id"]]
         tax = {line.line_item_id: line.tax_percentage or 0.0 for line in so.line_items}
+        credited = [(returned[line.salesreturn_item_id][1], line) for line in lines]
         total = sum(
-            round(
-                invoice.line_rates[line.salesorder_item_id] * line.quantity * (1 + tax[line.salesorder_item_id] / 100),
-                2,
-            )
-            for line in lines
+            round((line.rate or 0.0) * line.quantity * (1 + tax[so_line] / 100), 2) for so_line, line in credited
         )
         total = round(total + self.creditnote_rounding, 2)
         creditnote_id = str(next(self._ids))
         self.creditnotes[creditnote_id] = {
             "customer_id": customer_id,
             "invoice_id": invoice_id,
-            "salesreturn_id": salesreturn.salesreturn_id,
+            "salesreturn_id": salesreturn_id,
             "reference_number": reference_number,
-            "lines": [(line.salesorder_item_id, line.quantity) for line in lines],
+            "lines": [(so_line, line.quantity) for so_line, line in credited],
             "total": total,
             "balance": total,
         }
@@ -326,75 +332,21 @@ class FakeReturnsShiprocket:
         return AwbAssignment(awb_code=record["awb"], courier_company_id=courier_id, courier_name=name)
 
 
-class MemoryRestockLedger:
-    """Both ledger ports in memory. ``die_on_save`` makes the n-th restock save (1-based) die after writing."""
+class MemoryRestockLedger(MemoryLedger):
+    """The one in-memory ledger, with shipped orders to return and a worker that can die after the n-th restock
+    save (``die_on_save``, 1-based): the write lands, then the worker is gone."""
 
     def __init__(self) -> None:
-        self.awbs: dict[str, dict[str, Any]] = {}
-        self.shipped: dict[str, str] = {}  # salesorder_id -> forward AWB
-        self.numbers: dict[str, str] = {}  # salesorder_number -> salesorder_id
-        self.restocks: dict[str, dict[str, Any]] = {}
-        self.return_records: dict[str, dict[str, dict[str, Any]]] = {}
+        super().__init__()
         self.saves = 0
         self.die_on_save: int | None = None
 
     def ship(self, salesorder_id: str, salesorder_number: str, awb: str, courier_name: str = "Delhivery") -> None:
-        self.numbers[salesorder_number] = salesorder_id
-        self.shipped[salesorder_id] = awb
-        self.awbs[awb] = {
-            "awb": awb,
-            "salesorder_id": salesorder_id,
-            "salesorder_number": salesorder_number,
-            "courier_name": courier_name,
-        }
+        entry = self.ensure(salesorder_id, salesorder_number)
+        self.record_awb(entry, awb=awb, courier_id=1, courier_name=courier_name)
 
-    # restock port
-    def awb_item(self, awb: str) -> dict[str, Any] | None:
-        item = self.awbs.get(awb)
-        return None if item is None else copy.deepcopy(item)
-
-    def begin(self, awb: str, *, owner: str, now: str, lease_until: str, **fields: Any) -> dict[str, Any] | None:
-        record = self.restocks.setdefault(awb, {})
-        if record.get("lock_owner") not in (None, owner) and record.get("lock_until", "") >= now:
-            return None
-        for name, value in {"awb": awb, **fields}.items():
-            record.setdefault(name, copy.deepcopy(value))
-        record.update(lock_owner=owner, lock_until=lease_until)
-        return copy.deepcopy(record)
-
-    def save(self, awb: str, **fields: Any) -> None:
-        self.restocks[awb].update(copy.deepcopy(fields))
+    def save(self, awb: str, **changes: Unpack[RestockChanges]) -> None:
+        super().save(awb, **changes)
         self.saves += 1
         if self.saves == self.die_on_save:
             raise WorkerDied(f"after ledger save {self.saves}")
-
-    def release(self, awb: str, owner: str) -> None:
-        record = self.restocks[awb]
-        if record.get("lock_owner") == owner:
-            record.pop("lock_owner")
-            record.pop("lock_until")
-
-    # customer-return port
-    def find_salesorder_id(self, salesorder_number: str) -> str | None:
-        return self.numbers.get(salesorder_number)
-
-    def shipment_awb(self, salesorder_id: str) -> str | None:
-        return self.shipped.get(salesorder_id)
-
-    def returns(self, salesorder_id: str) -> dict[str, Any]:
-        return copy.deepcopy(self.return_records.get(salesorder_id, {}))
-
-    def reserve_return(self, salesorder_id: str, request_key: str, **fields: Any) -> dict[str, Any]:
-        records = self.return_records.setdefault(salesorder_id, {})
-        if request_key not in records:
-            records[request_key] = {**copy.deepcopy(fields), "n": len(records) + 1}
-        return copy.deepcopy(records[request_key])
-
-    def save_return(self, salesorder_id: str, request_key: str, **fields: Any) -> None:
-        self.return_records[salesorder_id][request_key].update(copy.deepcopy(fields))
-
-    def put_awb(self, awb: str, **fields: Any) -> bool:
-        if awb in self.awbs:
-            return False
-        self.awbs[awb] = {"awb": awb, **copy.deepcopy(fields)}
-        return True

@@ -9,16 +9,18 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from order_fakes import CountingMetrics, RecordingAlerts
 
 from shipsync.domain.models import ShiprocketOrderDetails, ZohoCustomerPayment, ZohoInvoice, ZohoSalesOrder
-from shipsync.domain.remittance import RemittanceLine, parse_batch
 from shipsync.errors import TransientError
-from shipsync.services.cod_remittance import DeliveryBeingRecorded, RemittanceJob
+from shipsync.remittance.batches import parse_batch
+from shipsync.remittance.job import DeliveryBeingRecorded, RemittanceJob
+from shipsync.remittance.messages import LineMessage, RemittanceMessage
+from shipsync.tracking.messages import StatusMessage
+from tests.unit.memory_ledger import MemoryLedger
 
 UTR = "UTR-HDFCN24164123456"
 SO_ID = "1947583000000123001"
@@ -103,11 +105,8 @@ class FakeZoho:
         return INVOICE_ID
 
 
-class MemoryLedger:
-    def __init__(self) -> None:
-        self.awbs: dict[str, dict[str, Any]] = {}
-        self.remittances: dict[str, dict[str, Any]] = {}
-        self.numbers: dict[str, str] = {}
+class RemittanceLedger(MemoryLedger):
+    """The one in-memory ledger with shipped orders to remit."""
 
     def add(self, awb: str, *, status: str = "Delivered", payment_method: str = "COD") -> None:
         self.awbs[awb] = {
@@ -117,41 +116,9 @@ class MemoryLedger:
             "status": status,
             "payment_method": payment_method,
         }
-        self.numbers["SO-01042"] = SO_ID
-
-    def find_by_awb(self, awb: str) -> dict[str, Any] | None:
-        item = self.awbs.get(awb)
-        return None if item is None else dict(item)
-
-    def find_salesorder_id(self, salesorder_number: str) -> str | None:
-        return self.numbers.get(salesorder_number)
-
-    def get(self, salesorder_id: str) -> Any:
-        awb = next((a for a, i in self.awbs.items() if i["salesorder_id"] == salesorder_id), None)
-        return SimpleNamespace(awb=awb)
-
-    def update_awb(self, awb: str, **fields: Any) -> None:
-        self.awbs[awb].update(fields)
-
-    def record_remittance(self, remittance_id: str, **fields: Any) -> None:
-        self.remittances[remittance_id] = fields
-
-    def unremitted_cod(self, limit: int = 500) -> list[dict[str, Any]]:
-        return [dict(i) for i in self.awbs.values() if i.get("cod_open") == "1"][:limit]
-
-    def close_cod(self, awb: str) -> None:
-        self.awbs[awb].pop("cod_open", None)
-
-    def park_remittance(self, awb: str, *, next_check: str, pending: dict[str, Any]) -> None:
-        self.awbs[awb].update(remit_waiting="1", remit_next_check=next_check, remit_pending=pending)
-
-    def waiting_remittances(self, due_before: str, limit: int = 500) -> list[dict[str, Any]]:
-        waiting = [i for i in self.awbs.values() if i.get("remit_waiting") and i["remit_next_check"] <= due_before]
-        return [dict(i) for i in sorted(waiting, key=lambda i: str(i["remit_next_check"]))][:limit]
-
-    def close_waiting(self, awb: str) -> None:
-        for key in ("remit_waiting", "remit_next_check"):
-            self.awbs[awb].pop(key, None)
+        self.ensure(SO_ID, "SO-01042")
+        if self.entries[SO_ID].get("awb") is None:
+            self.update(SO_ID, awb=awb)
 
 
 class FakeOrders:
@@ -183,13 +150,13 @@ class FakeOrders:
 class World:
     def __init__(self, zoho: FakeZoho | None = None, *, charges_mode: Any = "bank_charges") -> None:
         self.zoho = zoho or FakeZoho()
-        self.ledger = MemoryLedger()
+        self.ledger = RemittanceLedger()
         self.ledger.add("19041234567890")
         self.alerts = RecordingAlerts()
         self.metrics = CountingMetrics()
-        self.fanned: list[dict[str, Any]] = []
+        self.fanned: list[LineMessage] = []
         self.shiprocket = FakeOrders()
-        self.recorded: list[dict[str, Any]] = []
+        self.recorded: list[StatusMessage] = []
         self.now = datetime(2025, 6, 12, 10, 0, tzinfo=UTC)
         self.job = RemittanceJob(
             zoho=self.zoho,
@@ -323,8 +290,10 @@ def test_batch_balance_mismatch_pages_with_the_lines_and_still_fans_out() -> Non
     assert "A1" in page["message"]
     assert "A2" in page["message"]
     assert world.metrics.counts["RemittanceMismatch"] == 1
-    assert [m["line"]["awb"] for m in world.fanned] == ["A1", "A2"]
-    assert RemittanceLine.model_validate(world.fanned[0]["line"]).cod_amount == 134176  # paise survive the queue
+    assert [m.line.awb for m in world.fanned] == ["A1", "A2"]
+    queued = RemittanceMessage.model_validate_json(world.fanned[0].model_dump_json()).root
+    assert isinstance(queued, LineMessage)
+    assert queued.line.cod_amount == 134176  # paise survive the queue
     assert world.ledger.remittances[UTR]["balanced"] is False
 
 
@@ -360,7 +329,7 @@ def test_poll_turns_remitted_orders_into_a_batch_and_reports_the_overdue_ones() 
 
     assert result == {"open": 3, "remitted": 1, "batches": 1, "overdue": 1, "rechecked": 0}
     [message] = world.fanned
-    assert (message["remittance_id"], message["line"]["awb"], message["line"]["cod_amount"]) == (
+    assert (message.remittance_id, message.line.awb, message.line.cod_amount) == (
         UTR,
         "19041234567890",
         134176,
@@ -529,7 +498,7 @@ def test_a_line_for_a_shipment_delivered_at_shiprocket_records_the_delivery_firs
 
     # One tracking call; the events go to the status path, nothing is paid before the delivery is recorded.
     assert world.shiprocket.tracked == [AWB]
-    assert [int(p["shipment_status_id"]) for p in world.recorded] == [18, 7]
+    assert [m.event.shipment_status_id for m in world.recorded] == [18, 7]
     assert world.zoho.payments == []
     assert world.alerts.pages == []
 
@@ -558,7 +527,7 @@ def test_a_line_for_a_shipment_still_in_transit_waits_with_back_off_then_pages()
     world.now += timedelta(hours=1)
     assert world.job.poll(aging_days=10)["rechecked"] == 1
     [again] = world.fanned
-    assert (again["remittance_id"], again["line"]["awb"]) == (UTR, AWB)
+    assert (again.remittance_id, again.line.awb) == (UTR, AWB)
     assert world.pay().result == "waiting"
     assert world.ledger.awbs[AWB]["remit_next_check"] == "2025-06-12T13:00:00+00:00"
     assert world.job.poll(aging_days=10)["rechecked"] == 0

@@ -1,4 +1,4 @@
-"""Courier choice (shipsync.domain.courier) and tier-1 detection (shipsync.domain.india)."""
+"""Courier choice (shipsync.orders.courier) and tier-1 detection (shipsync.domain.india)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shipsync.domain.courier import CourierRules, chargeable_weight_kg, is_tier1_city
 from shipsync.domain.india import state_name, tier1_city
 from shipsync.domain.models import CourierQuote, PaymentMethod, ShiprocketOrder, ShiprocketOrderItem
+from shipsync.orders.courier import CourierRules, chargeable_weight_kg, is_tier1_city
 
 RULES = CourierRules.default()
 

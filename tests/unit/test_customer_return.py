@@ -11,16 +11,16 @@ from typing import Any
 import boto3
 import pytest
 
-from shipsync.adapters.restock_ledger import DynamoRestockLedger
 from shipsync.domain.models import CreatedOrder, ShiprocketReturnOrder, ZohoSalesOrder
-from shipsync.errors import AllCouriersRefused, InvalidOrder, ProviderRequestError
-from shipsync.services.customer_return import (
+from shipsync.errors import AllCouriersRefused, InvalidOrder, NotConfigured, ProviderRequestError
+from shipsync.ledger.restock import DynamoRestockLedger
+from shipsync.returns.customer_return import (
     CustomerReturnService,
     ReturnRequest,
     Warehouse,
     parse_return_request,
 )
-from shipsync.services.webhooks import WebhookRejected
+from shipsync.routes import WebhookRejected
 from tests.fixtures.lambda_app import LambdaContext, load_app
 from tests.unit.order_fakes import CountingMetrics
 from tests.unit.returns_fakes import (
@@ -58,7 +58,7 @@ class World:
         if shipped:
             self.ledger.ship(SO_ID, SO_NUMBER, AWB)
         else:
-            self.ledger.numbers[SO_NUMBER] = SO_ID
+            self.ledger.ensure(SO_ID, SO_NUMBER)
         self.metrics = CountingMetrics()
         self.service = CustomerReturnService(
             zoho=self.zoho, shiprocket=self.shiprocket, ledger=self.ledger, warehouse=WAREHOUSE, metrics=self.metrics
@@ -131,10 +131,10 @@ def test_an_unconfigured_warehouse_refuses_every_return_before_any_call() -> Non
         warehouse=Warehouse(name="", address="", city="Pune", state="", pincode="411026", phone=""),
         metrics=world.metrics,
     )
-    err = rejected(world, salesorder_number=SO_NUMBER)
-    assert err.status == 503
-    assert "WAREHOUSE_NAME" in err.message
-    assert "WAREHOUSE_CITY" not in err.message
+    with pytest.raises(NotConfigured) as raised:
+        world.book(salesorder_number=SO_NUMBER)
+    assert "WAREHOUSE_NAME" in str(raised.value)
+    assert "WAREHOUSE_CITY" not in str(raised.value)
     assert world.shiprocket.orders == {}
 
 
@@ -368,7 +368,7 @@ def test_dynamodb_return_numbers_are_per_request_and_steps_are_kept(dynamo_ledge
 
 
 def test_customer_return_over_dynamodb(dynamo_ledger: DynamoRestockLedger) -> None:
-    from shipsync.adapters.ledger import DynamoLedger
+    from shipsync.ledger.dynamo import DynamoLedger
 
     forward = DynamoLedger("ledger")
     entry = forward.ensure(SO_ID, SO_NUMBER)
@@ -384,25 +384,25 @@ def test_customer_return_over_dynamodb(dynamo_ledger: DynamoRestockLedger) -> No
     assert world.shiprocket.calls["create_return_order"] == 1
     item = forward.find_by_awb(first.awb)
     assert item is not None
-    assert item["is_return"] is True
-    assert item["return_ref"] == f"{SO_NUMBER}-RET1"
-    assert [line["quantity"] for line in item["lines"]] == [2, 1]
+    assert item.is_return is True
+    assert item.return_ref == f"{SO_NUMBER}-RET1"
+    assert [line.quantity for line in item.lines] == [2, 1]
 
 
 # ------------------------------------------------------------------------------ the handler
 
 
 @pytest.fixture
-def handler_world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    from shipsync import wiring_returns
+def handler_world(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    from shipsync.returns import wiring as returns_wiring
 
     world = World()
-    monkeypatch.setattr(wiring_returns, "customer_return_service", lambda metrics: world.service)
+    monkeypatch.setattr(returns_wiring, "customer_return_service", lambda metrics: world.service)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "shipsync")
     monkeypatch.setenv("MAX_REQUEST_BODY_BYTES", "4096")
-    wiring_returns.returns_settings.cache_clear()
+    returns_wiring.settings.cache_clear()
     yield world
-    wiring_returns.returns_settings.cache_clear()
+    returns_wiring.settings.cache_clear()
 
 
 def api_event(body: Any = None) -> dict[str, Any]:

@@ -17,14 +17,15 @@ import responses
 from shipsync.clients.http import new_session
 from shipsync.clients.shiprocket import ShiprocketClient
 from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient
-from shipsync.domain.mapping import MappingOptions, to_shiprocket_order
 from shipsync.domain.models import (
     ShiprocketReturnOrder,
     ZohoItem,
     ZohoSalesOrder,
 )
-from shipsync.domain.tracking import ShipmentStatus, parse_webhook
+from shipsync.domain.statuses import ShipmentStatus
 from shipsync.errors import AwbAlreadyAssigned, AwbRefused, InvalidOrder, OrderIdTaken, ProviderRequestError
+from shipsync.orders.mapping import MappingOptions, to_shiprocket_order
+from shipsync.tracking.events import parse_webhook
 from tests.fixtures import published
 from tests.fixtures.reference import shiprocket_return_order, zoho_item_a, zoho_salesorder_a
 

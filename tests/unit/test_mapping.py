@@ -1,4 +1,4 @@
-"""Zoho sales order -> Shiprocket order mapping (shipsync.domain.mapping)."""
+"""Zoho sales order -> Shiprocket order mapping (shipsync.orders.mapping)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shipsync.domain.mapping import (
+from shipsync.domain.models import ZohoItem, ZohoSalesOrder
+from shipsync.errors import InvalidOrder
+from shipsync.orders.mapping import (
     MappingOptions,
     normalise_phone,
     normalise_pincode,
@@ -18,8 +20,6 @@ from shipsync.domain.mapping import (
     shipment_number,
     to_shiprocket_order,
 )
-from shipsync.domain.models import ZohoItem, ZohoSalesOrder
-from shipsync.errors import InvalidOrder
 from tests.fixtures.reference import zoho_salesorder_a
 
 # tests/fixtures/reference.py's sales order (the `salesorder` object of GET /salesorders/{id}).

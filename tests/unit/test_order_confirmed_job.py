@@ -7,14 +7,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from order_fakes import CountingMetrics, FakeShiprocket, FakeZoho, MemoryLedger, RecordingAlerts, quote
+from memory_ledger import MemoryLedger
+from order_fakes import (
+    CountingMetrics,
+    FakeShiprocket,
+    FakeZoho,
+    RecordingAlerts,
+    outcome_policy,
+    quote,
+)
 
-from shipsync.domain import ledger as states
-from shipsync.domain.courier import CourierRules
-from shipsync.domain.mapping import MappingOptions
 from shipsync.domain.models import ZohoItem, ZohoSalesOrder
 from shipsync.errors import ProviderRequestError, TransientError
-from shipsync.services.order_confirmed import OrderConfirmedJob, StuckOrderSweep
+from shipsync.ledger.records import JobState
+from shipsync.orders.courier import CourierRules
+from shipsync.orders.job import OrderConfirmedJob
+from shipsync.orders.mapping import MappingOptions
+from shipsync.orders.messages import OrderMessage
+from shipsync.orders.sweep import StuckOrderSweep
 from tests.fixtures.reference import zoho_salesorder_a
 
 SO_ID = "1947583000000123001"
@@ -64,23 +74,25 @@ class World:
             zoho=self.zoho,
             shiprocket=self.shiprocket,
             ledger=self.ledger,
-            alerts=self.alerts,
             metrics=self.metrics,
-            rules=CourierRules.default(),
+            rules=CourierRules.default,
             options=MappingOptions(pickup_location="Primary"),
             pickup_postcode="411001",
             clock=lambda: datetime(2025, 1, 11, 10, 0, tzinfo=UTC),
         )
 
+        self.policy = outcome_policy(self.alerts, self.metrics)
+
     def run(self) -> Any:
-        return self.job.process(SO_ID, "SO-01042")
+        message = OrderMessage(salesorder_id=SO_ID, salesorder_number="SO-01042", source="webhook")
+        return self.policy.run(self.job.attempt(message))
 
 
 def test_happy_path_ships_with_two_shiprocket_calls_and_writes_everything_back() -> None:
     world = World()
     outcome = world.run()
 
-    assert outcome.state == states.SYNCED
+    assert outcome.state == JobState.SYNCED
     assert sum(world.shiprocket.calls.values()) == 2  # serviceability + the one-call wrapper
     fields = world.zoho.custom_fields[SO_ID]
     assert fields["cf_awb_number"] == outcome.awb
@@ -121,7 +133,7 @@ def test_refused_awb_falls_back_down_the_ranking_without_a_new_order() -> None:
 
     outcome = world.run()
 
-    assert outcome.state == states.SYNCED
+    assert outcome.state == JobState.SYNCED
     assert outcome.courier_name != first_choice.courier_name
     assert len(shiprocket.orders) == 1
     refusals = world.ledger.entries[SO_ID]["refusals"]
@@ -137,7 +149,7 @@ def test_every_courier_refusing_marks_awb_failed_and_names_each_refusal() -> Non
 
     outcome = world.run()
 
-    assert outcome.state == states.AWB_FAILED
+    assert outcome.state == JobState.AWB_FAILED
     assert world.zoho.custom_fields[SO_ID] == {"cf_shipment_status": "AWB Failed"}
     [page] = world.alerts.pages
     assert page["kind"] == "AwbFailed"
@@ -150,7 +162,7 @@ def test_every_courier_refusing_marks_awb_failed_and_names_each_refusal() -> Non
 def test_unserviceable_marks_the_order_and_pages_ops() -> None:
     world = World(shiprocket=FakeShiprocket(quotes=[]))
     outcome = world.run()
-    assert outcome.state == states.NOT_SERVICEABLE
+    assert outcome.state == JobState.NOT_SERVICEABLE
     assert world.zoho.custom_fields[SO_ID]["cf_shipment_status"] == "Serviceability Failed"
     assert world.alerts.pages[0]["kind"] == "ServiceabilityFailed"
     assert world.shiprocket.calls["wrapper"] == 0
@@ -158,7 +170,7 @@ def test_unserviceable_marks_the_order_and_pages_ops() -> None:
 
 def test_cod_only_couriers_without_cod_are_not_serviceable_for_cod() -> None:
     world = World(shiprocket=FakeShiprocket(quotes=[quote(7, "Blue Dart Air", 90, cod=0)]))
-    assert world.run().state == states.NOT_SERVICEABLE
+    assert world.run().state == JobState.NOT_SERVICEABLE
 
 
 @pytest.mark.parametrize(
@@ -180,7 +192,7 @@ def test_invalid_order_is_marked_not_retried_and_names_the_field(override: dict[
     world = World(so=so)
     outcome = world.run()
 
-    assert outcome.state == states.INVALID
+    assert outcome.state == JobState.INVALID
     assert world.zoho.custom_fields[SO_ID] == {"cf_shipment_status": "Invalid Order"}
     assert field in world.alerts.pages[0]["message"]
     assert world.shiprocket.calls == {}
@@ -191,9 +203,9 @@ def test_invalid_order_is_marked_not_retried_and_names_the_field(override: dict[
 
 def test_invalid_order_fixed_and_confirmed_again_ships() -> None:
     world = World(so=salesorder(line_items=[]))
-    assert world.run().state == states.INVALID
+    assert world.run().state == JobState.INVALID
     world.zoho.salesorders[SO_ID] = salesorder(last_modified_time="2024-06-01T11:00:00+0530")
-    assert world.run().state == states.SYNCED
+    assert world.run().state == JobState.SYNCED
 
 
 def test_orphan_order_continues_from_the_ledger_after_a_failure() -> None:
@@ -214,7 +226,7 @@ def test_orphan_order_continues_from_the_ledger_after_a_failure() -> None:
     world.shiprocket.fail_wrapper_after_create = False
     outcome = world.run()
 
-    assert outcome.state == states.SYNCED
+    assert outcome.state == JobState.SYNCED
     assert len(world.shiprocket.orders) == 1
     assert world.shiprocket.calls["wrapper"] == 1  # the retry did not create again
     assert world.shiprocket.calls["pickup"] == 1
@@ -233,7 +245,7 @@ def test_a_step_whose_answer_was_lost_completes_on_the_retry(step: str) -> None:
     world.shiprocket.fail_wrapper_after_create = False
     outcome = world.run()
 
-    assert outcome.state == states.SYNCED
+    assert outcome.state == JobState.SYNCED
     record = world.shiprocket.orders["SO-01042"]
     assert outcome.awb == record["awb"]
     assert world.zoho.custom_fields[SO_ID]["cf_awb_number"] == record["awb"]
@@ -255,10 +267,13 @@ def test_a_sales_order_read_without_its_packages_is_not_taken_as_having_none() -
     so = salesorder()
     world = World(so=ZohoSalesOrder.model_validate(so.model_dump(exclude={"packages"})))
 
-    with pytest.raises(ProviderRequestError, match="packages"):
-        world.run()
+    outcome = world.run()
 
+    assert outcome.state == JobState.FAILED
     assert world.zoho.calls["create_package"] == 0
+    assert world.zoho.custom_fields[SO_ID]["cf_shipment_status"] == "Shipping Failed"
+    [page] = world.alerts.pages
+    assert "without its packages" in page["message"]
 
 
 def test_cancelled_upstream_order_is_recreated_under_a_suffixed_reference() -> None:
@@ -267,7 +282,7 @@ def test_cancelled_upstream_order_is_recreated_under_a_suffixed_reference() -> N
 
     outcome = world.run()
 
-    assert outcome.state == states.SYNCED
+    assert outcome.state == JobState.SYNCED
     assert "SO-01042-R1" in world.shiprocket.orders
     entry = world.ledger.entries[SO_ID]
     assert entry["order_ref"] == "SO-01042-R1"
@@ -293,7 +308,7 @@ def test_zoho_package_made_by_a_dead_attempt_is_reused_not_duplicated() -> None:
         world.run()
     world.ledger.entries[SO_ID]["zoho_package_id"] = None
 
-    assert world.run().state == states.SYNCED
+    assert world.run().state == JobState.SYNCED
     assert world.zoho.calls["create_package"] == 1
     assert len(world.zoho.shipments) == 1
 
@@ -302,7 +317,7 @@ def test_sweep_redrives_stuck_orders_and_alerts_once() -> None:
     ledger = MemoryLedger()
     ledger.ensure("1", "SO-1")
     ledger.ensure("2", "SO-2")
-    ledger.close_job("2", state=states.SYNCED)
+    ledger.close_job("2", state=JobState.SYNCED)
     queued: list[dict[str, str]] = []
     alerts = RecordingAlerts()
     sweep = StuckOrderSweep(
@@ -316,14 +331,44 @@ def test_sweep_redrives_stuck_orders_and_alerts_once() -> None:
     )
 
     assert sweep.run() == {"redriven": 1, "alerted": 1}
-    assert queued == [{"salesorder_id": "1", "salesorder_number": "SO-1", "source": "sweep"}]
+    assert queued == [OrderMessage(salesorder_id="1", salesorder_number="SO-1", source="sweep")]
     assert "SO-1" in alerts.pages[0]["message"]
     assert sweep.run() == {"redriven": 1, "alerted": 0}  # re-driven again, but paged only once
     assert len(alerts.pages) == 1
 
 
 def _order(world: World) -> Any:
-    from shipsync.domain.mapping import to_shiprocket_order
+    from shipsync.orders.mapping import to_shiprocket_order
 
     so = world.zoho.salesorders[SO_ID]
     return to_shiprocket_order(so, {ITEM.item_id: ITEM}, MappingOptions(pickup_location="Primary"))
+
+
+def test_a_request_shiprocket_refuses_marks_the_order_and_pages_instead_of_retrying() -> None:
+    world = World()
+
+    def refuse(order: Any, **kwargs: Any) -> Any:
+        raise ProviderRequestError("shiprocket", "Wrong Pickup location entered", http_status=422)
+
+    world.shiprocket.create_forward_shipment = refuse  # type: ignore[method-assign]
+
+    outcome = world.run()
+
+    assert outcome.state == JobState.FAILED
+    assert world.zoho.custom_fields[SO_ID] == {"cf_shipment_status": "Shipping Failed"}
+    entry = world.ledger.entries[SO_ID]
+    assert (entry["state"], entry["shipment_status"]) == ("failed", "Shipping Failed")
+    assert "Wrong Pickup location entered" in entry["failure_reason"]
+    assert SO_ID not in world.ledger.awaiting
+    [page] = world.alerts.pages
+    assert (page["kind"], page["subject"]) == ("OrderFailed", "Shipping Failed: SO-01042")
+    assert "Wrong Pickup location entered" in page["message"]
+    assert world.metrics.counts["OrderFailed"] == 1
+
+    # The same order confirmed again, unchanged: not looked at; edited in Zoho: tried again.
+    assert world.run().detail == "unchanged since it failed"
+    del world.shiprocket.create_forward_shipment
+    world.zoho.salesorders[SO_ID] = world.zoho.salesorders[SO_ID].model_copy(
+        update={"last_modified_time": "2025-01-11T16:00:00+0530"}
+    )
+    assert world.run().state == JobState.SYNCED

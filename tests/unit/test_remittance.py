@@ -1,4 +1,4 @@
-"""COD remittance domain (shipsync.domain.remittance): paise, parsing, CSV, balance, payments, aging."""
+"""COD remittance arithmetic (shipsync.remittance: money, batches, csv_upload, balance, payment_plan, aging)."""
 
 from __future__ import annotations
 
@@ -12,32 +12,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shipsync.domain.india import IST
-from shipsync.domain.remittance import (
-    BalanceLine,
-    ColumnMapping,
+from shipsync.errors import PermanentError
+from shipsync.remittance.aging import aging, describe_aging
+from shipsync.remittance.balance import BalanceLine, check_balance, describe_mismatch
+from shipsync.remittance.batches import (
     InvalidRemittance,
-    PaymentRefused,
     PolledRemittance,
     RemittanceBatch,
     RemittanceLine,
-    aging,
     batches_from_poll,
-    charges_still_to_book,
-    check_balance,
-    describe_aging,
-    describe_mismatch,
-    format_inr,
     net,
     parse_batch,
-    parse_csv,
-    parse_csv_batches,
-    parse_paise,
     parse_remittance_date,
-    payment_plan,
-    remittance_key,
-    rupees,
 )
-from shipsync.errors import PermanentError
+from shipsync.remittance.csv_upload import ColumnMapping, parse_csv, parse_csv_batches
+from shipsync.remittance.money import format_inr, parse_paise, rupees
+from shipsync.remittance.payment_plan import PaymentRefused, charges_still_to_book, payment_plan, remittance_key
 
 BATCH: dict[str, Any] = {
     "remittance_id": "UTR-HDFC-0001",

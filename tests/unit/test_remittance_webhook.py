@@ -125,9 +125,10 @@ def test_body_over_1_mb_is_413(aws: dict[str, Any]) -> None:
 def test_queued_batch_reaches_the_worker_exactly_as_uploaded(
     aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:
-    from shipsync import wiring
-    from shipsync.domain.remittance import RemittanceBatch
-    from shipsync.services.remittance_intake import parse_remittance_upload
+    from shipsync.remittance import wiring as remittance_wiring
+    from shipsync.remittance.batches import RemittanceBatch
+    from shipsync.remittance.intake import parse_remittance_upload
+    from shipsync.remittance.job import AcceptBatch
 
     upload = event(name)
     [uploaded] = parse_remittance_upload(upload["body"], upload["headers"]["content-type"], max_bytes=1024 * 1024)
@@ -140,7 +141,9 @@ def test_queued_batch_reaches_the_worker_exactly_as_uploaded(
     assert RemittanceBatch.model_validate_json(json.dumps(message["batch"])) == uploaded
 
     accepted: list[RemittanceBatch] = []
-    monkeypatch.setattr(wiring, "remittance_job", lambda metrics: SimpleNamespace(accept_batch=accepted.append))
+    job = SimpleNamespace(accept_batch=accepted.append)
+    worker_job = SimpleNamespace(attempt=lambda message: AcceptBatch(job, message.root))  # type: ignore[arg-type]
+    monkeypatch.setattr(remittance_wiring, "remittance_job", lambda metrics: worker_job)
     records = json.loads((EVENTS / "sqs_order.json").read_text())
     records["Records"][0]["body"] = body
     answer = load_app("cod_remittance").lambda_handler(records, LambdaContext("shipsync-test-cod-remittance"))

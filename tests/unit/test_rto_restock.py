@@ -4,6 +4,7 @@ exactly once per AWB under duplicate messages, concurrent workers and a crash af
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,12 +13,14 @@ from typing import Any
 import boto3
 import pytest
 
-from shipsync.adapters.restock_ledger import DynamoRestockLedger
-from shipsync.domain.models import ZohoInvoice, ZohoSalesOrder
+from shipsync.domain.models import ReturnLine, ZohoInvoice, ZohoSalesOrder
 from shipsync.errors import BusyElsewhere, RateLimited
-from shipsync.services.rto_restock import RestockJob, RestockMessage, shipped_lines
+from shipsync.ledger.records import AwbRecord, RestockState
+from shipsync.ledger.restock import DynamoRestockLedger
+from shipsync.returns.messages import RestockMessage
+from shipsync.returns.restock import RestockJob, RestockOutcome, shipped_lines
 from tests.fixtures.lambda_app import LambdaContext, load_app
-from tests.unit.order_fakes import CountingMetrics, RecordingAlerts
+from tests.unit.order_fakes import CountingMetrics, RecordingAlerts, outcome_policy
 from tests.unit.returns_fakes import (
     AWB,
     CREATING_WRITES,
@@ -38,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events" / "rto_restock"
 NOW = datetime(2024, 6, 8, 11, 30, tzinfo=UTC)
 RETURNS_LOCATION = "460000000099001"
+IDENTITY = {"kind": "rto", "salesorder_id": SO_ID, "salesorder_number": SO_NUMBER}
 
 
 def rto(awb: str = AWB) -> RestockMessage:
@@ -64,11 +68,15 @@ class World:
         self.job = RestockJob(
             zoho=self.zoho,
             ledger=self.ledger,
-            alerts=self.alerts,
             metrics=self.metrics,
             returns_location_id=returns_location_id,
             clock=lambda: NOW,
         )
+        self.policy = outcome_policy(self.alerts, self.metrics)
+
+    def process(self, message: RestockMessage) -> RestockOutcome:
+        """As the RtoQueue worker runs it: under the outcome policy."""
+        return self.policy.run(self.job.attempt(message))
 
     def creating_writes(self) -> Counter[str]:
         return Counter({name: self.zoho.calls[name] for name in CREATING_WRITES if self.zoho.calls[name]})
@@ -90,7 +98,7 @@ class World:
 
 def test_rto_returns_and_receives_every_shipped_unit_into_the_returns_warehouse() -> None:
     world = World()
-    outcome = world.job.process(rto())
+    outcome = world.process(rto())
 
     assert outcome.state == "done"
     (salesreturn,) = world.zoho.salesreturns.values()
@@ -114,7 +122,7 @@ def test_partly_shipped_lines_return_only_what_shipped_and_the_line_location_is_
     so.line_items[0].quantity_shipped = 1
     so.line_items[1].quantity_shipped = 0
     world = World(so, returns_location_id="")
-    world.job.process(rto())
+    world.process(rto())
 
     (salesreturn,) = world.zoho.salesreturns.values()
     assert salesreturn["lines"] == [(TEE_LINE, "1947583000000045021", 1)]
@@ -138,7 +146,7 @@ def test_shipped_quantity_trusts_a_zero_shipped_figure() -> None:
 
 def test_unpaid_cod_invoice_is_credited_and_closed() -> None:
     world = World(salesorder(invoiced=True), (invoice(),))
-    outcome = world.job.process(rto())
+    outcome = world.process(rto())
 
     (note_id, note), *_ = world.zoho.creditnotes.items()
     assert outcome.creditnote_id == note_id
@@ -154,7 +162,7 @@ def test_unpaid_cod_invoice_is_credited_and_closed() -> None:
 
 def test_credit_is_applied_only_up_to_the_open_balance() -> None:
     world = World(salesorder(invoiced=True), (invoice(balance=500.0),))
-    world.job.process(rto())
+    world.process(rto())
 
     assert [amount for _, _, amount in world.zoho.applications] == [500.0]
     assert world.zoho.invoices[INVOICE_ID].balance == 0
@@ -162,7 +170,7 @@ def test_credit_is_applied_only_up_to_the_open_balance() -> None:
 
 def test_paid_invoice_gets_a_credit_note_but_nothing_to_apply() -> None:
     world = World(salesorder(invoiced=True), (invoice(balance=0.0),))
-    world.job.process(rto())
+    world.process(rto())
 
     assert len(world.zoho.creditnotes) == 1
     assert world.zoho.applications == []
@@ -173,7 +181,7 @@ def test_void_invoice_means_no_credit_note() -> None:
     so = salesorder(invoiced=True)
     so.invoices[0].status = "void"
     world = World(so, (invoice(),))
-    world.job.process(rto())
+    world.process(rto())
 
     assert world.zoho.creditnotes == {}
     world.assert_fully_restocked(credited=False)
@@ -182,16 +190,18 @@ def test_void_invoice_means_no_credit_note() -> None:
 def test_customer_return_restocks_the_booked_lines_with_the_customers_reason() -> None:
     world = World(salesorder(invoiced=True), (invoice(),))
     world.ledger.put_awb(
-        "R170411259",
-        is_return=True,
-        salesorder_id=SO_ID,
-        salesorder_number=SO_NUMBER,
-        return_ref=f"{SO_NUMBER}-RET1",
-        lines=[{"salesorder_item_id": TEE_LINE, "quantity": 1}],
-        reason="Size too small",
+        AwbRecord(
+            awb="R170411259",
+            is_return=True,
+            salesorder_id=SO_ID,
+            salesorder_number=SO_NUMBER,
+            return_ref=f"{SO_NUMBER}-RET1",
+            lines=[ReturnLine(salesorder_item_id=TEE_LINE, quantity=1)],
+            reason="Size too small",
+        )
     )
     message = RestockMessage(kind="customer_return", awb="R170411259", salesorder_id=SO_ID)
-    world.job.process(message)
+    world.process(message)
 
     (salesreturn,) = world.zoho.salesreturns.values()
     assert salesreturn["lines"] == [(TEE_LINE, "1947583000000045021", 1)]
@@ -207,7 +217,7 @@ def test_a_credit_note_a_paisa_below_our_estimate_is_applied_in_full() -> None:
     zoho_rounded.total = 1753.57
     world = World(salesorder(invoiced=True), (zoho_rounded,))
     world.zoho.creditnote_rounding = -0.01
-    outcome = world.job.process(rto())
+    outcome = world.process(rto())
 
     assert outcome.state == "done"
     (note_id, note), *_ = world.zoho.creditnotes.items()
@@ -225,13 +235,15 @@ def test_a_partial_return_applies_the_notes_own_total_not_the_estimate() -> None
     world = World(salesorder(invoiced=True), (invoice(),))
     world.zoho.creditnote_rounding = -0.01
     world.ledger.put_awb(
-        "R170411259",
-        is_return=True,
-        salesorder_id=SO_ID,
-        lines=[{"salesorder_item_id": TEE_LINE, "quantity": 1}],
-        reason="Size too small",
+        AwbRecord(
+            awb="R170411259",
+            is_return=True,
+            salesorder_id=SO_ID,
+            lines=[ReturnLine(salesorder_item_id=TEE_LINE, quantity=1)],
+            reason="Size too small",
+        )
     )
-    outcome = world.job.process(RestockMessage(kind="customer_return", awb="R170411259", salesorder_id=SO_ID))
+    outcome = world.process(RestockMessage(kind="customer_return", awb="R170411259", salesorder_id=SO_ID))
 
     assert outcome.state == "done"
     (note,) = world.zoho.creditnotes.values()
@@ -251,7 +263,7 @@ def test_credit_already_used_elsewhere_is_not_applied_twice() -> None:
         return creditnote_id
 
     world.zoho.create_creditnote = create_then_spend  # type: ignore[method-assign]
-    world.job.process(rto())
+    world.process(rto())
 
     assert [amount for _, _, amount in world.zoho.applications] == [1000.0]
     assert world.zoho.invoices[INVOICE_ID].balance == 753.58
@@ -263,7 +275,7 @@ def test_credit_already_used_elsewhere_is_not_applied_twice() -> None:
 
 def test_three_duplicate_messages_restock_once() -> None:
     world = World(salesorder(invoiced=True), (invoice(),))
-    outcomes = [world.job.process(rto()) for _ in range(3)]
+    outcomes = [world.process(rto()) for _ in range(3)]
 
     assert [o.state for o in outcomes] == ["done"] * 3
     assert [o.detail for o in outcomes] == [None, "duplicate", "duplicate"]
@@ -278,18 +290,18 @@ def test_worker_dying_after_a_zoho_write_does_not_repeat_it(write: str) -> None:
     world = World(salesorder(invoiced=True), (invoice(),))
     world.zoho.die_after = write
     with pytest.raises(WorkerDied):
-        world.job.process(rto())
+        world.process(rto())
     assert world.ledger.restocks[AWB]["state"] == "in_progress"
     assert "lock_owner" not in world.ledger.restocks[AWB]
 
-    world.job.process(rto())
+    world.process(rto())
     world.assert_fully_restocked(credited=True)
     assert world.zoho.invoices[INVOICE_ID].balance == 0
 
 
 def test_worker_dying_after_any_ledger_write_does_not_repeat_a_zoho_write() -> None:
     clean = World(salesorder(invoiced=True), (invoice(),))
-    clean.job.process(rto())
+    clean.process(rto())
     steps = clean.ledger.saves
     assert steps >= 8
 
@@ -297,28 +309,32 @@ def test_worker_dying_after_any_ledger_write_does_not_repeat_a_zoho_write() -> N
         world = World(salesorder(invoiced=True), (invoice(),))
         world.ledger.die_on_save = k
         with pytest.raises(WorkerDied):
-            world.job.process(rto())
-        world.job.process(rto())
-        world.job.process(rto())
+            world.process(rto())
+        world.process(rto())
+        world.process(rto())
         world.assert_fully_restocked(credited=True)
         assert world.zoho.invoices[INVOICE_ID].balance == 0, f"crash after ledger save {k}"
 
 
 def test_a_restock_running_elsewhere_is_retried_later_without_touching_zoho() -> None:
     world = World()
-    world.ledger.begin(AWB, owner="other", now=NOW.isoformat(), lease_until=(NOW + timedelta(minutes=5)).isoformat())
+    world.ledger.begin(
+        AWB, owner="other", now=NOW.isoformat(), lease_until=(NOW + timedelta(minutes=5)).isoformat(), **IDENTITY
+    )
     with pytest.raises(BusyElsewhere):
-        world.job.process(rto())
+        world.process(rto())
     assert sum(world.zoho.calls.values()) == 0
 
     world.ledger.release(AWB, "other")
-    assert world.job.process(rto()).state == "done"
+    assert world.process(rto()).state == "done"
 
 
 def test_an_expired_lease_of_a_dead_worker_is_taken_over() -> None:
     world = World()
-    world.ledger.begin(AWB, owner="dead", now=NOW.isoformat(), lease_until=(NOW - timedelta(seconds=1)).isoformat())
-    assert world.job.process(rto()).state == "done"
+    world.ledger.begin(
+        AWB, owner="dead", now=NOW.isoformat(), lease_until=(NOW - timedelta(seconds=1)).isoformat(), **IDENTITY
+    )
+    assert world.process(rto()).state == "done"
 
 
 def test_transient_errors_raise_for_a_retry_and_leave_the_restock_open() -> None:
@@ -329,7 +345,7 @@ def test_transient_errors_raise_for_a_retry_and_leave_the_restock_open() -> None
 
     world.zoho.get_salesorder = limited  # type: ignore[method-assign]
     with pytest.raises(RateLimited):
-        world.job.process(rto())
+        world.process(rto())
     assert world.ledger.restocks[AWB]["state"] == "in_progress"
     assert world.metrics.counts["RestockFailed"] == 0
 
@@ -342,7 +358,7 @@ def test_zoho_refusing_unshipped_units_pages_ops_and_ends_the_restock() -> None:
     for line in world.zoho.salesorders[SO_ID].line_items:
         line.quantity_shipped = None  # no shipped figures: the job asks for every unit, Zoho knows none shipped
 
-    outcome = world.job.process(rto())
+    outcome = world.process(rto())
 
     assert outcome.state == "failed"
     assert "Only shipped items can be returned" in (outcome.detail or "")
@@ -353,22 +369,27 @@ def test_zoho_refusing_unshipped_units_pages_ops_and_ends_the_restock() -> None:
     assert world.ledger.restocks[AWB]["state"] == "failed"
     assert world.creating_writes() == Counter()
     # A later duplicate does not retry the failed restock.
-    assert world.job.process(rto()).state == "failed"
+    assert world.process(rto()).state == "failed"
     assert len(world.alerts.pages) == 1
 
 
-def test_nothing_shipped_is_a_permanent_failure_without_zoho_writes() -> None:
+def test_nothing_shipped_is_a_permanent_failure_that_marks_the_order_and_pages() -> None:
     world = World(salesorder(shipped=False))
-    outcome = world.job.process(rto())
+    outcome = world.process(rto())
 
     assert outcome.state == "failed"
     assert world.zoho.salesreturns == {}
-    assert world.zoho.custom_fields == {}
+    assert world.zoho.custom_fields == {SO_ID: {"cf_shipment_status": "Restock Failed"}}
+    assert world.ledger.restocks[AWB]["state"] == "failed"
+    [page] = world.alerts.pages
+    assert page["kind"] == "RestockFailed"
+    assert "no shipped units to return" in page["message"]
+    assert "Done so far: nothing" in page["message"]
 
 
 def test_customer_return_message_for_an_unbooked_awb_fails() -> None:
     world = World()
-    outcome = world.job.process(RestockMessage(kind="customer_return", awb="R-UNKNOWN", salesorder_id=SO_ID))
+    outcome = world.process(RestockMessage(kind="customer_return", awb="R-UNKNOWN", salesorder_id=SO_ID))
     assert outcome.state == "failed"
     assert world.zoho.salesreturns == {}
 
@@ -383,12 +404,14 @@ def dynamo_ledger(aws_env: None) -> DynamoRestockLedger:
 
 
 def test_restock_over_dynamodb_is_exactly_once(dynamo_ledger: DynamoRestockLedger) -> None:
-    dynamo_ledger.put_awb(AWB, salesorder_id=SO_ID, salesorder_number=SO_NUMBER, courier_name="Delhivery Surface")
+    dynamo_ledger.put_awb(
+        AwbRecord(awb=AWB, salesorder_id=SO_ID, salesorder_number=SO_NUMBER, courier_name="Delhivery Surface")
+    )
     world = World(salesorder(invoiced=True), (invoice(),), ledger=dynamo_ledger)
     world.zoho.die_after = "create_creditnote"
     with pytest.raises(WorkerDied):
-        world.job.process(rto())
-    outcomes = [world.job.process(rto()) for _ in range(3)]
+        world.process(rto())
+    outcomes = [world.process(rto()) for _ in range(3)]
 
     assert [o.detail for o in outcomes] == [None, "duplicate", "duplicate"]
     assert world.creating_writes() == {
@@ -406,18 +429,19 @@ def test_restock_over_dynamodb_is_exactly_once(dynamo_ledger: DynamoRestockLedge
 
 def test_dynamodb_lease_keeps_a_second_worker_out(dynamo_ledger: DynamoRestockLedger) -> None:
     now, later = NOW.isoformat(), (NOW + timedelta(minutes=5)).isoformat()
-    first = dynamo_ledger.begin(AWB, owner="a", now=now, lease_until=later, kind="rto", salesorder_id=SO_ID)
+    first = dynamo_ledger.begin(AWB, owner="a", now=now, lease_until=later, **IDENTITY)
     assert first is not None
-    assert first["awb"] == AWB
-    assert first["kind"] == "rto"
-    assert dynamo_ledger.begin(AWB, owner="b", now=now, lease_until=later, kind="rto", salesorder_id=SO_ID) is None
-    dynamo_ledger.save(AWB, state="done")
+    assert (first.awb, first.kind) == (AWB, "rto")
+    assert dynamo_ledger.begin(AWB, owner="b", now=now, lease_until=later, **IDENTITY) is None
+    dynamo_ledger.save(AWB, state=RestockState.DONE)
     dynamo_ledger.release(AWB, "b")  # not b's lease: nothing happens
-    assert dynamo_ledger.begin(AWB, owner="b", now=now, lease_until=later) is None
+    assert dynamo_ledger.begin(AWB, owner="b", now=now, lease_until=later, **IDENTITY) is None
     dynamo_ledger.release(AWB, "a")
-    again = dynamo_ledger.begin(AWB, owner="b", now=now, lease_until=later, kind="ignored", state="in_progress")
+    again = dynamo_ledger.begin(
+        AWB, owner="b", now=now, lease_until=later, kind="customer_return", salesorder_id="other", salesorder_number=""
+    )
     assert again is not None
-    assert (again["kind"], again["state"]) == ("rto", "done")
+    assert (again.kind, again.salesorder_id, again.state) == ("rto", SO_ID, "done")
 
 
 # ------------------------------------------------------------------------------ the handler
@@ -428,11 +452,12 @@ def sqs_event(name: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def handler_world(monkeypatch: pytest.MonkeyPatch) -> World:
-    from shipsync import wiring, wiring_returns
+def handler_world(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> World:
+    from shipsync import wiring
+    from shipsync.returns import wiring as returns_wiring
 
     world = World(salesorder(invoiced=True), (invoice(),))
-    monkeypatch.setattr(wiring_returns, "restock_job", lambda metrics: world.job)
+    monkeypatch.setattr(returns_wiring, "restock_job", lambda metrics: world.job)
     monkeypatch.setattr(wiring, "alerts", lambda: world.alerts)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "shipsync")
     return world
@@ -451,7 +476,9 @@ def test_handler_restocks_a_delivered_customer_return(handler_world: World) -> N
     event = sqs_event("sqs_customer_return.json")
     awb = json.loads(event["Records"][0]["body"])["awb"]
     handler_world.ledger.put_awb(
-        awb, is_return=True, salesorder_id=SO_ID, lines=[{"salesorder_item_id": MUG_LINE, "quantity": 1}], reason="x"
+        AwbRecord(
+            awb=awb, is_return=True, salesorder_id=SO_ID, lines=[ReturnLine(salesorder_item_id=MUG_LINE, quantity=1)]
+        )
     )
     assert invoke(event) == {"batchItemFailures": []}
     (note,) = handler_world.zoho.creditnotes.values()
@@ -471,11 +498,19 @@ def test_handler_reports_a_failed_record_for_retry_and_a_duplicate_finishes_the_
     handler_world.assert_fully_restocked(credited=True)
 
 
-def test_handler_acknowledges_a_malformed_message_and_pages_ops(handler_world: World) -> None:
+def test_handler_dead_letters_a_malformed_message_on_its_first_receive_and_pages_ops(handler_world: World) -> None:
     event = sqs_event("sqs_rto.json")
-    event["Records"][0]["body"] = json.dumps({"kind": "exchange", "awb": ""})
+    body = json.dumps({"kind": "exchange", "awb": ""})
+    event["Records"][0]["body"] = body
     assert invoke(event) == {"batchItemFailures": []}
     (page,) = handler_world.alerts.pages
-    assert page["kind"] == "RestockFailed"
+    assert page["kind"] == "MalformedMessage"
     assert "awb" in page["message"]
+    assert "kind" in page["message"]
     assert handler_world.zoho.calls == Counter()
+    dlq = boto3.client("sqs").receive_message(
+        QueueUrl=os.environ["RTO_DLQ_URL"], MessageAttributeNames=["All"], MaxNumberOfMessages=10
+    )
+    [moved] = dlq["Messages"]
+    assert moved["Body"] == body
+    assert "awb" in moved["MessageAttributes"]["shipsync_rejected"]["StringValue"]

@@ -4,8 +4,10 @@ with the shared webhook answers for bad requests and transient failures."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,7 +22,7 @@ from shipsync.errors import (
     RateLimited,
     TokenRejected,
 )
-from shipsync.services.webhooks import WebhookRejected
+from shipsync.routes import WebhookRejected
 from tests.fixtures.lambda_app import LambdaContext, load_app
 
 EVENT = Path(__file__).resolve().parents[2] / "events" / "rto_restock" / "api_returns.json"
@@ -28,21 +30,21 @@ UNAVAILABLE = "temporarily unavailable; retry later"
 
 
 @pytest.fixture
-def failing_booking(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Exception]]:
+def failing_booking(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Exception]]:
     """The booking raises the error the test puts in the list."""
-    from shipsync import wiring_returns
+    from shipsync.returns import wiring as returns_wiring
 
     errors: list[Exception] = []
 
-    def book_return(request: Any, metrics: Any) -> Any:
+    def create(request: Any) -> Any:
         raise errors[0]
 
-    monkeypatch.setattr(wiring_returns, "book_return", book_return)
+    monkeypatch.setattr(returns_wiring, "customer_return_service", lambda metrics: SimpleNamespace(create=create))
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "shipsync")
     monkeypatch.setenv("MAX_REQUEST_BODY_BYTES", "4096")
-    wiring_returns.returns_settings.cache_clear()
+    returns_wiring.settings.cache_clear()
     yield errors
-    wiring_returns.returns_settings.cache_clear()
+    returns_wiring.settings.cache_clear()
 
 
 def invoke() -> tuple[int, dict[str, Any]]:
@@ -58,7 +60,6 @@ def invoke() -> tuple[int, dict[str, Any]]:
         (NotServiceable("no courier serves 560038 -> 411028"), 422, None),
         (AllCouriersRefused([AwbRefused(43, "Delhivery Surface", "no capacity")]), 422, None),
         (ProviderRequestError("shiprocket", "Oops! Something went wrong", http_status=400), 502, None),
-        (AwbRefused(43, "Delhivery Surface", "no capacity"), 503, None),
     ],
 )
 def test_domain_and_provider_errors_answer_with_their_status_and_message(
@@ -78,6 +79,8 @@ def test_refused_request_answers_with_its_own_status_and_field(failing_booking: 
     [
         RateLimited("zoho: too many requests"),
         TokenRejected("zoho", 3),
+        # Internal to the courier fallback: escaping it is a bug, retried like one.
+        AwbRefused(43, "Delhivery Surface", "no capacity"),
         ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "PutItem"),
     ],
 )
@@ -88,3 +91,13 @@ def test_transient_failures_are_503_without_the_internal_reason(
     status, body = invoke()
     assert (status, body["error"]) == (503, UNAVAILABLE)
     assert body.get("field") is None
+
+
+def test_a_rejected_token_on_the_route_asks_token_refresh_for_a_new_one(failing_booking: list[Exception]) -> None:
+    import boto3
+
+    failing_booking.append(TokenRejected("shiprocket", 7))
+    assert invoke()[0] == 503
+    received = boto3.client("sqs").receive_message(QueueUrl=os.environ["TOKEN_REFRESH_QUEUE_URL"])
+    [request] = [json.loads(m["Body"]) for m in received["Messages"]]
+    assert (request["provider"], request["seen_version"], request["reason"]) == ("shiprocket", 7, "rejected")

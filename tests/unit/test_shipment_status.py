@@ -6,15 +6,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, Unpack
 
 import pytest
 from order_fakes import CountingMetrics, RecordingAlerts
 
-from shipsync.domain.tracking import ShipmentStatus, TrackingEvent, parse_webhook
-from shipsync.services.shipment_status import ShipmentStatusJob
+from shipsync.domain.statuses import ShipmentStatus
+from shipsync.ledger.records import AwbChanges, OrderChanges
+from shipsync.returns.messages import RestockMessage
+from shipsync.tracking.events import TrackingEvent, parse_webhook
+from shipsync.tracking.job import ShipmentStatusJob
+from shipsync.tracking.messages import StatusMessage
 from tests.fixtures import published
+from tests.unit.memory_ledger import MemoryLedger
 
 AWB = "1411220456789"
 SO_ID = "1947583000000123001"
@@ -76,10 +80,8 @@ class FakeTracking:
         self.ndr_actions.append((awb, action))
 
 
-class MemoryStatusLedger:
-    def __init__(self) -> None:
-        self.awbs: dict[str, dict[str, Any]] = {}
-        self.orders: dict[str, dict[str, Any]] = {}
+class MemoryStatusLedger(MemoryLedger):
+    """The one in-memory ledger with shipped orders to track."""
 
     def add(self, awb: str, *, is_return: bool = False, last_event_at: str = "2025-01-11T10:00:00+00:00") -> None:
         self.awbs[awb] = {
@@ -91,28 +93,8 @@ class MemoryStatusLedger:
             "tracking_open": "1",
             "last_event_at": last_event_at,
         }
-        self.orders[SO_ID] = {"zoho_shipment_id": "5005"}
-
-    def find_by_awb(self, awb: str) -> dict[str, Any] | None:
-        item = self.awbs.get(awb)
-        return None if item is None else dict(item)
-
-    def update_awb(self, awb: str, **fields: Any) -> None:
-        self.awbs[awb].update(fields)
-
-    def close_tracking(self, awb: str) -> None:
-        self.awbs[awb].pop("tracking_open", None)
-
-    def quiet_shipments(self, last_event_before: str, limit: int = 200) -> list[dict[str, Any]]:
-        return [
-            dict(i) for i in self.awbs.values() if i.get("tracking_open") and i["last_event_at"] < last_event_before
-        ][:limit]
-
-    def update(self, salesorder_id: str, **fields: Any) -> None:
-        self.orders.setdefault(salesorder_id, {}).update(fields)
-
-    def get(self, salesorder_id: str) -> Any:
-        return SimpleNamespace(**self.orders[salesorder_id]) if salesorder_id in self.orders else None
+        # Written directly: a subclass failing ledger writes must not fail the setup.
+        self.entries[SO_ID] = {"salesorder_id": SO_ID, "salesorder_number": "SO-01042", "zoho_shipment_id": "5005"}
 
 
 class FailingOnceLedger(MemoryStatusLedger):
@@ -127,17 +109,17 @@ class FailingOnceLedger(MemoryStatusLedger):
             self.fail_once.discard(operation)
             raise RuntimeError(f"ledger {operation} failed")
 
-    def update(self, salesorder_id: str, **fields: Any) -> None:
+    def update(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> None:
         self._maybe_fail("update")
-        super().update(salesorder_id, **fields)
+        super().update(salesorder_id, **changes)
 
     def close_tracking(self, awb: str) -> None:
         self._maybe_fail("close_tracking")
         super().close_tracking(awb)
 
-    def update_awb(self, awb: str, **fields: Any) -> None:
-        self._maybe_fail("update_awb seen" if set(fields) == {"seen_events"} else "update_awb")
-        super().update_awb(awb, **fields)
+    def update_awb(self, awb: str, **changes: Unpack[AwbChanges]) -> None:
+        self._maybe_fail("update_awb seen" if set(changes) == {"seen_events"} else "update_awb")
+        super().update_awb(awb, **changes)
 
 
 class World:
@@ -148,8 +130,8 @@ class World:
         self.ledger.add(AWB)
         self.alerts = RecordingAlerts()
         self.metrics = CountingMetrics()
-        self.restock: list[dict[str, Any]] = []
-        self.requeued: list[dict[str, Any]] = []
+        self.restock: list[RestockMessage] = []
+        self.requeued: list[StatusMessage] = []
         self.job = ShipmentStatusJob(
             zoho=self.zoho,
             shiprocket=self.shiprocket,
@@ -183,7 +165,7 @@ def test_happy_path_writes_each_change_once_and_marks_zoho_delivered() -> None:
     assert world.zoho.delivered == [("5005", "2025-01-14 15:30")]
     assert world.ledger.awbs[AWB]["status"] == "Delivered"
     assert "tracking_open" not in world.ledger.awbs[AWB]  # terminal: leaves the poll
-    assert world.ledger.orders[SO_ID]["shipment_status"] == "Delivered"
+    assert world.ledger.entries[SO_ID]["shipment_status"] == "Delivered"
     assert world.alerts.pages == []
 
 
@@ -216,13 +198,13 @@ def test_rto_initiated_pages_ops_and_rto_delivered_hands_to_restock() -> None:
     assert kinds == ["NdrRaised", "RtoInitiated"]
     assert "Delhivery Surface" in world.alerts.pages[1]["message"]
     assert world.restock == [
-        {
-            "kind": "rto",
-            "awb": AWB,
-            "salesorder_id": SO_ID,
-            "salesorder_number": "SO-01042",
-            "event_time": "2025-01-18T04:30:00+00:00",
-        }
+        RestockMessage(
+            kind="rto",
+            awb=AWB,
+            salesorder_id=SO_ID,
+            salesorder_number="SO-01042",
+            event_time="2025-01-18T04:30:00+00:00",
+        )
     ]
     assert world.statuses_written()[-1] == "RTO Delivered"
     assert world.zoho.delivered == []
@@ -273,7 +255,7 @@ def test_delivered_customer_return_goes_to_restock() -> None:
     world = World()
     world.ledger.add("RET1", is_return=True)
     world.job.handle(webhook(7, "20 01 2025 10:00:00", awb="RET1", is_return=1))
-    assert world.restock[0]["kind"] == "customer_return"
+    assert world.restock[0].kind == "customer_return"
     assert world.statuses_written() == ["Return Delivered"]
     assert world.zoho.delivered == []  # the forward shipment is not touched
 
@@ -331,8 +313,8 @@ def test_tracking_poll_feeds_quiet_shipments_through_the_same_machine() -> None:
 
     assert result == {"quiet": 1, "polled": 1, "queued": 2}  # FRESH had an event 5 minutes ago
     assert world.zoho.fields == []  # the poll only queues; the StatusQueue worker applies
-    for payload in world.requeued:  # what the worker then does with each queued message
-        world.job.handle(parse_webhook(payload))
+    for message in world.requeued:  # what the worker then does with each queued message
+        world.job.handle(StatusMessage.model_validate_json(message.model_dump_json()).event)
     assert world.statuses_written() == ["Picked Up", "Delivered"]
     assert world.shiprocket.calls["track_awbs"] == 1
     assert world.job.poll_quiet(timedelta(hours=6))["quiet"] == 0  # delivered: no longer tracked
@@ -352,7 +334,7 @@ def test_rto_is_paged_once_even_when_rto_in_transit_overtakes_rto_initiated() ->
     assert [p["kind"] for p in world.alerts.pages] == ["RtoInitiated"]
     assert "RTO In Transit" in world.alerts.pages[0]["message"]
     assert world.metrics.counts["RtoInitiated"] == 1
-    assert [m["kind"] for m in world.restock] == ["rto"]
+    assert [m.kind for m in world.restock] == ["rto"]
 
 
 def test_rto_delivered_as_the_first_rto_event_still_pages_and_restocks() -> None:
@@ -360,7 +342,7 @@ def test_rto_delivered_as_the_first_rto_event_still_pages_and_restocks() -> None
     world.job.handle(webhook(18, "13 01 2025 08:00:00"))
     world.job.handle(webhook(10, "18 01 2025 10:00:00"))
     assert [p["kind"] for p in world.alerts.pages] == ["RtoInitiated"]
-    assert [m["kind"] for m in world.restock] == ["rto"]
+    assert [m.kind for m in world.restock] == ["rto"]
 
 
 @pytest.mark.parametrize("failing", ["update", "close_tracking", "update_awb seen"])
@@ -377,7 +359,7 @@ def test_a_failed_ledger_write_after_the_status_is_finished_by_the_retry_without
     retried = world.job.handle(webhook(7, "14 01 2025 15:30:00"))
 
     assert (retried.result, retried.status) == ("advanced", "Delivered")
-    assert world.ledger.orders[SO_ID]["shipment_status"] == "Delivered"
+    assert world.ledger.entries[SO_ID]["shipment_status"] == "Delivered"
     assert "tracking_open" not in world.ledger.awbs[AWB]
     assert world.statuses_written() == ["In Transit", "Delivered"]  # Zoho written once per change
     assert world.zoho.delivered == [("5005", "2025-01-14 15:30")]
@@ -389,13 +371,13 @@ def test_a_retried_rto_delivered_restocks_and_pages_once() -> None:
     world = World(ledger=FailingOnceLedger("update"))
     with pytest.raises(RuntimeError):
         world.job.handle(webhook(10, "18 01 2025 10:00:00"))
-    assert world.ledger.orders[SO_ID].get("shipment_status") is None
+    assert world.ledger.entries[SO_ID].get("shipment_status") is None
 
     assert world.job.handle(webhook(10, "18 01 2025 10:00:00")).result == "advanced"
 
-    assert world.ledger.orders[SO_ID]["shipment_status"] == "RTO Delivered"
+    assert world.ledger.entries[SO_ID]["shipment_status"] == "RTO Delivered"
     assert [p["kind"] for p in world.alerts.pages] == ["RtoInitiated"]
-    assert [m["kind"] for m in world.restock] == ["rto"]
+    assert [m.kind for m in world.restock] == ["rto"]
     assert world.statuses_written() == ["RTO Delivered"]
 
 
@@ -408,5 +390,14 @@ def test_an_unfinished_event_overtaken_by_a_later_one_changes_nothing_on_its_ret
     late = world.job.handle(webhook(18, "13 01 2025 08:00:00"))
 
     assert late.result.startswith("unchanged")
-    assert world.ledger.orders[SO_ID]["shipment_status"] == "Out for Delivery"
+    assert world.ledger.entries[SO_ID]["shipment_status"] == "Out for Delivery"
     assert world.statuses_written() == ["In Transit", "Out for Delivery"]
+
+
+def test_a_poll_of_everything_includes_a_shipment_whose_last_event_is_this_second() -> None:
+    world = World()
+    world.ledger.update_awb(AWB, last_event_at=NOW.isoformat(timespec="seconds"))
+    world.shiprocket.tracking[AWB] = {}
+
+    assert world.job.poll_quiet(timedelta(0))["quiet"] == 1
+    assert world.job.poll_quiet(timedelta(seconds=1))["quiet"] == 0

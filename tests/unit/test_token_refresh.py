@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -15,8 +16,8 @@ import pytest
 from order_fakes import CountingMetrics, RecordingAlerts
 
 from shipsync.config import TokenRefreshSettings
-from shipsync.errors import PermanentError, ProviderRequestError, TransientError
-from shipsync.services.token_refresh import MintBudgetExhausted, TokenRefresher
+from shipsync.errors import PermanentError, ProviderRequestError, RateLimited, TransientError
+from shipsync.tokens.refresher import MintBudgetExhausted, TokenRefresher
 from tests.fixtures.lambda_app import LambdaContext, load_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,10 +38,11 @@ class FakeMinters:
         self.logins: list[tuple[str, str]] = []
         self.zoho_mints: list[tuple[str, str, str, str]] = []
         self.fail_with: Exception | None = None
+        self.fail_login_with: Exception | None = None
 
     def login(self, email: str, password: str) -> str:
-        if self.fail_with:
-            raise self.fail_with
+        if self.fail_with or self.fail_login_with:
+            raise self.fail_with or self.fail_login_with
         self.logins.append((email, password))
         return f"jwt-{len(self.logins)}"
 
@@ -92,6 +94,10 @@ def zoho_doc(**overrides: Any) -> dict[str, Any]:
     }
 
 
+# The settings' required queues; the refresher itself sends nothing.
+QUEUES = {"token_refresh_queue_url": "https://sqs.invalid/refresh", "token_refresh_dlq_url": "https://sqs.invalid/dlq"}
+
+
 class Rig:
     def __init__(self, shiprocket: dict[str, Any], zoho: dict[str, Any], now: float = T0, **settings: Any) -> None:
         self.docs = MemoryDocuments(shiprocket, zoho)
@@ -103,7 +109,7 @@ class Rig:
             self.docs,
             shiprocket_login=self.minters.login,
             zoho_mint=self.minters.mint,
-            settings=TokenRefreshSettings(**settings),
+            settings=TokenRefreshSettings(**{**QUEUES, **settings}),
             alerts=self.alerts,
             metrics=self.metrics,
             clock=self.clock,
@@ -325,10 +331,16 @@ def stack(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Stack:
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
     monkeypatch.setenv("OPS_TOPIC_ARN", topic)
 
-    handler = load_app("token_refresh")
+    from shipsync.clients import auth
+
     minters = FakeMinters()
-    monkeypatch.setattr(handler, "minters", lambda settings: (minters.login, minters.mint))
-    return Stack(handler, minters, secrets, inbox_url)
+    monkeypatch.setattr(
+        auth, "shiprocket_login", lambda base_url, email, password, timeout: minters.login(email, password)
+    )
+    monkeypatch.setattr(
+        auth, "zoho_refresh_access_token", lambda url, *credentials, timeout: minters.mint(url, *credentials)
+    )
+    return Stack(load_app("token_refresh"), minters, secrets, inbox_url)
 
 
 def _event(name: str) -> dict[str, Any]:
@@ -365,7 +377,7 @@ def test_sqs_request_from_the_sample_event_mints_zoho(stack: Stack) -> None:
     assert stack.minters.logins == []
 
 
-def test_sqs_partial_failure_reports_only_the_failed_group(stack: Stack) -> None:
+def test_sqs_malformed_request_is_dead_lettered_and_a_failure_holds_back_its_group_only(stack: Stack) -> None:
     template = _event("sqs_refresh_request.json")["Records"][0]
     event = {
         "Records": [
@@ -379,17 +391,21 @@ def test_sqs_partial_failure_reports_only_the_failed_group(stack: Stack) -> None
             ),
         ]
     }
+    stack.minters.fail_login_with = RateLimited("shiprocket: 429")
     result = stack.invoke(event)
-    assert result == {"batchItemFailures": [{"itemIdentifier": "m-bad"}, {"itemIdentifier": "m-zoho-held"}]}
-    assert stack.doc("zoho")["version"] == 7, "a message behind a failure in its group waits for the retry"
-    assert stack.doc("shiprocket")["version"] == 2
-    assert len(stack.minters.logins) == 1
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m-sr"}, {"itemIdentifier": "m-stale"}]}
+    assert stack.doc("zoho")["version"] == 8, "the malformed request does not hold back its group"
+    assert stack.doc("shiprocket")["version"] == 1, "a message behind a failure in its group waits for the retry"
+    moved = boto3.client("sqs").receive_message(QueueUrl=os.environ["TOKEN_REFRESH_DLQ_URL"])["Messages"]
+    assert [m["Body"] for m in moved] == ["{not json"]
+    assert sorted(a["kind"] for a in stack.alerts()) == ["MalformedMessage", "token_refresh_failed"]
 
 
-def test_sqs_mint_failure_fails_the_record_and_pages_ops(stack: Stack) -> None:
+def test_sqs_refused_mint_is_given_up_and_paged_once(stack: Stack) -> None:
+    # Zoho refusing the refresh token needs a human (a new grant): retrying would only spend the mint budget.
     stack.minters.fail_with = ProviderRequestError("zoho", "token mint refused: invalid_code", http_status=200)
     result = stack.invoke(_event("sqs_refresh_request.json"))
-    assert result == {"batchItemFailures": [{"itemIdentifier": "0f0c8d4e-7a1b-4c5e-9d2f-3b6a8e1c4d70"}]}
+    assert result == {"batchItemFailures": []}
     [alert] = stack.alerts()
     assert alert["kind"] == "token_refresh_failed"
     assert alert["stage"] == "test"

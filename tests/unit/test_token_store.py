@@ -9,12 +9,12 @@ from typing import Any
 import boto3
 import pytest
 
-from shipsync.adapters.alerts import SnsAlerts, sns_subject
 from shipsync.adapters.refresh_requests import SqsRefreshRequester, dedup_id
 from shipsync.adapters.secrets import SecretsTokenStore, SecretWriter
-from shipsync.auth_tokens import on_token_rejected, shiprocket_token_provider, zoho_auth_provider
 from shipsync.config import CommonSettings
-from shipsync.errors import TokenMissing, TokenRejected, TransientError
+from shipsync.errors import NotConfigured, TokenMissing, TokenRejected, TransientError
+from shipsync.observability.alerts import SnsAlerts, sns_subject
+from shipsync.tokens.providers import on_token_rejected, shiprocket_token_provider, zoho_auth_provider
 
 SHIPROCKET_DOC = {
     "email": "api@example.in",
@@ -36,7 +36,12 @@ def settings(aws: Any) -> CommonSettings:
     aws.create_secret(Name="t/shiprocket", SecretString=json.dumps(SHIPROCKET_DOC))
     aws.create_secret(Name="t/zoho", SecretString=json.dumps({"access_token": "", "version": 0}))
     aws.create_secret(Name="t/webhooks", SecretString=json.dumps(WEBHOOKS_DOC))
-    return CommonSettings(shiprocket_secret_id="t/shiprocket", zoho_secret_id="t/zoho", webhook_secret_id="t/webhooks")
+    return CommonSettings(
+        token_refresh_queue_url="https://sqs.invalid/refresh",
+        shiprocket_secret_id="t/shiprocket",
+        zoho_secret_id="t/zoho",
+        webhook_secret_id="t/webhooks",
+    )
 
 
 def _put(aws: Any, secret_id: str, doc: dict[str, Any]) -> None:
@@ -139,9 +144,9 @@ def test_a_fleet_of_identical_requests_is_one_message(aws: Any) -> None:
     assert messages[0]["Attributes"]["MessageDeduplicationId"] == "zoho-v7-rejected"
 
 
-def test_requester_without_queue_fails_loudly() -> None:
-    with pytest.raises(RuntimeError, match="TOKEN_REFRESH_QUEUE_URL"):
-        SqsRefreshRequester("").request_refresh("zoho", 1, "rejected")
+def test_settings_without_the_refresh_queue_fail_on_first_use_naming_it() -> None:
+    with pytest.raises(NotConfigured, match="TOKEN_REFRESH_QUEUE_URL"):
+        CommonSettings.from_env({"TOKEN_REFRESH_QUEUE_URL": ""})
 
 
 # ---------------------------------------------------------------- SnsAlerts

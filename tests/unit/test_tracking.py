@@ -1,4 +1,4 @@
-"""Shipment status domain (shipsync.domain.tracking): mapping, parsing, forward-only machine."""
+"""Shipment status domain (shipsync.tracking.events): mapping, parsing, forward-only machine."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shipsync.domain.india import IST
-from shipsync.domain.tracking import (
+from shipsync.domain.statuses import TRACKING_STATUSES, ShipmentStatus
+from shipsync.errors import PermanentError
+from shipsync.tracking.events import (
     STATUS_BY_SHIPMENT_STATUS_ID,
     InvalidWebhook,
-    ShipmentStatus,
     TrackingEvent,
     advance,
     events_from_tracking,
@@ -25,7 +26,6 @@ from shipsync.domain.tracking import (
     rank,
     status_from_id,
 )
-from shipsync.errors import PermanentError
 
 S = ShipmentStatus
 
@@ -364,7 +364,7 @@ def test_ndr_and_out_for_delivery_alternate_by_time() -> None:
 
 
 def test_lost_follows_any_non_terminal_status() -> None:
-    for current in S:
+    for current in sorted(TRACKING_STATUSES):
         if current is S.UNKNOWN or is_terminal(current):
             continue
         assert advance(current, T0, event(12, T0 + timedelta(hours=1))).new is S.LOST, current
@@ -542,3 +542,12 @@ def test_current_status_without_any_time_of_its_own_takes_the_newest_scan_time()
 )
 def test_no_scans_yet(data: dict[str, Any]) -> None:
     assert events_from_tracking("1411220456789", data) == []
+
+
+def test_the_tracking_statuses_are_exactly_those_the_state_machine_ranks() -> None:
+    for status in TRACKING_STATUSES:
+        rank(status)
+    for mark in set(ShipmentStatus) - TRACKING_STATUSES:
+        with pytest.raises(KeyError):
+            rank(mark)
+    assert set(STATUS_BY_SHIPMENT_STATUS_ID.values()) <= TRACKING_STATUSES

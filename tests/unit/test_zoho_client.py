@@ -15,10 +15,9 @@ import pytest
 import requests
 import responses
 
-from shipsync.clients import zoho as zoho_module
 from shipsync.clients.auth import zoho_refresh_access_token
 from shipsync.clients.http import new_session
-from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient
+from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient, transport
 from shipsync.errors import DailyCapReached, ProviderRequestError, RateLimited, TokenRejected, TransientError
 from tests.fixtures.reference import zoho_item_a, zoho_salesorder_a
 
@@ -365,7 +364,7 @@ def test_rate_limit_remaining_is_logged_at_debug(
         headers={"X-Rate-Limit-Limit": "10000", "X-Rate-Limit-Remaining": "9876", "X-Rate-Limit-Reset": "3600"},
     )
     # Powertools child loggers carry their own level (INFO unless POWERTOOLS_LOG_LEVEL says otherwise).
-    caplog.set_level(logging.DEBUG, logger=zoho_module.logger.name)
+    caplog.set_level(logging.DEBUG, logger=transport.logger.name)
 
     client.get_salesorder(SO_ID)
 

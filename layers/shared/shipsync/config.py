@@ -1,7 +1,9 @@
 """Configuration: one pydantic settings model per function, read from the environment.
 
 Field names map to upper-case environment variables (``ledger_table`` <- ``LEDGER_TABLE``).
-Values that differ per deployment come from template.yaml; locally from the runner.
+Values that differ per deployment come from template.yaml; locally from the runner. A setting without
+a default (a queue URL) is required: a function missing one fails on its first use with
+``NotConfigured`` naming the variables, instead of sending to an empty URL later.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import os
 from collections.abc import Mapping
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shipsync.errors import NotConfigured
 
 SHIPROCKET_BASE_URL = "https://apiv2.shiprocket.in/v1/external"
 
@@ -47,14 +51,18 @@ class _Settings(BaseModel):
             raw = env.get(name.upper())
             if raw not in (None, ""):
                 values[name] = raw
-        return cls.model_validate(values)
+        try:
+            return cls.model_validate(values)
+        except ValidationError as err:
+            names = sorted({str(e["loc"][0]).upper() for e in err.errors() if e["loc"]})
+            raise NotConfigured(f"{cls.__name__}: set {', '.join(names)} ({err.error_count()} problem(s))") from None
 
 
 class CommonSettings(_Settings):
     stage: str = "dev"
     ledger_table: str = "shipsync-ledger"
     ops_topic_arn: str = ""
-    token_refresh_queue_url: str = ""
+    token_refresh_queue_url: str
     shiprocket_secret_id: str = "shipsync/shiprocket"  # noqa: S105 - a secret name, not a secret
     zoho_secret_id: str = "shipsync/zoho"  # noqa: S105 - a secret name, not a secret
     webhook_secret_id: str = "shipsync/webhooks"  # noqa: S105 - a secret name, not a secret
@@ -70,7 +78,8 @@ class CommonSettings(_Settings):
 
 
 class OrderConfirmedSettings(CommonSettings):
-    order_queue_url: str = ""
+    order_queue_url: str
+    order_dlq_url: str
     idempotency_table: str = "shipsync-idempotency"
     pickup_location: str = "Primary"
     pickup_postcode: str = "411001"
@@ -89,6 +98,7 @@ class OrderConfirmedSettings(CommonSettings):
 
 
 class TokenRefreshSettings(CommonSettings):
+    token_refresh_dlq_url: str
     zoho_accounts_url: str = ""
     shiprocket_max_token_age_hours: float = 9 * 24
     zoho_refresh_before_expiry_s: int = 600
@@ -97,8 +107,9 @@ class TokenRefreshSettings(CommonSettings):
 
 
 class ShipmentStatusSettings(CommonSettings):
-    status_queue_url: str = ""
-    rto_queue_url: str = ""
+    status_queue_url: str
+    status_dlq_url: str
+    rto_queue_url: str
     max_webhook_body_bytes: int = 256 * 1024
     # Tracking poll: shipments not terminal and quiet for this long are polled, 50 AWBs a call.
     quiet_after_minutes: int = 360
@@ -109,6 +120,7 @@ class ShipmentStatusSettings(CommonSettings):
 
 
 class RtoRestockSettings(CommonSettings):
+    rto_dlq_url: str
     # Warehouse (Zoho location) that receives returned goods; empty = the order line's own.
     returns_location_id: str = ""
     # Our warehouse as the destination of customer returns (Shiprocket return order "shipping_*").
@@ -123,7 +135,8 @@ class RtoRestockSettings(CommonSettings):
 
 
 class CodRemittanceSettings(CommonSettings):
-    remittance_queue_url: str = ""
+    remittance_queue_url: str
+    remittance_dlq_url: str
     max_body_bytes: int = 1024 * 1024
     # A seller's own panel-CSV header names, as JSON ({"awb": ["Tracking ID"], ...}); empty = defaults.
     csv_column_mapping: str = ""
@@ -136,4 +149,4 @@ class CodRemittanceSettings(CommonSettings):
     # A remitted COD shipment still in transit at Shiprocket waits this long for its delivery before ops are paged.
     delivery_wait_hours: int = 72
     # Where a delivery found by the remittance (its webhook lost) goes through the normal status path.
-    status_queue_url: str = ""
+    status_queue_url: str

@@ -1,8 +1,8 @@
 """The one error model of shipsync.
 
-Every failure a client or the domain can raise is one of these classes, so the
-handlers decide *retry*, *give up and mark the order*, or *page ops* by type, in
-one place (see ``services``), never by parsing messages.
+Every failure a client or the domain can raise is one of these classes, so what happens next
+(retry, refresh the token, give up and mark the order, dead-letter) is decided by type, in one
+place: the table of ``shipsync.policy.outcomes``, never by parsing messages.
 """
 
 from __future__ import annotations
@@ -53,6 +53,19 @@ class BusyElsewhere(TransientError):
 
 class PermanentError(ShipsyncError):
     """Retrying cannot help; the order is marked and ops are alerted."""
+
+
+class MalformedMessage(PermanentError):
+    """A queue message that is not its feature's message model: dead-lettered on its first receive."""
+
+    def __init__(self, model: str, fields: list[str]) -> None:
+        super().__init__(f"not a {model}: bad fields {', '.join(fields)}")
+        self.model = model
+        self.fields = fields
+
+
+class NotConfigured(ShipsyncError):
+    """A feature asked for settings the deployment does not have: answered 503 until ops set them."""
 
 
 class InvalidOrder(PermanentError):
@@ -123,12 +136,3 @@ class ProviderRequestError(PermanentError):
 
 class OrderIdTaken(ProviderRequestError):
     """Shiprocket refused a create because our ``order_id`` already names an order (422)."""
-
-
-class OrderCancelledUpstream(ShipsyncError):
-    """Shiprocket answered a create with an existing CANCELED order: re-create under a suffix."""
-
-    def __init__(self, sr_order_id: int, shipment_id: int | None) -> None:
-        super().__init__(f"Shiprocket order {sr_order_id} is cancelled")
-        self.sr_order_id = sr_order_id
-        self.shipment_id = shipment_id

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 # Annotations only: importing every model here would put ~20 ms on the cold start of functions
 # (token-refresh) that use none of them.
 if TYPE_CHECKING:
-    from shipsync.domain.ledger import LedgerEntry
     from shipsync.domain.models import (
         AwbAssignment,
         CourierQuote,
         CreatedOrder,
+        CreditNoteLine,
         ForwardShipmentResult,
         LabelResult,
         PickupResult,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         ZohoSalesOrder,
         ZohoSalesReturn,
     )
+    from shipsync.ledger.records import OrderChanges, OrderRecord
 
 
 class ShiprocketApi(Protocol):
@@ -116,28 +117,24 @@ class Alerts(Protocol):
     def page(self, subject: str, message: str, *, kind: str, correlation_id: str | None = None) -> None: ...
 
 
-class OrderQueue(Protocol):
-    def enqueue(self, body: Mapping[str, Any], *, dedup_key: str | None = None) -> str: ...
-
-
 class MetricsSink(Protocol):
     def count(self, name: str, value: int = 1) -> None: ...
 
 
 class ShipmentLedgerPort(Protocol):
-    """The ledger operations order-confirmed needs (``adapters.ledger.DynamoLedger``)."""
+    """The ledger operations order-confirmed needs (``ledger.dynamo.DynamoLedger``)."""
 
-    def get(self, salesorder_id: str) -> LedgerEntry | None: ...
+    def get(self, salesorder_id: str) -> OrderRecord | None: ...
 
-    def ensure(self, salesorder_id: str, salesorder_number: str) -> LedgerEntry: ...
+    def ensure(self, salesorder_id: str, salesorder_number: str) -> OrderRecord: ...
 
-    def update(self, salesorder_id: str, **fields: Any) -> None: ...
+    def update(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> None: ...
 
-    def close_job(self, salesorder_id: str, **fields: Any) -> None: ...
+    def close_job(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> None: ...
 
-    def record_awb(self, entry: LedgerEntry, *, awb: str, courier_id: int, courier_name: str) -> None: ...
+    def record_awb(self, entry: OrderRecord, *, awb: str, courier_id: int, courier_name: str) -> None: ...
 
-    def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[LedgerEntry]: ...
+    def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[OrderRecord]: ...
 
 
 # ---------------------------------------------------------------- shipment status (issue 3)
@@ -217,12 +214,10 @@ class ZohoReturnsApi(Protocol):
         customer_id: str,
         date: str,
         invoice_id: str,
-        salesreturn: ZohoSalesReturn,
-        invoice: ZohoInvoice,
-        lines: Sequence[ReturnLine],
+        lines: Sequence[CreditNoteLine],
         reference_number: str,
     ) -> str:
-        """A credit note from the return against the invoice; returns the credit note id."""
+        """A credit note of ``returns.credit.creditnote_lines`` against the invoice; returns the credit note id."""
 
     def find_creditnote_by_reference(self, reference_number: str) -> str | None:
         """``GET /creditnotes?reference_number=``: the credit note an earlier attempt created, if any."""

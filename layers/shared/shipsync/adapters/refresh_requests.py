@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -10,6 +9,7 @@ from aws_lambda_powertools import Logger
 
 from shipsync.adapters.aws import client
 from shipsync.errors import TransientError
+from shipsync.tokens.messages import RefreshRequest
 
 logger = Logger(child=True)
 
@@ -31,18 +31,16 @@ class SqsRefreshRequester:
     def request_refresh(self, provider: str, seen_version: int | None, reason: str) -> None:
         from botocore.exceptions import BotoCoreError, ClientError
 
-        if not self._queue_url:
-            raise RuntimeError("TOKEN_REFRESH_QUEUE_URL is not set: workers cannot ask for a token")
-        body = {
-            "provider": provider,
-            "seen_version": seen_version,
-            "reason": reason,
-            "requested_at": self._now().isoformat(timespec="seconds"),
-        }
+        request = RefreshRequest(
+            provider=provider,
+            seen_version=seen_version,
+            reason=reason,
+            requested_at=self._now().isoformat(timespec="seconds"),
+        )
         try:
             client("sqs").send_message(
                 QueueUrl=self._queue_url,
-                MessageBody=json.dumps(body),
+                MessageBody=request.model_dump_json(),
                 MessageGroupId=provider,
                 MessageDeduplicationId=dedup_id(provider, seen_version, reason),
             )

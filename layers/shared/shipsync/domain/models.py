@@ -7,7 +7,7 @@ shapes are exactly what we send. Ids from Zoho are 15-19 digit strings: kept as 
 from __future__ import annotations
 
 import types
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Final, Literal, Union, get_args, get_origin
 
@@ -379,6 +379,33 @@ class ZohoInvoice(_ZohoModel):
     line_discounts: dict[str, str] = Field(default_factory=dict)
     # (salesorder_item_id -> invoiced quantity): an amount discount covers it, so a partial credit takes its share.
     line_quantities: dict[str, float] = Field(default_factory=dict)
+
+
+def discount_number(text: str) -> Decimal | None:
+    """The number in a line discount as Zoho writes it ("10%" -> 10), or None when the text is not a discount."""
+    try:
+        number = Decimal(text.removesuffix("%").strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and number >= 0 else None
+
+
+class CreditNoteLine(BaseModel):
+    """One credit note line: the invoice line it credits and the return line whose units it reverses.
+
+    Fields carry the names of Zoho's credit note line (docs/providers/zoho.md §8); None is left out of the
+    request, so Zoho's default applies."""
+
+    model_config = ConfigDict(frozen=True)
+
+    invoice_item_id: str
+    salesreturn_item_id: str
+    item_id: str | None = None
+    quantity: float
+    rate: float | None = None
+    # "10%" as the invoice wrote it, or the amount (a number) that falls on the credited quantity.
+    discount: str | float | None = None
+    tax_id: str | None = None
 
 
 class ZohoCreditNote(_ZohoModel):

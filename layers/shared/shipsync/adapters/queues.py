@@ -1,0 +1,48 @@
+"""SQS sends: a feature's message onto its queue, and a malformed message onto its queue's DLQ."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from shipsync.adapters.aws import client
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+
+def send(queue_url: str, message: BaseModel, *, group: str | None = None) -> str:
+    """One message; returns its SQS message id. With ``group``, a FIFO message in that group whose
+    deduplication id is the body's hash (keys sorted, so the same content always hashes the same, however
+    a sender ordered it)."""
+    body = json.dumps(message.model_dump(mode="json"), sort_keys=True)
+    if group is None:
+        response = client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
+    else:
+        response = client("sqs").send_message(
+            QueueUrl=queue_url,
+            MessageBody=body,
+            MessageGroupId=group,
+            MessageDeduplicationId=hashlib.sha256(body.encode()).hexdigest(),
+        )
+    return str(response["MessageId"])
+
+
+def dead_letter(dlq_url: str, record: SQSRecord, reason: str) -> None:
+    """``record`` as it was received, onto ``dlq_url``, with the reason as a message attribute (what a
+    redrive after the producer's fix needs to know). A FIFO DLQ keeps the record's message group."""
+    extra: dict[str, str] = {}
+    if dlq_url.endswith(".fifo"):
+        extra = {
+            "MessageGroupId": record.attributes.message_group_id or "malformed",
+            "MessageDeduplicationId": record.message_id,
+        }
+    client("sqs").send_message(
+        QueueUrl=dlq_url,
+        MessageBody=record.body,
+        MessageAttributes={"shipsync_rejected": {"DataType": "String", "StringValue": reason[:1000]}},
+        **extra,
+    )

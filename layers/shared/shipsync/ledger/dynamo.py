@@ -1,0 +1,276 @@
+"""The shipment ledger: one DynamoDB table that maps a sales order to its Shiprocket order,
+shipment, AWB and status, and records every step of the order-confirmed job.
+
+Items (partition key ``pk`` only), typed in ``ledger.records``:
+- ``SO#<salesorder_id>``: the whole job state (``OrderRecord``).
+- ``AWB#<awb>``: a denormalised copy of what a tracking event needs (``AwbRecord``), so an AWB lookup
+  is one GetItem and never a Zoho search.
+- ``SONUM#<salesorder_number>``: number -> id; ``REMIT#<remittance_id>``: ``RemittanceHeader``.
+Orders whose job has not finished (no AWB yet, or not yet written back to Zoho) carry
+``open_job = "1"`` (sparse GSI ``OpenJobs``, sort key ``confirmed_at``), so the stuck-order
+sweep is one Query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Unpack
+
+from pydantic import BaseModel
+
+from shipsync.adapters.aws import client
+from shipsync.ledger.records import (
+    AwbChanges,
+    AwbRecord,
+    JobState,
+    OrderChanges,
+    OrderRecord,
+    RemittanceHeader,
+)
+
+OPEN_JOBS_INDEX = "OpenJobs"
+# Sparse GSI over AWB# items still being tracked (tracking_open = "1"), sorted by the time of
+# their last tracking event, so the tracking poll finds the quiet ones with one Query.
+QUIET_SHIPMENTS_INDEX = "QuietShipments"
+# Sparse GSI over delivered COD shipments not yet remitted (cod_open = "1"), by delivery time:
+# the remittance poll and the aging report read it with one Query.
+UNREMITTED_COD_INDEX = "UnremittedCod"
+# Sparse GSI over remitted COD shipments waiting for their delivery (remit_waiting = "1"), by the time they are
+# next asked about: the remittance poll sends the due ones back to the queue with one Query.
+AWAITING_DELIVERY_INDEX = "AwaitingDelivery"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return _to_dynamo(value.model_dump(mode="json"))
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+class DynamoLedger:
+    """Ledger over DynamoDB (resource API for readable item maps)."""
+
+    def __init__(self, table_name: str) -> None:
+        import boto3
+
+        # The resource API converts to/from DynamoDB JSON; endpoint comes from AWS_ENDPOINT_URL.
+        self._table = boto3.resource("dynamodb").Table(table_name)
+        self._table_name = table_name
+
+    @property
+    def table(self) -> Any:
+        """The boto3 Table, for adapters that keep other item kinds in the same table."""
+        return self._table
+
+    # -- reads ----------------------------------------------------------------------------
+    def get(self, salesorder_id: str) -> OrderRecord | None:
+        item = self._table.get_item(Key={"pk": f"SO#{salesorder_id}"}, ConsistentRead=True).get("Item")
+        return None if item is None else OrderRecord.model_validate(_from_dynamo(item))
+
+    def find_by_awb(self, awb: str) -> AwbRecord | None:
+        item = self._table.get_item(Key={"pk": f"AWB#{awb}"}).get("Item")
+        return None if item is None else AwbRecord.model_validate(_from_dynamo(item))
+
+    def find_salesorder_id(self, salesorder_number: str) -> str | None:
+        """The sales order id for a number this ledger has seen (no Zoho search needed)."""
+        item = self._table.get_item(Key={"pk": f"SONUM#{salesorder_number}"}).get("Item")
+        return None if item is None else str(item["salesorder_id"])
+
+    def put_awb(self, record: AwbRecord) -> bool:
+        """Create an ``AWB#`` lookup item (e.g. a customer return's AWB), tracked from now; False if it exists."""
+        from botocore.exceptions import ClientError
+
+        now = _now()
+        tracked = record.model_copy(update={"created_at": now, "tracking_open": "1", "last_event_at": now})
+        item = {"pk": f"AWB#{record.awb}", **tracked.model_dump(exclude_defaults=True)}
+        try:
+            self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+            return True
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+
+    def update_awb(self, awb: str, **changes: Unpack[AwbChanges]) -> None:
+        """Set fields on an ``AWB#`` item (tracking status, last event time, transitions)."""
+        self.update_key(f"AWB#{awb}", dict(changes))
+
+    def record_remittance(self, header: RemittanceHeader) -> None:
+        """The header of a remittance batch (``REMIT#<id>``): totals, balance, AWBs, source."""
+        self.update_key(f"REMIT#{header.remittance_id}", header.model_dump(exclude={"remittance_id"}))
+
+    def mark_remitted(self, awb: str, **changes: Unpack[AwbChanges]) -> None:
+        """Record the payment and leave the remittance poll's index, in one write."""
+        self.update_key(f"AWB#{awb}", dict(changes), remove=("cod_open",))
+
+    def unremitted_cod(self, limit: int = 500) -> list[AwbRecord]:
+        """Delivered COD shipments with no remittance recorded yet, oldest delivery first."""
+        from boto3.dynamodb.conditions import Key
+
+        response = self._table.query(
+            IndexName=UNREMITTED_COD_INDEX, KeyConditionExpression=Key("cod_open").eq("1"), Limit=limit
+        )
+        return [AwbRecord.model_validate(_from_dynamo(i)) for i in response.get("Items", [])]
+
+    def park_remittance(self, awb: str, *, next_check: str, pending: dict[str, Any]) -> None:
+        """A remittance line that waits for its shipment's delivery (UTC ISO ``next_check``)."""
+        self.update_awb(awb, remit_waiting="1", remit_next_check=next_check, remit_pending=pending)
+
+    def waiting_remittances(self, due_before: str, limit: int = 500) -> list[AwbRecord]:
+        """Shipments whose waiting remittance line is due to be asked about again, oldest first."""
+        from boto3.dynamodb.conditions import Key
+
+        response = self._table.query(
+            IndexName=AWAITING_DELIVERY_INDEX,
+            KeyConditionExpression=Key("remit_waiting").eq("1") & Key("remit_next_check").lte(due_before),
+            Limit=limit,
+        )
+        return [AwbRecord.model_validate(_from_dynamo(i)) for i in response.get("Items", [])]
+
+    def close_waiting(self, awb: str) -> None:
+        """The line was paid or given up: the shipment leaves the waiting index (its last state stays)."""
+        self._table.update_item(Key={"pk": f"AWB#{awb}"}, UpdateExpression="REMOVE remit_waiting, remit_next_check")
+
+    def close_tracking(self, awb: str) -> None:
+        """A terminal status: the shipment leaves the tracking poll's index."""
+        self._table.update_item(Key={"pk": f"AWB#{awb}"}, UpdateExpression="REMOVE tracking_open")
+
+    def quiet_shipments(self, last_event_before: str, limit: int = 200) -> list[AwbRecord]:
+        """AWB items still tracked whose last event is older than the given ISO time."""
+        from boto3.dynamodb.conditions import Key
+
+        response = self._table.query(
+            IndexName=QUIET_SHIPMENTS_INDEX,
+            KeyConditionExpression=Key("tracking_open").eq("1") & Key("last_event_at").lt(last_event_before),
+            Limit=limit,
+        )
+        return [AwbRecord.model_validate(_from_dynamo(i)) for i in response.get("Items", [])]
+
+    def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[OrderRecord]:
+        from boto3.dynamodb.conditions import Key
+
+        response = self._table.query(
+            IndexName=OPEN_JOBS_INDEX,
+            KeyConditionExpression=Key("open_job").eq("1") & Key("confirmed_at").lt(confirmed_before),
+            Limit=limit,
+        )
+        return [OrderRecord.model_validate(_from_dynamo(i)) for i in response.get("Items", [])]
+
+    # -- writes ---------------------------------------------------------------------------
+    def ensure(self, salesorder_id: str, salesorder_number: str) -> OrderRecord:
+        """The entry for this order, created on first sight (a conditional put: no races)."""
+        from botocore.exceptions import ClientError
+
+        now = _now()
+        entry = OrderRecord(
+            salesorder_id=salesorder_id,
+            salesorder_number=salesorder_number,
+            order_ref=salesorder_number,
+            confirmed_at=now,
+            updated_at=now,
+        )
+        item = {"pk": f"SO#{salesorder_id}", "open_job": "1", **entry.model_dump(exclude_none=True)}
+        try:
+            self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            existing = self.get(salesorder_id)
+            assert existing is not None  # the conditional put just saw it
+            # Written again on every retry: the first attempt may have died between the two puts.
+            self._put_number(existing.salesorder_number, salesorder_id, existing.confirmed_at)
+            return existing
+        self._put_number(salesorder_number, salesorder_id, now)
+        return entry
+
+    def _put_number(self, salesorder_number: str, salesorder_id: str, created_at: str) -> None:
+        """``SONUM#``: salesorder number -> id (a plain put, so repeating it changes nothing)."""
+        self._table.put_item(
+            Item={"pk": f"SONUM#{salesorder_number}", "salesorder_id": salesorder_id, "created_at": created_at}
+        )
+
+    def update(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> None:
+        self.update_key(f"SO#{salesorder_id}", dict(changes))
+
+    def update_key(self, pk: str, fields: dict[str, Any], *, remove: Iterable[str] = ()) -> None:
+        """SET ``fields`` (and ``updated_at``) on the item ``pk``, creating it if absent, and REMOVE the
+        attributes named in ``remove``: one write."""
+        fields["updated_at"] = _now()
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":v{i}": _to_dynamo(value) for i, value in enumerate(fields.values())}
+        expression = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
+        removed = list(remove)
+        if removed:
+            names |= {f"#r{i}": name for i, name in enumerate(removed)}
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removed)))
+        self._table.update_item(
+            Key={"pk": pk},
+            UpdateExpression=expression,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
+    def close_job(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> None:
+        """Record a final state (synced or failed) and leave the stuck-order index, in one write."""
+        self.update_key(f"SO#{salesorder_id}", dict(changes), remove=("open_job",))
+
+    def record_awb(self, entry: OrderRecord, *, awb: str, courier_id: int, courier_name: str) -> None:
+        """AWB on the order item and the AWB lookup item, atomically."""
+        now = _now()
+        record = AwbRecord.of_shipped_order(entry, awb=awb, courier_id=courier_id, courier_name=courier_name, now=now)
+        awb_item = {"pk": f"AWB#{awb}", **record.model_dump(exclude_defaults=True)}
+        serializer = _serializer()
+        dynamo = client("dynamodb")
+        dynamo.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._table_name,
+                        "Item": {k: serializer.serialize(_to_dynamo(v)) for k, v in awb_item.items() if v is not None},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table_name,
+                        "Key": {"pk": {"S": f"SO#{entry.salesorder_id}"}},
+                        "UpdateExpression": "SET awb = :a, courier_id = :c, courier_name = :n, #s = :s, "
+                        "updated_at = :u",
+                        "ExpressionAttributeNames": {"#s": "state"},
+                        "ExpressionAttributeValues": {
+                            ":a": {"S": awb},
+                            ":c": {"N": str(courier_id)},
+                            ":n": {"S": courier_name},
+                            ":s": {"S": JobState.AWB_ASSIGNED.value},
+                            ":u": {"S": now},
+                        },
+                    }
+                },
+            ]
+        )
+
+
+def _serializer() -> Any:
+    from boto3.dynamodb.types import TypeSerializer
+
+    return TypeSerializer()

@@ -1,0 +1,293 @@
+"""The ledger's records, typed: what each item holds (a pydantic model, read back with its defaults) and what
+a step may change on it (a ``TypedDict`` of the writable fields, so a renamed or misspelt field fails at
+type-check time: ``ledger.update(id, **changes)`` takes ``Unpack[OrderChanges]``).
+
+Items of the one table (partition key ``pk``):
+- ``SO#<salesorder_id>``: ``OrderRecord``, one sales order's shipping job.
+- ``AWB#<awb>``: ``AwbRecord``, what tracking, remittance and restock need to know about a shipment in one
+  GetItem (forward shipments and customer returns' own shipments).
+- ``RESTOCK#<awb>``: ``RestockRecord``, the steps of one returned shipment's restock.
+- ``REMIT#<remittance_id>``: ``RemittanceHeader``, a remittance batch as it arrived.
+
+``tests/unit/test_ledger_records.py`` holds each ``*Changes`` to its record, key for key.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shipsync.domain.models import ReturnLine
+from shipsync.domain.statuses import ShipmentStatus
+
+
+class JobState(StrEnum):
+    """Where a sales order's shipping job is. Terminal ones end the job: a new webhook for it is then a no-op."""
+
+    RECEIVED = "received"
+    ORDER_CREATED = "order_created"
+    AWB_ASSIGNED = "awb_assigned"
+    SYNCED = "synced"
+    INVALID = "invalid"
+    NOT_SERVICEABLE = "not_serviceable"
+    AWB_FAILED = "awb_failed"
+    # A provider refused a request of ours (docs/providers: a 4xx, an error inside HTTP 200).
+    FAILED = "failed"
+
+
+TERMINAL_STATES = frozenset(
+    {JobState.SYNCED, JobState.INVALID, JobState.NOT_SERVICEABLE, JobState.AWB_FAILED, JobState.FAILED}
+)
+# Terminal, but a seller who edits the sales order and confirms it again gets another attempt.
+RETRIED_WHEN_EDITED = frozenset({JobState.INVALID, JobState.FAILED})
+
+
+class RestockState(StrEnum):
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    FAILED = "failed"
+
+
+# ---------------------------------------------------------------------------------------------- SO#
+
+
+class OrderRecord(BaseModel):
+    """``SO#<salesorder_id>``: one sales order's shipping job, one field (or flag) per step."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    salesorder_id: str
+    salesorder_number: str
+    state: JobState = JobState.RECEIVED
+    order_ref: str = ""  # the Shiprocket order_id we sent (SO number, or SO-00042-R1 after a re-create)
+    recreate_count: int = 0
+    confirmed_at: str = ""
+    sr_order_id: int | None = None
+    shipment_id: int | None = None
+    delivery_city: str | None = None
+    order_value: float | None = None
+    payment_method: str | None = None
+    courier_ranking: list[dict[str, Any]] = Field(default_factory=list)
+    refusals: list[dict[str, Any]] = Field(default_factory=list)
+    awb: str | None = None
+    courier_id: int | None = None
+    courier_name: str | None = None
+    # The pickup and label steps are done once these are set: by the answer itself, or by a retry that heard
+    # "already done" (the details of the lost answer then stay None, see docs/providers/shiprocket.md §5).
+    pickup_requested: bool = False
+    pickup_scheduled_date: str | None = None
+    pickup_token_number: str | None = None
+    # Shiprocket's order status read back when a retried pickup answered "already requested".
+    pickup_status: str | None = None
+    label_generated: bool = False
+    label_url: str | None = None
+    zoho_fields_written: bool = False
+    zoho_package_id: str | None = None
+    zoho_shipment_id: str | None = None
+    shipment_status: str | None = None
+    failure_reason: str | None = None
+    so_last_modified: str | None = None
+    redrive_count: int = 0
+    alerted_stuck: bool = False
+    updated_at: str = ""
+
+
+class OrderChanges(TypedDict, total=False):
+    state: JobState
+    order_ref: str
+    recreate_count: int
+    sr_order_id: int | None
+    shipment_id: int | None
+    delivery_city: str | None
+    order_value: float | None
+    payment_method: str | None
+    courier_ranking: list[dict[str, Any]]
+    refusals: list[dict[str, Any]]
+    awb: str | None
+    courier_id: int | None
+    courier_name: str | None
+    pickup_requested: bool
+    pickup_scheduled_date: str | None
+    pickup_token_number: str | None
+    pickup_status: str | None
+    label_generated: bool
+    label_url: str | None
+    zoho_fields_written: bool
+    zoho_package_id: str | None
+    zoho_shipment_id: str | None
+    shipment_status: str | None
+    failure_reason: str | None
+    so_last_modified: str | None
+    redrive_count: int
+    alerted_stuck: bool
+
+
+# --------------------------------------------------------------------------------------------- AWB#
+
+
+class AwbRecord(BaseModel):
+    """``AWB#<awb>``: a shipment as tracking, remittance and restock see it (denormalised from its order, so an
+    AWB lookup is one GetItem and never a Zoho search). The ``*_open`` / ``remit_waiting`` flags are "1" while
+    the shipment is in a sparse index (see ``ledger.dynamo``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    awb: str
+    salesorder_id: str
+    salesorder_number: str | None = None
+    order_ref: str | None = None
+    sr_order_id: int | None = None
+    shipment_id: int | None = None
+    courier_id: int | None = None
+    courier_name: str | None = None
+    # What tracking alerts quote: where the parcel goes, what it is worth, how it is paid.
+    delivery_city: str | None = None
+    order_value: float | None = None
+    payment_method: str | None = None
+    created_at: str | None = None
+    # tracking
+    status: str | None = None
+    status_time: str | None = None
+    last_event_at: str | None = None
+    tracking_open: str | None = None
+    seen_events: list[str] = Field(default_factory=list)
+    transitions: list[dict[str, Any]] = Field(default_factory=list)
+    ndr_count: int = 0
+    ndr_actions: list[dict[str, Any]] = Field(default_factory=list)
+    # a customer return's own shipment
+    is_return: bool = False
+    return_ref: str | None = None
+    lines: list[ReturnLine] = Field(default_factory=list)
+    reason: str | None = None
+    # COD remittance
+    cod_open: str | None = None
+    delivered_at: str | None = None
+    payment_id: str | None = None
+    remitted_utr: str | None = None
+    remittance_date: str | None = None
+    remitted_at: str | None = None
+    charges_paise: int = 0
+    remittance_problem: str | None = None
+    remit_waiting: str | None = None
+    remit_next_check: str | None = None
+    remit_pending: dict[str, Any] | None = None
+    updated_at: str | None = None
+
+    @classmethod
+    def of_shipped_order(
+        cls, entry: OrderRecord, *, awb: str, courier_id: int, courier_name: str, now: str
+    ) -> AwbRecord:
+        """The lookup item of an order's new AWB, tracked from ``now``."""
+        return cls(
+            awb=awb,
+            salesorder_id=entry.salesorder_id,
+            salesorder_number=entry.salesorder_number,
+            order_ref=entry.order_ref,
+            sr_order_id=entry.sr_order_id,
+            shipment_id=entry.shipment_id,
+            courier_id=courier_id,
+            courier_name=courier_name,
+            delivery_city=entry.delivery_city,
+            order_value=entry.order_value,
+            payment_method=entry.payment_method,
+            created_at=now,
+            # What order-confirmed writes to Zoho; tracking moves it forward from here.
+            status=ShipmentStatus.PICKUP_SCHEDULED.value,
+            tracking_open="1",
+            last_event_at=now,
+        )
+
+
+class AwbChanges(TypedDict, total=False):
+    status: str | None
+    status_time: str | None
+    last_event_at: str | None
+    seen_events: list[str]
+    transitions: list[dict[str, Any]]
+    ndr_count: int
+    ndr_actions: list[dict[str, Any]]
+    cod_open: str | None
+    delivered_at: str | None
+    payment_id: str | None
+    remitted_utr: str | None
+    remittance_date: str | None
+    remitted_at: str | None
+    charges_paise: int
+    remittance_problem: str | None
+    remit_waiting: str | None
+    remit_next_check: str | None
+    remit_pending: dict[str, Any] | None
+
+
+# ----------------------------------------------------------------------------------------- RESTOCK#
+
+
+class RestockRecord(BaseModel):
+    """``RESTOCK#<awb>``: one returned shipment's restock, one field (or flag) per step."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    awb: str
+    kind: str
+    salesorder_id: str
+    salesorder_number: str = ""
+    state: RestockState = RestockState.IN_PROGRESS
+    lines: list[ReturnLine] = Field(default_factory=list)
+    reason: str | None = None
+    location_id: str | None = None
+    salesreturn_id: str | None = None
+    return_line_ids: dict[str, str] = Field(default_factory=dict)
+    receive_started: bool = False
+    receive_id: str | None = None
+    receive_done: bool = False
+    invoice_checked: bool = False
+    invoice_id: str | None = None
+    creditnote_id: str | None = None
+    # The note's total as Zoho computed it (read back before applying).
+    credit_total: float | None = None
+    # The invoice balance seen just before the apply call: a lower balance on a retry means it went through.
+    apply_balance_before: float | None = None
+    credit_applied: float | None = None
+    status_written: bool = False
+    failure_reason: str | None = None
+
+
+class RestockChanges(TypedDict, total=False):
+    state: RestockState
+    lines: list[ReturnLine]
+    reason: str | None
+    location_id: str | None
+    salesreturn_id: str | None
+    return_line_ids: dict[str, str]
+    receive_started: bool
+    receive_id: str | None
+    receive_done: bool
+    invoice_checked: bool
+    invoice_id: str | None
+    creditnote_id: str | None
+    credit_total: float | None
+    apply_balance_before: float | None
+    credit_applied: float | None
+    status_written: bool
+    failure_reason: str | None
+
+
+# ------------------------------------------------------------------------------------------- REMIT#
+
+
+class RemittanceHeader(BaseModel):
+    """``REMIT#<remittance_id>``: a remittance batch as it arrived (its orders are paid one by one)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    remittance_id: str
+    remittance_date: str
+    source: str
+    bank_transfer_paise: int
+    expected_paise: int
+    balanced: bool
+    balance_known: bool
+    awbs: list[str]
+    received_at: str

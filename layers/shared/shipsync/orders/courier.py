@@ -1,0 +1,303 @@
+"""Courier choice: a data-driven rule table ranks Shiprocket's serviceable couriers.
+
+The table (``courier_rules.json`` beside this module, or the seller's override from an SSM
+parameter / ``COURIER_RULES_JSON`` parsed by ``CourierRules.from_json``) holds:
+
+- ``rules``: checked in order, the **first** whose ``when`` matches the order applies. Its
+  ``prefer`` entries are courier-name fragments (case, spaces and punctuation ignored, so
+  "blue dart" matches "Bluedart Surface"). Put narrower rules first: the heavy-parcel rule
+  precedes the payment rules so a 6 kg COD order still goes to a heavy-parcel courier.
+- ``weights``: how much cost, ETA and (COD only) RTO performance count in the score.
+- ``exclude``: courier-name fragments never used.
+
+Ranking: couriers Shiprocket blocked, excluded ones and, for COD, couriers without COD are
+dropped. The rest are ordered preferred-first; the preferred couriers are equals (the policy
+says "Delhivery *or* Ecom Express"), so within each group the score decides: a weighted sum of
+rate, ETA and RTO performance, each min-max normalised over the eligible couriers (0 = best,
+missing data = worst). Ties go to the lower ``courier_company_id``, so the ranking is fully
+deterministic. The service walks the ranking and falls back to the next courier on an AWB
+refusal.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from shipsync.domain.india import is_tier1_city
+from shipsync.domain.models import CourierQuote, PaymentMethod, ShiprocketOrder
+
+__all__ = [
+    "VOLUMETRIC_DIVISOR",
+    "CourierRule",
+    "CourierRules",
+    "OrderFacts",
+    "RankedQuote",
+    "Ranking",
+    "RuleConditions",
+    "ScoreWeights",
+    "chargeable_weight_kg",
+    "is_tier1_city",
+    "order_facts",
+]
+
+# Indian couriers bill volumetric weight as L x B x H (cm) / 5000.
+VOLUMETRIC_DIVISOR = 5000.0
+
+
+def _compact(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.casefold())
+
+
+def chargeable_weight_kg(order: ShiprocketOrder) -> float:
+    """What the courier bills on: the larger of dead and volumetric weight."""
+    return max(order.weight, order.length * order.breadth * order.height / VOLUMETRIC_DIVISOR)
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """The order attributes rule conditions test."""
+
+    payment: PaymentMethod
+    tier1: bool
+    order_value: float
+    weight_kg: float
+
+    def describe(self) -> str:
+        tier = "tier-1" if self.tier1 else "tier-2/3"
+        return f"{self.payment}, {tier}, value {self.order_value:.2f}, chargeable {self.weight_kg:.3f} kg"
+
+
+def order_facts(order: ShiprocketOrder) -> OrderFacts:
+    return OrderFacts(
+        payment=order.payment_method,
+        tier1=is_tier1_city(order.delivery_city, order.delivery_postcode),
+        order_value=order.sub_total,
+        weight_kg=chargeable_weight_kg(order),
+    )
+
+
+# --------------------------------------------------------------------------- the table
+
+
+class _Strict(BaseModel):
+    # Unknown keys are errors: a typo such as "paymnt" must not silently widen a rule.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_range(low: float | None, high: float | None, what: str) -> None:
+    if low is not None and high is not None and low >= high:
+        raise ValueError(f"{what}_above ({low}) must be below {what}_at_most ({high})")
+
+
+class RuleConditions(_Strict):
+    """All given conditions must hold. Ranges are half-open: above < x <= at_most."""
+
+    payment: PaymentMethod | None = None
+    city_tier: Literal["tier1", "other"] | None = None
+    order_value_above: float | None = Field(default=None, ge=0)
+    order_value_at_most: float | None = Field(default=None, ge=0)
+    weight_kg_above: float | None = Field(default=None, ge=0)
+    weight_kg_at_most: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Self:
+        _check_range(self.order_value_above, self.order_value_at_most, "order_value")
+        _check_range(self.weight_kg_above, self.weight_kg_at_most, "weight_kg")
+        return self
+
+    def matches(self, facts: OrderFacts) -> bool:
+        checks = (
+            self.payment is None or self.payment == facts.payment,
+            self.city_tier is None or (self.city_tier == "tier1") == facts.tier1,
+            self.order_value_above is None or facts.order_value > self.order_value_above,
+            self.order_value_at_most is None or facts.order_value <= self.order_value_at_most,
+            self.weight_kg_above is None or facts.weight_kg > self.weight_kg_above,
+            self.weight_kg_at_most is None or facts.weight_kg <= self.weight_kg_at_most,
+        )
+        return all(checks)
+
+
+def _check_fragments(values: list[str]) -> list[str]:
+    for value in values:
+        if not _compact(value):
+            raise ValueError(f"courier name fragment {value!r} has no letters or digits")
+    return values
+
+
+class CourierRule(_Strict):
+    name: str = Field(min_length=1)
+    when: RuleConditions = Field(default_factory=RuleConditions)
+    prefer: list[str] = Field(min_length=1)
+
+    @field_validator("prefer")
+    @classmethod
+    def _prefer_fragments(cls, values: list[str]) -> list[str]:
+        return _check_fragments(values)
+
+    def prefers(self, quote: CourierQuote) -> bool:
+        name = _compact(quote.courier_name)
+        return any(_compact(fragment) in name for fragment in self.prefer)
+
+
+class ScoreWeights(_Strict):
+    cost: float = Field(default=0.5, ge=0)
+    eta: float = Field(default=0.3, ge=0)
+    rto: float = Field(default=0.2, ge=0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Self:
+        if self.cost + self.eta + self.rto <= 0:
+            raise ValueError("at least one of cost, eta, rto must be positive")
+        return self
+
+
+@dataclass(frozen=True)
+class RankedQuote:
+    quote: CourierQuote
+    preferred: bool
+    score: float  # 0 = best on every measure
+
+
+@dataclass(frozen=True)
+class Ranking:
+    facts: OrderFacts
+    rule: str | None
+    ranked: list[RankedQuote]
+    dropped: list[tuple[CourierQuote, str]]
+
+    @property
+    def quotes(self) -> list[CourierQuote]:
+        return [r.quote for r in self.ranked]
+
+    def explain(self) -> list[str]:
+        """One log line per courier: why it ranked where it did, or why it was dropped."""
+        lines = [f"order {self.facts.describe()}; rule: {self.rule or 'none matched'}"]
+        for position, r in enumerate(self.ranked, start=1):
+            q = r.quote
+            eta = _eta_hours(q)
+            why = f"preferred by {self.rule}" if r.preferred else "not preferred"
+            lines.append(
+                f"{position}. {q.courier_name} (#{q.courier_company_id}): {why}; score {r.score:.3f} "
+                f"(rate {q.rate:.2f}, eta {'?' if eta is None else f'{eta:g}'} h, rto {q.rto_performance})"
+            )
+        lines.extend(f"dropped {q.courier_name} (#{q.courier_company_id}): {reason}" for q, reason in self.dropped)
+        return lines
+
+
+def _eta_hours(quote: CourierQuote) -> float | None:
+    if quote.etd_hours is not None and quote.etd_hours > 0:
+        return quote.etd_hours
+    if quote.estimated_delivery_days is not None and quote.estimated_delivery_days > 0:
+        return quote.estimated_delivery_days * 24.0
+    return None
+
+
+def _badness(values: Sequence[float | None], *, higher_is_better: bool) -> list[float]:
+    """Min-max normalise to 0 (best) .. 1 (worst); a missing value counts as worst."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return [0.0] * len(values)
+    low, high = min(present), max(present)
+    span = high - low
+    result = []
+    for v in values:
+        if v is None:
+            result.append(1.0)
+        elif span == 0:
+            result.append(0.0)
+        else:
+            result.append((high - v) / span if higher_is_better else (v - low) / span)
+    return result
+
+
+class CourierRules(_Strict):
+    version: Literal[1] = 1
+    weights: ScoreWeights = Field(default_factory=ScoreWeights)
+    exclude: list[str] = Field(default_factory=list)
+    rules: list[CourierRule] = Field(default_factory=list)
+
+    @field_validator("exclude")
+    @classmethod
+    def _exclude_fragments(cls, values: list[str]) -> list[str]:
+        return _check_fragments(values)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        names = [rule.name for rule in self.rules]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"rule names must be unique, repeated: {', '.join(duplicates)}")
+        return self
+
+    @classmethod
+    def default(cls) -> CourierRules:
+        """The table packaged with the layer (``courier_rules.json``)."""
+        return _packaged_rules()
+
+    @classmethod
+    def from_json(cls, text: str) -> CourierRules:
+        """Parse and validate a table; ValueError naming every problem when it is unusable."""
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in error['loc']) or 'table'}: {error['msg']}" for error in exc.errors()
+            )
+            raise ValueError(f"invalid courier rules table: {problems}") from None
+
+    def applicable_rule(self, facts: OrderFacts) -> CourierRule | None:
+        return next((rule for rule in self.rules if rule.when.matches(facts)), None)
+
+    def choose(self, quotes: Sequence[CourierQuote], order: ShiprocketOrder) -> Ranking:
+        facts = order_facts(order)
+        rule = self.applicable_rule(facts)
+        excluded = [_compact(fragment) for fragment in self.exclude]
+        eligible: list[CourierQuote] = []
+        dropped: list[tuple[CourierQuote, str]] = []
+        for quote in quotes:
+            if quote.blocked:
+                dropped.append((quote, "blocked by Shiprocket"))
+            elif any(fragment in _compact(quote.courier_name) for fragment in excluded):
+                dropped.append((quote, "excluded by the courier rules"))
+            elif facts.payment == "COD" and not quote.cod:
+                dropped.append((quote, "does not accept COD"))
+            else:
+                eligible.append(quote)
+
+        cost = _badness([q.rate for q in eligible], higher_is_better=False)
+        eta = _badness([_eta_hours(q) for q in eligible], higher_is_better=False)
+        rto = _badness([q.rto_performance for q in eligible], higher_is_better=True)
+        rto_weight = self.weights.rto if facts.payment == "COD" else 0.0
+        ranked = [
+            RankedQuote(
+                quote=q,
+                preferred=rule is not None and rule.prefers(q),
+                score=self.weights.cost * c + self.weights.eta * e + rto_weight * r,
+            )
+            for q, c, e, r in zip(eligible, cost, eta, rto, strict=True)
+        ]
+        ranked.sort(
+            key=lambda r: (not r.preferred, r.score, r.quote.courier_company_id, r.quote.courier_name, r.quote.rate)
+        )
+        dropped.sort(key=lambda item: item[0].courier_company_id)
+        return Ranking(facts=facts, rule=rule.name if rule else None, ranked=ranked, dropped=dropped)
+
+    def rank(self, quotes: Sequence[CourierQuote], order: ShiprocketOrder) -> list[CourierQuote]:
+        """Eligible couriers, best first: the order in which to try assigning the AWB."""
+        return self.choose(quotes, order).quotes
+
+    def explain(self, quotes: Sequence[CourierQuote], order: ShiprocketOrder) -> list[str]:
+        return self.choose(quotes, order).explain()
+
+
+@functools.cache
+def _packaged_rules() -> CourierRules:
+    text = resources.files("shipsync.orders").joinpath("courier_rules.json").read_text(encoding="utf-8")
+    return CourierRules.from_json(text)

@@ -1,0 +1,395 @@
+"""Order confirmed: a confirmed Zoho sales order becomes a Shiprocket shipment, written back.
+
+The job is a sequence of steps, each recorded in the shipment ledger before the next one
+runs, so a retry (a redelivered SQS message, the stuck-order sweep) continues where the last
+attempt stopped and never repeats a write:
+
+    Zoho SO (+ items) -> map -> serviceability -> rank couriers
+    -> Shiprocket one-call wrapper (order + AWB + pickup + label)      happy path: 2 calls
+       or, after a partial failure, create / assign (fallback down the ranking) / pickup / label
+    -> Zoho custom fields -> Zoho package -> Zoho shipment order (tracking number = AWB)
+
+Every problem raises; the outcome policy (``policy.outcomes``) decides what follows. A permanent one
+(invalid order, not serviceable, every courier refused, a request a provider refuses) ends in
+``ShipOrder.give_up``: the sales order marked in Zoho with why, a page naming the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Unpack
+
+from aws_lambda_powertools import Logger
+
+from shipsync.domain.india import IST
+from shipsync.domain.models import (
+    AwbAssignment,
+    CourierQuote,
+    LabelResult,
+    PickupResult,
+    ShiprocketOrder,
+    ZohoSalesOrder,
+)
+from shipsync.domain.statuses import ShipmentStatus
+from shipsync.errors import (
+    AllCouriersRefused,
+    AwbAlreadyAssigned,
+    AwbRefused,
+    InvalidOrder,
+    NotServiceable,
+    PermanentError,
+    ProviderRequestError,
+    TransientError,
+)
+from shipsync.ledger.records import RETRIED_WHEN_EDITED, TERMINAL_STATES, JobState, OrderChanges, OrderRecord
+from shipsync.orders.courier import CourierRules
+from shipsync.orders.mapping import (
+    MappingOptions,
+    package_number,
+    required_item_ids,
+    shipment_number,
+    to_shiprocket_order,
+)
+from shipsync.orders.messages import OrderMessage
+from shipsync.policy.outcomes import Failure
+from shipsync.ports import MetricsSink, ShipmentLedgerPort, ShiprocketApi, ShiprocketOrdersApi, ZohoApi
+
+logger = Logger(child=True)
+
+
+MAX_RECREATES = 3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    salesorder_number: str
+    state: str
+    awb: str | None = None
+    courier_name: str | None = None
+    detail: str | None = None
+
+
+@dataclass
+class OrderConfirmedJob:
+    """Everything one order's job needs; built once per container by the handler."""
+
+    zoho: ZohoApi
+    shiprocket: ShiprocketApi
+    ledger: ShipmentLedgerPort
+    metrics: MetricsSink
+    # Asked for by every order: the table a seller edits reaches a warm container (orders.wiring.courier_rules).
+    rules: Callable[[], CourierRules]
+    options: MappingOptions
+    pickup_postcode: str
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    # ------------------------------------------------------------------ entry point
+    def attempt(self, message: OrderMessage) -> ShipOrder:
+        return ShipOrder(self, message)
+
+    def _worth_retrying(self, entry: OrderRecord) -> bool:
+        # A seller may fix the order and confirm it again; every other terminal state needs a human decision first.
+        return entry.state in RETRIED_WHEN_EDITED
+
+    # ------------------------------------------------------------------ Shiprocket side
+    def _create_shipment(self, entry: OrderRecord, so: ZohoSalesOrder) -> OrderRecord:
+        items = {item_id: self.zoho.get_item(item_id) for item_id in required_item_ids(so)}
+        order = to_shiprocket_order(so, items, self.options, order_ref=entry.order_ref or so.salesorder_number)
+        ranking = self._rank(order)
+        self._save(
+            entry,
+            courier_ranking=[q.model_dump(include={"courier_company_id", "courier_name"}) for q in ranking],
+            delivery_city=order.delivery_city,
+            order_value=order.sub_total,
+            payment_method=order.payment_method,
+        )
+
+        for _ in range(MAX_RECREATES + 1):
+            first = ranking[0]
+            result = self.shiprocket.create_forward_shipment(order, courier_id=first.courier_company_id)
+            if result.sr_order_id is None:
+                raise ProviderRequestError("shiprocket", result.error_message or "order was not created")
+            if not result.order_created:
+                # The order_id existed already (a lost ledger write, or an old order): ask
+                # Shiprocket for its state through the duplicate-safe adhoc create.
+                existing = self.shiprocket.create_adhoc_order(order)
+                if existing.is_cancelled:
+                    order = self._recreate_under_new_ref(entry, order)
+                    continue
+            self._save(
+                entry, state=JobState.ORDER_CREATED, sr_order_id=result.sr_order_id, shipment_id=result.shipment_id
+            )
+            if result.awb is not None:
+                self.ledger.record_awb(
+                    entry,
+                    awb=result.awb.awb_code,
+                    courier_id=result.awb.courier_company_id,
+                    courier_name=result.awb.courier_name,
+                )
+                self._save(
+                    entry,
+                    state=JobState.AWB_ASSIGNED,
+                    awb=result.awb.awb_code,
+                    courier_id=result.awb.courier_company_id,
+                    courier_name=result.awb.courier_name,
+                )
+            elif result.awb_refusal is not None and result.order_created:
+                refusal = AwbRefused(first.courier_company_id, first.courier_name, result.awb_refusal)
+                logger.warning(
+                    "courier refused the AWB", extra={"courier": first.courier_name, "reason": refusal.reason}
+                )
+                self._save(entry, refusals=[*entry.refusals, _refusal_record(refusal)])
+            if result.pickup is not None:
+                self._record_pickup(entry, result.pickup)
+            if result.label is not None:
+                self._record_label(entry, result.label)
+            return entry
+        raise ProviderRequestError("shiprocket", f"order re-created {MAX_RECREATES} times and still cancelled")
+
+    def _recreate_under_new_ref(self, entry: OrderRecord, order: ShiprocketOrder) -> ShiprocketOrder:
+        count = entry.recreate_count + 1
+        new_ref = f"{entry.salesorder_number}-R{count}"
+        logger.warning(
+            "Shiprocket order is cancelled; re-creating", extra={"old_ref": order.order_id, "new_ref": new_ref}
+        )
+        self._save(entry, recreate_count=count, order_ref=new_ref)
+        return order.model_copy(update={"order_id": new_ref})
+
+    def _rank(self, order: ShiprocketOrder) -> list[CourierQuote]:
+        quotes = self.shiprocket.serviceability(
+            pickup_postcode=self.pickup_postcode,
+            delivery_postcode=order.delivery_postcode,
+            cod=order.is_cod,
+            weight_kg=order.weight,
+            length_cm=order.length,
+            breadth_cm=order.breadth,
+            height_cm=order.height,
+            declared_value=order.sub_total,
+        )
+        ranking = self.rules().rank(quotes, order)
+        if not ranking:
+            raise NotServiceable(f"no eligible courier for {order.delivery_postcode} ({order.payment_method})")
+        logger.info("couriers ranked", extra={"ranking": [q.courier_name for q in ranking]})
+        return ranking
+
+    def _complete_shipment(self, entry: OrderRecord) -> OrderRecord:
+        """AWB (falling back down the ranking), pickup and label: whatever is still missing.
+
+        A step whose earlier answer was lost is answered "already done" on the retry; that completes it
+        (docs/providers/shiprocket.md §4, §5), with the AWB or the pickup state read back from the order."""
+        assert entry.shipment_id is not None, "an order without a shipment id cannot ship"
+        if entry.awb is None:
+            self._assign_awb(entry)
+        if not entry.pickup_requested:
+            self._record_pickup(entry, self.shiprocket.generate_pickup(entry.shipment_id))
+        if not entry.label_generated:
+            self._record_label(entry, self.shiprocket.generate_label(entry.shipment_id))
+        return entry
+
+    def _record_pickup(self, entry: OrderRecord, pickup: PickupResult) -> None:
+        status = None
+        if pickup.already_requested:
+            assert entry.sr_order_id is not None
+            status = self.shiprocket.get_order(entry.sr_order_id).status
+            logger.warning("pickup was already requested by an earlier attempt", extra={"shiprocket_status": status})
+        self._save(
+            entry,
+            pickup_requested=True,
+            pickup_scheduled_date=pickup.pickup_scheduled_date,
+            pickup_token_number=pickup.pickup_token_number,
+            pickup_status=status,
+        )
+
+    def _record_label(self, entry: OrderRecord, label: LabelResult) -> None:
+        if label.already_generated:
+            logger.warning("label was already generated by an earlier attempt", extra={"label_url": label.label_url})
+        self._save(entry, label_generated=True, label_url=label.label_url)
+
+    def _assign_awb(self, entry: OrderRecord) -> None:
+        assert entry.shipment_id is not None
+        refused_ids = {r.get("courier_id") for r in entry.refusals}
+        refusals = [
+            AwbRefused(r.get("courier_id"), r.get("courier_name", "?"), r.get("reason", "")) for r in entry.refusals
+        ]
+        for courier in entry.courier_ranking:
+            courier_id = int(courier["courier_company_id"])
+            if courier_id in refused_ids:
+                continue
+            try:
+                awb = self.shiprocket.assign_awb(entry.shipment_id, courier_id)
+            except AwbAlreadyAssigned:
+                assert entry.sr_order_id is not None
+                awb = read_back_awb(self.shiprocket, entry.sr_order_id, courier_id, str(courier["courier_name"]))
+            except AwbRefused as refusal:
+                logger.warning(
+                    "courier refused the AWB", extra={"courier": courier["courier_name"], "reason": refusal.reason}
+                )
+                refusal.courier_name = refusal.courier_name or courier["courier_name"]
+                refusals.append(refusal)
+                self._save(entry, refusals=[*entry.refusals, _refusal_record(refusal, courier)])
+                self.metrics.count("AwbFallbacks")
+                continue
+            self.ledger.record_awb(
+                entry, awb=awb.awb_code, courier_id=awb.courier_company_id, courier_name=awb.courier_name
+            )
+            self._save(
+                entry,
+                state=JobState.AWB_ASSIGNED,
+                awb=awb.awb_code,
+                courier_id=awb.courier_company_id,
+                courier_name=awb.courier_name,
+            )
+            return
+        raise AllCouriersRefused(refusals)
+
+    # ------------------------------------------------------------------ Zoho side
+    def _write_back(self, entry: OrderRecord, so: ZohoSalesOrder) -> None:
+        assert entry.awb is not None
+        assert entry.courier_name is not None
+        today = self.clock().astimezone(IST).date().isoformat()
+        if not entry.zoho_fields_written:
+            self.zoho.update_salesorder_custom_fields(
+                so.salesorder_id,
+                {
+                    "cf_awb_number": entry.awb,
+                    "cf_shiprocket_order_id": str(entry.sr_order_id),
+                    "cf_courier_partner": entry.courier_name,
+                    "cf_shipment_status": ShipmentStatus.PICKUP_SCHEDULED,
+                },
+            )
+            self._save(entry, zoho_fields_written=True, shipment_status=ShipmentStatus.PICKUP_SCHEDULED)
+        # Package and shipment numbers are deterministic, so one created by an attempt that
+        # died before its ledger write is found on the sales order instead of made twice.
+        pkg_number = package_number(so.salesorder_number)
+        if entry.zoho_package_id is None and "packages" not in so.model_fields_set:
+            # The list is the guard against a second package: an answer without it cannot say "none yet".
+            raise ProviderRequestError("zoho", f"sales order {so.salesorder_number} was read without its packages")
+        existing = next((p for p in so.packages if p.package_number == pkg_number), None)
+        if entry.zoho_package_id is None:
+            if existing is not None:
+                package_id = existing.package_id
+            else:
+                lines = [(line.line_item_id, line.quantity) for line in so.line_items if line.quantity > 0]
+                package_id = self.zoho.create_package(
+                    so.salesorder_id, package_number=pkg_number, date=today, line_items=lines
+                )
+            self._save(entry, zoho_package_id=package_id)
+        if entry.zoho_shipment_id is None:
+            assert entry.zoho_package_id is not None
+            if existing is not None and existing.shipment_id:
+                shipment_id = existing.shipment_id
+            else:
+                shipment_id = self.zoho.create_shipment_order(
+                    so.salesorder_id,
+                    entry.zoho_package_id,
+                    shipment_number=shipment_number(so.salesorder_number),
+                    date=today,
+                    tracking_number=entry.awb,
+                    delivery_method=entry.courier_name,
+                )
+            self._save(entry, zoho_shipment_id=shipment_id)
+        self.ledger.close_job(entry.salesorder_id, state=JobState.SYNCED)
+        entry.state = JobState.SYNCED
+
+    # ------------------------------------------------------------------ helpers
+    def _save(self, entry: OrderRecord, **changes: Unpack[OrderChanges]) -> None:
+        """Persist the changes to the ledger, then mirror them on the in-memory entry."""
+        self.ledger.update(entry.salesorder_id, **changes)
+        for name, value in changes.items():
+            setattr(entry, name, value)
+
+
+# Why the order did not ship -> (ledger state, cf_shipment_status in Zoho, metric and alarm); the first match wins.
+GIVE_UP_STATES: tuple[tuple[type[PermanentError], JobState, ShipmentStatus, str], ...] = (
+    (InvalidOrder, JobState.INVALID, ShipmentStatus.INVALID_ORDER, "InvalidOrder"),
+    (NotServiceable, JobState.NOT_SERVICEABLE, ShipmentStatus.NOT_SERVICEABLE, "ServiceabilityFailed"),
+    (AllCouriersRefused, JobState.AWB_FAILED, ShipmentStatus.AWB_FAILED, "AwbFailed"),
+    (PermanentError, JobState.FAILED, ShipmentStatus.SHIPPING_FAILED, "OrderFailed"),
+)
+
+
+@dataclass
+class ShipOrder:
+    """One attempt at one order (``policy.outcomes.Attempt``): what it has read is kept for its give-up."""
+
+    job: OrderConfirmedJob
+    message: OrderMessage
+    entry: OrderRecord | None = None
+    so: ZohoSalesOrder | None = None
+
+    @property
+    def correlation_id(self) -> str:
+        return self.message.salesorder_number
+
+    def run(self) -> Outcome:
+        job = self.job
+        entry = self.entry = job.ledger.ensure(self.message.salesorder_id, self.message.salesorder_number)
+        if entry.state in TERMINAL_STATES and not job._worth_retrying(entry):
+            logger.info("order already handled", extra={"state": entry.state, "awb": entry.awb})
+            return Outcome(entry.salesorder_number, entry.state, entry.awb, entry.courier_name, "duplicate")
+
+        so = self.so = job.zoho.get_salesorder(entry.salesorder_id)
+        if entry.state in RETRIED_WHEN_EDITED and so.last_modified_time == entry.so_last_modified:
+            return Outcome(entry.salesorder_number, entry.state, detail="unchanged since it failed")
+        if entry.sr_order_id is None:
+            entry = job._create_shipment(entry, so)
+        entry = job._complete_shipment(entry)
+        job._write_back(entry, so)
+        job.metrics.count("OrdersShipped")
+        logger.info("order shipped", extra={"awb": entry.awb, "courier": entry.courier_name})
+        return Outcome(entry.salesorder_number, JobState.SYNCED, entry.awb, entry.courier_name)
+
+    def give_up(self, err: PermanentError) -> Failure[Outcome]:
+        """The order is marked in Zoho with why it did not ship; a seller's edit and re-confirm of an invalid or
+        failed order is looked at again (``so_last_modified``)."""
+        state, zoho_status, metric = next((s, z, m) for kind, s, z, m in GIVE_UP_STATES if isinstance(err, kind))
+        salesorder_id, number = self.message.salesorder_id, self.message.salesorder_number
+        customer = self.so.customer_name if self.so is not None else None
+        reason = str(err)
+
+        def mark() -> None:
+            self.job.zoho.update_salesorder_custom_fields(salesorder_id, {"cf_shipment_status": zoho_status})
+
+        def record() -> None:
+            self.job.ledger.close_job(
+                salesorder_id,
+                state=state,
+                failure_reason=reason,
+                shipment_status=zoho_status,
+                so_last_modified=(self.so.last_modified_time if self.so is not None else None) or "",
+            )
+
+        return Failure(
+            outcome=Outcome(number, state, detail=reason),
+            metric=metric,
+            subject=f"{zoho_status}: {number}",
+            message=f"Sales order {number} ({customer or 'unknown customer'}) was not shipped. Reason: {reason}. "
+            f"It is marked '{zoho_status}' in Zoho (cf_shipment_status).",
+            correlation_id=number,
+            mark=mark,
+            record=record,
+        )
+
+
+def read_back_awb(
+    shiprocket: ShiprocketOrdersApi, sr_order_id: int, courier_id: int, courier_name: str
+) -> AwbAssignment:
+    """The AWB that an earlier assignment, whose answer was lost, gave the order's shipment, as the order now
+    shows it (``orders/show``); the courier we asked for when the order does not name its own."""
+    order = shiprocket.get_order(sr_order_id)
+    if order.awb is None:
+        # Shiprocket says assigned but does not show it yet: try again later rather than guess.
+        raise TransientError(f"shiprocket: order {sr_order_id} has an AWB it does not show yet")
+    logger.warning("AWB was already assigned by an earlier attempt", extra={"awb": order.awb})
+    return AwbAssignment(
+        awb_code=order.awb,
+        courier_company_id=order.courier_id or courier_id,
+        courier_name=order.courier_name or courier_name,
+    )
+
+
+def _refusal_record(refusal: AwbRefused, courier: dict[str, object] | None = None) -> dict[str, object]:
+    name = refusal.courier_name or (str(courier["courier_name"]) if courier else "")
+    return {"courier_id": refusal.courier_id, "courier_name": name, "reason": refusal.reason}

@@ -1,0 +1,148 @@
+"""Composition of the orders feature (order-confirmed): its settings, the order job, the OrderQueue
+worker, the stuck-order sweep and the OrderQueue producer, built once per container, lazily."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from shipsync import wiring
+from shipsync.config import OrderConfirmedSettings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger, Metrics
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    from shipsync.orders.courier import CourierRules
+    from shipsync.orders.job import OrderConfirmedJob
+    from shipsync.orders.messages import OrderMessage
+    from shipsync.orders.sweep import StuckOrderSweep
+    from shipsync.policy.outcomes import QueueWorker
+
+# How long a warm container trusts the courier rules it read from SSM before reading them again.
+COURIER_RULES_MAX_AGE_S = 300
+
+
+@cache
+def settings() -> OrderConfirmedSettings:
+    return OrderConfirmedSettings.from_env()
+
+
+@cache
+def order_job(metrics: Metrics) -> OrderConfirmedJob:
+    """One job per container (keyed on the handler's Metrics instance)."""
+    from shipsync.orders.job import OrderConfirmedJob
+    from shipsync.orders.mapping import MappingOptions
+
+    config = settings()
+    return OrderConfirmedJob(
+        zoho=wiring.zoho_client(),
+        shiprocket=wiring.shiprocket_client(),
+        ledger=wiring.ledger(),
+        metrics=wiring.metrics_sink(metrics),
+        rules=courier_rules,
+        options=MappingOptions(
+            pickup_location=config.pickup_location,
+            payment_method_field=config.payment_method_field,
+            default_item_weight_kg=config.default_item_weight_kg,
+            default_box_cm=config.default_box_cm,
+            fallback_email=config.fallback_email,
+        ),
+        pickup_postcode=config.pickup_postcode,
+    )
+
+
+def courier_rules() -> CourierRules:
+    """The courier rule table, asked for by every order: the SSM parameter (Powertools caches it for
+    ``COURIER_RULES_MAX_AGE_S``, so a seller's edit reaches warm containers), else COURIER_RULES_JSON,
+    else the packaged default."""
+    from shipsync.orders.courier import CourierRules
+
+    config = settings()
+    if config.courier_rules_parameter:
+        from aws_lambda_powertools.utilities import parameters
+
+        text = parameters.get_parameter(config.courier_rules_parameter, max_age=COURIER_RULES_MAX_AGE_S)
+        return CourierRules.from_json(str(text))
+    if config.courier_rules_json:
+        return _rules_from_json(config.courier_rules_json)
+    return _default_rules()
+
+
+@cache
+def _rules_from_json(text: str) -> CourierRules:
+    from shipsync.orders.courier import CourierRules
+
+    return CourierRules.from_json(text)
+
+
+@cache
+def _default_rules() -> CourierRules:
+    from shipsync.orders.courier import CourierRules
+
+    return CourierRules.default()
+
+
+@cache
+def idempotency_config() -> IdempotencyConfig:
+    """One config per container: the handler registers each invocation's context on it, so an
+    in-progress record expires with the invocation that wrote it."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(event_key_jmespath="salesorder_id", expires_after_seconds=60)
+
+
+@cache
+def order_worker(metrics: Metrics, log: Logger) -> QueueWorker[OrderMessage]:
+    """OrderQueue's record handler: the order shipped under the outcome policy, inside Powertools
+    idempotency keyed on the sales order id.
+
+    The ledger already makes a repeated order a no-op; idempotency adds the lock it cannot give: while
+    one worker ships an order, a concurrent duplicate raises IdempotencyAlreadyInProgressError and its
+    message retries later instead of racing the first worker. Completed results are kept only briefly,
+    so a fixed-and-reconfirmed invalid order is looked at again.
+    """
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+
+    from shipsync.orders.messages import OrderMessage
+
+    persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+    policy = wiring.outcome_policy(metrics)
+
+    @idempotent_function(  # type: ignore[untyped-decorator]
+        data_keyword_argument="message", persistence_store=persistence, config=idempotency_config()
+    )
+    def ship(message: OrderMessage) -> dict[str, Any]:
+        return asdict(policy.run(order_job(metrics).attempt(message)))
+
+    return wiring.queue_worker(
+        "OrderQueue",
+        OrderMessage,
+        lambda message: ship(message=message),
+        dlq_url=settings().order_dlq_url,
+        metrics=metrics,
+        log=log,
+    )
+
+
+def stuck_order_sweep(metrics: Metrics) -> StuckOrderSweep:
+    from shipsync.orders.sweep import StuckOrderSweep
+
+    config = settings()
+    return StuckOrderSweep(
+        ledger=wiring.ledger(),
+        enqueue=enqueue_order,
+        alerts=wiring.alerts(),
+        metrics=wiring.metrics_sink(metrics),
+        stuck_after=timedelta(minutes=config.stuck_after_minutes),
+        alert_after=timedelta(minutes=config.stuck_alert_after_minutes),
+    )
+
+
+def enqueue_order(message: OrderMessage) -> str:
+    """Durably put an order on OrderQueue; returns the SQS message id."""
+    from shipsync.adapters.queues import send
+
+    return send(settings().order_queue_url, message)

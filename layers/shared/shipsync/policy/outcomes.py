@@ -1,0 +1,242 @@
+"""What happens when work fails: one table from error type to action, applied in one place.
+
+Services raise; they never catch a provider error to decide between retrying and stopping. The
+entry points (``QueueWorker`` for every SQS worker, ``OutcomePolicy.run_schedule`` for every
+schedule, the route error handlers of ``routes``) look the error up here:
+
+    error (first match wins)       action                   what happens
+    MalformedMessage               DEAD_LETTER              the message is copied to its queue's DLQ now,
+                                                            ops are paged, the message is acknowledged
+    TokenRejected                  REFRESH_TOKEN_AND_RETRY  the token is dropped from the cache, token-refresh
+                                                            is asked for a new one, the work retries
+    DailyCapReached, WalletTooLow  PAGE_AND_RETRY           ops are paged (the account needs a human), the
+                                                            work retries; if it lasts: DLQ + alarm
+    TransientError                 RETRY                    the work retries; if it lasts: DLQ + alarm
+    PermanentError                 GIVE_UP                  the feature's mark on the sales order in Zoho,
+                                                            its ledger record, a page naming the reason;
+                                                            the message is acknowledged
+    anything else                  RETRY                    an AWS error or a bug: retries, then DLQ + alarm
+
+A route answers the same table in HTTP: 4xx for GIVE_UP, 503 for the retry actions (after their side
+effects), see ``routes.register_error_handlers``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
+
+from aws_lambda_powertools import Logger
+from pydantic import ValidationError
+
+from shipsync.errors import (
+    DailyCapReached,
+    MalformedMessage,
+    PermanentError,
+    TokenRejected,
+    TransientError,
+    WalletTooLow,
+)
+from shipsync.ports import Alerts, MetricsSink
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+logger = Logger(child=True)
+
+T = TypeVar("T")
+M = TypeVar("M", bound="QueueMessage")
+
+
+class Action(StrEnum):
+    RETRY = "retry"
+    REFRESH_TOKEN_AND_RETRY = "refresh the token, retry"  # noqa: S105 - an action, not a password
+    PAGE_AND_RETRY = "page ops, retry"
+    GIVE_UP = "mark, page, stop"
+    DEAD_LETTER = "dead-letter, page"
+
+
+POLICY: Final[tuple[tuple[type[Exception], Action], ...]] = (
+    (MalformedMessage, Action.DEAD_LETTER),
+    (TokenRejected, Action.REFRESH_TOKEN_AND_RETRY),
+    (DailyCapReached, Action.PAGE_AND_RETRY),
+    (WalletTooLow, Action.PAGE_AND_RETRY),
+    (TransientError, Action.RETRY),
+    (PermanentError, Action.GIVE_UP),
+)
+
+ACCOUNT_PROBLEM_METRICS: Final[dict[type[Exception], str]] = {
+    DailyCapReached: "ZohoDailyCapReached",
+    WalletTooLow: "ShiprocketWalletTooLow",
+}
+
+
+def action_for(err: BaseException) -> Action:
+    return next((action for kind, action in POLICY if isinstance(err, kind)), Action.RETRY)
+
+
+@dataclass(frozen=True)
+class Failure(Generic[T]):
+    """How a feature gives up on one piece of work: what the policy writes, pages and returns."""
+
+    outcome: T
+    metric: str
+    subject: str
+    message: str
+    correlation_id: str
+    # The visible mark in Zoho, where a sales order exists (cf_shipment_status).
+    mark: Callable[[], None] | None = None
+    # The ledger record of the failure, written after the mark so a retried give-up marks again.
+    record: Callable[[], None] | None = None
+    # False where the feature has paged already, with more than the policy knows (token-refresh pages a mint
+    # failure at most once per interval).
+    page: bool = True
+
+
+class Attempt(Protocol[T]):
+    """One piece of work (an order to ship, an event to apply...) and how to give up on it."""
+
+    @property
+    def correlation_id(self) -> str: ...
+
+    def run(self) -> T: ...
+
+    def give_up(self, err: PermanentError) -> Failure[T]: ...
+
+
+class QueueMessage(Protocol):
+    """A feature's queue message model (``<feature>/messages.py``)."""
+
+    def log_keys(self) -> Mapping[str, str]: ...
+
+
+def parse_message(model: type[M], body: str) -> M:
+    """``body`` as the model, or MalformedMessage naming the fields that did not parse."""
+    try:
+        return model.model_validate_json(body)  # type: ignore[attr-defined, no-any-return]
+    except ValidationError as err:
+        fields = sorted({_field(e) for e in err.errors()})
+        raise MalformedMessage(model.__name__, fields) from None
+
+
+def _field(error: Any) -> str:
+    """Where a validation error points; a whole-model check names its culprit in its own error's ``field``."""
+    path = ".".join(str(part) for part in error["loc"])
+    return path or str(getattr(error.get("ctx", {}).get("error"), "field", "body"))
+
+
+@dataclass
+class OutcomePolicy:
+    """The table above, with the side effects each action needs."""
+
+    alerts: Alerts
+    metrics: MetricsSink
+    refresh_token: Callable[[TokenRejected], None]
+
+    def run(self, attempt: Attempt[T]) -> T:
+        try:
+            return attempt.run()
+        except PermanentError as err:
+            if action_for(err) is not Action.GIVE_UP:
+                raise
+            return self._give_up(attempt, err)
+        except Exception as err:
+            self.before_retry(err, attempt.correlation_id)
+            raise
+
+    def before_retry(self, err: Exception, correlation_id: str) -> None:
+        """The side effects of a retry action (nothing for a plain retry)."""
+        action = action_for(err)
+        if action is Action.REFRESH_TOKEN_AND_RETRY:
+            assert isinstance(err, TokenRejected)
+            self.refresh_token(err)
+        elif action is Action.PAGE_AND_RETRY:
+            metric = ACCOUNT_PROBLEM_METRICS[type(err)]
+            self.metrics.count(metric)
+            self.alerts.page(f"{metric}: {correlation_id}", str(err), kind=metric, correlation_id=correlation_id)
+
+    def run_schedule(self, name: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A scheduled run: retry actions re-raise (the invocation fails: Errors alarm); a permanent
+        failure pages and ends the run, since the next schedule would only meet it again."""
+        try:
+            return work()
+        except PermanentError as err:
+            if action_for(err) is not Action.GIVE_UP:
+                raise
+            logger.exception("scheduled run gave up", extra={"schedule": name})
+            self.metrics.count("ScheduleFailed")
+            self.alerts.page(
+                f"Scheduled {name} failed",
+                f"The scheduled {name} stopped: {err}. It runs again on its next schedule; "
+                "until the cause is fixed it will stop the same way.",
+                kind="ScheduleFailed",
+                correlation_id=name,
+            )
+            return {"error": str(err)}
+        except Exception as err:
+            self.before_retry(err, name)
+            raise
+
+    def _give_up(self, attempt: Attempt[T], err: PermanentError) -> T:
+        failure = attempt.give_up(err)
+        logger.warning("gave up", extra={"metric": failure.metric, "reason": str(err)})
+        unmarked = ""
+        if failure.mark is not None:
+            try:
+                failure.mark()
+            except PermanentError as mark_err:
+                # The page is what matters: it still goes, saying the mark is missing.
+                unmarked = f" It could not be marked in Zoho either: {mark_err}."
+        if failure.record is not None:
+            failure.record()
+        if failure.page:
+            self.metrics.count(failure.metric)
+            self.alerts.page(
+                failure.subject, failure.message + unmarked, kind=failure.metric, correlation_id=failure.correlation_id
+            )
+        return failure.outcome
+
+
+@dataclass
+class QueueWorker(Generic[M]):
+    """The record handler of one SQS worker: the message parsed into its feature's model (a message
+    that does not parse is dead-lettered on its first receive: retrying cannot fix it), then handled.
+
+    The model is applied here rather than through ``BatchProcessor(model=...)``: Powertools reports a
+    record that fails its model as a batch item failure, so it would be received six times first.
+    """
+
+    queue: str
+    model: type[M]
+    handle: Callable[[M], object]
+    dead_letter: Callable[[SQSRecord, str], None]
+    policy: OutcomePolicy
+    log: Logger
+
+    def __call__(self, record: SQSRecord) -> object:
+        try:
+            message = parse_message(self.model, record.body)
+        except MalformedMessage as err:
+            self._reject(record, err)
+            return None
+        self.log.append_keys(**message.log_keys())
+        result = self.handle(message)
+        self.log.info(f"{self.queue} message processed", extra={"result": str(result)})
+        return result
+
+    def _reject(self, record: SQSRecord, err: MalformedMessage) -> None:
+        self.log.error(
+            "malformed message dead-lettered",
+            extra={"queue": self.queue, "fields": err.fields, "message_id": record.message_id},
+        )
+        self.dead_letter(record, str(err))
+        self.policy.metrics.count("MalformedMessage")
+        self.policy.alerts.page(
+            f"{self.queue}: message rejected",
+            f"{self.queue} message {record.message_id} is not a {err.model} (bad fields: {', '.join(err.fields)}). "
+            f"It was moved to the queue's DLQ unprocessed: fix its producer, then redrive or delete it.",
+            kind="MalformedMessage",
+            correlation_id=record.message_id,
+        )

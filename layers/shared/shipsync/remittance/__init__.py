@@ -1,0 +1,1 @@
+"""Remittance: Shiprocket COD remittances become Zoho Books payments, exactly once."""

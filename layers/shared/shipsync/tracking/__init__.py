@@ -1,0 +1,1 @@
+"""Tracking: Shiprocket's status events move the ledger and Zoho forward, never back."""

@@ -1,0 +1,28 @@
+"""The webhook half of shipment-status: Shiprocket's tracking POST, validated, then queued.
+
+Shiprocket counts any answer but 200 as a failed delivery, so a valid event is answered 200
+once it is in SQS; input that can never be valid gets a 4xx naming the field (never a 5xx,
+which would make Shiprocket retry it forever).
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from shipsync.routes import WebhookRejected, load_json, require_body
+from shipsync.tracking.events import InvalidWebhook
+from shipsync.tracking.messages import StatusMessage
+
+
+def parse_status_webhook(body: str | None, *, max_bytes: int) -> StatusMessage:
+    """The StatusQueue message: the payload as sent, with the event parsed from it."""
+    document = load_json(require_body(body, max_bytes))
+    if not isinstance(document, dict):
+        raise WebhookRejected(400, "body: expected a JSON object", "body")
+    try:
+        return StatusMessage.of(document)
+    except ValidationError as err:
+        cause = err.errors()[0].get("ctx", {}).get("error")
+        if isinstance(cause, InvalidWebhook):
+            raise WebhookRejected(400, str(cause), cause.field) from None
+        raise

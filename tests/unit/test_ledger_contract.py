@@ -1,0 +1,249 @@
+"""One suite, two ledgers: the unit tests' ``MemoryLedger`` and the DynamoDB adapters (``DynamoLedger`` +
+``DynamoRestockLedger``) on moto with the table of template.yaml. What the services may rely on holds for both,
+so a fake that drifts from the real ledger fails here, not in production."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from shipsync.domain.models import ReturnLine
+from shipsync.ledger.dynamo import DynamoLedger
+from shipsync.ledger.records import (
+    AwbChanges,
+    AwbRecord,
+    JobState,
+    OrderChanges,
+    OrderRecord,
+    RemittanceHeader,
+    RestockChanges,
+    RestockRecord,
+    RestockState,
+)
+from shipsync.ledger.restock import DynamoRestockLedger
+from tests.unit.memory_ledger import MemoryLedger
+from tests.unit.test_ledger import ledger_table_properties
+
+EVER = "9999-12-31T00:00:00"
+NEVER = "2000-01-01T00:00:00"
+NOW = "2025-06-12T10:00:00+00:00"
+LATER = "2025-06-12T10:05:00+00:00"
+
+
+@dataclass
+class Ledgers:
+    """The order/tracking/remittance ledger and the restock/returns ledger (one object in memory)."""
+
+    main: Any
+    restock: Any
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def ledgers(request: pytest.FixtureRequest) -> Iterator[Ledgers]:
+    if request.param == "memory":
+        memory = MemoryLedger()
+        yield Ledgers(memory, memory)
+        return
+    request.getfixturevalue("aws_env")
+    boto3.client("dynamodb").create_table(TableName="ledger", **ledger_table_properties())
+    main = DynamoLedger("ledger")
+    yield Ledgers(main, DynamoRestockLedger("ledger", main))
+
+
+def shipped(ledgers: Ledgers, salesorder_id: str, awb: str, **changes: Any) -> OrderRecord:
+    entry = ledgers.main.ensure(salesorder_id, f"SO-{salesorder_id}")
+    ledgers.main.update(salesorder_id, sr_order_id=11, shipment_id=22, payment_method="COD", **changes)
+    entry = ledgers.main.get(salesorder_id)
+    ledgers.main.record_awb(entry, awb=awb, courier_id=43, courier_name="Delhivery Surface")
+    return ledgers.main.get(salesorder_id)
+
+
+# ------------------------------------------------------------------------------ SO#
+
+
+def test_an_order_is_created_once_and_keeps_what_its_steps_recorded(ledgers: Ledgers) -> None:
+    first = ledgers.main.ensure("101", "SO-00101")
+    ledgers.main.update("101", sr_order_id=612345678, refusals=[{"courier_id": 43, "reason": "x"}])
+    again = ledgers.main.ensure("101", "SO-00101")
+
+    assert (first.state, first.order_ref) == (JobState.RECEIVED, "SO-00101")
+    assert (again.sr_order_id, again.refusals) == (612345678, [{"courier_id": 43, "reason": "x"}])
+    assert again.confirmed_at == first.confirmed_at
+    assert ledgers.main.find_salesorder_id("SO-00101") == "101"
+    assert ledgers.main.get("nope") is None
+
+
+def test_open_jobs_are_the_unfinished_orders_until_they_are_closed(ledgers: Ledgers) -> None:
+    ledgers.main.ensure("103", "SO-00103")
+    ledgers.main.ensure("104", "SO-00104")
+    ledgers.main.close_job("104", state=JobState.SYNCED, shipment_status="Pickup Scheduled")
+
+    assert [e.salesorder_number for e in ledgers.main.open_jobs(EVER)] == ["SO-00103"]
+    assert ledgers.main.open_jobs(NEVER) == []
+    closed = ledgers.main.get("104")
+    assert (closed.state, closed.shipment_status) == (JobState.SYNCED, "Pickup Scheduled")
+
+
+def test_an_awb_is_recorded_on_its_order_and_as_a_lookup_with_what_tracking_needs(ledgers: Ledgers) -> None:
+    entry = shipped(ledgers, "102", "1411220456789", delivery_city="Bengaluru", order_value=1299.0)
+
+    assert (entry.awb, entry.courier_id, entry.state) == ("1411220456789", 43, JobState.AWB_ASSIGNED)
+    found = ledgers.main.find_by_awb("1411220456789")
+    assert (found.salesorder_id, found.salesorder_number, found.shipment_id) == ("102", "SO-102", 22)
+    assert (found.delivery_city, found.order_value, found.payment_method) == ("Bengaluru", 1299.0, "COD")
+    assert (found.status, found.tracking_open, found.is_return) == ("Pickup Scheduled", "1", False)
+    assert ledgers.main.find_by_awb("0000") is None
+    assert ledgers.restock.shipment_awb("102") == "1411220456789"
+
+
+# ------------------------------------------------------------------------------ AWB#
+
+
+def test_a_return_awb_is_put_once_and_tracked_until_tracking_closes(ledgers: Ledgers) -> None:
+    shipped(ledgers, "106", "AWB106")
+    booked = AwbRecord(
+        awb="RET106", is_return=True, salesorder_id="106", lines=[ReturnLine(salesorder_item_id="L1", quantity=2)]
+    )
+    assert ledgers.restock.put_awb(booked) is True
+    assert ledgers.restock.put_awb(booked) is False
+
+    returned = ledgers.restock.awb_item("RET106")
+    assert (returned.is_return, returned.lines[0].quantity) == (True, 2)
+    assert {s.awb for s in ledgers.main.quiet_shipments(EVER)} == {"AWB106", "RET106"}
+    ledgers.main.update_awb("AWB106", status="Delivered", seen_events=["AWB106:7:t"])
+    ledgers.main.close_tracking("AWB106")
+    assert {s.awb for s in ledgers.main.quiet_shipments(EVER)} == {"RET106"}
+    assert ledgers.main.quiet_shipments(NEVER) == []
+    assert ledgers.main.find_by_awb("AWB106").seen_events == ["AWB106:7:t"]
+
+
+def test_a_delivered_cod_shipment_waits_for_its_remittance_then_leaves_the_index_in_one_write(
+    ledgers: Ledgers,
+) -> None:
+    shipped(ledgers, "201", "AWB201")
+    ledgers.main.update_awb("AWB201", cod_open="1", delivered_at=NOW)
+    assert [s.awb for s in ledgers.main.unremitted_cod()] == ["AWB201"]
+
+    ledgers.main.mark_remitted("AWB201", remitted_utr="UTR1", payment_id="P1", charges_paise=6250)
+    assert ledgers.main.unremitted_cod() == []
+    paid = ledgers.main.find_by_awb("AWB201")
+    assert (paid.remitted_utr, paid.payment_id, paid.charges_paise, paid.cod_open) == ("UTR1", "P1", 6250, None)
+
+
+def test_a_parked_remittance_line_is_due_at_its_next_check_until_it_stops_waiting(ledgers: Ledgers) -> None:
+    shipped(ledgers, "202", "AWB202")
+    ledgers.main.park_remittance("AWB202", next_check=LATER, pending={"remittance_id": "UTR2", "checks": 1})
+
+    assert ledgers.main.waiting_remittances(NOW) == []
+    [due] = ledgers.main.waiting_remittances(LATER)
+    assert (due.awb, due.remit_pending) == ("AWB202", {"remittance_id": "UTR2", "checks": 1})
+    ledgers.main.close_waiting("AWB202")
+    assert ledgers.main.waiting_remittances(EVER) == []
+    assert ledgers.main.find_by_awb("AWB202").remit_pending == {"remittance_id": "UTR2", "checks": 1}
+
+
+def test_a_remittance_header_is_kept(ledgers: Ledgers) -> None:
+    header = RemittanceHeader(
+        remittance_id="UTR3",
+        remittance_date="2025-06-12",
+        source="csv",
+        bank_transfer_paise=127926,
+        expected_paise=127926,
+        balanced=True,
+        balance_known=True,
+        awbs=["A1"],
+        received_at=NOW,
+    )
+    ledgers.main.record_remittance(header)
+
+    # Written for ops and audits, never read back by the code: read the stored item itself.
+    if isinstance(ledgers.main, MemoryLedger):
+        stored = ledgers.main.remittances["UTR3"]
+    else:
+        stored = ledgers.main.table.get_item(Key={"pk": "REMIT#UTR3"})["Item"]
+    assert (stored["source"], int(stored["bank_transfer_paise"]), stored["awbs"]) == ("csv", 127926, ["A1"])
+
+
+# ------------------------------------------------------------------------------ RESTOCK# and RETURNS#
+
+
+def test_a_restock_lease_keeps_a_second_worker_out_and_its_identity_is_set_once(ledgers: Ledgers) -> None:
+    identity = {"kind": "rto", "salesorder_id": "301", "salesorder_number": "SO-301"}
+    first = ledgers.restock.begin("AWB301", owner="a", now=NOW, lease_until=LATER, **identity)
+    assert isinstance(first, RestockRecord)
+    assert (first.awb, first.kind, first.state) == ("AWB301", "rto", RestockState.IN_PROGRESS)
+    assert ledgers.restock.begin("AWB301", owner="b", now=NOW, lease_until=LATER, **identity) is None
+
+    ledgers.restock.save("AWB301", state=RestockState.DONE, lines=[ReturnLine(salesorder_item_id="L1", quantity=1)])
+    ledgers.restock.release("AWB301", "b")  # not b's lease: nothing happens
+    assert ledgers.restock.begin("AWB301", owner="b", now=NOW, lease_until=LATER, **identity) is None
+    ledgers.restock.release("AWB301", "a")
+    again = ledgers.restock.begin(
+        "AWB301", owner="b", now=NOW, lease_until=LATER, kind="customer_return", salesorder_id="x", salesorder_number=""
+    )
+    assert (again.kind, again.salesorder_id, again.state) == ("rto", "301", RestockState.DONE)
+    assert again.lines == [ReturnLine(salesorder_item_id="L1", quantity=1)]
+
+
+def test_an_expired_lease_is_taken_over(ledgers: Ledgers) -> None:
+    identity = {"kind": "rto", "salesorder_id": "302", "salesorder_number": "SO-302"}
+    ledgers.restock.begin("AWB302", owner="dead", now=NOW, lease_until=NOW, **identity)
+    assert ledgers.restock.begin("AWB302", owner="b", now=LATER, lease_until=EVER, **identity) is not None
+
+
+def test_a_return_request_gets_the_next_number_once_and_keeps_its_steps(ledgers: Ledgers) -> None:
+    first = ledgers.restock.reserve_return("401", "key-1", salesorder_number="SO-401", reason="size")
+    second = ledgers.restock.reserve_return("401", "key-2", salesorder_number="SO-401")
+    again = ledgers.restock.reserve_return("401", "key-1", salesorder_number="SO-401")
+    assert (first["n"], second["n"], again["n"]) == (1, 2, 1)
+
+    ledgers.restock.save_return("401", "key-1", sr_order_id=9, awb="RET401")
+    booked = ledgers.restock.returns("401")
+    assert (booked["key-1"]["awb"], booked["key-1"]["reason"], booked["key-2"]["n"]) == ("RET401", "size", 2)
+    assert ledgers.restock.returns("nope") == {}
+
+
+# ------------------------------------------------------------------------------ the typed changes
+
+
+@pytest.mark.parametrize(
+    ("changes", "record", "identity"),
+    [
+        (OrderChanges, OrderRecord, {"salesorder_id", "salesorder_number", "confirmed_at", "updated_at"}),
+        (
+            AwbChanges,
+            AwbRecord,
+            {
+                "awb",
+                "salesorder_id",
+                "salesorder_number",
+                "order_ref",
+                "sr_order_id",
+                "shipment_id",
+                "courier_id",
+                "courier_name",
+                "delivery_city",
+                "order_value",
+                "payment_method",
+                "created_at",
+                "tracking_open",
+                "is_return",
+                "return_ref",
+                "lines",
+                "reason",
+                "updated_at",
+            },
+        ),
+        (RestockChanges, RestockRecord, {"awb", "kind", "salesorder_id", "salesorder_number"}),
+    ],
+)
+def test_each_writable_field_is_a_field_of_its_record_and_only_identity_is_not_writable(
+    changes: type, record: type, identity: set[str]
+) -> None:
+    writable = set(changes.__annotations__)
+    assert writable <= set(record.model_fields)
+    assert set(record.model_fields) - writable == identity
