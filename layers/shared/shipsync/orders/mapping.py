@@ -32,17 +32,25 @@ MAX_CITY_LEN = 30
 MIN_BOX_CM = 1.0
 
 
+# What a parcel is declared as when Zoho's items say nothing (forward shipments and customer returns alike):
+# each unit a 0.5 kg, 10 cm cube.
+DEFAULT_ITEM_WEIGHT_KG = 0.5
+DEFAULT_BOX_CM = 10.0
+# Shiprocket requires a buyer e-mail; the reserved .invalid domain (RFC 2606) never reaches a stranger.
+FALLBACK_EMAIL = "no-email@shipsync.invalid"
+
+
 @dataclass(frozen=True)
 class MappingOptions:
     pickup_location: str
     payment_method_field: str = "cf_payment_method"
-    default_item_weight_kg: float = 0.5
-    default_box_cm: float = 10.0
+    default_item_weight_kg: float = DEFAULT_ITEM_WEIGHT_KG
+    default_box_cm: float = DEFAULT_BOX_CM
     # Shiprocket requires billing_email but many Zoho orders carry none. Failing those orders
     # would block real shipments over a field the courier never uses, so they get this address
     # instead. The reserved ``.invalid`` TLD (RFC 2606) guarantees no stranger ever receives
     # Shiprocket's customer mails; sellers who want them can set their own mailbox here.
-    fallback_email: str = "no-email@shipsync.invalid"
+    fallback_email: str = FALLBACK_EMAIL
 
 
 # --------------------------------------------------------------------------- phone / pincode
@@ -215,7 +223,7 @@ def phone_candidates(so: ZohoSalesOrder) -> Iterator[str | None]:
         yield person.phone
 
 
-def _phone(so: ZohoSalesOrder) -> str:
+def buyer_phone(so: ZohoSalesOrder, *, field: str = "billing_phone") -> str:
     """First valid number, recipient's first: a landline in the address must not block an order
     whose contact person has a usable mobile. All invalid -> the first one's reason."""
     first_error: InvalidOrder | None = None
@@ -223,15 +231,16 @@ def _phone(so: ZohoSalesOrder) -> str:
         if raw is None or not raw.strip():
             continue
         try:
-            return normalise_phone(raw)
+            return normalise_phone(raw, field=field)
         except InvalidOrder as exc:
             first_error = first_error or exc
     raise first_error or InvalidOrder(
-        "billing_phone", "no phone number on the shipping address, billing address or contact person"
+        field, "no phone number on the shipping address, billing address or contact person"
     )
 
 
-def _email(so: ZohoSalesOrder, fallback: str) -> str:
+def buyer_email(so: ZohoSalesOrder, fallback: str) -> str:
+    """The first well-formed address of the contact persons, then the order's; ``fallback`` when none is."""
     for candidate in [p.email for p in so.contact_person_details] + [so.email]:
         email = (candidate or "").strip()
         if _EMAIL.fullmatch(email):
@@ -437,8 +446,8 @@ def to_shiprocket_order(
     billing = _party(billing_src, so.customer_name, "billing")
     shipping = _party(shipping_src, so.customer_name, "shipping")
     shipping_is_billing = billing.key() == shipping.key()
-    phone = _phone(so)
-    email = _email(so, options.fallback_email)
+    phone = buyer_phone(so)
+    email = buyer_email(so, options.fallback_email)
     method = payment_method(so, options.payment_method_field)
     parcel = _parcel(so, items, options)
     if so.total is None:

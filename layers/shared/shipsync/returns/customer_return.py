@@ -45,7 +45,14 @@ from shipsync.errors import (
 )
 from shipsync.ledger.records import AwbRecord
 from shipsync.orders.job import read_back_awb
-from shipsync.orders.mapping import normalise_phone, normalise_pincode, phone_candidates
+from shipsync.orders.mapping import (
+    DEFAULT_BOX_CM,
+    DEFAULT_ITEM_WEIGHT_KG,
+    FALLBACK_EMAIL,
+    buyer_email,
+    buyer_phone,
+    normalise_pincode,
+)
 from shipsync.ports import MetricsSink, ShiprocketReturnsApi, ZohoReturnsApi
 from shipsync.routes import WebhookRejected, load_json, require_body
 
@@ -182,9 +189,9 @@ class CustomerReturnService:
     ledger: ReturnsLedgerPort
     warehouse: Warehouse
     metrics: MetricsSink
-    default_item_weight_kg: float = 0.5
-    default_box_cm: float = 10.0
-    fallback_email: str = "no-email@shipsync.invalid"
+    default_item_weight_kg: float = DEFAULT_ITEM_WEIGHT_KG
+    default_box_cm: float = DEFAULT_BOX_CM
+    fallback_email: str = FALLBACK_EMAIL
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     def create(self, request: ReturnRequest) -> ReturnBooked:
@@ -383,8 +390,8 @@ class CustomerReturnService:
             pickup_city=" ".join((address.city or "").split()),
             pickup_state=state,
             pickup_pincode=normalise_pincode(address.zip, field="pickup_pincode"),
-            pickup_email=_email(so) or self.fallback_email,
-            pickup_phone=_phone(so),
+            pickup_email=buyer_email(so, self.fallback_email),
+            pickup_phone=buyer_phone(so, field="pickup_phone"),
             shipping_customer_name=self.warehouse.name,
             shipping_address=self.warehouse.address,
             shipping_city=self.warehouse.city,
@@ -448,21 +455,3 @@ def _cheapest_first(quote: CourierQuote) -> tuple[float, float]:
 
 def _has_address(address: ZohoAddress | None) -> bool:
     return address is not None and bool((address.address or "").strip() and (address.zip or "").strip())
-
-
-def _phone(so: ZohoSalesOrder) -> str:
-    """The first valid mobile number, the pickup address's own first (the courier calls it)."""
-    for raw in phone_candidates(so):
-        if raw and raw.strip():
-            try:
-                return normalise_phone(raw, field="pickup_phone")
-            except InvalidOrder:
-                continue
-    raise InvalidOrder("pickup_phone", "no valid Indian mobile number on the address or contact person")
-
-
-def _email(so: ZohoSalesOrder) -> str | None:
-    for candidate in [person.email for person in so.contact_person_details] + [so.email]:
-        if candidate and "@" in candidate:
-            return candidate.strip()
-    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -42,22 +42,18 @@ class ZohoBooks(ZohoTransport):
             raise ValueError("updating a payment needs the payment as fetched, with its invoices")
         if bank_charges < 0 or bank_charges > payment.amount:
             raise ValueError(f"bank charges must be between 0 and the amount, got {bank_charges}")
-        request_body: dict[str, Any] = {
-            "customer_id": payment.customer_id,
-            "payment_mode": payment.payment_mode or PAYMENT_MODE_BANK_TRANSFER,
-            "amount": _money(payment.amount),
-            "date": payment.date,
-            "reference_number": payment.reference_number or "",
-            "description": payment.description or "",
-            "bank_charges": _money(bank_charges),
-            "invoices": [
-                {"invoice_id": entry.invoice_id, "amount_applied": _money(entry.amount_applied)}
-                for entry in payment.invoices
-            ],
-            "custom_fields": custom_fields_body(payment.custom_fields),
-        }
-        if payment.account_id:
-            request_body["account_id"] = payment.account_id
+        request_body = _payment_body(
+            customer_id=payment.customer_id,
+            payment_mode=payment.payment_mode or PAYMENT_MODE_BANK_TRANSFER,
+            amount=payment.amount,
+            date=payment.date,
+            reference_number=payment.reference_number or "",
+            description=payment.description or "",
+            bank_charges=bank_charges,
+            applied=[(entry.invoice_id, entry.amount_applied) for entry in payment.invoices],
+            account_id=payment.account_id,
+            custom_fields=payment.custom_fields,
+        )
         body = self._request(
             "PUT", "/books/v3/customerpayments/{payment_id}", body=request_body, payment_id=payment.payment_id
         )
@@ -88,20 +84,18 @@ class ZohoBooks(ZohoTransport):
             raise ValueError(f"bank charges must be between 0 and the amount, got {bank_charges}")
         if len(reference_number) > ZOHO_REFERENCE_MAX:
             raise ValueError(f"a reference number holds at most {ZOHO_REFERENCE_MAX} characters")
-        request_body: dict[str, Any] = {
-            "customer_id": customer_id,
-            "payment_mode": PAYMENT_MODE_BANK_TRANSFER,
-            "amount": _money(amount),
-            "date": date,
-            "reference_number": reference_number,
-            "description": description,
-            "bank_charges": _money(bank_charges),
-            "invoices": [{"invoice_id": invoice_id, "amount_applied": _money(amount)}],
-        }
-        if account_id:
-            request_body["account_id"] = account_id
-        if custom_fields:
-            request_body["custom_fields"] = custom_fields_body(custom_fields)
+        request_body = _payment_body(
+            customer_id=customer_id,
+            payment_mode=PAYMENT_MODE_BANK_TRANSFER,
+            amount=amount,
+            date=date,
+            reference_number=reference_number,
+            description=description,
+            bank_charges=bank_charges,
+            applied=[(invoice_id, amount)],
+            account_id=account_id,
+            custom_fields=custom_fields,
+        )
         body = self._request("POST", "/books/v3/customerpayments", body=request_body)
         return _payment(entity_of(body, "payment"))
 
@@ -142,6 +136,38 @@ class ZohoBooks(ZohoTransport):
         invoice_id = entity_id(entity_of(body, "invoice"), "invoice_id")
         self._request("POST", "/books/v3/invoices/{invoice_id}/status/sent", invoice_id=invoice_id)
         return invoice_id
+
+
+def _payment_body(
+    *,
+    # Optional only as a fetched payment types them: Zoho always answers both.
+    customer_id: str | None,
+    payment_mode: str,
+    amount: Decimal,
+    date: str | None,
+    reference_number: str,
+    description: str,
+    bank_charges: Decimal,
+    applied: Sequence[tuple[str, Decimal]],
+    account_id: str | None,
+    custom_fields: Mapping[str, str] | None,
+) -> dict[str, Any]:
+    """A customer payment as both its create and its update take it (docs/providers/zoho.md §9)."""
+    body: dict[str, Any] = {
+        "customer_id": customer_id,
+        "payment_mode": payment_mode,
+        "amount": _money(amount),
+        "date": date,
+        "reference_number": reference_number,
+        "description": description,
+        "bank_charges": _money(bank_charges),
+        "invoices": [{"invoice_id": invoice_id, "amount_applied": _money(share)} for invoice_id, share in applied],
+    }
+    if account_id:
+        body["account_id"] = account_id
+    if custom_fields:
+        body["custom_fields"] = custom_fields_body(custom_fields)
+    return body
 
 
 def _money(amount: Decimal) -> float:
