@@ -15,7 +15,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shipsync import wiring
 from shipsync.remittance import wiring as remittance
-from shipsync.remittance.messages import BatchMessage
 from shipsync.routes import authenticate, json_response, register_error_handlers
 
 if TYPE_CHECKING:
@@ -31,7 +30,9 @@ app = APIGatewayRestResolver()
 @app.post("/webhooks/cod-remittance")
 @tracer.capture_method
 def remittance_upload() -> Response[Any]:
+    # Imported here: the worker and the poll never need the upload's parsers and models.
     from shipsync.remittance.intake import parse_remittance_upload
+    from shipsync.remittance.messages import BatchMessage
 
     event = app.current_event
     authenticate(event.headers.get("x-api-key"), wiring.webhook_secret("remittance_webhook"))
