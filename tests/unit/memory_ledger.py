@@ -117,8 +117,7 @@ class MemoryLedger:
     def put_awb(self, record: AwbRecord) -> bool:
         if record.awb in self.awbs:
             return False
-        tracked = record.model_copy(update={"created_at": self.now, "tracking_open": "1", "last_event_at": self.now})
-        self.awbs[record.awb] = _plain(tracked.model_dump(exclude_defaults=True))
+        self.awbs[record.awb] = _plain(record.tracked_from(self.now).model_dump(exclude_defaults=True))
         return True
 
     def update_awb(self, awb: str, **changes: Unpack[AwbChanges]) -> None:

@@ -102,8 +102,7 @@ class DynamoLedger:
         from botocore.exceptions import ClientError
 
         now = _now()
-        tracked = record.model_copy(update={"created_at": now, "tracking_open": "1", "last_event_at": now})
-        item = {"pk": f"AWB#{record.awb}", **tracked.model_dump(exclude_defaults=True)}
+        item = {"pk": f"AWB#{record.awb}", **record.tracked_from(now).model_dump(exclude_defaults=True)}
         try:
             self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
             return True

@@ -175,6 +175,10 @@ class AwbRecord(BaseModel):
     remit_pending: dict[str, Any] | None = None
     updated_at: str | None = None
 
+    def tracked_from(self, now: str) -> AwbRecord:
+        """This shipment entering the tracking poll's index at ``now`` (as its lookup item is first written)."""
+        return self.model_copy(update={"created_at": now, "tracking_open": "1", "last_event_at": now})
+
     @classmethod
     def of_shipped_order(
         cls, entry: OrderRecord, *, awb: str, courier_id: int, courier_name: str, now: str
@@ -192,12 +196,9 @@ class AwbRecord(BaseModel):
             delivery_city=entry.delivery_city,
             order_value=entry.order_value,
             payment_method=entry.payment_method,
-            created_at=now,
             # What order-confirmed writes to Zoho; tracking moves it forward from here.
             status=ShipmentStatus.PICKUP_SCHEDULED.value,
-            tracking_open="1",
-            last_event_at=now,
-        )
+        ).tracked_from(now)
 
 
 class AwbChanges(TypedDict, total=False):

@@ -485,17 +485,11 @@ class RemittanceJob:
         *,
         consequence: str = "no payment was made",
     ) -> PaymentOutcome:
-        number = (shipment.salesorder_number if shipment else None) or line.order_id or "?"
+        number = _order_number(line, shipment)
         logger.warning("remittance line refused", extra={"awb": line.awb, "reason": reason})
         self.metrics.count("PaymentRefused")
-        self.alerts.page(
-            f"COD remittance {remittance_id}: {consequence} for {line.awb}",
-            f"Remittance {remittance_id} lists AWB {line.awb} ({number}) for COD {format_inr(line.cod_amount)} "
-            f"less {format_inr(line.deducted_charges)} deductions, but {consequence}: {reason}. "
-            "Check the order with Shiprocket before booking anything by hand.",
-            kind="PaymentRefused",
-            correlation_id=str(number),
-        )
+        subject, message = _refusal_page(line, remittance_id, number, reason, consequence)
+        self.alerts.page(subject, message, kind="PaymentRefused", correlation_id=number)
         if shipment is not None:
             self.ledger.update_awb(shipment.awb, remittance_problem=f"{remittance_id}: {reason}")
         return PaymentOutcome(line.awb, "refused", reason)
@@ -546,7 +540,7 @@ class PayLine:
         """Like a refusal, plus the sales order marked 'Remittance Failed' when shipsync shipped it."""
         job, line, remittance_id = self.job, self.message.line, self.message.remittance_id
         shipment = job.ledger.find_by_awb(line.awb)
-        number = (shipment.salesorder_number if shipment else None) or line.order_id or "?"
+        number = _order_number(line, shipment)
         reason = str(err)
         mark = record = None
         if shipment is not None:
@@ -560,14 +554,29 @@ class PayLine:
             def record() -> None:
                 job.ledger.update_awb(awb, remittance_problem=f"{remittance_id}: {reason}")
 
+        subject, message = _refusal_page(line, remittance_id, number, reason)
         return Failure(
             outcome=PaymentOutcome(line.awb, "refused", reason),
             metric="PaymentRefused",
-            subject=f"COD remittance {remittance_id}: no payment was made for {line.awb}",
-            message=f"Remittance {remittance_id} lists AWB {line.awb} ({number}) for COD {format_inr(line.cod_amount)} "
-            f"less {format_inr(line.deducted_charges)} deductions, but no payment was made: {reason}. "
-            "Check the order with Shiprocket before booking anything by hand.",
+            subject=subject,
+            message=message,
             correlation_id=number,
             mark=mark,
             record=record,
         )
+
+
+def _order_number(line: RemittanceLine, shipment: AwbRecord | None) -> str:
+    return (shipment.salesorder_number if shipment else None) or line.order_id or "?"
+
+
+def _refusal_page(
+    line: RemittanceLine, remittance_id: str, number: str, reason: str, consequence: str = "no payment was made"
+) -> tuple[str, str]:
+    """The page of a remittance line that got no payment (or whose existing payment was left alone)."""
+    return (
+        f"COD remittance {remittance_id}: {consequence} for {line.awb}",
+        f"Remittance {remittance_id} lists AWB {line.awb} ({number}) for COD {format_inr(line.cod_amount)} "
+        f"less {format_inr(line.deducted_charges)} deductions, but {consequence}: {reason}. "
+        "Check the order with Shiprocket before booking anything by hand.",
+    )
