@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shipsync import wiring
 from shipsync.remittance import wiring as remittance
+from shipsync.request_body import read_text
 from shipsync.routes import authenticate, json_response, register_error_handlers
 
 if TYPE_CHECKING:
@@ -38,9 +39,8 @@ def remittance_upload() -> Response[Any]:
     authenticate(event.headers.get("x-api-key"), wiring.webhook_secret("remittance_webhook"))
     settings = remittance.settings()
     batches = parse_remittance_upload(
-        event.decoded_body,
+        read_text(event, settings.max_body_bytes),
         event.headers.get("content-type"),
-        max_bytes=settings.max_body_bytes,
         csv_mapping=settings.csv_column_mapping,
     )
     queued = [

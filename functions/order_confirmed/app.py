@@ -19,6 +19,7 @@ from shipsync import wiring
 from shipsync.orders import wiring as orders
 from shipsync.orders.intake import parse_salesorder
 from shipsync.orders.messages import OrderMessage
+from shipsync.request_body import read_text
 from shipsync.routes import authenticate, json_response, register_error_handlers
 
 SERVICE = "order-confirmed"
@@ -34,7 +35,7 @@ def zoho_salesorder_webhook() -> Response[Any]:
     event = app.current_event
     authenticate(event.headers.get("x-api-key"), wiring.webhook_secret("zoho_webhook"))
     order = parse_salesorder(
-        event.decoded_body, event.headers.get("content-type"), max_bytes=orders.settings().max_webhook_body_bytes
+        read_text(event, orders.settings().max_webhook_body_bytes), event.headers.get("content-type")
     )
     logger.append_keys(salesorder_number=order.salesorder_number)
     if not order.is_confirmed:

@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shipsync import wiring
+from shipsync.request_body import read_text
 from shipsync.returns import wiring as returns
 from shipsync.routes import json_response, register_error_handlers
 
@@ -34,7 +35,7 @@ def create_return() -> Response[Any]:
     # Imported here: the restock path (SQS) never needs the order mapping it pulls in.
     from shipsync.returns.customer_return import parse_return_request
 
-    request = parse_return_request(app.current_event.decoded_body, max_bytes=returns.settings().max_request_body_bytes)
+    request = parse_return_request(read_text(app.current_event, returns.settings().max_request_body_bytes))
     logger.append_keys(salesorder_number=request.salesorder_number or request.salesorder_id)
     booked = returns.customer_return_service(metrics).create(request)
     logger.info("customer return", extra={"awb": booked.awb, "new_booking": booked.created})

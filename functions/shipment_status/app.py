@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shipsync import wiring
+from shipsync.request_body import read_text
 from shipsync.routes import authenticate, json_response, register_error_handlers
 from shipsync.tracking import wiring as tracking
 from shipsync.tracking.intake import parse_status_webhook
@@ -33,7 +34,7 @@ app = APIGatewayRestResolver()
 def shipment_status_webhook() -> Response[Any]:
     event = app.current_event
     authenticate(event.headers.get("x-api-key"), wiring.webhook_secret("shiprocket_webhook"))
-    message = parse_status_webhook(event.decoded_body, max_bytes=tracking.settings().max_webhook_body_bytes)
+    message = parse_status_webhook(read_text(event, tracking.settings().max_webhook_body_bytes))
     awb = message.event.awb
     logger.append_keys(awb=awb)
     message_id = tracking.enqueue_status(message)

@@ -6,12 +6,10 @@ TokenRefreshQueue, and the admin route POST /tokens/refresh (mint now).
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
-from aws_lambda_powertools.event_handler.exceptions import BadRequestError
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -20,8 +18,11 @@ if TYPE_CHECKING:
 
 from shipsync import wiring
 from shipsync.errors import ShipsyncError
+from shipsync.request_body import read_text
+from shipsync.routes import json_response, register_error_handlers
 from shipsync.tokens import wiring as tokens
-from shipsync.tokens.refresher import PROVIDERS, MintBudgetExhausted
+from shipsync.tokens.intake import MAX_BODY_BYTES, parse_force_refresh
+from shipsync.tokens.refresher import MintBudgetExhausted
 
 logger = Logger(service="token-refresh")
 metrics = Metrics(namespace="shipsync", service="token-refresh")
@@ -30,28 +31,23 @@ app = APIGatewayRestResolver()
 
 
 @app.post("/tokens/refresh")
-def force_refresh() -> tuple[dict[str, Any], int]:
-    try:
-        body = json.loads(app.current_event.decoded_body or "{}")
-    except ValueError:
-        raise BadRequestError("body: not valid JSON") from None
-    if not isinstance(body, dict):
-        raise BadRequestError("body: must be a JSON object")
-    provider = body.get("provider", "all")
-    if provider != "all" and provider not in PROVIDERS:
-        raise BadRequestError(f"provider: must be one of {', '.join(PROVIDERS)}, all")
+def force_refresh() -> Response[Any]:
+    request = parse_force_refresh(read_text(app.current_event, MAX_BODY_BYTES))
     service = tokens.refresher(metrics, logger)
     minted: dict[str, Any] = {}
     errors: dict[str, ShipsyncError] = {}
-    for name in PROVIDERS if provider == "all" else (provider,):
+    for name in request.providers():
         try:
             minted[name] = service.force(name).as_dict()
         except ShipsyncError as exc:
             errors[name] = exc
     if not errors:
-        return {"tokens": minted}, 200
+        return json_response(200, {"tokens": minted})
     status = 429 if all(isinstance(exc, MintBudgetExhausted) for exc in errors.values()) else 502
-    return {"tokens": minted, "errors": {name: str(exc) for name, exc in errors.items()}}, status
+    return json_response(status, {"tokens": minted, "errors": {name: str(exc) for name, exc in errors.items()}})
+
+
+register_error_handlers(app, logger, lambda: wiring.outcome_policy(metrics))
 
 
 @tracer.capture_method

@@ -18,6 +18,7 @@ from typing import Any
 
 from local.aws import StackResources, client
 from local.cfn_template import TemplateError, load_template
+from local.runner import service_logs
 from local.runner.api import ApiGateway, http_server
 from local.runner.specs import FunctionSpec, Handler, LambdaContext, RunnerMetrics, Schedule, SqsSource, log
 from local.runner.sqs import POLL_IDLE_S, failed_ids, lambda_record, receive
@@ -91,6 +92,7 @@ class Runner:
         self._active_lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self.api_url = ""
+        self._service_logs = service_logs.install(self.environment.get("POWERTOOLS_LOG_LEVEL", "INFO"))
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> Runner:
@@ -176,7 +178,14 @@ class Runner:
             raise RuntimeError("Runner.start() imports the handlers: call it before invoking")
         gate = self._gates.get(function_id) or contextlib.nullcontext()
         api_lock = self._api_lock if isinstance(event, dict) and "httpMethod" in event else contextlib.nullcontext()
-        with self._activity(), gate, api_lock, self._environment(function) as handler:
+        service = function.environment.get("POWERTOOLS_SERVICE_NAME")
+        with (
+            self._activity(),
+            gate,
+            api_lock,
+            self._environment(function) as handler,
+            self._service_logs.running(service),
+        ):
             context = LambdaContext(function)
             with self.metrics.lock:
                 self.metrics.invocations[function_id] += 1

@@ -172,16 +172,18 @@ class World:
             clock=lambda: self.now,
         )
 
-    def pay(self, awb: str = "19041234567890", cod: str = "1341.76", charges: str = "62.50", **kw: Any) -> Any:
+    def pay(
+        self, awb: str = "19041234567890", cod: str = "1341.76", charges: str = "62.50", utr: str = UTR, **kw: Any
+    ) -> Any:
         line = parse_batch(
             {
-                "remittance_id": UTR,
+                "remittance_id": utr,
                 "remittance_date": "2025-06-12",
                 "bank_transfer_amount": "1",
                 "orders": [{"awb": awb, "cod_amount": cod, "deducted_charges": charges, **kw}],
             }
         ).orders[0]
-        return self.job.pay(UTR, date(2025, 6, 12), line)
+        return self.job.pay(utr, date(2025, 6, 12), line)
 
 
 def test_one_payment_for_the_gross_with_charges_and_the_utr() -> None:
@@ -442,9 +444,8 @@ def test_expense_mode_crash_between_payment_and_expense_books_the_expense_once_o
 
 def test_expense_mode_refuses_before_paying_when_the_expense_reference_would_not_fit() -> None:
     world = World(charges_mode="expense")
-    long_awb = "9" * 80  # UTR (20) + ":" + 80 > Zoho's 100
-    world.ledger.add(long_awb)
-    outcome = world.pay(awb=long_awb)
+    long_utr = "UTR-" + "9" * 90  # fits a payment's reference (100), not with ":" + the AWB (14) after it
+    outcome = world.pay(utr=long_utr)
     assert outcome.result == "refused"
     assert "too long" in outcome.detail
     assert world.zoho.payments == []

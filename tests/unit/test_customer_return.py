@@ -285,18 +285,28 @@ def test_another_taken_field_is_not_a_duplicate_order_id() -> None:
         ({"salesorder_id": "SO-01042"}, "salesorder_id"),
         ({"salesorder_number": SO_NUMBER, "colour": "red"}, "colour"),
         ({"salesorder_number": SO_NUMBER, "reason": "x" * 501}, "reason"),
+        # Strict types at the edge: a number as text, a boolean or a dict is a client bug, named.
+        ({"salesorder_number": SO_NUMBER, "lines": [{"sku": "A", "quantity": "1"}]}, "lines.0.quantity"),
+        ({"salesorder_number": SO_NUMBER, "lines": [{"sku": "A", "quantity": True}]}, "lines.0.quantity"),
+        ({"salesorder_number": SO_NUMBER, "lines": [{"sku": {"a": 1}, "quantity": 1}]}, "lines.0.sku"),
+        ({"salesorder_number": SO_NUMBER, "lines": [{"sku": "A", "quantity": 10**6}]}, "lines.0.quantity"),
+        ({"salesorder_number": 1042}, "salesorder_number"),
     ],
 )
 def test_invalid_requests_are_400_naming_the_field(body: dict[str, Any], field: str) -> None:
     with pytest.raises(WebhookRejected) as info:
-        parse_return_request(json.dumps(body), max_bytes=65536)
+        parse_return_request(json.dumps(body))
     assert (info.value.status, info.value.field) == (400, field)
 
 
 @pytest.mark.parametrize(("raw", "status"), [("", 400), ("[1]", 400), ("{nope", 400), ("{}" + " " * 70000, 413)])
 def test_unusable_bodies(raw: str, status: int) -> None:
+    from types import SimpleNamespace
+
+    from shipsync.request_body import read_text
+
     with pytest.raises(WebhookRejected) as info:
-        parse_return_request(raw, max_bytes=65536)
+        parse_return_request(read_text(SimpleNamespace(body=raw, is_base64_encoded=False), 65536))
     assert info.value.status == status
 
 

@@ -93,7 +93,7 @@ def test_draft_order_is_ignored_with_202(aws: dict[str, Any]) -> None:
             "salesorder.salesorder_id",
         ),
         (json.dumps({"order": {}}), 400, "salesorder"),
-        ("JSONString=" + urllib.parse.quote("{broken"), 400, "body"),
+        ("JSONString=" + urllib.parse.quote("{broken"), 400, "JSONString"),
         ("a=1&b=2", 400, "JSONString"),
     ],
 )

@@ -254,6 +254,11 @@ def _with(document: dict[str, Any], value: Any, *path: Any) -> dict[str, Any]:
         (_with(batch_doc(), "1000", "orders", 1, "deducted_charges"), "orders.1.deducted_charges", "exceed"),
         (_with(batch_doc(), "1411220456789", "orders", 1, "awb"), "orders.1.awb", "already listed at orders.0"),
         (_with(batch_doc(), {"a": 1}, "orders", 1, "order_id"), "orders.1.order_id", "expected text"),
+        # An AWB and a remittance id become SQS message group ids: bounded, and no spaces or other characters.
+        (_with(batch_doc(), "9" * 41, "orders", 0, "awb"), "orders.0.awb", "longer than 40"),
+        (_with(batch_doc(), "1411 2204", "orders", 0, "awb"), "orders.0.awb", "only letters, digits"),
+        (_with(batch_doc(), "AWB\u00e9", "orders", 0, "awb"), "orders.0.awb", "only letters, digits"),
+        (batch_doc(remittance_id="UTR 0619"), "remittance_id", "only letters, digits"),
     ],
 )
 def test_every_bad_batch_names_its_field(document: Any, field: str, reason: str) -> None:

@@ -131,7 +131,7 @@ def test_queued_batch_reaches_the_worker_exactly_as_uploaded(
     from shipsync.remittance.job import AcceptBatch
 
     upload = event(name)
-    [uploaded] = parse_remittance_upload(upload["body"], upload["headers"]["content-type"], max_bytes=1024 * 1024)
+    [uploaded] = parse_remittance_upload(upload["body"], upload["headers"]["content-type"])
     assert invoke(upload)[0] == 202
     [body] = [m["Body"] for m in boto3.client("sqs").receive_message(QueueUrl=aws["queue_url"])["Messages"]]
     message = json.loads(body)

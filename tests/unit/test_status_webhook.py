@@ -78,6 +78,11 @@ def test_unset_secret_rejects_everything(aws: dict[str, Any]) -> None:
             json.dumps({"awb": "1", "shipment_status_id": "NA", "current_timestamp": "14 01 2025 09:12:40"}),
             "shipment_status_id",
         ),
+        # The AWB is the StatusQueue's message group id: SQS takes at most 128 letters, digits and punctuation.
+        (json.dumps({"awb": "1" * 200, "shipment_status_id": 18, "current_timestamp": "14 01 2025 09:12:40"}), "awb"),
+        (json.dumps({"awb": "14 11", "shipment_status_id": 18, "current_timestamp": "14 01 2025 09:12:40"}), "awb"),
+        (json.dumps({"awb": "x\ud800", "shipment_status_id": 18, "current_timestamp": "14 01 2025 09:12:40"}), "awb"),
+        (json.dumps({"awb": ["1411"], "shipment_status_id": 18, "current_timestamp": "14 01 2025 09:12:40"}), "awb"),
     ],
 )
 def test_bad_input_is_400_naming_the_field(aws: dict[str, Any], body: str, field: str) -> None:

@@ -1,9 +1,12 @@
-"""What every route shares: token check (constant time, fail closed), size limit, and the answers to errors."""
+"""What every route shares: token check (constant time, fail closed) and the answers to errors.
+
+The body itself is read by ``request_body``."""
 
 from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,10 +23,23 @@ class WebhookRejected(Exception):
     """A request the webhook answers with a 4xx; ``field`` names what was wrong."""
 
     def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        message = printable(message)
         super().__init__(message)
         self.status = status
         self.message = message
-        self.field = field
+        self.field = None if field is None else printable(field)
+
+
+_NOT_PRINTABLE = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+_ECHO_MAX = 300
+
+
+def printable(text: str) -> str:
+    """Client text fit for a log line and a JSON answer: controls and lone surrogates escaped, length capped.
+
+    A rejection names what was wrong, and that name (a key, a value) came from the client."""
+    escaped = _NOT_PRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    return escaped if len(escaped) <= _ECHO_MAX else escaped[:_ECHO_MAX] + "..."
 
 
 def authenticate(presented: str | None, expected: str | None) -> None:
@@ -32,27 +48,6 @@ def authenticate(presented: str | None, expected: str | None) -> None:
         raise WebhookRejected(401, "webhook secret is not configured; rejecting")
     if presented is None or not hmac.compare_digest(presented.encode(), expected.encode()):
         raise WebhookRejected(401, "missing or wrong x-api-key")
-
-
-def check_size(body: str, max_bytes: int) -> None:
-    if len(body.encode()) > max_bytes:
-        raise WebhookRejected(413, f"body larger than {max_bytes} bytes", "body")
-
-
-def require_body(body: str | None, max_bytes: int) -> str:
-    """The request body, or 400 when empty and 413 when over ``max_bytes``."""
-    if body is None or not body.strip():
-        raise WebhookRejected(400, "empty body", "body")
-    check_size(body, max_bytes)
-    return body
-
-
-def load_json(text: str) -> Any:
-    """Parsed JSON, or a 400 naming the position of the syntax error."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as err:
-        raise WebhookRejected(400, f"malformed JSON: {err.msg} at position {err.pos}", "body") from None
 
 
 def json_response(status: int, body: dict[str, Any]) -> Response[Any]:

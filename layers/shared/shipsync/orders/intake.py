@@ -7,13 +7,13 @@ re-reads the sales order from Zoho.
 
 from __future__ import annotations
 
-import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from shipsync.routes import WebhookRejected, load_json, require_body
+from shipsync.request_body import load_form_json, load_json
+from shipsync.routes import WebhookRejected
 
 
 class _WebhookSalesOrder(BaseModel):
@@ -42,8 +42,9 @@ class ConfirmedOrder:
         return self.status == "confirmed"
 
 
-def parse_salesorder(body: str | None, content_type: str | None, *, max_bytes: int) -> ConfirmedOrder:
-    document = _decode(require_body(body, max_bytes), content_type or "")
+def parse_salesorder(text: str, content_type: str | None) -> ConfirmedOrder:
+    """The confirmed order in a body read by ``request_body.read_text``, or a 400 naming the field."""
+    document = _decode(text, content_type or "")
     try:
         parsed = _WebhookBody.model_validate(document)
     except ValidationError as err:
@@ -54,14 +55,11 @@ def parse_salesorder(body: str | None, content_type: str | None, *, max_bytes: i
     return ConfirmedOrder(parsed.salesorder.salesorder_id, parsed.salesorder.salesorder_number, status)
 
 
-def _decode(body: str, content_type: str) -> Any:
-    text = body
-    if "x-www-form-urlencoded" in content_type or body.lstrip().startswith("JSONString="):
-        form = urllib.parse.parse_qs(body, keep_blank_values=True)
-        if "JSONString" not in form:
-            raise WebhookRejected(400, "form body without a JSONString field", "JSONString")
-        text = form["JSONString"][0]
-    document = load_json(text)
+def _decode(text: str, content_type: str) -> Any:
+    if "x-www-form-urlencoded" in content_type or text.lstrip().startswith("JSONString="):
+        document = load_form_json(text, "JSONString")
+    else:
+        document = load_json(text)
     if not isinstance(document, dict):
         raise WebhookRejected(400, "body must be a JSON object with a salesorder", "body")
     return document

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from shipsync.domain.india import IST, SHIPROCKET_TIMESTAMP_FORMATS
-from shipsync.domain.models import ZOHO_REFERENCE_MAX
+from shipsync.domain.models import SQS_GROUP_SAFE, ZOHO_REFERENCE_MAX, awb_problem
 from shipsync.errors import PermanentError
 from shipsync.remittance.money import Paise, format_inr, parse_deduction, parse_paise
 
@@ -158,6 +158,14 @@ class RemittanceLine(BaseModel):
     cod_amount: _Amount
     deducted_charges: _Deduction = 0
 
+    @field_validator("awb")
+    @classmethod
+    def _is_an_awb(cls, value: str) -> str:
+        problem = awb_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _net_not_negative(self) -> RemittanceLine:
         net(self)
@@ -183,6 +191,8 @@ class RemittanceBatch(BaseModel):
     def _fits_zoho_reference(cls, value: str) -> str:
         if len(value) > ZOHO_REFERENCE_MAX:
             raise ValueError(f"longer than {ZOHO_REFERENCE_MAX} characters (Zoho reference_number)")
+        if not SQS_GROUP_SAFE.fullmatch(value):
+            raise ValueError("only letters, digits and . _ / - (starting with a letter or digit)")
         return value
 
     @field_validator("orders")

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Final, Literal
@@ -171,8 +171,8 @@ def parse_csv_batches(text: str, mapping: ColumnMapping | None = None) -> list[R
     Field paths name the file line: ``rows.4.cod_amount`` is line 4 (the header is line 1 when
     the file starts with it). Raises InvalidRemittance.
     """
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    rows = ((reader.line_num, row) for row in reader if any(cell.strip() for cell in row))
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
+    rows = _rows(reader)
     first = next(rows, None)
     if first is None:
         raise InvalidRemittance("body", "the CSV is empty")
@@ -184,6 +184,20 @@ def parse_csv_batches(text: str, mapping: ColumnMapping | None = None) -> list[R
     if not groups:
         raise InvalidRemittance("orders", "the CSV has no data rows")
     return [_csv_batch(group) for group in groups.values()]
+
+
+def _rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank rows with their line numbers; a row ``csv`` cannot read (an unclosed quote, a cell over
+    its 128 KiB limit) is refused naming its line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise InvalidRemittance(f"rows.{reader.line_num}", f"unreadable CSV: {err}") from None
+        if any(cell.strip() for cell in row):
+            yield reader.line_num, row
 
 
 def _add_csv_row(

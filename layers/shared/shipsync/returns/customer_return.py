@@ -54,7 +54,8 @@ from shipsync.orders.mapping import (
     normalise_pincode,
 )
 from shipsync.ports import MetricsSink, ShiprocketReturnsApi, ZohoReturnsApi
-from shipsync.routes import WebhookRejected, load_json, require_body
+from shipsync.request_body import load_json
+from shipsync.routes import WebhookRejected
 
 logger = Logger(child=True)
 
@@ -62,12 +63,13 @@ logger = Logger(child=True)
 
 
 class ReturnLineRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a support tool sends numbers as numbers; "2" or true for a quantity is a client bug to report.
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    sku: str | None = Field(default=None, min_length=1)
-    salesorder_item_id: str | None = Field(default=None, min_length=1)
-    # Couriers carry whole units.
-    quantity: int = Field(gt=0)
+    sku: str | None = Field(default=None, min_length=1, max_length=100)
+    salesorder_item_id: str | None = Field(default=None, pattern=r"^\d{1,25}$")
+    # Couriers carry whole units; no parcel holds more than this.
+    quantity: int = Field(gt=0, le=10_000)
 
     @model_validator(mode="after")
     def _one_reference(self) -> Self:
@@ -77,7 +79,7 @@ class ReturnLineRequest(BaseModel):
 
 
 class ReturnRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     salesorder_number: str | None = Field(default=None, min_length=1, max_length=40)
     salesorder_id: str | None = Field(default=None, pattern=r"^\d{1,25}$")
@@ -102,9 +104,10 @@ class ReturnRequest(BaseModel):
         return hashlib.sha256(json.dumps(basis).encode()).hexdigest()[:32]
 
 
-def parse_return_request(body: str | None, *, max_bytes: int) -> ReturnRequest:
-    """The validated request, or ``WebhookRejected`` (400 naming the field, 413 when too large)."""
-    data = load_json(require_body(body, max_bytes))
+def parse_return_request(text: str) -> ReturnRequest:
+    """The validated request in a body read by ``request_body.read_text``, or ``WebhookRejected`` (400 naming
+    the field)."""
+    data = load_json(text)
     if not isinstance(data, dict):
         raise WebhookRejected(400, "body must be a JSON object", "body")
     try:

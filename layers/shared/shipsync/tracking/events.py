@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from shipsync.domain.india import IST, SHIPROCKET_TIMESTAMP_FORMATS
+from shipsync.domain.models import awb_problem
 from shipsync.domain.statuses import ShipmentStatus
 from shipsync.errors import PermanentError
 
@@ -327,6 +328,9 @@ def parse_webhook(payload: Any) -> TrackingEvent:
     awb = _text_or_none(payload.get("awb"))
     if awb is None:
         raise InvalidWebhook("awb", "missing or empty")
+    problem = awb_problem(awb)
+    if problem:
+        raise InvalidWebhook("awb", problem)
     raw_id = payload.get("shipment_status_id")
     if raw_id is None or (isinstance(raw_id, str) and not raw_id.strip()):
         raise InvalidWebhook("shipment_status_id", "missing")

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from shipsync.routes import WebhookRejected, load_json, require_body
+from shipsync.request_body import load_json
+from shipsync.routes import WebhookRejected
 from shipsync.tracking.events import InvalidWebhook
 from shipsync.tracking.messages import StatusMessage
 
 
-def parse_status_webhook(body: str | None, *, max_bytes: int) -> StatusMessage:
-    """The StatusQueue message: the payload as sent, with the event parsed from it."""
-    document = load_json(require_body(body, max_bytes))
+def parse_status_webhook(text: str) -> StatusMessage:
+    """The StatusQueue message (the payload as sent, with the event parsed from it) from a body read by
+    ``request_body.read_text``."""
+    document = load_json(text)
     if not isinstance(document, dict):
         raise WebhookRejected(400, "body: expected a JSON object", "body")
     try:
