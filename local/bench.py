@@ -5,6 +5,8 @@
 2. Cold start: importing each handler in a fresh interpreter, next to the unavoidable imports
    (boto3, requests, pydantic, Powertools Logger/Metrics/Tracer) in the same environment.
 3. API economy: Shiprocket and Zoho calls per shipped order, from the simulators' counts.
+4. Hostile input: the HTTP fuzz (``python -m local.fuzz``, 6,000 requests over the five routes of a
+   fresh stack, its own process): answers by status, 5xx (goal 0), transport errors, provider writes.
 
 Prints a table and writes ``reports/bench.json``.
 """
@@ -122,10 +124,25 @@ def ack_latency(stack: LocalStack, deliveries: list[dict[str, Any]], count: int)
     }
 
 
+def _report_of(command: list[str], report: Path) -> dict[str, Any]:
+    """Run one of the local tools in its own process (its own stack, its own port) and read its JSON report."""
+    done = subprocess.run([sys.executable, *command, "--report", str(report)], cwd=REPO_ROOT, check=False)
+    document: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    document["exit_code"] = done.returncode
+    return document
+
+
+def fuzz_run(requests_count: int) -> dict[str, Any]:
+    report = _report_of(["-m", "local.fuzz", "--requests", str(requests_count)], REPO_ROOT / "reports/bench-fuzz.json")
+    keep = ("ok", "requests", "five_xx", "transport_errors", "by_route", "provider_writes", "dead_letters", "seconds")
+    return {key: report[key] for key in keep} | {"exit_code": report["exit_code"]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="webhook posts for the latency figures")
     parser.add_argument("--import-runs", type=int, default=7, help="fresh interpreters per handler")
+    parser.add_argument("--fuzz-requests", type=int, default=6000, help="hostile requests of the HTTP fuzz")
     parser.add_argument("--report", default="reports/bench.json")
     args = parser.parse_args(argv)
 
@@ -139,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         results["sample_day_ok"] = report["ok"]
         results["api_calls"] = report["api_calls"]
         results["latency"] = ack_latency(stack, day.webhooks, args.requests)
+
+    results["fuzz"] = fuzz_run(args.fuzz_requests)
 
     print(json.dumps(results, indent=2))
     path = Path(args.report)

@@ -30,6 +30,7 @@ from typing import Any
 
 from local.aws import MotoServer, client
 from local.runner import Runner
+from local.runner.service_logs import skip_routed
 
 log = logging.getLogger("local.stack")
 
@@ -387,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The handlers print their own JSON lines; the layer's records reach them through the runner.
+    logging.getLogger().handlers[0].addFilter(skip_routed)
     logging.getLogger("botocore").setLevel(logging.WARNING)  # a credentials line per client otherwise
 
     stop = threading.Event()

@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 from local.fuzz.corpus import HostileRequest, hostile_requests, routes
+from local.runner.service_logs import skip_routed
 from local.sample_data import SHIPPED, load
 from local.sample_day.sims import Stack, shipment_status, sim_get, sim_post
 
@@ -235,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=log_file, force=True
         )
+        logging.getLogger().handlers[0].addFilter(skip_routed)
         with _stack(args.api, args.port) as stack:
             report = fuzz(stack, args.requests, args.seed)
         logging.shutdown()

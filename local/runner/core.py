@@ -92,7 +92,7 @@ class Runner:
         self._active_lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self.api_url = ""
-        self._service_logs = service_logs.install(self.environment.get("POWERTOOLS_LOG_LEVEL", "INFO"))
+        self._service_logs = service_logs.install()
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> Runner:

@@ -5,7 +5,11 @@ imported, so the layer's ``Logger(child=True)`` loggers are ``<service>.<module>
 handler's service logger, printed by its JSON formatter with the service, the correlation id and the
 appended keys. Here the layer is imported once for all five functions, before any service name is
 set: its loggers are ``service_undefined.<module>``, with no handler of their own. ``ServiceLogRouter``
-hands each of their records to the service logger of the function running in the calling thread.
+also hands each of their records to the service logger of the function running in the calling thread.
+
+Records still propagate to the root logger as any record does (pytest's capture, a script's own
+handler); a tool that writes the stack's log adds ``skip_routed`` to its root handler so the file holds
+each routed record once, as JSON.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Iterator
 
 # Powertools' name for a logger created without a service.
 UNDEFINED_SERVICE = "service_undefined"
+_ROUTED = "shipsync_routed_to"
 
 
 class ServiceLogRouter(logging.Handler):
@@ -36,24 +41,27 @@ class ServiceLogRouter(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         service = getattr(self._running, "service", None)
-        target = logging.getLogger(service) if service else None
-        if target is None or not target.handlers:
-            # Outside any invocation (a stack start-up step), or a service whose handler module set none.
-            logging.getLogger().handle(record)
+        if not service:
+            return  # outside any invocation: nothing to add to the record's usual way
+        target = logging.getLogger(service)
+        if record.levelno < target.getEffectiveLevel() or not target.handlers:
             return
-        if record.levelno >= target.getEffectiveLevel():
-            for handler in target.handlers:
-                handler.handle(record)
+        setattr(record, _ROUTED, service)
+        for handler in target.handlers:
+            handler.handle(record)
 
 
-def install(level: str | int = logging.INFO) -> ServiceLogRouter:
-    """Route the layer's loggers (once per process; the same router for every runner)."""
+def install() -> ServiceLogRouter:
+    """The process's router (created on first use, shared by every runner in the process)."""
     parent = logging.getLogger(UNDEFINED_SERVICE)
     for handler in parent.handlers:
         if isinstance(handler, ServiceLogRouter):
             return handler
     router = ServiceLogRouter()
     parent.addHandler(router)
-    parent.setLevel(level)
-    parent.propagate = False
     return router
+
+
+def skip_routed(record: logging.LogRecord) -> bool:
+    """A filter for a log file's root handler: a record the router printed as JSON is not printed again."""
+    return not hasattr(record, _ROUTED)

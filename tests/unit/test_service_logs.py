@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.runner.service_logs import UNDEFINED_SERVICE, install
+from local.runner.service_logs import UNDEFINED_SERVICE, install, skip_routed
 
 
 class _Collect(logging.Handler):
@@ -26,6 +26,7 @@ def services() -> Iterator[dict[str, _Collect]]:
     for name in ("order-confirmed", "shipment-status"):
         logging.getLogger(name).addHandler(collected[name])
         logging.getLogger(name).setLevel(logging.INFO)
+    collected["root"].addFilter(skip_routed)
     logging.getLogger().addHandler(collected["root"])
     yield collected
     for name in ("order-confirmed", "shipment-status"):
@@ -41,22 +42,23 @@ def test_a_layer_record_reaches_the_service_of_the_function_running_in_its_threa
 
     def shipment_status_invocation() -> None:
         with router.running("shipment-status"):
-            layer_log.info("status moved")
+            layer_log.warning("status moved")
 
     with router.running("order-confirmed"):
         thread = threading.Thread(target=shipment_status_invocation)
         thread.start()
         thread.join()
-        layer_log.info("order shipped")
-        layer_log.debug("below the service's level")
+        layer_log.warning("order shipped")
 
     assert [r.getMessage() for r in services["order-confirmed"].records] == ["order shipped"]
     assert [r.getMessage() for r in services["shipment-status"].records] == ["status moved"]
+    # A log file's own handler, filtered with skip_routed, does not print them a second time.
     assert services["root"].records == []
-    assert install() is router
+    assert install() is router  # every runner of the process shares it
 
 
-def test_outside_any_invocation_a_layer_record_goes_to_the_root_logger(services: dict[str, _Collect]) -> None:
+def test_outside_any_invocation_a_layer_record_goes_its_usual_way(services: dict[str, _Collect]) -> None:
     install()
     logging.getLogger(f"{UNDEFINED_SERVICE}.shipsync.adapters").warning("stack start-up")
     assert [r.getMessage() for r in services["root"].records] == ["stack start-up"]
+    assert services["order-confirmed"].records == []
