@@ -259,6 +259,13 @@ def _with(document: dict[str, Any], value: Any, *path: Any) -> dict[str, Any]:
         (_with(batch_doc(), "1411 2204", "orders", 0, "awb"), "orders.0.awb", "only letters, digits"),
         (_with(batch_doc(), "AWB\u00e9", "orders", 0, "awb"), "orders.0.awb", "only letters, digits"),
         (batch_doc(remittance_id="UTR 0619"), "remittance_id", "only letters, digits"),
+        # One remittance is one SQS message: its size is bounded by its lines and their fields.
+        (_with(batch_doc(), "SO-" + "1" * 60, "orders", 0, "order_id"), "orders.0.order_id", "longer than 50"),
+        (
+            batch_doc(orders=[{"awb": f"A{i}", "cod_amount": 1} for i in range(1001)]),
+            "orders",
+            "more than 1000 orders",
+        ),
     ],
 )
 def test_every_bad_batch_names_its_field(document: Any, field: str, reason: str) -> None:

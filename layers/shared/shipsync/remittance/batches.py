@@ -48,6 +48,11 @@ __all__ = [
 
 Source = Literal["json", "csv", "poll"]
 
+# One remittance is one queue message: this many lines of bounded fields stay far inside SQS's 256 KiB.
+MAX_ORDERS_PER_BATCH: Final = 1000
+# A sales order number (Zoho's salesorder_number, our Shiprocket order id) or Shiprocket's own id.
+ORDER_ID_MAX: Final = 50
+
 
 class InvalidRemittance(PermanentError, ValueError):
     """A remittance we cannot use; ``field`` names the culprit (``orders.3.awb``) for the 400 answer."""
@@ -166,6 +171,13 @@ class RemittanceLine(BaseModel):
             raise ValueError(problem)
         return value
 
+    @field_validator("order_id")
+    @classmethod
+    def _fits_an_order_id(cls, value: str | None) -> str | None:
+        if value is not None and len(value) > ORDER_ID_MAX:
+            raise ValueError(f"longer than {ORDER_ID_MAX} characters")
+        return value
+
     @model_validator(mode="after")
     def _net_not_negative(self) -> RemittanceLine:
         net(self)
@@ -200,6 +212,8 @@ class RemittanceBatch(BaseModel):
     def _not_empty(cls, value: list[RemittanceLine]) -> list[RemittanceLine]:
         if not value:
             raise ValueError("must list at least one order")
+        if len(value) > MAX_ORDERS_PER_BATCH:
+            raise ValueError(f"more than {MAX_ORDERS_PER_BATCH} orders in one remittance; split it")
         return value
 
     @model_validator(mode="after")
