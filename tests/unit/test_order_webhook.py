@@ -46,6 +46,26 @@ def queued(queue_url: str) -> list[dict[str, Any]]:
     return [json.loads(m["Body"]) for m in messages]
 
 
+def test_a_control_character_in_a_field_not_read_does_not_lose_the_order(aws: dict[str, Any]) -> None:
+    event = load_event("webhook_json.json")
+    body = json.loads(event["body"])
+    body["salesorder"]["shipping_address"]["address"] = "No. 14\u000b3rd Cross \udc00"
+    event["body"] = json.dumps(body)
+    status, _ = invoke(event)
+    assert status == 202
+    assert [m["salesorder_number"] for m in queued(aws["queue_url"])] == ["SO-01042"]
+
+
+@pytest.mark.parametrize("number", ["SO-\\u000001", "SO-\\ud80001"])
+def test_a_control_character_in_the_order_number_is_a_400_naming_it(aws: dict[str, Any], number: str) -> None:
+    event = load_event("webhook_json.json")
+    event["body"] = event["body"].replace('"SO-01042"', f'"{number}"')
+    status, answer = invoke(event)
+    assert status == 400
+    assert answer["field"] == "salesorder.salesorder_number"
+    assert queued(aws["queue_url"]) == []
+
+
 @pytest.mark.parametrize("event_file", ["webhook_json.json", "webhook_form.json"])
 def test_confirmed_order_is_queued_then_acknowledged(aws: dict[str, Any], event_file: str) -> None:
     status, body = invoke(load_event(event_file))

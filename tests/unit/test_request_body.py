@@ -118,6 +118,13 @@ def test_tabs_and_newlines_and_any_printable_unicode_pass() -> None:
     assert load_json(json.dumps(document)) == document
 
 
+def test_scrubbing_replaces_what_refusing_would_refuse_keys_included() -> None:
+    text = '{"a\\u0000": ["ok", "nul\\u0000 \\ud800 tab\\t"], "n": 1}'
+    assert load_json(text, strings="scrub") == {"a\ufffd": ["ok", "nul\ufffd \ufffd tab\t"], "n": 1}
+    # The limits before the strings still hold.
+    assert rejected(lambda t: load_json(t, strings="scrub"), '{"a": ' + "9" * 50 + "}").status == 400
+
+
 def test_a_form_field_is_read_whole_once_and_utf8_only() -> None:
     assert load_form_json("JSONString=%7B%22a%22%3A1%7D", "JSONString") == {"a": 1}
     assert rejected(load_form_json, "JSONString=%FF%7B%7D", "JSONString").field == "JSONString"

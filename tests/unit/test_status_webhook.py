@@ -92,6 +92,17 @@ def test_bad_input_is_400_naming_the_field(aws: dict[str, Any], body: str, field
     assert queued(aws["queue_url"]) == []
 
 
+def test_a_control_character_in_a_scan_is_scrubbed_not_a_lost_status(aws: dict[str, Any]) -> None:
+    # Couriers' scan text is relayed as typed; refusing the webhook over it would lose the status for good.
+    payload = json.loads(event_with()["body"])
+    payload["scans"][0]["activity"] = "Bag\u0000 received \ud800 at hub"
+    status, _ = invoke(event_with(body=json.dumps(payload)))
+    assert status == 200
+    [message] = queued(aws["queue_url"])
+    assert message["scans"][0]["activity"] == "Bag\ufffd received \ufffd at hub"
+    assert message["awb"] == payload["awb"]
+
+
 def test_string_status_id_is_accepted(aws: dict[str, Any]) -> None:
     payload = json.loads(event_with()["body"])
     payload["shipment_status_id"] = "18"

@@ -12,7 +12,10 @@ which Shiprocket counts as a failed delivery and retries, or makes Zoho's workfl
    before ``json`` builds them (Python's int() raises ValueError past 4,300 digits, and deep nesting
    raises RecursionError), as are ``NaN`` and ``Infinity``, which are not JSON;
 4. text: every string (keys too) must be free of lone UTF-16 surrogates (they cannot be encoded, so
-   they break log lines and AWS calls) and of control characters other than tab, CR and LF.
+   they break log lines and AWS calls) and of control characters other than tab, CR and LF. A route
+   whose sender cannot fix its data (Zoho's sales order, a courier's scan text relayed by Shiprocket)
+   loads with ``strings="scrub"`` instead: such characters become U+FFFD, and the route refuses them
+   only in the fields it uses (an id, an AWB), so one stray byte in an address never loses an order.
 
 Each refusal is a ``WebhookRejected`` with the field it concerns (``salesorder.customer_name``,
 ``rows.3``, ``body``): the route error handlers turn it into the 4xx.
@@ -28,10 +31,11 @@ import math
 import re
 import urllib.parse
 from collections.abc import Iterator
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from shipsync.routes import WebhookRejected
 
+REPLACEMENT: Final = "\ufffd"
 MAX_DEPTH: Final = 32
 # No amount, id or count shipsync reads is longer (Zoho ids are 19 digits).
 MAX_NUMBER_CHARS: Final = 40
@@ -90,8 +94,9 @@ def _too_large(max_bytes: int) -> WebhookRejected:
     return WebhookRejected(413, f"body larger than {max_bytes} bytes", "body")
 
 
-def load_json(text: str, field: str = "body") -> Any:
-    """Parsed JSON whose every string is clean, or a 400 naming the field (see the module doc)."""
+def load_json(text: str, field: str = "body", *, strings: Literal["refuse", "scrub"] = "refuse") -> Any:
+    """Parsed JSON whose every string is clean (refused, or scrubbed to U+FFFD), or a 400 naming the field
+    (see the module doc)."""
     _check_depth(text, field)
     try:
         document = json.loads(text, parse_int=_bounded_int, parse_float=_bounded_float, parse_constant=_refuse_constant)
@@ -101,11 +106,13 @@ def load_json(text: str, field: str = "body") -> Any:
         raise WebhookRejected(400, f"{field}: {err}", field) from None
     except RecursionError:  # only past MAX_DEPTH, which _check_depth refused already: kept as the last guard
         raise WebhookRejected(400, f"{field}: JSON nested too deep", field) from None
+    if strings == "scrub":
+        return _scrubbed(document)
     check_strings(document, field)
     return document
 
 
-def load_form_json(text: str, name: str) -> Any:
+def load_form_json(text: str, name: str, *, strings: Literal["refuse", "scrub"] = "refuse") -> Any:
     """The JSON in form field ``name`` of an ``application/x-www-form-urlencoded`` body (Zoho's ``JSONString``)."""
     try:
         form = urllib.parse.parse_qs(text, keep_blank_values=True, errors="strict", max_num_fields=20)
@@ -118,7 +125,7 @@ def load_form_json(text: str, name: str) -> Any:
         raise WebhookRejected(400, f"form body without a {name} field", name)
     if len(values) > 1:
         raise WebhookRejected(400, f"{name} given {len(values)} times", name)
-    return load_json(values[0], name)
+    return load_json(values[0], name, strings=strings)
 
 
 def check_strings(document: Any, field: str) -> None:
@@ -135,6 +142,16 @@ def check_text(text: str, field: str) -> None:
     if found:
         line = text.count("\n", 0, found.start()) + 1
         raise WebhookRejected(400, f"{field}.{line}: {_describe(found.group())}", f"{field}.{line}")
+
+
+def _scrubbed(document: Any) -> Any:
+    if isinstance(document, str):
+        return _FORBIDDEN.sub(REPLACEMENT, document)
+    if isinstance(document, dict):
+        return {_FORBIDDEN.sub(REPLACEMENT, key): _scrubbed(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [_scrubbed(value) for value in document]
+    return document
 
 
 def _describe(character: str) -> str:

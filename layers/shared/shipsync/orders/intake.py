@@ -20,7 +20,8 @@ class _WebhookSalesOrder(BaseModel):
     model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
 
     salesorder_id: str = Field(min_length=1, max_length=32, pattern=r"^\d+$")
-    salesorder_number: str = Field(min_length=1, max_length=50)
+    # No U+FFFD: that is where request_body scrubbed a control character or a lone surrogate.
+    salesorder_number: str = Field(min_length=1, max_length=50, pattern=r"^[^\ufffd]+$")
     order_status: str | None = None
     status: str | None = None
 
@@ -56,10 +57,12 @@ def parse_salesorder(text: str, content_type: str | None) -> ConfirmedOrder:
 
 
 def _decode(text: str, content_type: str) -> Any:
+    # Only the ids are read (the worker re-reads the order): a stray control character in an address
+    # must not lose the order, so the rest is scrubbed rather than refused.
     if "x-www-form-urlencoded" in content_type or text.lstrip().startswith("JSONString="):
-        document = load_form_json(text, "JSONString")
+        document = load_form_json(text, "JSONString", strings="scrub")
     else:
-        document = load_json(text)
+        document = load_json(text, strings="scrub")
     if not isinstance(document, dict):
         raise WebhookRejected(400, "body must be a JSON object with a salesorder", "body")
     return document

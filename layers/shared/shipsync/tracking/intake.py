@@ -18,7 +18,9 @@ from shipsync.tracking.messages import StatusMessage
 def parse_status_webhook(text: str) -> StatusMessage:
     """The StatusQueue message (the payload as sent, with the event parsed from it) from a body read by
     ``request_body.read_text``."""
-    document = load_json(text)
+    # A courier's scan text is relayed as typed: a stray control character there must not lose the status,
+    # so it is scrubbed; the AWB, the one text the event is keyed on, is checked by its pattern.
+    document = load_json(text, strings="scrub")
     if not isinstance(document, dict):
         raise WebhookRejected(400, "body: expected a JSON object", "body")
     try:
