@@ -31,9 +31,13 @@ import math
 import re
 import urllib.parse
 from collections.abc import Iterator
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from shipsync.routes import WebhookRejected
+
+M = TypeVar("M", bound=BaseModel)
 
 REPLACEMENT: Final = "\ufffd"
 MAX_DEPTH: Final = 32
@@ -110,6 +114,18 @@ def load_json(text: str, field: str = "body", *, strings: Literal["refuse", "scr
         return _scrubbed(document)
     check_strings(document, field)
     return document
+
+
+def validated_object(model: type[M], document: Any, expected: str = "a JSON object") -> M:
+    """``document`` as ``model``, or a 400 naming the first field pydantic refused (``lines.0.sku``)."""
+    if not isinstance(document, dict):
+        raise WebhookRejected(400, f"body: expected {expected}", "body")
+    try:
+        return model.model_validate(document)
+    except ValidationError as err:
+        first = err.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "body"
+        raise WebhookRejected(400, f"{field}: {first['msg']}", field) from None
 
 
 def load_form_json(text: str, name: str, *, strings: Literal["refuse", "scrub"] = "refuse") -> Any:

@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from shipsync.request_body import load_form_json, load_json
-from shipsync.routes import WebhookRejected
+from shipsync.request_body import load_form_json, load_json, validated_object
 
 
 class _WebhookSalesOrder(BaseModel):
@@ -45,13 +44,7 @@ class ConfirmedOrder:
 
 def parse_salesorder(text: str, content_type: str | None) -> ConfirmedOrder:
     """The confirmed order in a body read by ``request_body.read_text``, or a 400 naming the field."""
-    document = _decode(text, content_type or "")
-    try:
-        parsed = _WebhookBody.model_validate(document)
-    except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        raise WebhookRejected(400, f"{field}: {first['msg']}", field) from None
+    parsed = validated_object(_WebhookBody, _decode(text, content_type or ""), "a JSON object with a salesorder")
     status = (parsed.salesorder.order_status or parsed.salesorder.status or "").strip().lower()
     return ConfirmedOrder(parsed.salesorder.salesorder_id, parsed.salesorder.salesorder_number, status)
 
@@ -60,9 +53,5 @@ def _decode(text: str, content_type: str) -> Any:
     # Only the ids are read (the worker re-reads the order): a stray control character in an address
     # must not lose the order, so the rest is scrubbed rather than refused.
     if "x-www-form-urlencoded" in content_type or text.lstrip().startswith("JSONString="):
-        document = load_form_json(text, "JSONString", strings="scrub")
-    else:
-        document = load_json(text, strings="scrub")
-    if not isinstance(document, dict):
-        raise WebhookRejected(400, "body must be a JSON object with a salesorder", "body")
-    return document
+        return load_form_json(text, "JSONString", strings="scrub")
+    return load_json(text, strings="scrub")

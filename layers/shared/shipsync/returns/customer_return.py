@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, Self
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shipsync.domain.india import IST, state_name
 from shipsync.domain.models import (
@@ -54,7 +54,7 @@ from shipsync.orders.mapping import (
     normalise_pincode,
 )
 from shipsync.ports import MetricsSink, ShiprocketReturnsApi, ZohoReturnsApi
-from shipsync.request_body import load_json
+from shipsync.request_body import load_json, validated_object
 from shipsync.routes import WebhookRejected
 
 logger = Logger(child=True)
@@ -107,15 +107,7 @@ class ReturnRequest(BaseModel):
 def parse_return_request(text: str) -> ReturnRequest:
     """The validated request in a body read by ``request_body.read_text``, or ``WebhookRejected`` (400 naming
     the field)."""
-    data = load_json(text)
-    if not isinstance(data, dict):
-        raise WebhookRejected(400, "body must be a JSON object", "body")
-    try:
-        return ReturnRequest.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "body"
-        raise WebhookRejected(400, f"{field}: {first['msg']}", field) from None
+    return validated_object(ReturnRequest, load_json(text))
 
 
 # --------------------------------------------------------------------------- ports and results

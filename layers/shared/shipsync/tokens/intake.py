@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from shipsync.request_body import load_json
-from shipsync.routes import WebhookRejected
+from shipsync.request_body import load_json, validated_object
 from shipsync.tokens.refresher import PROVIDERS
 
 # The request has one field; anything bigger is not one.
@@ -29,12 +28,4 @@ class ForceRefresh(BaseModel):
 
 def parse_force_refresh(text: str) -> ForceRefresh:
     """The request in a body read by ``request_body.read_text``, or a 400 naming the field."""
-    document = load_json(text)
-    if not isinstance(document, dict):
-        raise WebhookRejected(400, 'body: expected a JSON object {"provider": ...}', "body")
-    try:
-        return ForceRefresh.model_validate(document)
-    except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "body"
-        raise WebhookRejected(400, f"{field}: {first['msg']}", field) from None
+    return validated_object(ForceRefresh, load_json(text), 'a JSON object {"provider": ...}')
