@@ -191,6 +191,10 @@ class MemoryLedger:
     def save(self, awb: str, **changes: Unpack[RestockChanges]) -> None:
         self.restocks.setdefault(awb, {}).update(_plain(dict(changes)))
 
+    def restock(self, awb: str) -> RestockRecord | None:
+        item = self.restocks.get(awb)
+        return None if item is None else RestockRecord.model_validate(copy.deepcopy(item))
+
     def release(self, awb: str, owner: str) -> None:
         item = self.restocks[awb]
         if item.get("lock_owner") == owner:

@@ -329,7 +329,7 @@ def test_poll_turns_remitted_orders_into_a_batch_and_reports_the_overdue_ones() 
 
     result = world.job.poll(aging_days=10)
 
-    assert result == {"open": 3, "remitted": 1, "batches": 1, "overdue": 1, "rechecked": 0}
+    assert result == {"open": 3, "unread": 0, "remitted": 1, "batches": 1, "overdue": 1, "rechecked": 0}
     [message] = world.fanned
     assert (message.remittance_id, message.line.awb, message.line.cod_amount) == (
         UTR,

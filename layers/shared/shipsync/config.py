@@ -75,6 +75,9 @@ class CommonSettings(_Settings):
     secret_cache_seconds: int = 60
     # Shared by every Lambda of the stack; Zoho blocks an organization above 100 per rolling minute.
     zoho_requests_per_minute: int = 90
+    # maxReceiveCount of every work queue's redrive policy (template.yaml): the receive after which SQS moves a
+    # message that failed again to its DLQ.
+    queue_max_receives: int = 10
 
 
 class OrderConfirmedSettings(CommonSettings):

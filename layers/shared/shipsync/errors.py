@@ -134,5 +134,22 @@ class ProviderRequestError(PermanentError):
         self.field_errors = field_errors or {}
 
 
+class RecordMissing(ProviderRequestError):
+    """The provider says the record we asked for does not exist (Zoho code 1002 "... does not exist.",
+    Shiprocket "Order ID not found" / "Order does not exist!"). A feature that meets it for the record its
+    message names raises ``NamedRecordMissing``; anywhere else it is a refusal like any other."""
+
+
+class NamedRecordMissing(PermanentError):
+    """The record a queued message names (its sales order, invoice...) does not exist at the provider. No retry
+    can make it exist and there is nothing in Zoho to mark: the message is dead-lettered on its first receive and
+    ops are paged with the record's name."""
+
+    def __init__(self, what: str, record_id: str, cause: ProviderRequestError) -> None:
+        super().__init__(f"{what} {record_id} does not exist ({cause.provider}: {cause.message})")
+        self.what = what
+        self.record_id = record_id
+
+
 class OrderIdTaken(ProviderRequestError):
     """Shiprocket refused a create because our ``order_id`` already names an order (422)."""

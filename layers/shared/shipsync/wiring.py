@@ -122,13 +122,30 @@ def outcome_policy(metrics: Metrics) -> OutcomePolicy:
 
 
 def queue_worker(
-    queue: str, model: type[M], handle: Callable[[M], object], *, dlq_url: str, metrics: Metrics, log: Logger
+    queue: str,
+    model: type[M],
+    handle: Callable[[M], object],
+    *,
+    dlq_url: str,
+    metrics: Metrics,
+    log: Logger,
+    on_last_failure: Callable[[M, Exception], None] | None = None,
 ) -> QueueWorker[M]:
-    """The record handler of a worker reading ``queue``; malformed messages go to ``dlq_url``."""
+    """The record handler of a worker reading ``queue``; malformed messages go to ``dlq_url``; ``on_last_failure``
+    is told of a message that failed on the receive after which SQS dead-letters it."""
     from shipsync.adapters.queues import dead_letter
     from shipsync.policy.outcomes import QueueWorker
 
     def to_dlq(record: SQSRecord, reason: str) -> None:
         dead_letter(dlq_url, record, reason)
 
-    return QueueWorker(queue, model, handle, to_dlq, outcome_policy(metrics), log)
+    return QueueWorker(
+        queue,
+        model,
+        handle,
+        to_dlq,
+        outcome_policy(metrics),
+        log,
+        on_last_failure=on_last_failure,
+        max_receives=common_settings().queue_max_receives,
+    )

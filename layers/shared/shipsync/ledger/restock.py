@@ -81,6 +81,11 @@ class DynamoRestockLedger:
     def save(self, awb: str, **changes: Unpack[RestockChanges]) -> None:
         self._ledger.update_key(f"RESTOCK#{awb}", dict(changes))
 
+    def restock(self, awb: str) -> RestockRecord | None:
+        """``RESTOCK#<awb>`` as it stands (a consistent read), or None before its first attempt."""
+        item = self._table.get_item(Key={"pk": f"RESTOCK#{awb}"}, ConsistentRead=True).get("Item")
+        return None if item is None else RestockRecord.model_validate(_from_dynamo(item))
+
     def release(self, awb: str, owner: str) -> None:
         from botocore.exceptions import ClientError
 

@@ -38,9 +38,11 @@ from shipsync.errors import (
     AwbAlreadyAssigned,
     AwbRefused,
     InvalidOrder,
+    NamedRecordMissing,
     NotServiceable,
     PermanentError,
     ProviderRequestError,
+    RecordMissing,
     TransientError,
 )
 from shipsync.ledger.records import RETRIED_WHEN_EDITED, TERMINAL_STATES, JobState, OrderChanges, OrderRecord
@@ -330,7 +332,7 @@ class ShipOrder:
             logger.info("order already handled", extra={"state": entry.state, "awb": entry.awb})
             return Outcome(entry.salesorder_number, entry.state, entry.awb, entry.courier_name, "duplicate")
 
-        so = self.so = job.zoho.get_salesorder(entry.salesorder_id)
+        so = self.so = self._read_salesorder(entry)
         if entry.state in RETRIED_WHEN_EDITED and so.last_modified_time == entry.so_last_modified:
             return Outcome(entry.salesorder_number, entry.state, detail="unchanged since it failed")
         if entry.sr_order_id is None:
@@ -340,6 +342,15 @@ class ShipOrder:
         job.metrics.count("OrdersShipped")
         logger.info("order shipped", extra={"awb": entry.awb, "courier": entry.courier_name})
         return Outcome(entry.salesorder_number, JobState.SYNCED, entry.awb, entry.courier_name)
+
+    def _read_salesorder(self, entry: OrderRecord) -> ZohoSalesOrder:
+        """The sales order the message names. One Zoho says does not exist ends the job (closed in the ledger, so
+        the stuck-order sweep leaves it alone) and dead-letters the message: there is nothing to mark."""
+        try:
+            return self.job.zoho.get_salesorder(entry.salesorder_id)
+        except RecordMissing as err:
+            self.job.ledger.close_job(entry.salesorder_id, state=JobState.FAILED, failure_reason=str(err))
+            raise NamedRecordMissing("sales order", entry.salesorder_number, err) from err
 
     def give_up(self, err: PermanentError) -> Failure[Outcome]:
         """The order is marked in Zoho with why it did not ship; a seller's edit and re-confirm of an invalid or

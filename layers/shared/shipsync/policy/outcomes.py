@@ -5,8 +5,8 @@ entry points (``QueueWorker`` for every SQS worker, ``OutcomePolicy.run_schedule
 schedule, the route error handlers of ``routes``) look the error up here:
 
     error (first match wins)       action                   what happens
-    MalformedMessage               DEAD_LETTER              the message is copied to its queue's DLQ now,
-                                                            ops are paged, the message is acknowledged
+    MalformedMessage,              DEAD_LETTER              the message is copied to its queue's DLQ now,
+    NamedRecordMissing                                      ops are paged, the message is acknowledged
     TokenRejected                  REFRESH_TOKEN_AND_RETRY  the token is dropped from the cache, token-refresh
                                                             is asked for a new one, the work retries
     DailyCapReached, WalletTooLow  PAGE_AND_RETRY           ops are paged (the account needs a human), the
@@ -34,6 +34,7 @@ from pydantic import ValidationError
 from shipsync.errors import (
     DailyCapReached,
     MalformedMessage,
+    NamedRecordMissing,
     PermanentError,
     TokenRejected,
     TransientError,
@@ -60,6 +61,7 @@ class Action(StrEnum):
 
 POLICY: Final[tuple[tuple[type[Exception], Action], ...]] = (
     (MalformedMessage, Action.DEAD_LETTER),
+    (NamedRecordMissing, Action.DEAD_LETTER),
     (TokenRejected, Action.REFRESH_TOKEN_AND_RETRY),
     (DailyCapReached, Action.PAGE_AND_RETRY),
     (WalletTooLow, Action.PAGE_AND_RETRY),
@@ -202,10 +204,11 @@ class OutcomePolicy:
 @dataclass
 class QueueWorker(Generic[M]):
     """The record handler of one SQS worker: the message parsed into its feature's model (a message
-    that does not parse is dead-lettered on its first receive: retrying cannot fix it), then handled.
+    that does not parse is dead-lettered on its first receive: retrying cannot fix it), then handled
+    (a message whose named record does not exist, ``NamedRecordMissing``, is dead-lettered the same way).
 
     The model is applied here rather than through ``BatchProcessor(model=...)``: Powertools reports a
-    record that fails its model as a batch item failure, so it would be received six times first.
+    record that fails its model as a batch item failure, so it would be received until its redrive policy gives up.
     """
 
     queue: str
@@ -214,6 +217,10 @@ class QueueWorker(Generic[M]):
     dead_letter: Callable[[SQSRecord, str], None]
     policy: OutcomePolicy
     log: Logger
+    # Told of a message that failed on its last receive (SQS moves it to the DLQ next), to say what it leaves undone.
+    on_last_failure: Callable[[M, Exception], None] | None = None
+    # The queue's maxReceiveCount (CommonSettings.queue_max_receives).
+    max_receives: int = 10
 
     def __call__(self, record: SQSRecord) -> object:
         try:
@@ -222,7 +229,26 @@ class QueueWorker(Generic[M]):
             self._reject(record, err)
             return None
         self.log.append_keys(**message.log_keys())
-        result = self.handle(message)
+        try:
+            result = self.handle(message)
+        except NamedRecordMissing as err:
+            self._impossible(record, err)
+            return None
+        except Exception as err:
+            # The batch processor reports the failure to SQS and logs nothing: this line says why it will retry.
+            self.log.warning(
+                f"{self.queue} message failed, it will be retried",
+                extra={
+                    **message.log_keys(),
+                    "error": type(err).__name__,
+                    "reason": str(err)[:300],
+                    "message_id": record.message_id,
+                    "receive_count": record.attributes.approximate_receive_count,
+                },
+            )
+            if self.on_last_failure is not None and _receives(record) >= self.max_receives:
+                self._last_failure(self.on_last_failure, message, err)
+            raise
         self.log.info(f"{self.queue} message processed", extra={"result": str(result)})
         return result
 
@@ -240,3 +266,32 @@ class QueueWorker(Generic[M]):
             kind="MalformedMessage",
             correlation_id=record.message_id,
         )
+
+    def _last_failure(self, notify: Callable[[M, Exception], None], message: M, err: Exception) -> None:
+        try:
+            notify(message, err)
+        except Exception:
+            # The message's own error is the one SQS must see: this one is only logged.
+            self.log.exception(f"{self.queue}: telling ops about a message's last failure failed")
+
+    def _impossible(self, record: SQSRecord, err: NamedRecordMissing) -> None:
+        self.log.error(
+            "message names a record that does not exist: dead-lettered",
+            extra={"queue": self.queue, "reason": str(err), "message_id": record.message_id},
+        )
+        self.dead_letter(record, str(err))
+        self.policy.metrics.count("NamedRecordMissing")
+        self.policy.alerts.page(
+            f"{self.queue}: {err.what} {err.record_id} does not exist",
+            f"{self.queue} message {record.message_id} names {err.what} {err.record_id}, which does not exist: "
+            f"{err}. Retrying cannot help, so it was moved to the queue's DLQ on its first receive. Check who sent "
+            "it (a deleted record, a wrong organization, a forged webhook), then delete it or redrive it once the "
+            "record exists.",
+            kind="NamedRecordMissing",
+            correlation_id=err.record_id,
+        )
+
+
+def _receives(record: SQSRecord) -> int:
+    count = record.attributes.approximate_receive_count
+    return int(count) if str(count).isdigit() else 1

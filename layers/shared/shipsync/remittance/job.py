@@ -37,7 +37,13 @@ from aws_lambda_powertools import Logger
 
 from shipsync.domain.models import ZOHO_REFERENCE_MAX
 from shipsync.domain.statuses import ShipmentStatus
-from shipsync.errors import PermanentError, TransientError
+from shipsync.errors import (
+    NamedRecordMissing,
+    PermanentError,
+    RecordMissing,
+    TokenRejected,
+    TransientError,
+)
 from shipsync.ledger.records import AwbChanges, AwbRecord, OrderRecord, RemittanceHeader
 from shipsync.policy.outcomes import Attempt, Failure
 from shipsync.ports import Alerts, MetricsSink, ShiprocketRemittanceApi, ZohoPaymentsApi
@@ -183,13 +189,19 @@ class RemittanceJob:
             self.ledger.close_waiting(awb)
 
         salesorder_id = shipment.salesorder_id
-        so = self.zoho.get_salesorder(salesorder_id)
+        try:
+            so = self.zoho.get_salesorder(salesorder_id)
+        except RecordMissing as err:
+            raise NamedRecordMissing("sales order", shipment.salesorder_number or salesorder_id, err) from err
         invoice_id = next((i.invoice_id for i in so.invoices if (i.status or "").lower() != "void"), None)
         if invoice_id is None:
             if not self.create_missing_invoices:
                 return self._refuse(line, remittance_id, shipment, "the sales order has no invoice to pay")
             invoice_id = self.zoho.create_invoice_from_salesorder(salesorder_id)
-        invoice = self.zoho.get_invoice(invoice_id)
+        try:
+            invoice = self.zoho.get_invoice(invoice_id)
+        except RecordMissing as err:
+            raise NamedRecordMissing("invoice", invoice_id, err) from err
         key = remittance_key(remittance_id, awb)
         if self.charges_mode == "expense" and line.deducted_charges and len(key) > ZOHO_REFERENCE_MAX:
             reason = f"'{key}' is too long to reference the deductions' expense (Zoho allows {ZOHO_REFERENCE_MAX})"
@@ -394,14 +406,26 @@ class RemittanceJob:
         """Shiprocket has no remittance API: ask ``orders/show`` about each delivered COD order
         still open, treat the ones now carrying a UTR as batches (one per UTR), then report the
         ones delivered more than ``aging_days`` ago and still unremitted. Lines waiting for their
-        delivery are sent back to the queue when due."""
+        delivery are sent back to the queue when due. An order whose answer a transient fault loses is left for
+        the next poll (``unread``); a 401 ends the run."""
         rechecked = self._recheck_waiting()
         open_orders = self.ledger.unremitted_cod()
         polled: list[PolledRemittance] = []
+        unread: list[str] = []
         for shipment in open_orders:
             if not shipment.sr_order_id:
                 continue
-            details = self.shiprocket.get_order(int(shipment.sr_order_id))
+            try:
+                details = self.shiprocket.get_order(int(shipment.sr_order_id))
+            except TokenRejected:
+                # Every later call would meet the same: the run stops and the policy asks for a new token.
+                raise
+            except TransientError as err:
+                # One order's answer lost to a blip (a 5xx, a timeout, a 429) must not cost the whole run: the others
+                # are read, this one is asked again by the next poll (it is still unremitted in the ledger).
+                logger.warning("remittance poll: order not read", extra={"awb": shipment.awb, "error": str(err)})
+                unread.append(shipment.awb)
+                continue
             if details.remittance_utr and details.remittance_date:
                 polled.append(
                     PolledRemittance(
@@ -429,8 +453,11 @@ class RemittanceJob:
                 describe_aging(overdue, aging_days),
                 kind="UnremittedCod",
             )
+        if unread:
+            self.metrics.count("RemittancePollUnread", len(unread))
         summary = {
             "open": len(open_orders),
+            "unread": len(unread),
             "remitted": len(polled),
             "batches": len(batches),
             "overdue": len(overdue),

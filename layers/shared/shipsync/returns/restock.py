@@ -32,7 +32,7 @@ from aws_lambda_powertools import Logger
 from shipsync.domain.india import IST
 from shipsync.domain.models import ReturnLine, ZohoInvoice, ZohoSalesOrder, ZohoSalesReturn
 from shipsync.domain.statuses import ShipmentStatus
-from shipsync.errors import BusyElsewhere, PermanentError, ProviderRequestError
+from shipsync.errors import BusyElsewhere, NamedRecordMissing, PermanentError, ProviderRequestError, RecordMissing
 from shipsync.ledger.records import AwbRecord, RestockChanges, RestockRecord, RestockState
 from shipsync.policy.outcomes import Failure
 from shipsync.ports import MetricsSink, ZohoReturnsApi
@@ -61,6 +61,8 @@ class RestockLedgerPort(Protocol):
 
     def release(self, awb: str, owner: str) -> None: ...
 
+    def restock(self, awb: str) -> RestockRecord | None: ...
+
 
 @dataclass(frozen=True)
 class RestockOutcome:
@@ -87,8 +89,31 @@ class RestockJob:
     def attempt(self, message: RestockMessage) -> RestockAttempt:
         return RestockAttempt(self, message)
 
+    def unfinished(self, message: RestockMessage, err: Exception) -> tuple[str, str] | None:
+        """The ``RestockFailed`` page (subject, message) for a restock whose message failed for the last time and
+        goes to RtoDLQ, or None when no step of it was left half-done (nothing done, or it is finished)."""
+        record = self.ledger.restock(message.awb)
+        if record is None or record.state is not RestockState.IN_PROGRESS:
+            return None
+        done, not_done = restock_progress(record)
+        if not done:
+            return None
+        self.metrics.count("RestockFailed")
+        order = message.salesorder_number or message.salesorder_id
+        return (
+            f"Restock failed: {order} (AWB {message.awb})",
+            f"The restock of returned shipment {message.awb} of sales order {order} ({message.kind}) stopped half-way "
+            f"and its message is now in RtoDLQ after its last retry failed: {err}. Done in Zoho: {', '.join(done)}. "
+            f"Not done: {', '.join(not_done)}. Redrive the message once the cause is fixed (it continues where it "
+            "stopped, nothing is repeated), or finish the rest by hand in Zoho.",
+        )
+
     def _restock(self, record: RestockRecord) -> None:
-        so = self.zoho.get_salesorder(record.salesorder_id)
+        try:
+            so = self.zoho.get_salesorder(record.salesorder_id)
+        except RecordMissing as err:
+            # Nothing to return against and nothing to mark: dead-lettered with a page naming it.
+            raise NamedRecordMissing("sales order", record.salesorder_number or record.salesorder_id, err) from err
         if not record.lines:
             self._plan(record, so)
         salesreturn = self._sales_return(record, so)
@@ -127,17 +152,9 @@ class RestockJob:
     def _sales_return(self, record: RestockRecord, so: ZohoSalesOrder) -> ZohoSalesReturn:
         if record.salesreturn_id is not None:
             return ZohoSalesReturn(salesreturn_id=record.salesreturn_id, line_item_ids=record.return_line_ids)
-        earlier = next(
-            (
-                ref
-                for ref in so.salesreturns
-                if ref.reference_number == record.awb and (ref.salesreturn_status or "").lower() not in _VOID
-            ),
-            None,
-        )
-        if earlier is not None:
+        salesreturn = self._earlier_return(record, so)
+        if salesreturn is not None:
             logger.warning("reusing the sales return an interrupted attempt created", extra={"awb": record.awb})
-            salesreturn = self.zoho.get_salesreturn(earlier.salesreturn_id)
         else:
             salesreturn = self.zoho.create_salesreturn(
                 so.salesorder_id,
@@ -153,6 +170,20 @@ class RestockJob:
         if missing:
             raise ProviderRequestError("zoho", f"sales return {salesreturn.salesreturn_id} lacks lines {missing}")
         return salesreturn
+
+    def _earlier_return(self, record: RestockRecord, so: ZohoSalesOrder) -> ZohoSalesReturn | None:
+        """The live sales return an earlier attempt made for this AWB (its create's answer lost), if any.
+
+        It guards the create, so it must be understood: a ``salesreturns[]`` entry of the order that does not show
+        its ``reference_number`` (what an entry holds is not published, docs/providers/zoho.md §8) is read whole
+        before it is taken for someone else's."""
+        for ref in so.salesreturns:
+            if (ref.salesreturn_status or "").lower() in _VOID or ref.reference_number not in (None, record.awb):
+                continue
+            salesreturn = self.zoho.get_salesreturn(ref.salesreturn_id)
+            if salesreturn.reference_number == record.awb:
+                return salesreturn
+        return None
 
     # ------------------------------------------------------------------ (3) receive = restock
     def _receive(self, record: RestockRecord, salesreturn: ZohoSalesReturn) -> None:
@@ -291,16 +322,7 @@ class RestockAttempt:
         job, message, record = self.job, self.message, self.record
         awb, reason = message.awb, str(err)
         order = message.salesorder_number or message.salesorder_id
-        steps = (
-            (
-                (f"sales return {record.salesreturn_id}", record.salesreturn_id),
-                ("receive", record.receive_done),
-                (f"credit note {record.creditnote_id}", record.creditnote_id),
-            )
-            if record is not None
-            else ()
-        )
-        done = ", ".join(step for step, ok in steps if ok)
+        done, not_done = restock_progress(record) if record is not None else ([], [])
 
         def mark() -> None:
             job.zoho.update_salesorder_custom_fields(
@@ -321,12 +343,29 @@ class RestockAttempt:
             metric="RestockFailed",
             subject=f"Restock failed: {order} (AWB {awb})",
             message=f"The returned shipment {awb} of sales order {order} ({message.kind}) was not restocked in Zoho. "
-            f"Reason: {reason}. Done so far: {done or 'nothing'}. Restock it by hand in Zoho Inventory; the sales "
-            f"order is marked '{ShipmentStatus.RESTOCK_FAILED}'.",
+            f"Reason: {reason}. Done so far: {', '.join(done) or 'nothing'}. Not done: {', '.join(not_done) or 'all'}. "
+            f"Finish it by hand in Zoho Inventory; the sales order is marked '{ShipmentStatus.RESTOCK_FAILED}'.",
             correlation_id=order,
             mark=mark,
             record=save,
         )
+
+
+def restock_progress(record: RestockRecord) -> tuple[list[str], list[str]]:
+    """(steps done, steps not done) of a restock, in the words of a page; a credit note is a step only for an
+    invoiced order, and whether it is one is known once the invoice was looked for."""
+    not_invoiced = record.invoice_checked and record.invoice_id is None
+    steps: list[tuple[str, bool]] = [
+        (f"sales return {record.salesreturn_id or ''}".rstrip(), record.salesreturn_id is not None),
+        (f"receive into stock {record.receive_id or ''}".rstrip(), record.receive_done),
+    ]
+    if not not_invoiced:
+        steps += [
+            (f"credit note {record.creditnote_id or ''}".rstrip(), record.creditnote_id is not None),
+            (f"credit applied to invoice {record.invoice_id or ''}".rstrip(), record.credit_applied is not None),
+        ]
+    steps.append((f"'{ShipmentStatus.RETURNED}' written on the sales order", record.status_written))
+    return [step for step, ok in steps if ok], [step for step, ok in steps if not ok]
 
 
 def shipped_lines(so: ZohoSalesOrder) -> list[ReturnLine]:

@@ -46,10 +46,17 @@ def restock_job(metrics: Metrics) -> RestockJob:
 
 @cache
 def restock_worker(metrics: Metrics, log: Logger) -> QueueWorker[RestockMessage]:
-    """RtoQueue's record handler: one restock under the outcome policy."""
+    """RtoQueue's record handler: one restock under the outcome policy; a restock its last retry leaves half-done
+    pages ``RestockFailed`` with what was done and what was not."""
     from shipsync.returns.messages import RestockMessage
 
     policy = wiring.outcome_policy(metrics)
+
+    def page_unfinished(message: RestockMessage, err: Exception) -> None:
+        page = restock_job(metrics).unfinished(message, err)
+        if page is not None:
+            policy.alerts.page(*page, kind="RestockFailed", correlation_id=message.salesorder_number or message.awb)
+
     return wiring.queue_worker(
         "RtoQueue",
         RestockMessage,
@@ -57,6 +64,7 @@ def restock_worker(metrics: Metrics, log: Logger) -> QueueWorker[RestockMessage]
         dlq_url=settings().rto_dlq_url,
         metrics=metrics,
         log=log,
+        on_last_failure=page_unfinished,
     )
 
 

@@ -17,7 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shipsync.clients.http import DEFAULT_TIMEOUT, Timeout, json_or_none, send, shared_session
 from shipsync.domain.models import ZohoItem
-from shipsync.errors import DailyCapReached, ProviderRequestError, RateLimited, TokenRejected, TransientError
+from shipsync.errors import (
+    DailyCapReached,
+    ProviderRequestError,
+    RateLimited,
+    RecordMissing,
+    TokenRejected,
+    TransientError,
+)
 
 logger = Logger(child=True)
 
@@ -27,6 +34,8 @@ ITEM_CACHE_TTL_S = 15 * 60
 _TOKEN_CODES = frozenset({14, 57})
 _PER_MINUTE_CODES = frozenset({44, 1070})
 _DAILY_CAP_CODE = 45
+# "<Entity> does not exist." (docs/providers/zoho.md §3: documented for invoices, the generic not-found code).
+_DOES_NOT_EXIST_CODE = 1002
 
 # The key each list answer holds its rows under: Books' spec names the payments list ``customer_payments``, Zoho's
 # own SDKs and the Inventory host ``customerpayments`` (docs/providers/zoho.md §9); either is read.
@@ -197,6 +206,8 @@ def raise_for_error(http_status: int, payload: Any, token_version: int | None) -
         raise TransientError(f"{PROVIDER}: HTTP {http_status}: {message}")
     if payload is None:
         raise ProviderRequestError(PROVIDER, "answer is not JSON", http_status=http_status)
+    if code == _DOES_NOT_EXIST_CODE:
+        raise RecordMissing(PROVIDER, message, http_status=http_status, code=code)
     if not ok_status or (code is not None and code != 0):
         raise ProviderRequestError(PROVIDER, message, http_status=http_status, code=code)
 
