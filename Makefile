@@ -12,7 +12,7 @@ FN ?= OrderConfirmedFunction
 EVENT ?= events/order_confirmed/webhook_json.json
 PYTEST_ARGS ?=
 
-.PHONY: help venv sam-venv run serve test unit lint fmt build deploy invoke bench fuzz clean
+.PHONY: help venv sam-venv run serve test unit lint fmt build deploy invoke bench fuzz chaos clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -71,8 +71,11 @@ invoke: venv ## Invoke FN with EVENT: sam local invoke where a container runtime
 	@if docker info >/dev/null 2>&1; then $(MAKE) build && $(SAM) local invoke $(FN) -e $(EVENT); \
 	else $(BIN)/python -m local.invoke $(FN) $(EVENT); fi
 
-bench: venv ## Benchmarks: webhook ack vs bare SQS send, handler import time, calls per order
+bench: venv ## Benchmarks: webhook ack vs bare SQS send, handler import time, calls per order, HTTP fuzz, chaos day
 	$(BIN)/python -m local.bench
+
+chaos: venv ## A chaos day: 160 orders, ~10 % transient faults, tokens expired twice; exit 0 only with 0 lost, 0 duplicates, 0 DLQ
+	$(BIN)/python -m local.sample_day --port 0 --chaos 0.1 --orders 160 --report reports/chaos.json
 
 fuzz: venv ## 6,000 hostile requests over the five routes of a local stack: 0 x 5xx, no provider write, a valid order still ships
 	$(BIN)/python -m local.fuzz --report reports/fuzz.json

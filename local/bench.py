@@ -7,6 +7,8 @@
 3. API economy: Shiprocket and Zoho calls per shipped order, from the simulators' counts.
 4. Hostile input: the HTTP fuzz (``python -m local.fuzz``, 6,000 requests over the five routes of a
    fresh stack, its own process): answers by status, 5xx (goal 0), transport errors, provider writes.
+5. A bad day: the chaos day (``python -m local.sample_day --chaos 0.1 --orders 160``, its own process):
+   faults injected, token mints, lost / duplicated / dead-lettered work (goal 0 each), wall time.
 
 Prints a table and writes ``reports/bench.json``.
 """
@@ -138,11 +140,29 @@ def fuzz_run(requests_count: int) -> dict[str, Any]:
     return {key: report[key] for key in keep} | {"exit_code": report["exit_code"]}
 
 
+def chaos_run(orders: int) -> dict[str, Any]:
+    command = ["-m", "local.sample_day", "--port", "0", "--chaos", "0.1", "--orders", str(orders)]
+    report = _report_of(command, REPO_ROOT / "reports/bench-chaos.json")
+    chaos = report["chaos"]
+    return {
+        "ok": chaos["ok"],
+        "orders": chaos["orders"],
+        "provider_calls": chaos["provider_calls"],
+        "faults_injected": chaos["faults_injected"]["total"],
+        "fault_share": chaos["fault_share"],
+        "token_mints": chaos["token_mints"],
+        **{kind: chaos[kind]["count"] for kind in ("lost", "duplicates", "dlq")},
+        "seconds": round(report["timings_s"]["total"], 1),
+        "exit_code": report["exit_code"],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="webhook posts for the latency figures")
     parser.add_argument("--import-runs", type=int, default=7, help="fresh interpreters per handler")
     parser.add_argument("--fuzz-requests", type=int, default=6000, help="hostile requests of the HTTP fuzz")
+    parser.add_argument("--chaos-orders", type=int, default=160, help="orders of the chaos day")
     parser.add_argument("--report", default="reports/bench.json")
     args = parser.parse_args(argv)
 
@@ -158,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         results["latency"] = ack_latency(stack, day.webhooks, args.requests)
 
     results["fuzz"] = fuzz_run(args.fuzz_requests)
+    results["chaos_day"] = chaos_run(args.chaos_orders)
 
     print(json.dumps(results, indent=2))
     path = Path(args.report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,15 +115,19 @@ class SampleDay:
 
 
 def load(directory: Path = DATA_DIR) -> SampleDay:
-    def read(name: str) -> Any:
-        return json.loads((directory / name).read_text(encoding="utf-8"))
+    return from_documents(
+        {path.name: json.loads(path.read_text(encoding="utf-8")) for path in directory.glob("*.json")}
+    )
 
+
+def from_documents(documents: Mapping[str, Any]) -> SampleDay:
+    """The day from its files' documents (keyed by file name), as ``load`` reads them or ``generate`` makes them."""
     return SampleDay(
-        zoho_seed=read("zoho_seed.json"),
-        shiprocket_seed=read("shiprocket_seed.json"),
-        webhooks=read("webhooks.json"),
-        expected=read("expected.json"),
-        tracking=read("tracking.json"),
+        zoho_seed=documents["zoho_seed.json"],
+        shiprocket_seed=documents["shiprocket_seed.json"],
+        webhooks=documents["webhooks.json"],
+        expected=documents["expected.json"],
+        tracking=documents["tracking.json"],
     )
 
 

@@ -41,6 +41,9 @@ from local.sample_data.day import (
 
 SEED = 20250611
 DAY = "2025-06-11"
+# The committed day's size. A bigger day (``generate(order_count=160)``) repeats the committed day's
+# pattern in blocks of this many orders: the same positions fail, repeat and weigh, per block, and
+# every block brings its share of RTOs, NDRs, losses and invoices.
 ORDER_COUNT = 60
 
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -135,21 +138,22 @@ class _Plan:
     repeated_sku: bool
 
 
-def _plan(rng: random.Random) -> list[_Plan]:
+def _plan(rng: random.Random, order_count: int) -> list[_Plan]:
     plans = []
-    for index in range(ORDER_COUNT):
+    for index in range(order_count):
         scenario, expect = "valid", SHIPPED
-        if index in _INVALID_AT:
-            scenario, expect = _INVALID_AT[index], INVALID
-        elif index in _UNSERVICEABLE_AT:
+        at = index % ORDER_COUNT
+        if at in _INVALID_AT:
+            scenario, expect = _INVALID_AT[at], INVALID
+        elif at in _UNSERVICEABLE_AT:
             scenario, expect = "unserviceable", UNSERVICEABLE
         if scenario == "unserviceable":
-            city = UNSERVICEABLE_CITIES[_UNSERVICEABLE_AT.index(index)]
+            city = UNSERVICEABLE_CITIES[_UNSERVICEABLE_AT.index(at)]
         else:
             # About half the orders go to the six metros, as for most Indian D2C sellers.
             city = rng.choice(TIER1) if rng.random() < 0.5 else rng.choice(TIER23)
         payment = "COD" if rng.random() < 0.45 else "Prepaid"
-        plans.append(_Plan(index, scenario, expect, city, payment, index in _HEAVY_AT, index in _REPEATED_SKU_AT))
+        plans.append(_Plan(index, scenario, expect, city, payment, at in _HEAVY_AT, at in _REPEATED_SKU_AT))
     return plans
 
 
@@ -340,28 +344,37 @@ def _webhook_body(order: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def generate() -> dict[str, Any]:
-    """Every file of the day as JSON-ready objects, keyed by file name."""
+def generate(order_count: int = ORDER_COUNT) -> dict[str, Any]:
+    """Every file of the day as JSON-ready objects, keyed by file name: the committed day, or a day of
+    ``order_count`` orders (at least ``ORDER_COUNT``) built the same way."""
+    if order_count < ORDER_COUNT:
+        raise ValueError(f"a generated day has at least {ORDER_COUNT} orders (fewer: SampleDay.only)")
+    blocks = math.ceil(order_count / ORDER_COUNT)
     rng = random.Random(SEED)
     item_ids = {item.sku: str(_ID_PREFIX + 45021 + 7 * index) for index, item in enumerate(ITEMS)}
     items = [_item_record(item, item_ids[item.sku], rng) for item in ITEMS]
     ids, line_ids = _Ids(123000), _Ids(223000)
-    plans = _plan(rng)
+    plans = _plan(rng, order_count)
     opening = datetime.fromisoformat(f"{DAY}T08:05:00").replace(tzinfo=IST)
     salesorders = []
     moment = opening
     for plan in plans:
-        moment += timedelta(minutes=rng.randint(3, 14), seconds=rng.randint(0, 59))
+        # A bigger day is a busier day, not a longer one: the orders come closer together.
+        minutes = rng.randint(3, 14) * ORDER_COUNT // order_count
+        moment += timedelta(minutes=minutes, seconds=rng.randint(0, 59))
         salesorders.append(_salesorder(rng, plan, item_ids, ids, line_ids, moment))
 
     deliveries: list[dict[str, Any]] = []
     for order in salesorders:
         deliveries.append({"salesorder_number": order["salesorder_number"], "format": "json", "kind": "original"})
-    duplicate = salesorders[_DUPLICATE_AT]["salesorder_number"]
-    # Zoho re-sends a delivery it thinks failed a few orders later, and an older workflow rule
-    # on the same trigger posts the legacy form body much later in the day.
-    deliveries.insert(_DUPLICATE_AT + 4, {"salesorder_number": duplicate, "format": "json", "kind": "retry"})
-    deliveries.insert(_DUPLICATE_AT + 24, {"salesorder_number": duplicate, "format": "form", "kind": "second rule"})
+    duplicates = [salesorders[at]["salesorder_number"] for at in range(_DUPLICATE_AT, order_count, ORDER_COUNT)]
+    for block, duplicate in enumerate(duplicates):
+        # Zoho re-sends a delivery it thinks failed a few orders later, and an older workflow rule
+        # on the same trigger posts the legacy form body much later in the day. Each block's two
+        # inserted deliveries shift the later blocks' positions by two.
+        at = _DUPLICATE_AT + block * (ORDER_COUNT + 2)
+        deliveries.insert(at + 4, {"salesorder_number": duplicate, "format": "json", "kind": "retry"})
+        deliveries.insert(at + 24, {"salesorder_number": duplicate, "format": "form", "kind": "second rule"})
     by_number = {order["salesorder_number"]: order for order in salesorders}
     webhooks = [
         {
@@ -373,7 +386,7 @@ def generate() -> dict[str, Any]:
         for seq, d in enumerate(deliveries, start=1)
     ]
 
-    fates = _fates(plans, salesorders)
+    fates = _fates(plans, salesorders, blocks)
     orders = [
         {
             "salesorder_number": order["salesorder_number"],
@@ -395,7 +408,9 @@ def generate() -> dict[str, Any]:
         "date": DAY,
         "orders": orders,
         "webhook_deliveries": len(webhooks),
-        "repeated_deliveries": {duplicate: sum(1 for d in deliveries if d["salesorder_number"] == duplicate)},
+        "repeated_deliveries": {
+            duplicate: sum(1 for d in deliveries if d["salesorder_number"] == duplicate) for duplicate in duplicates
+        },
         "lifecycle_summary": lifecycle_summary(orders),
     }
     _check_mix(expected)
@@ -486,22 +501,25 @@ def _invoice(index: int, order: dict[str, Any], status: str) -> dict[str, Any]:
     }
 
 
-def _fates(plans: list[_Plan], salesorders: list[dict[str, Any]]) -> _Fates:
+def _fates(plans: list[_Plan], salesorders: list[dict[str, Any]], blocks: int) -> _Fates:
+    """The parcels' fates; a day of several blocks has each kind of fate and invoice ``blocks`` times."""
     rng = random.Random(TRACKING_SEED)
+    cod_fates, prepaid_fates = _COD_FATES * blocks, _PREPAID_FATES * blocks
+    invoiced_rtos, invoiced_delivered = _INVOICED_RTOS * blocks, _INVOICED_DELIVERED_COD * blocks
     shipped = [(plan, order) for plan, order in zip(plans, salesorders, strict=True) if plan.expect == SHIPPED]
     lifecycles = {order["salesorder_number"]: "delivered" for _, order in shipped}
     # Invoices without a shipping charge only: the simulator bills lines, not the COD shipping fee.
     free_shipping_cod = [o for p, o in shipped if p.payment == "COD" and not o["shipping_charge"]]
     other_cod = [o for p, o in shipped if p.payment == "COD" and o["shipping_charge"]]
     # The first invoiced COD orders come back (RTO), the others are delivered and await remittance.
-    invoiced = rng.sample(free_shipping_cod, _INVOICED_RTOS + _INVOICED_DELIVERED_COD)
+    invoiced = rng.sample(free_shipping_cod, invoiced_rtos + invoiced_delivered)
     uninvoiced_cod = [o for o in free_shipping_cod + other_cod if o not in invoiced]
-    cod_picks = invoiced[:_INVOICED_RTOS] + rng.sample(uninvoiced_cod, len(_COD_FATES) - _INVOICED_RTOS)
-    for order, fate in zip(cod_picks, _COD_FATES, strict=True):
+    cod_picks = invoiced[:invoiced_rtos] + rng.sample(uninvoiced_cod, len(cod_fates) - invoiced_rtos)
+    for order, fate in zip(cod_picks, cod_fates, strict=True):
         lifecycles[order["salesorder_number"]] = fate
     prepaid = [o for p, o in shipped if p.payment == "Prepaid"]
-    prepaid_picks = rng.sample(prepaid, len(_PREPAID_FATES))
-    for order, fate in zip(prepaid_picks, _PREPAID_FATES, strict=True):
+    prepaid_picks = rng.sample(prepaid, len(prepaid_fates))
+    for order, fate in zip(prepaid_picks, prepaid_fates, strict=True):
         lifecycles[order["salesorder_number"]] = fate
     # Support books a return of one unit of one line of a delivered, paid-up prepaid order.
     returnable = [

@@ -20,6 +20,12 @@ day ends as ``expected.json`` says and every DLQ is empty.
 
     python -m local.sample_day --report reports/run.json          # own stack on 127.0.0.1:3000
     python -m local.sample_day --api .local-stack.json            # a running `make serve`
+    python -m local.sample_day --orders 160                        # a generated day of 160 orders
+    python -m local.sample_day --chaos 0.1 --orders 160 --seed 3   # the chaos day (local.sample_day.chaos)
+
+A chaos day plays the same phases under a storm of transient faults, then clears them and lets the stack
+drain; its report (``report["chaos"]``) counts lost, duplicated, dead-lettered and pending work, and its
+exit code is 0 only when the first three are 0.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ import warnings
 from pathlib import Path
 
 from local import sample_day
-from local.sample_data import load
+from local.runner.service_logs import skip_routed
+from local.sample_data import from_documents, generate, load
+from local.sample_day.chaos import DEFAULT_SEED, READ_TIMEOUT_S, Chaos, format_chaos
 from local.sample_day.play import DEFAULT_TIMEOUT_S, run_sample_day
 from local.sample_day.render import format_report
 from local.sample_day.stacks import SHIPSYNC_ZOHO_PER_MINUTE, ZOHO_LIMIT_SCALE, ZOHO_PER_MINUTE, open_stack
@@ -42,8 +44,31 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help=f"keep Zoho's 100 requests/minute (the day then takes ~7 min) instead of scaling it by {ZOHO_LIMIT_SCALE}",
     )
+    parser.add_argument(
+        "--orders",
+        type=int,
+        metavar="N",
+        help="replay a generated day of N orders (at least 60) instead of the committed one",
+    )
+    parser.add_argument(
+        "--chaos",
+        type=float,
+        metavar="RATE",
+        help="a chaos day: about RATE of the provider calls faulted (5xx, 429, slow, lost answers, 401s), tokens "
+        "expired twice, more duplicate and reordered webhooks; then the faults stop and the stack drains; exit 0 "
+        "only when nothing was lost, duplicated or dead-lettered (see local.sample_day.chaos)",
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the chaos day's random seed")
     args = parser.parse_args(argv)
+    if args.chaos is not None and not 0 < args.chaos < 1:
+        parser.error("--chaos takes a rate between 0 and 1")
+    if args.chaos is not None and args.api:
+        parser.error("--chaos needs a stack started here (its clients' read timeout is shortened)")
+    if args.orders is not None and args.data:
+        parser.error("--orders generates its day: not with --data")
     day = load(args.data) if args.data else load()
+    if args.orders is not None:
+        day = from_documents(generate(order_count=args.orders))
     if args.rule_paths:
         day = day.only(day.rule_path_orders())
     args.report.parent.mkdir(parents=True, exist_ok=True)
@@ -58,12 +83,18 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=log_file, force=True
         )
+        # The layer's records already went out as the handlers' JSON lines (local.runner.service_logs).
+        logging.getLogger().handlers[0].addFilter(skip_routed)
         scale = 1 if args.real_zoho_limits else ZOHO_LIMIT_SCALE
-        with open_stack(args.api, args.port, scale) as stack:
-            report = run_sample_day(stack, day, progress=sys.stderr, timeout=args.timeout)
+        extra_env = {"HTTP_READ_TIMEOUT_S": str(READ_TIMEOUT_S)} if args.chaos is not None else None
+        with open_stack(args.api, args.port, scale, extra_env) as stack:
+            chaos = Chaos(stack, args.chaos, args.seed) if args.chaos is not None else None
+            report = run_sample_day(stack, day, progress=sys.stderr, timeout=args.timeout, chaos=chaos)
         logging.shutdown()
     args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(format_report(report))
+    if "chaos" in report:
+        print(format_chaos(report))
     if not args.api:
         print(
             f"\nZoho limits: simulator {ZOHO_PER_MINUTE * scale}/min, shipsync limiter "

@@ -6,12 +6,14 @@ import json
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, TextIO
 
 import requests
 
 from local.sample_data import INVALID, SHIPPED, UNSERVICEABLE, SampleDay, load
+from local.sample_day.chaos import Chaos, chaos_report, disordered_day, drain
 from local.sample_day.play_lifecycles import PhaseCounts, play_lifecycles
 from local.sample_day.progress import Progress
 from local.sample_day.records import Ack, Baseline, DayStates
@@ -34,9 +36,14 @@ def _request_body(delivery: dict[str, Any]) -> tuple[str, str]:
 
 
 def post_webhooks(
-    stack: Stack, webhooks: list[dict[str, Any]], progress: Progress, workers: int = WORKERS
+    stack: Stack,
+    webhooks: list[dict[str, Any]],
+    progress: Progress,
+    workers: int = WORKERS,
+    halfway: Callable[[], None] | None = None,
 ) -> list[Ack]:
-    """Post every delivery in order through ``workers`` connections; the client-side ack time is measured."""
+    """Post every delivery in order through ``workers`` connections; the client-side ack time is measured.
+    ``halfway`` runs once half of them are acknowledged (the chaos day expires the tokens then)."""
     url = stack.api_url.rstrip("/") + WEBHOOK_PATH
     token = stack.tokens["zoho_webhook"]
     local = threading.local()
@@ -69,6 +76,8 @@ def post_webhooks(
         for future in as_completed(futures):
             acks.append(future.result())
             progress.bar(len(acks), len(webhooks), "webhooks")
+            if halfway is not None and len(acks) == len(webhooks) // 2:
+                halfway()
     progress.done(f"posted {len(webhooks)} webhooks")
     return sorted(acks, key=lambda ack: ack.seq)
 
@@ -138,9 +147,16 @@ def run_sample_day(
     progress: TextIO | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     workers: int = WORKERS,
+    chaos: Chaos | None = None,
 ) -> dict[str, Any]:
-    """Replay the day on a started stack and return the report (``report["ok"]``: as expected)."""
+    """Replay the day on a started stack and return the report (``report["ok"]``: as expected).
+
+    With ``chaos`` the day plays under its storm (``local.sample_day.chaos``), the faults are cleared after the
+    last phase and the stack drains; ``report["chaos"]`` counts what was lost, duplicated or dead-lettered, and
+    ``report["ok"]`` is its verdict."""
     day = day or load()
+    if chaos is not None:
+        day = disordered_day(day, chaos.rate, chaos.seed)
     bar = Progress(progress)
     numbers = {order["salesorder_number"] for order in day.expected["orders"]}
     present = ours(sim_get(stack.zoho_url, "/_sim/state"), numbers)
@@ -150,7 +166,10 @@ def run_sample_day(
     started = time.monotonic()
     sim_post(stack.zoho_url, "/_sim/seed", day.zoho_seed)
     sim_post(stack.shiprocket_url, "/_sim/seed", day.shiprocket_seed)
-    acks = post_webhooks(stack, day.webhooks, bar, workers)
+    if chaos is not None:
+        chaos.start()
+    halfway = (lambda: chaos.at("confirm")) if chaos is not None else None
+    acks = post_webhooks(stack, day.webhooks, bar, workers, halfway)
     posted = time.monotonic()
     problem = wait_for_day(stack, numbers, bar, timeout)
     confirmed = time.monotonic()
@@ -160,8 +179,14 @@ def run_sample_day(
     if problem is None:
         counts = PhaseCounts(stack, confirmed_zoho["calls"], confirmed_shiprocket["calls"])
         lifecycles = play_lifecycles(
-            stack, day, confirmed_shiprocket, counts, bar, max(timeout - (confirmed - started), 30.0)
+            stack, day, confirmed_shiprocket, counts, bar, max(timeout - (confirmed - started), 30.0), chaos
         )
+    drained: dict[str, Any] = {}
+    if chaos is not None:
+        chaos.clear()
+        bar.note("chaos: faults cleared, draining")
+        drained = drain(stack)
+        bar.done(f"chaos: drained in {drained['seconds']} s")
     finished = time.monotonic()
     timings = {
         "posting": posted - started,
@@ -177,7 +202,8 @@ def run_sample_day(
         sim_get(stack.zoho_url, "/_sim/state"),
         sim_get(stack.shiprocket_url, "/_sim/state"),
     )
-    return build_report(
+    parked = peek_dlqs(stack, depths)
+    report = build_report(
         day,
         acks,
         states,
@@ -186,9 +212,13 @@ def run_sample_day(
         baseline,
         timings,
         problem,
-        peek_dlqs(stack, depths),
+        parked,
         lifecycles,
     )
+    if chaos is not None:
+        report["chaos"] = chaos_report(chaos, day, states.zoho, states.shiprocket, depths, parked, drained)
+        report["ok"] = report["chaos"]["ok"]
+    return report
 
 
 def peek_dlqs(stack: Stack, depths: dict[str, int]) -> dict[str, list[str]]:

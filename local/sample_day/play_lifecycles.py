@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import requests
 
 from local.sample_data import RTO_LIFECYCLES, SampleDay
+from local.sample_day.chaos import REMITTANCE_REPOSTS, SYNC_ATTEMPTS, Chaos
 from local.sample_day.progress import Progress
 from local.sample_day.records import CUSTOMER_RETURN_PHASE, REMITTANCE_PHASE, Lifecycles, Phase, delta
 from local.sample_day.sims import Stack, sim_get, sim_post
@@ -95,8 +97,10 @@ def play_lifecycles(
     counts: PhaseCounts,
     progress: Progress,
     timeout: float,
+    chaos: Chaos | None = None,
 ) -> Lifecycles:
-    """The tracking and customer-return phases on a day whose orders have shipped."""
+    """The tracking and customer-return phases on a day whose orders have shipped; ``chaos`` is told of each
+    phase as it starts."""
     deadline = time.monotonic() + timeout
     tracking = day.tracking
     sim_post(
@@ -108,7 +112,8 @@ def play_lifecycles(
             "random_seed": tracking["random_seed"],
         },
     )
-    forward = {o["order_id"]: o for o in shiprocket_state["orders"] if o.get("awb_code")}
+    # By sales order number: an order re-created under a new reference (``<number>-R1``) is still that order's.
+    forward = {re.sub(r"-R\d+$", "", str(o["order_id"])): o for o in shiprocket_state["orders"] if o.get("awb_code")}
     result = Lifecycles(phases=[], problems=[])
     # The statuses still to come per AWB, carried from one phase to the next (RTOs stop one short).
     left: dict[str, int | None] = {}
@@ -120,6 +125,8 @@ def play_lifecycles(
         }
         if not awbs:
             continue
+        if chaos is not None:
+            chaos.at(name)
         for awb, lifecycle in awbs.items():
             if awb not in left:
                 order = next(o for o in forward.values() if o["awb_code"] == awb)
@@ -135,8 +142,9 @@ def play_lifecycles(
         if problem:
             result.problems.append(problem)
             return result
+    attempts = SYNC_ATTEMPTS if chaos is not None else 1
     if tracking.get("customer_return"):
-        result.return_booking = book_customer_return(stack, tracking["customer_return"])
+        result.return_booking = book_customer_return(stack, tracking["customer_return"], attempts)
         calls = 0
         return_awb = result.return_booking.get("awb")
         if return_awb:
@@ -157,7 +165,8 @@ def play_lifecycles(
     batches = day.tracking.get("remittance", {}).get("batches") or []
     if batches:
         awb_of = {number: str(order["awb_code"]) for number, order in forward.items()}
-        result.remittances = play_remittance(stack, day, awb_of, progress)
+        reposts = {_first_posted(batches): REMITTANCE_REPOSTS} if chaos is not None else {}
+        result.remittances = play_remittance(stack, day, awb_of, progress, reposts, attempts)
         problem = _wait(stack, deadline, REMITTANCE_PHASE)
         remitted = sum(len(batch["orders"]) for batch in batches)
         result.phases.append(counts.phase(REMITTANCE_PHASE, remitted, 0))
@@ -168,17 +177,29 @@ def play_lifecycles(
     return result
 
 
+def _first_posted(batches: list[dict[str, Any]]) -> str:
+    """The UTR of the first batch that reaches the stack as a posted JSON remittance (else the first batch)."""
+    return str(next((b["utr"] for b in batches if b["route"] == "webhook"), batches[0]["utr"]))
+
+
 def play_remittance(
-    stack: Stack, day: SampleDay, awb_of: Mapping[str, str], progress: Progress
+    stack: Stack,
+    day: SampleDay,
+    awb_of: Mapping[str, str],
+    progress: Progress,
+    reposts: Mapping[str, int] | None = None,
+    attempts: int = 1,
 ) -> list[dict[str, Any]]:
     """Shiprocket remits each planned batch (``awb_of``: order number -> AWB); it reaches the stack as
     posted JSON, or through the poll followed by the seller's upload of the panel CSV (which alone
-    carries the deductions)."""
+    carries the deductions). ``reposts`` (UTR -> times) posts a batch more than once; the poll is
+    fired up to ``attempts`` times until it does not fail."""
     plan = day.tracking["remittance"]
     done: list[dict[str, Any]] = []
     for batch in plan["batches"]:
         progress.note(f"remittance: {batch['utr']} ({batch['route']})")
         row: dict[str, Any] = {**batch, "awbs": [awb_of.get(number) for number in batch["orders"]]}
+        times = (reposts or {}).get(batch["utr"], 1)
         done.append(row)
         if None in row["awbs"]:
             row["problem"] = f"remittance {batch['utr']}: no AWB for {batch['orders']}"
@@ -193,16 +214,16 @@ def play_remittance(
                 if invoke is None:
                     row["problem"] = f"remittance {batch['utr']}: the poll needs a stack started here (not --api)"
                     continue
-                row["poll"] = invoke(REMITTANCE_FUNCTION, {"poll": "remittance"})
+                row["poll"] = _poll_until_done(invoke, attempts)
                 row["bank_transfer_amount"] = remitted["bank_transfer_amount"]
                 stack.wait_idle(timeout=60.0)
-                answer = _post_remittance(stack, remittance_csv(remitted).encode(), "text/csv")
+                answer = _post_remittance(stack, remittance_csv(remitted).encode(), "text/csv", times)
             else:
                 # The deliberate mismatch: the bank credited less than the orders' net.
                 transfer = round(remitted["bank_transfer_amount"] - batch["short_by"], 2)
                 row["bank_transfer_amount"] = transfer
                 body = json.dumps({**remitted, "bank_transfer_amount": transfer}).encode()
-                answer = _post_remittance(stack, body, "application/json")
+                answer = _post_remittance(stack, body, "application/json", times)
             row["status"] = answer.status_code
             if not answer.ok:
                 row["problem"] = f"remittance {batch['utr']} answered {answer.status_code}: {answer.text[:200]}"
@@ -213,13 +234,32 @@ def play_remittance(
     return done
 
 
-def _post_remittance(stack: Stack, body: bytes, content_type: str) -> requests.Response:
-    return requests.post(
-        stack.api_url.rstrip("/") + REMITTANCE_PATH,
-        data=body,
-        headers={"x-api-key": stack.tokens["remittance_webhook"], "content-type": content_type},
-        timeout=30,
-    )
+def _post_remittance(stack: Stack, body: bytes, content_type: str, times: int = 1) -> requests.Response:
+    """Post a remittance ``times`` times (a sender that repeats itself); the last answer."""
+    for _ in range(times):
+        answer = requests.post(
+            stack.api_url.rstrip("/") + REMITTANCE_PATH,
+            data=body,
+            headers={"x-api-key": stack.tokens["remittance_webhook"], "content-type": content_type},
+            timeout=30,
+        )
+    return answer
+
+
+def _poll_until_done(invoke: Any, attempts: int) -> Any:
+    """Fire the remittance poll; one the storm fails, or that could not read every order, is fired again (as its
+    next schedule would be), up to ``attempts`` runs in all: the last run's answer."""
+    for attempt in range(1, attempts + 1):
+        try:
+            answer = invoke(REMITTANCE_FUNCTION, {"poll": "remittance"})
+        except Exception:
+            if attempt == attempts:
+                raise
+        else:
+            if attempt == attempts or not (isinstance(answer, dict) and answer.get("unread")):
+                return answer
+        time.sleep(1.0)
+    raise ValueError("attempts must be at least 1")
 
 
 def remittance_csv(batch: dict[str, Any]) -> str:
@@ -233,18 +273,24 @@ def remittance_csv(batch: dict[str, Any]) -> str:
     return "\r\n".join(rows) + "\r\n"
 
 
-def book_customer_return(stack: Stack, request: dict[str, Any]) -> dict[str, Any]:
-    """``POST /returns`` as support would (admin bearer token): the status, and the answer's awb when booked."""
+def book_customer_return(stack: Stack, request: dict[str, Any], attempts: int = 1) -> dict[str, Any]:
+    """``POST /returns`` as support would (admin bearer token): the status, and the answer's awb when booked.
+    A 5xx or a 409 ("retry shortly": the booking is half-recorded) is posted again, up to ``attempts`` posts in
+    all, as support would try again."""
     started = time.perf_counter()
-    try:
-        response = requests.post(
-            stack.api_url.rstrip("/") + RETURNS_PATH,
-            json=request,
-            headers={"Authorization": f"Bearer {stack.tokens['admin']}"},
-            timeout=30,
-        )
-    except requests.RequestException as err:
-        return {"request": request, "status": 0, "error": type(err).__name__}
+    for attempt in range(1, attempts + 1):
+        try:
+            response = requests.post(
+                stack.api_url.rstrip("/") + RETURNS_PATH,
+                json=request,
+                headers={"Authorization": f"Bearer {stack.tokens['admin']}"},
+                timeout=30,
+            )
+        except requests.RequestException as err:
+            return {"request": request, "status": 0, "error": type(err).__name__}
+        if (response.status_code < 500 and response.status_code != 409) or attempt == attempts:
+            break
+        time.sleep(1.0)
     try:
         answer = response.json()
     except ValueError:

@@ -103,21 +103,26 @@ class RemoteStack:
 
 
 @contextlib.contextmanager
-def open_stack(api_state: Path | None, port: int, zoho_limit_scale: int) -> Iterator[Stack]:
+def open_stack(
+    api_state: Path | None, port: int, zoho_limit_scale: int, extra_env: dict[str, str] | None = None
+) -> Iterator[Stack]:
     if api_state is not None:
         yield RemoteStack(json.loads(api_state.read_text(encoding="utf-8")))
         return
-    with scaled_local_stack(port, zoho_limit_scale) as stack:
+    with scaled_local_stack(port, zoho_limit_scale, extra_env) as stack:
         yield stack
 
 
 @contextlib.contextmanager
-def scaled_local_stack(port: int, zoho_limit_scale: int) -> Iterator[LocalStack]:
+def scaled_local_stack(
+    port: int, zoho_limit_scale: int, extra_env: dict[str, str] | None = None
+) -> Iterator[LocalStack]:
     """A local stack whose Zoho limits (the simulator's and shipsync's limiter) are both ``zoho_limit_scale``
-    times the real ones, so a day of orders is not paced by the real 100 requests a minute."""
+    times the real ones, so a day of orders is not paced by the real 100 requests a minute; ``extra_env``
+    reaches the functions' environment (the chaos day shortens the clients' read timeout)."""
     from local.stack import LocalStack
 
-    env = {"ZOHO_REQUESTS_PER_MINUTE": str(SHIPSYNC_ZOHO_PER_MINUTE * zoho_limit_scale)}
+    env = {"ZOHO_REQUESTS_PER_MINUTE": str(SHIPSYNC_ZOHO_PER_MINUTE * zoho_limit_scale), **(extra_env or {})}
     with LocalStack(api_port=port, extra_env=env) as stack:
         sim_post(stack.zoho_url, "/_sim/seed", {"per_minute_limit": ZOHO_PER_MINUTE * zoho_limit_scale})
         yield stack

@@ -12,7 +12,19 @@ Fault rules (``POST /_sim/faults`` body ``{"rules": [...]}``, or ``{"clear": tru
      "delay_s": 2.5,                            # sleep first (timeouts); alone = slow answer
      "match": {"courier_id": 43},               # only when the JSON body/query has these values
      "lose_answer": true,                       # do the work, then close the connection unanswered
+     "methods": ["POST", "PUT"],                # only calls with one of these HTTP methods
+     "probability": 0.03,                       # only this share of the matching calls (seeded draw)
      "times": 2}                                # how many calls it applies to (default: forever)
+
+The first rule that applies wins. ``probability`` draws from the simulator's own random generator,
+seeded by ``"seed"`` in the faults body (``{"seed": 7, "rules": [...]}``; ``FAULT_SEED`` until one
+is given, and again after ``/_sim/reset``), so a storm of faults on a random share of calls is the
+same storm for the same seed and the same sequence of calls. A call the draw spares goes on to the
+next rule; ``times`` counts only the calls a rule was applied to. A rule with neither ``status``,
+``delay_s`` nor ``lose_answer`` lets the call through untouched: placed first, it keeps an endpoint out
+of the ``"*"`` rules after it. ``/_sim/*`` itself is never faulted.
+``GET /_sim/faults`` answers the rules and ``"applied"``: the faults applied so far, by status (or
+``"lost answer"``, ``"delay"``); ``/_sim/reset`` clears them.
 
 ``lose_answer`` is the timeout that matters for idempotency: the provider did the write, the caller
 never heard of it, and its retry meets the "already done" answer.
@@ -21,6 +33,7 @@ never heard of it, and its retry meets the "already done" answer.
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
 import time
@@ -32,6 +45,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 JsonBody = Any
+
+# The fault draw's seed until a faults body gives one.
+FAULT_SEED = 20250611
 
 
 @dataclass
@@ -92,6 +108,10 @@ class SimApp:
         self.routes: list[_Route] = []
         self.calls: Counter[str] = Counter()
         self.fault_rules: list[dict[str, Any]] = []
+        self.fault_rng = random.Random(FAULT_SEED)
+        # The faults applied so far by how the caller saw them (a status, "lost answer", "delay"):
+        # answered by GET /_sim/faults and every POST /_sim/faults, so a chaos run can count its storm.
+        self.faults_applied: Counter[str] = Counter()
         self.base_url = ""
 
     # -- hooks for subclasses -----------------------------------------------------------
@@ -159,12 +179,19 @@ class SimApp:
             for rule in self.fault_rules:
                 if rule.get("endpoint", "*") not in ("*", endpoint):
                     continue
+                if "methods" in rule and request.method not in {str(m).upper() for m in rule["methods"]}:
+                    continue
                 if rule.get("match") and not _matches(rule["match"], request):
                     continue
+                if "times" in rule and rule["times"] <= 0:
+                    continue
+                if "probability" in rule and self.fault_rng.random() >= float(rule["probability"]):
+                    continue
                 if "times" in rule:
-                    if rule["times"] <= 0:
-                        continue
                     rule["times"] -= 1
+                kind = _fault_kind(rule)
+                if kind is not None:
+                    self.faults_applied[kind] += 1
                 return dict(rule)
         return None
 
@@ -182,14 +209,30 @@ class SimApp:
                 spec = json.loads(body or b"{}")
                 if spec.get("clear"):
                     self.fault_rules.clear()
+                if "seed" in spec:
+                    self.fault_rng.seed(spec["seed"])
                 self.fault_rules.extend(spec.get("rules", []))
-                return Response(200, {"rules": self.fault_rules})
+                return Response(200, {"rules": self.fault_rules, "applied": dict(self.faults_applied)})
+            if (method, path) == ("GET", "/_sim/faults"):
+                return Response(200, {"rules": self.fault_rules, "applied": dict(self.faults_applied)})
             if (method, path) == ("POST", "/_sim/reset"):
                 self.reset()
                 self.calls.clear()
                 self.fault_rules.clear()
+                self.fault_rng.seed(FAULT_SEED)
+                self.faults_applied.clear()
                 return Response(200, {"reset": True})
         return Response(404, {"message": f"unknown simulator endpoint {method} {path}"})
+
+
+def _fault_kind(rule: dict[str, Any]) -> str | None:
+    """How a fault shows to the caller, for the count of faults applied: its status, a lost answer, a delay;
+    None for a rule that changes nothing (one that keeps an endpoint out of the ``*`` rules after it)."""
+    if "status" in rule:
+        return str(rule["status"])
+    if rule.get("lose_answer"):
+        return "lost answer"
+    return "delay" if rule.get("delay_s") else None
 
 
 def _matches(expected: dict[str, Any], request: Request) -> bool:
@@ -223,8 +266,12 @@ class _HttpHandler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        try:
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            # The caller gave up first (a slow fault past its read timeout): the work is done, nobody hears of it.
+            self.close_connection = True
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 

@@ -25,7 +25,8 @@ Seed knobs (``POST /_sim/seed``): ``organization_id``, ``token_ttl_s``, ``per_mi
 ``daily_cap``, ``concurrency_limit``, ``oauth_clients`` ([{client_id, client_secret,
 refresh_token}]) and records ``salesorders``, ``items``, ``invoices`` (merged by id; missing
 fields get Zoho-like defaults; an invoice without lines bills its whole sales order). ``clock``
-can be replaced in-process to move time in tests.
+can be replaced in-process to move time in tests. ``POST /_sim/expire-tokens`` ends every live access
+token now (as the Shiprocket simulator's does): the next call with one answers 401 code 57.
 """
 
 from local.sim.zoho.app import ZohoSim

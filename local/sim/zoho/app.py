@@ -145,6 +145,20 @@ class ZohoSim(
     def not_found(self, method: str, path: str) -> Response:
         return Response(404, {"code": 5, "message": "Invalid URL Passed"})
 
+    def _builtin(self, method: str, path: str, body: bytes) -> Response | None:
+        if (method, path) == ("POST", "/_sim/expire-tokens"):
+            return Response(200, {"expired": self.expire_tokens()})
+        return super()._builtin(method, path, body)
+
+    def expire_tokens(self) -> int:
+        """Every live access token ends now: the token expiry a long day meets, on demand."""
+        with self.lock:
+            past = self.clock() - 1
+            live = [token for token in self.tokens.values() if token.expires_at > past]
+            for token in live:
+                token.expires_at = past
+            return len(live)
+
     def _endpoint(self, method: str, path: str) -> str | None:
         for route in self.routes:
             if route.method == method and route.pattern.match(path):
