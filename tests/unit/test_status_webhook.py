@@ -103,6 +103,16 @@ def test_a_control_character_in_a_scan_is_scrubbed_not_a_lost_status(aws: dict[s
     assert message["awb"] == payload["awb"]
 
 
+def test_a_body_that_outgrows_sqs_once_queued_is_a_413_not_a_5xx(aws: dict[str, Any]) -> None:
+    # 80,000 Devanagari letters are 240 KB of UTF-8, under the route's limit, and twice that once escaped for SQS.
+    payload = json.loads(event_with()["body"])
+    payload["qc_failure_reason"] = "\u0939" * 80_000
+    status, answer = invoke(event_with(body=json.dumps(payload, ensure_ascii=False)))
+    assert status == 413
+    assert answer["field"] == "body"
+    assert queued(aws["queue_url"]) == []
+
+
 def test_string_status_id_is_accepted(aws: dict[str, Any]) -> None:
     payload = json.loads(event_with()["body"])
     payload["shipment_status_id"] = "18"

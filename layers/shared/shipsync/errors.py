@@ -55,6 +55,15 @@ class PermanentError(ShipsyncError):
     """Retrying cannot help; the order is marked and ops are alerted."""
 
 
+class MessageTooLarge(PermanentError):
+    """A message over SQS's size limit: sending it can never succeed, so it is refused before the send."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"the queue message would be {size} bytes; SQS takes at most {limit}")
+        self.size = size
+        self.limit = limit
+
+
 class MalformedMessage(PermanentError):
     """A queue message that is not its feature's message model: dead-lettered on its first receive."""
 

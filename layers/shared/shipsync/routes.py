@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from shipsync.errors import InvalidOrder, NotConfigured, PermanentError, ProviderRequestError, ShipsyncError
+from shipsync.errors import (
+    InvalidOrder,
+    MessageTooLarge,
+    NotConfigured,
+    PermanentError,
+    ProviderRequestError,
+    ShipsyncError,
+)
 
 if TYPE_CHECKING:
     from shipsync.policy.outcomes import OutcomePolicy
@@ -66,6 +73,11 @@ def register_error_handlers(app: APIGatewayRestResolver, logger: Logger, policy:
     def rejected(err: WebhookRejected) -> Response[Any]:
         logger.warning("request rejected", extra={"status": err.status, "reason": err.message})
         return json_response(err.status, {"error": err.message, "field": err.field})
+
+    @app.exception_handler(MessageTooLarge)  # type: ignore[untyped-decorator]
+    def too_large_to_queue(err: MessageTooLarge) -> Response[Any]:
+        logger.warning("request refused: too large to queue", extra={"status": 413, "reason": str(err)})
+        return json_response(413, {"error": f"body: {err}", "field": "body"})
 
     @app.exception_handler(PermanentError)  # type: ignore[untyped-decorator]
     def given_up(err: PermanentError) -> Response[Any]:

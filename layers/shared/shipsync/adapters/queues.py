@@ -9,6 +9,11 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from shipsync.adapters.aws import client
+from shipsync.errors import MessageTooLarge
+
+# SQS's default MaximumMessageSize, which the template's queues keep. A route body can grow past it once
+# queued (a 256 KB Shiprocket webhook in Devanagari escapes to twice that), so the send checks.
+MAX_MESSAGE_BYTES = 256 * 1024
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -17,8 +22,11 @@ if TYPE_CHECKING:
 def send(queue_url: str, message: BaseModel, *, group: str | None = None) -> str:
     """One message; returns its SQS message id. With ``group``, a FIFO message in that group whose
     deduplication id is the body's hash (keys sorted, so the same content always hashes the same, however
-    a sender ordered it)."""
+    a sender ordered it). A body over SQS's limit raises ``MessageTooLarge`` before any call."""
+    # ASCII (non-ASCII escaped): SQS accepts only some Unicode in a body, and every escape is among it.
     body = json.dumps(message.model_dump(mode="json"), sort_keys=True)
+    if len(body) > MAX_MESSAGE_BYTES:
+        raise MessageTooLarge(len(body), MAX_MESSAGE_BYTES)
     if group is None:
         response = client("sqs").send_message(QueueUrl=queue_url, MessageBody=body)
     else:
