@@ -100,5 +100,11 @@ def test_an_order_for_a_sales_order_zoho_does_not_have_is_dead_lettered_on_its_f
     # Closed in the ledger: the stuck-order sweep does not bring it back every 15 minutes.
     entry = ledger.get(MISSING_ID)
     assert entry is not None
-    assert entry.state == JobState.FAILED
+    assert entry.state == JobState.MISSING
     assert ledger.open_jobs("9999-12-31T00:00:00") == []
+
+    # Zoho re-sends the webhook (or a forged one comes again): acknowledged at once, no Zoho call, no second page.
+    assert worker(record(message.model_dump_json())) is not None
+    assert zoho.calls == Counter({"get_salesorder": 1})
+    assert len(dead) == 1
+    assert len(alerts.pages) == 1

@@ -35,10 +35,20 @@ class JobState(StrEnum):
     AWB_FAILED = "awb_failed"
     # A provider refused a request of ours (docs/providers: a 4xx, an error inside HTTP 200).
     FAILED = "failed"
+    # Zoho says the sales order does not exist: its first message was dead-lettered and paged; a Zoho id is never
+    # reused, so a repeat of it is acknowledged without a Zoho call or another page.
+    MISSING = "missing"
 
 
 TERMINAL_STATES = frozenset(
-    {JobState.SYNCED, JobState.INVALID, JobState.NOT_SERVICEABLE, JobState.AWB_FAILED, JobState.FAILED}
+    {
+        JobState.SYNCED,
+        JobState.INVALID,
+        JobState.NOT_SERVICEABLE,
+        JobState.AWB_FAILED,
+        JobState.FAILED,
+        JobState.MISSING,
+    }
 )
 # Terminal, but a seller who edits the sales order and confirms it again gets another attempt.
 RETRIED_WHEN_EDITED = frozenset({JobState.INVALID, JobState.FAILED})

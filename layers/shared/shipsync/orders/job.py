@@ -344,12 +344,13 @@ class ShipOrder:
         return Outcome(entry.salesorder_number, JobState.SYNCED, entry.awb, entry.courier_name)
 
     def _read_salesorder(self, entry: OrderRecord) -> ZohoSalesOrder:
-        """The sales order the message names. One Zoho says does not exist ends the job (closed in the ledger, so
-        the stuck-order sweep leaves it alone) and dead-letters the message: there is nothing to mark."""
+        """The sales order the message names. One Zoho says does not exist ends the job (closed as missing, so the
+        stuck-order sweep leaves it alone and a repeat costs nothing) and dead-letters the message: there is nothing
+        to mark."""
         try:
             return self.job.zoho.get_salesorder(entry.salesorder_id)
         except RecordMissing as err:
-            self.job.ledger.close_job(entry.salesorder_id, state=JobState.FAILED, failure_reason=str(err))
+            self.job.ledger.close_job(entry.salesorder_id, state=JobState.MISSING, failure_reason=str(err))
             raise NamedRecordMissing("sales order", entry.salesorder_number, err) from err
 
     def give_up(self, err: PermanentError) -> Failure[Outcome]:
