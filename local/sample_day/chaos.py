@@ -8,12 +8,12 @@ seeded ``probability``, see ``local.sim.base``):
 - answers slower than the clients' read timeout (the stack runs with ``HTTP_READ_TIMEOUT_S`` =
   ``READ_TIMEOUT_S``): the simulator still does the work, the caller never hears of it;
 - ``lose_answer`` on writes (POST, PUT): the write is done, the connection closes unanswered;
-- 401s: a share of Shiprocket's answers say "Token has expired", and every live token of both
-  providers is expired twice (``POST /_sim/expire-tokens``; Zoho then answers 401 code 57): once
-  while the confirmations are coming in, once before the RTO parcels reach the warehouse. Zoho gets
-  no random 401s: each would cost one of Zoho's ten token mints a ten minutes (token-refresh cannot
-  tell a spurious 401 from an expired token), and a day of them empties that budget. The token
-  endpoints themselves are kept out of the storm: a mint is not per-order work;
+- 401s: a share of the answers of both providers say the token is not taken (Shiprocket "Token has
+  expired", Zoho code 57) although it is, and every live token of both providers is expired twice
+  (``POST /_sim/expire-tokens``): once while the confirmations are coming in, once before the RTO
+  parcels reach the warehouse. Token-refresh asks Zoho whether it still takes a token reported
+  rejected before spending one of its ten mints a ten minutes on it. The token endpoints themselves
+  are kept out of the storm: a mint is not per-order work;
 
 and with more disorder at the edges: each confirmation webhook is delivered a second time with
 probability ``rate`` and neighbouring deliveries swap places with that probability (on top of the
@@ -75,8 +75,6 @@ FAULT_MIX: tuple[tuple[str, float], ...] = (
     ("lost answer", 0.12),
     ("401", 0.08),
 )
-# Zoho's 401s come from the token expiries only (the module docstring).
-NO_RANDOM_401 = frozenset({"zoho"})
 TOKEN_ENDPOINTS = {"zoho": ("POST /oauth/v2/token",), "shiprocket": ("POST /auth/login", "POST /auth/logout")}
 # When every live token of both providers is expired.
 EXPIRE_TOKENS_AT = ("confirm", "RTO delivered + restock")
@@ -90,6 +88,7 @@ _BODIES: dict[str, dict[str, dict[str, Any]]] = {
         "502": {"message": "Bad Gateway"},
         "503": {"message": "Service Temporarily Unavailable"},
         "429": {"code": 44, "message": "You have exceeded the maximum number of requests per minute."},
+        "401": {"code": 57, "message": "You are not authorized to perform this operation"},
     },
     "shiprocket": {
         "500": {"message": "Server Error", "status_code": 500},
@@ -109,8 +108,6 @@ def fault_rules(provider: str, rate: float) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = [{"endpoint": endpoint} for endpoint in TOKEN_ENDPOINTS[provider]]
     spared = 1.0
     for kind, share in FAULT_MIX:
-        if kind == "401" and provider in NO_RANDOM_401:
-            continue
         wanted = rate * share
         rule: dict[str, Any] = {"endpoint": "*", "probability": round(wanted / spared, 6)}
         if kind == "slow":

@@ -200,6 +200,17 @@ def test_missing_unknown_or_expired_token_is_401_code_57(zoho: Zoho) -> None:
         assert response.json() == {"code": 57, "message": "You are not authorized to perform this operation"}
 
 
+def test_the_token_check_takes_a_live_token_and_not_an_expired_one(zoho: Zoho) -> None:
+    from shipsync.clients.auth import zoho_token_accepted
+
+    zoho.seed({"token_ttl_s": 60})
+    token = zoho.token()
+    assert zoho_token_accepted(zoho.url, token) is True
+    zoho.clock.now += 61
+    assert zoho_token_accepted(zoho.url, token) is False
+    assert zoho_token_accepted(zoho.url, "1000.not-a-token") is False
+
+
 def test_malformed_authorization_header_is_401_code_14(zoho: Zoho) -> None:
     token = zoho.token()
     for header in (f"Basic {token}", token, "Zoho-oauthtoken"):

@@ -39,6 +39,15 @@ class FakeMinters:
         self.zoho_mints: list[tuple[str, str, str, str]] = []
         self.fail_with: Exception | None = None
         self.fail_login_with: Exception | None = None
+        # What Zoho says of the current access token when a 401 is reported (True: it still takes it).
+        self.zoho_accepts: bool | Exception = False
+        self.checked: list[str] = []
+
+    def check(self, document: dict[str, Any]) -> bool:
+        self.checked.append(str(document["access_token"]))
+        if isinstance(self.zoho_accepts, Exception):
+            raise self.zoho_accepts
+        return self.zoho_accepts
 
     def login(self, email: str, password: str) -> str:
         if self.fail_with or self.fail_login_with:
@@ -109,6 +118,7 @@ class Rig:
             self.docs,
             shiprocket_login=self.minters.login,
             zoho_mint=self.minters.mint,
+            zoho_token_check=self.minters.check,
             settings=TokenRefreshSettings(**{**QUEUES, **settings}),
             alerts=self.alerts,
             metrics=self.metrics,
@@ -187,6 +197,31 @@ def test_rejected_current_version_mints_and_bumps_the_version() -> None:
     assert rig.refresher.handle_request("zoho", 7, "rejected").action == "dropped"
     assert rig.refresher.handle_request("shiprocket", 5, "rejected").action == "dropped"
     assert (len(rig.minters.logins), len(rig.minters.zoho_mints)) == (1, 1)
+
+
+def test_a_401_on_a_zoho_token_zoho_still_accepts_does_not_spend_a_mint() -> None:
+    # A blip, or a scope no mint can fix: each such 401 would otherwise cost one of ten mints a ten minutes.
+    rig = Rig(shiprocket_doc(), zoho_doc(version=7, access_token="1000.live", expires_at=T0 + 3000))
+    rig.minters.zoho_accepts = True
+    outcome = rig.refresher.handle_request("zoho", 7, "rejected")
+    assert (outcome.action, outcome.version) == ("still_valid", 7)
+    assert rig.minters.checked == ["1000.live"]
+    assert rig.minters.zoho_mints == []
+    assert rig.metrics.counts["TokenRejectionUnconfirmed"] == 1
+
+
+def test_a_token_check_that_cannot_answer_retries_the_request_and_mints_nothing() -> None:
+    rig = Rig(shiprocket_doc(), zoho_doc(version=7, expires_at=T0 + 3000))
+    rig.minters.zoho_accepts = TransientError("zoho: token check answered HTTP 503 code None")
+    with pytest.raises(TransientError):
+        rig.refresher.handle_request("zoho", 7, "rejected")
+    assert rig.minters.zoho_mints == []
+
+
+def test_a_due_token_is_minted_without_a_check() -> None:
+    rig = Rig(shiprocket_doc(), zoho_doc(version=7, expires_at=T0 + 60))
+    assert rig.refresher.handle_request("zoho", 7, "rejected").action == "minted"
+    assert rig.minters.checked == []
 
 
 def test_expired_report_of_a_fresh_token_does_not_mint() -> None:

@@ -62,6 +62,34 @@ def shiprocket_login(
     return token
 
 
+def zoho_token_accepted(
+    api_base: str,
+    access_token: str,
+    *,
+    session: requests.Session | None = None,
+    timeout: Timeout = DEFAULT_TIMEOUT,
+) -> bool:
+    """Whether Zoho takes ``access_token`` now: ``GET /inventory/v1/organizations`` (the one Inventory call without an
+    organization, docs/providers/zoho.md §2) answers 200 code 0 with a token it accepts and 401 (code 14 or 57) with
+    one it does not. Anything else is not an answer to that question: TransientError."""
+    response = send(
+        session or shared_session(),
+        "GET",
+        api_base.rstrip("/") + "/inventory/v1/organizations",
+        provider="zoho",
+        path_template="/inventory/v1/organizations",
+        timeout=timeout,
+        headers={"Authorization": f"Zoho-oauthtoken {access_token}", "Accept": "application/json"},
+    )
+    payload = json_or_none(response)
+    code = payload.get("code") if isinstance(payload, dict) else None
+    if response.status_code == 200 and code == 0:
+        return True
+    if response.status_code == 401:
+        return False
+    raise TransientError(f"zoho: token check answered HTTP {response.status_code} code {code}")
+
+
 def zoho_refresh_access_token(
     accounts_url: str,
     client_id: str,

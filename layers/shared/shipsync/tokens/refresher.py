@@ -55,6 +55,8 @@ ShiprocketLogin = Callable[[str, str], str]
 """(email, password) -> token."""
 
 ZohoMint = Callable[[str, str, str, str], MintedZohoToken]
+# Whether Zoho accepts the token document's access token right now (clients.auth.zoho_token_accepted).
+ZohoTokenCheck = Callable[[dict[str, Any]], bool]
 """(accounts_url, client_id, client_secret, refresh_token) -> minted token."""
 
 
@@ -77,7 +79,7 @@ class MintBudgetExhausted(TransientError):
 @dataclass(frozen=True)
 class RefreshOutcome:
     provider: str
-    action: Literal["minted", "not_due", "dropped", "failed"]
+    action: Literal["minted", "not_due", "dropped", "still_valid", "failed"]
     version: int
     reason: str = ""
     error: str = ""
@@ -102,6 +104,7 @@ class TokenRefresher:
         *,
         shiprocket_login: ShiprocketLogin,
         zoho_mint: ZohoMint,
+        zoho_token_check: ZohoTokenCheck,
         settings: TokenRefreshSettings,
         alerts: Alerts,
         metrics: MetricsSink,
@@ -111,6 +114,7 @@ class TokenRefresher:
         self._documents = documents
         self._shiprocket_login = shiprocket_login
         self._zoho_mint = zoho_mint
+        self._zoho_token_check = zoho_token_check
         self._settings = settings
         self._alerts = alerts
         self._metrics = metrics
@@ -147,9 +151,17 @@ class TokenRefresher:
                 extra={"provider": provider, "seen_version": seen_version, "version": version, "reason": reason},
             )
             return RefreshOutcome(provider, "dropped", version, reason)
-        if reason == "rejected" or self.is_due(provider, document):
+        if self.is_due(provider, document):
             return self._mint(provider, document, reason)
-        return RefreshOutcome(provider, "not_due", version, reason)
+        if reason != "rejected":
+            return RefreshOutcome(provider, "not_due", version, reason)
+        if provider == ZOHO and self._zoho_token_check(document):
+            # A 401 on a token Zoho still takes (a blip, a scope a mint cannot fix): minting would spend one of the
+            # ten mints a ten minutes for nothing, and a day of such 401s would empty the budget.
+            logger.warning("refresh request dropped: Zoho still accepts the token", extra={"version": version})
+            self._metrics.count("TokenRejectionUnconfirmed")
+            return RefreshOutcome(provider, "still_valid", version, reason)
+        return self._mint(provider, document, reason)
 
     def force(self, provider: str) -> RefreshOutcome:
         """Operator request: mint now (the Zoho budget still applies)."""

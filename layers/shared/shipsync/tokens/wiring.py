@@ -4,7 +4,7 @@ the TokenRefreshQueue worker, built once per container, lazily (a warm container
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shipsync import wiring
 from shipsync.config import TokenRefreshSettings
@@ -26,7 +26,7 @@ def settings() -> TokenRefreshSettings:
 def refresher(metrics: Metrics, log: Logger) -> TokenRefresher:
     """One per container (keyed on the handler's Metrics and Logger): pages carry the log's correlation id."""
     from shipsync.adapters.secrets import SecretWriter
-    from shipsync.clients.auth import shiprocket_login, zoho_refresh_access_token
+    from shipsync.clients.auth import shiprocket_login, zoho_refresh_access_token, zoho_token_accepted
     from shipsync.clients.http import timeout_from_settings
     from shipsync.tokens.refresher import TokenRefresher
 
@@ -39,10 +39,15 @@ def refresher(metrics: Metrics, log: Logger) -> TokenRefresher:
     def mint(accounts_url: str, client_id: str, client_secret: str, refresh_token: str) -> MintedZohoToken:
         return zoho_refresh_access_token(accounts_url, client_id, client_secret, refresh_token, timeout=timeout)
 
+    def zoho_token_check(document: dict[str, Any]) -> bool:
+        api_base = config.zoho_api_base_url or str(document.get("api_domain") or "")
+        return zoho_token_accepted(api_base, str(document["access_token"]), timeout=timeout)
+
     return TokenRefresher(
         SecretWriter(config),
         shiprocket_login=login,
         zoho_mint=mint,
+        zoho_token_check=zoho_token_check,
         settings=config,
         alerts=wiring.alerts(),
         metrics=wiring.metrics_sink(metrics),
