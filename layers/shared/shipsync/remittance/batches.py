@@ -26,8 +26,9 @@ from pydantic import (
     model_validator,
 )
 
+from shipsync.domain.identifiers import SQS_GROUP_SAFE, awb_problem
 from shipsync.domain.india import IST, SHIPROCKET_TIMESTAMP_FORMATS
-from shipsync.domain.models import SQS_GROUP_SAFE, ZOHO_REFERENCE_MAX, awb_problem
+from shipsync.domain.models import ZOHO_REFERENCE_MAX
 from shipsync.errors import PermanentError
 from shipsync.remittance.money import Paise, format_inr, parse_deduction, parse_paise
 

@@ -29,8 +29,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
+from shipsync.domain.identifiers import awb_problem
 from shipsync.domain.india import IST, SHIPROCKET_TIMESTAMP_FORMATS
-from shipsync.domain.models import awb_problem
 from shipsync.domain.statuses import ShipmentStatus
 from shipsync.errors import PermanentError
 
