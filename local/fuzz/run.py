@@ -15,11 +15,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import logging
 import sys
 import threading
 import time
-import warnings
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +28,7 @@ from typing import Any
 import requests
 
 from local.fuzz.corpus import HostileRequest, hostile_requests, routes
-from local.runner.service_logs import skip_routed
+from local.runner.service_logs import stack_log
 from local.sample_data import SHIPPED, load
 from local.sample_day.sims import Stack, shipment_status, sim_get, sim_post
 
@@ -231,15 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     args.report.parent.mkdir(parents=True, exist_ok=True)
     log_path = args.report.with_suffix(".log")
     print(f"fuzzing the five routes with {args.requests} hostile requests (seed {args.seed})", file=sys.stderr)
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
-    with log_path.open("w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=log_file, force=True
-        )
-        logging.getLogger().handlers[0].addFilter(skip_routed)
-        with _stack(args.api, args.port) as stack:
-            report = fuzz(stack, args.requests, args.seed)
-        logging.shutdown()
+    with stack_log(log_path), _stack(args.api, args.port) as stack:
+        report = fuzz(stack, args.requests, args.seed)
     args.report.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
     print(format_report(report))
     print(f"\nreport written to {args.report}; stack logs in {log_path}")

@@ -17,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import warnings
 from collections.abc import Iterator
+from pathlib import Path
 
 # Powertools' name for a logger created without a service.
 UNDEFINED_SERVICE = "service_undefined"
@@ -65,3 +67,20 @@ def install() -> ServiceLogRouter:
 def skip_routed(record: logging.LogRecord) -> bool:
     """A filter for a log file's root handler: a record the router printed as JSON is not printed again."""
     return not hasattr(record, _ROUTED)
+
+
+@contextlib.contextmanager
+def stack_log(path: Path) -> Iterator[None]:
+    """Everything a local stack prints goes to ``path``: the handlers' JSON lines on stdout (bound when they are
+    imported at stack start) and every other record, each routed record once. Powertools' warning on every
+    invocation that published no metric (webhook acks) is noise here."""
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    with path.open("w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=log_file, force=True
+        )
+        logging.getLogger().handlers[0].addFilter(skip_routed)
+        try:
+            yield
+        finally:
+            logging.shutdown()

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import logging
 import sys
-import warnings
 from pathlib import Path
 
 from local import sample_day
-from local.runner.service_logs import skip_routed
+from local.runner.service_logs import stack_log
 from local.sample_data import from_documents, generate, load
 from local.sample_day.chaos import DEFAULT_SEED, READ_TIMEOUT_S, Chaos, format_chaos
 from local.sample_day.play import DEFAULT_TIMEOUT_S, run_sample_day
@@ -75,22 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     log_path = args.report.with_suffix(".log")
 
     print(f"replaying {len(day.webhooks)} webhook deliveries for {len(day.expected['orders'])} orders", file=sys.stderr)
-    # The handlers log every step (and their metrics) as JSON on stdout, bound when they are
-    # imported at stack start: send all of it to a log file so stdout carries only the table.
-    # Powertools warns on every invocation that published no metric (webhook acks): noise here.
-    warnings.filterwarnings("ignore", message="No application metrics to publish")
-    with log_path.open("w", encoding="utf-8") as log_file, contextlib.redirect_stdout(log_file):
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=log_file, force=True
-        )
-        # The layer's records already went out as the handlers' JSON lines (local.runner.service_logs).
-        logging.getLogger().handlers[0].addFilter(skip_routed)
+    # stdout carries only the table: the stack's logs go to the log file.
+    with stack_log(log_path):
         scale = 1 if args.real_zoho_limits else ZOHO_LIMIT_SCALE
         extra_env = {"HTTP_READ_TIMEOUT_S": str(READ_TIMEOUT_S)} if args.chaos is not None else None
         with open_stack(args.api, args.port, scale, extra_env) as stack:
             chaos = Chaos(stack, args.chaos, args.seed) if args.chaos is not None else None
             report = run_sample_day(stack, day, progress=sys.stderr, timeout=args.timeout, chaos=chaos)
-        logging.shutdown()
     args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(format_report(report))
     if "chaos" in report:
