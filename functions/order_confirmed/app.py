@@ -1,4 +1,5 @@
-"""order-confirmed: Zoho "sales order confirmed" webhook -> OrderQueue -> Shiprocket shipment -> Zoho.
+"""order-confirmed: Zoho "sales order confirmed" webhook -> OrderQueue -> Shiprocket shipment -> Zoho; the same
+webhook for a voided (or "cancel"-marked) order cancels it on both sides (orders.cancel).
 
 Three event sources, one function: the API route (authenticate, validate, enqueue, 202), the
 OrderQueue worker (partial batch failures), and the stuck-order sweep schedule.
@@ -38,15 +39,23 @@ def zoho_salesorder_webhook() -> Response[Any]:
         read_text(event, orders.settings().max_webhook_body_bytes), event.headers.get("content-type")
     )
     logger.append_keys(salesorder_number=order.salesorder_number)
-    if not order.is_confirmed:
+    if not (order.wants_cancel or order.is_confirmed):
         logger.info("ignored: sales order is not confirmed", extra={"order_status": order.status})
         return json_response(202, {"status": "ignored", "reason": f"order_status is {order.status or 'missing'}"})
+    intent = "cancel" if order.wants_cancel else "ship"
     message_id = orders.enqueue_order(
-        OrderMessage(salesorder_id=order.salesorder_id, salesorder_number=order.salesorder_number, source="webhook")
+        OrderMessage(
+            salesorder_id=order.salesorder_id,
+            salesorder_number=order.salesorder_number,
+            source="webhook",
+            intent=intent,
+            revision=order.revision if order.wants_cancel else None,
+        )
     )
-    logger.info("queued", extra={"message_id": message_id})
+    logger.info("queued", extra={"message_id": message_id, "intent": intent})
     return json_response(
-        202, {"status": "queued", "salesorder_number": order.salesorder_number, "message_id": message_id}
+        202,
+        {"status": "queued", "intent": intent, "salesorder_number": order.salesorder_number, "message_id": message_id},
     )
 
 

@@ -261,6 +261,10 @@ class _HttpHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         payload = b"" if response.body is None else json.dumps(response.body).encode()
+        if response.status in (204, 304):
+            # HTTP carries no body on these (RFC 9110 §15.3.5, §15.4.5), even where a published example shows one: a
+            # client would not read it and the bytes would spoil the next answer on the kept-alive connection.
+            payload = b""
         self.send_response(response.status)
         self.send_header("Content-Type", "application/json")
         for name, value in response.headers.items():

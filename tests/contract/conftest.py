@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 
 from local.sim.base import SimServer
+from local.sim.shiprocket import ShiprocketSim
 from local.sim.zoho import ZohoSim
 
 
@@ -16,3 +18,17 @@ def zoho_server() -> Iterator[SimServer]:
     server = SimServer(ZohoSim()).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def shiprocket_server() -> Iterator[SimServer]:
+    server = SimServer(ShiprocketSim()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def shiprocket_sim(shiprocket_server: SimServer) -> SimServer:
+    """The module's Shiprocket simulator, reset."""
+    requests.post(f"{shiprocket_server.url}/_sim/reset", json={}, timeout=5).raise_for_status()
+    return shiprocket_server

@@ -3,14 +3,13 @@ over real sockets on 127.0.0.1, so a drift between the clients and the simulator
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
 from local.sim.base import SimServer
-from local.sim.shiprocket import DEFAULT_API_EMAIL, DEFAULT_API_PASSWORD, ShiprocketSim
+from local.sim.shiprocket import DEFAULT_API_EMAIL, DEFAULT_API_PASSWORD
 from local.sim.zoho import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -49,19 +48,6 @@ def _sim_state(server: SimServer) -> dict[str, Any]:
 
 
 # =============================================================================== Shiprocket
-
-
-@pytest.fixture(scope="module")
-def shiprocket_server() -> Iterator[SimServer]:
-    server = SimServer(ShiprocketSim()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def shiprocket_sim(shiprocket_server: SimServer) -> SimServer:
-    _sim_post(shiprocket_server, "/_sim/reset", {})
-    return shiprocket_server
 
 
 def _base(server: SimServer) -> str:

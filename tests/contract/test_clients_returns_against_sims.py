@@ -4,14 +4,13 @@ against the local simulators over real sockets, so a drift between clients and s
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 
 from local.sim.base import SimServer
-from local.sim.shiprocket import DEFAULT_API_EMAIL, DEFAULT_API_PASSWORD, ShiprocketSim
+from local.sim.shiprocket import DEFAULT_API_EMAIL, DEFAULT_API_PASSWORD
 from local.sim.zoho import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORGANIZATION_ID, DEFAULT_REFRESH_TOKEN
 from shipsync.clients.auth import shiprocket_login, zoho_refresh_access_token
 from shipsync.clients.shiprocket import ShiprocketClient, is_order_id_taken
@@ -46,19 +45,6 @@ def _sim_state(server: SimServer) -> dict[str, Any]:
 
 WAREHOUSE_PINCODE = "411001"
 CUSTOMER_PINCODE = "560034"
-
-
-@pytest.fixture(scope="module")
-def shiprocket_server() -> Iterator[SimServer]:
-    server = SimServer(ShiprocketSim()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def shiprocket_sim(shiprocket_server: SimServer) -> SimServer:
-    _sim_post(shiprocket_server, "/_sim/reset", {})
-    return shiprocket_server
 
 
 def _shiprocket_client(server: SimServer) -> ShiprocketClient:

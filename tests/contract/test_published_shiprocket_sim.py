@@ -267,6 +267,10 @@ def _cancel_success(api: Api) -> Answer:
     return api.post("/orders/cancel", {"ids": ids})
 
 
+def _cancel_awb_before_pickup(api: Api) -> Answer:
+    return api.post("/orders/cancel/shipment/awbs", {"awbs": [ship(api, steps=0)]})
+
+
 def _return_taken_and_missing(api: Api) -> Answer:
     assert api.post("/orders/create/return", return_body()).status == 200
     body = return_body()
@@ -403,6 +407,7 @@ SCENARIOS: dict[tuple[Any, ...], Scenario] = {
     ("orders_cancel", "Successful Call", 204): _cancel_success,
     ("orders_cancel", "Invalid Data", 500): lambda api: api.post("/orders/cancel", {"ids": [12312312]}),
     ("orders_cancel", "Missing Fields", 422): lambda api: api.post("/orders/cancel", {"ids": []}),
+    ("orders_cancel_shipment_awbs", "Successful Call", 204): _cancel_awb_before_pickup,
     ("settings_company_pickup", "Successful Call", 200): lambda api: api.get("/settings/company/pickup"),
     ("settings_company_pickup", "Wrong Endpoint", 404): lambda api: api.get("/settings/company/picku"),
     ("orders_create_return", "Successful Call", 200): lambda api: api.post("/orders/create/return", return_body()),
@@ -441,7 +446,23 @@ NOT_REPRODUCED: dict[tuple[Any, ...], str] = {
     ("courier_generate_pickup", "Pickup Generated Successfully", 500): (
         "flat success under HTTP 500 from the international path; the simulator answers the domestic 200 body"
     ),
+    **{
+        key: f"{key[0]}: issue 12's amendment step is not built yet; the simulator does not serve it"
+        for key in [
+            ("orders_address_pickup", "Successful Call", 200),
+            ("orders_address_pickup", "Invalid Data", 400),
+            ("orders_address_pickup", "Missing Fields", 400),
+            ("orders_address_pickup", "Wrong Format", 500),
+            ("orders_address_update", "Successful Call", 202),
+            ("orders_address_update", "Missing Fields", 422),
+            ("orders_address_update", "Invalid Data", 422),
+            ("orders_update_adhoc", "Successful Call", 200),
+            ("orders_edit", "Successful Call", 200),
+        ]
+    },
 }
+# Endpoints recorded for the amendment step of issue 12 (docs/providers/shiprocket.md §10), not served yet.
+NOT_SERVED_YET = {"orders_address_pickup", "orders_address_update", "orders_update_adhoc", "orders_edit"}
 
 # Fixture files with no saved answer at all (their request is all the collection keeps).
 WITHOUT_ANSWERS: dict[str, str] = {
@@ -529,7 +550,8 @@ def test_the_simulator_answers_like_the_published_example(api: Api, example: Exa
     answer = SCENARIOS[_key(example)](api)
 
     assert answer.status == example.status, answer.text
-    if example.body_text == "":
+    if example.body_text == "" or example.status == 204:
+        # A 204 carries no body on the wire (RFC 9110 §15.3.5), whatever the collection saved with it.
         assert answer.text == ""
         return
     problems = drift(_published_body(example), answer.body, ignore=IGNORE.get(_key(example), ()))
@@ -549,7 +571,16 @@ def test_the_examples_not_reproduced_are_exactly_these() -> None:
         "courier_assign_awb/Successful Call/200/Hyperlocal",
         "courier_generate_pickup/Pickup Generated Successfully/500",
         "courier_serviceability/Successful Call/200/Hyperlocal",
+        "orders_address_pickup/Invalid Data/400",
+        "orders_address_pickup/Missing Fields/400",
+        "orders_address_pickup/Successful Call/200",
+        "orders_address_pickup/Wrong Format/500",
+        "orders_address_update/Invalid Data/422",
+        "orders_address_update/Missing Fields/422",
+        "orders_address_update/Successful Call/202",
         "orders_create_adhoc/Create Custom Order/None",
+        "orders_edit/Successful Call/200",
+        "orders_update_adhoc/Successful Call/200",
     ]
     assert all(reason.strip() for reason in NOT_REPRODUCED.values())
     assert {file: published.examples("shiprocket", file) for file in WITHOUT_ANSWERS} == {
@@ -563,7 +594,7 @@ def test_the_examples_not_reproduced_are_exactly_these() -> None:
 def test_every_published_endpoint_is_served() -> None:
     served = {(route.method, route.template) for route in ShiprocketSim().routes}
     for file in FILES:
-        if file in NOT_ENDPOINTS or file == "webhook_tracking":
+        if file in NOT_ENDPOINTS or file in NOT_SERVED_YET or file == "webhook_tracking":
             continue
         endpoint = published.endpoint("shiprocket", file)
         assert (endpoint["method"], endpoint["path"]) in served, file

@@ -173,6 +173,12 @@ CASES: dict[str, Case] = {
     "mark_shipment_delivered": Case(
         ("inventory_shipmentorders_delivered",), lambda z: z.mark_shipment_delivered("4815000000044917"), _equals(None)
     ),
+    "delete_shipment_order": Case(
+        ("inventory_shipmentorders_delete",), lambda z: z.delete_shipment_order("4815000000044917"), _equals(True)
+    ),
+    "delete_package": Case(
+        ("inventory_packages_delete",), lambda z: z.delete_package("4815000000044905"), _equals(True)
+    ),
     "create_salesreturn": Case(
         ("inventory_salesreturns_create",),
         lambda z: z.create_salesreturn("4815000000044936", date="2025-01-20", reason="RTO", line_items=[RETURN_LINE]),

@@ -576,6 +576,19 @@ def delivery(story: Story) -> Call:
     return Call({"shipmentorder_id": story.shipment["shipment_id"]}, body={"delivered_date": "2024-06-04 11:30"})
 
 
+def shipment_deleted(story: Story) -> Call:
+    return Call({"shipmentorder_id": story.shipment["shipment_id"]})
+
+
+def unshipped_package_deleted(story: Story) -> Call:
+    return Call({"package_id": story.package["package_id"]})
+
+
+def order_voided(story: Story) -> Call:
+    """An order nothing was packed for (Zoho refuses to void one with packages: docs/providers/zoho.md §5)."""
+    return Call({"salesorder_id": SO_ID})
+
+
 def new_invoice(story: Story) -> Call:
     assert story.delivered
     return Call(query={"salesorder_id": SO_ID}, body={})
@@ -682,14 +695,17 @@ SCENARIOS: dict[str, Scenario] = {
     "inventory_items_list": nothing_first,
     "inventory_organizations_list": nothing_first,
     "inventory_packages_create": new_package,
+    "inventory_packages_delete": unshipped_package_deleted,
     "inventory_packages_get": shipped_package,
     "inventory_salesorders_get": fulfilled_order,
     "inventory_salesorders_list": fulfilled_order,
     "inventory_salesorders_update": order_custom_fields,
+    "inventory_salesorders_void": order_voided,
     "inventory_salesreturnreceives_create": new_receive,
     "inventory_salesreturns_create": new_salesreturn,
     "inventory_salesreturns_get": received_and_credited_return,
     "inventory_shipmentorders_create": new_shipment,
+    "inventory_shipmentorders_delete": shipment_deleted,
     "inventory_shipmentorders_delivered": delivery,
     "inventory_shipmentorders_get": shipment,
 }

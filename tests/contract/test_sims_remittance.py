@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 import requests
 
 from local.sim.base import SimServer
-from local.sim.shiprocket import DEFAULT_API_EMAIL, DEFAULT_API_PASSWORD, ShiprocketSim
+from local.sim.shiprocket import DEFAULT_API_EMAIL, DEFAULT_API_PASSWORD
 from local.sim.zoho import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -238,19 +237,6 @@ def test_cod_remittance_id_custom_field_through_the_salesorder_put(zoho_sim: Sim
 
 
 # ================================================================================== Shiprocket
-
-
-@pytest.fixture(scope="module")
-def shiprocket_server() -> Iterator[SimServer]:
-    server = SimServer(ShiprocketSim()).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def shiprocket_sim(shiprocket_server: SimServer) -> SimServer:
-    _post(f"{shiprocket_server.url}/_sim/reset", {})
-    return shiprocket_server
 
 
 @pytest.fixture

@@ -57,6 +57,8 @@ BUSINESS_ALARMS = {
     ("AwbFailed", "order-confirmed"),
     ("InvalidOrder", "order-confirmed"),
     ("StuckOrders", "order-confirmed"),
+    ("CancelRefused", "order-confirmed"),
+    ("CancelAfterPickup", "order-confirmed"),
     ("ZohoDailyCapReached", "order-confirmed"),
     ("ShipmentLost", "shipment-status"),
     ("ZohoDailyCapReached", "shipment-status"),

@@ -86,6 +86,20 @@ class MemoryLedger:
         self.update(salesorder_id, **changes)
         self.entries[salesorder_id].pop("open_job", None)
 
+    def claim_for_shipping(self, salesorder_id: str) -> bool:
+        item = self.entries.get(salesorder_id)
+        if item is None or item.get("state") == JobState.CANCELLED:
+            return False
+        item["shipping_claimed"] = True
+        return True
+
+    def cancel_unclaimed(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> bool:
+        item = self.entries.get(salesorder_id)
+        if item is None or item.get("shipping_claimed"):
+            return False
+        self.close_job(salesorder_id, **changes)
+        return True
+
     def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[OrderRecord]:
         open_items = sorted(
             (item for item in self.entries.values() if item.get("open_job") == "1"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from shipsync.domain.models import (
@@ -21,7 +22,11 @@ from shipsync.domain.models import (
     ZohoSalesOrder,
 )
 from shipsync.errors import AwbAlreadyAssigned, AwbRefused, NotServiceable, TokenRejected, TransientError
+from shipsync.orders.courier import CourierRules
+from shipsync.orders.job import OrderConfirmedJob
+from shipsync.orders.mapping import MappingOptions
 from shipsync.policy.outcomes import OutcomePolicy
+from shipsync.ports import ShipmentLedgerPort
 
 
 def quote(courier_id: int, name: str, rate: float, *, cod: int = 1, etd_hours: float = 72) -> CourierQuote:
@@ -45,6 +50,7 @@ class FakeShiprocket:
         self.orders: dict[str, dict[str, Any]] = {}  # by order_id (our reference)
         self.calls: Counter[str] = Counter()
         self.fail_wrapper_after_create = False
+        self.cancel_settle_reads = 0
         # Steps ("assign", "pickup", "label") whose next call does the work, then loses its answer (a timeout).
         self.lose_answer: set[str] = set()
         self._ids = itertools.count(1000)
@@ -131,9 +137,30 @@ class FakeShiprocket:
         self.calls["label"] += 1
         return self._answer("label", LabelResult(label_url=f"https://labels.example/{shipment_id}.pdf"))
 
+    def cancel_awbs(self, awbs: Sequence[str]) -> None:
+        self.calls["cancel_awbs"] += 1
+        for record in self.orders.values():
+            if record["awb"] in awbs:
+                record["awb_cancelled"] = True
+        self._answer("cancel_awbs", None)
+
+    def cancel_orders(self, sr_order_ids: Sequence[int]) -> None:
+        self.calls["cancel_orders"] += 1
+        for record in self.orders.values():
+            if record["sr_order_id"] in sr_order_ids:
+                # Shiprocket may answer before it is done: the order reads "requested" for that many reads first.
+                pending = self.cancel_settle_reads
+                record["status"] = "CANCELLATION REQUESTED" if pending else "CANCELED"
+                record["cancel_reads_left"] = pending
+        self._answer("cancel_orders", None)
+
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
         self.calls["get_order"] += 1
         record = next(r for r in self.orders.values() if r["sr_order_id"] == sr_order_id)
+        if record.get("cancel_reads_left"):
+            record["cancel_reads_left"] -= 1
+        elif record["status"] == "CANCELLATION REQUESTED":
+            record["status"] = "CANCELED"
         courier_id = record.get("courier_id")
         return ShiprocketOrderDetails(
             sr_order_id=sr_order_id,
@@ -192,6 +219,17 @@ class FakeZoho:
         self.shipments[shipment_id] = {"package_id": package_id, "tracking_number": tracking_number}
         return shipment_id
 
+    def delete_shipment_order(self, shipment_id: str) -> bool:
+        self.calls["delete_shipment"] += 1
+        return self.shipments.pop(shipment_id, None) is not None
+
+    def delete_package(self, package_id: str) -> bool:
+        self.calls["delete_package"] += 1
+        assert not any(s["package_id"] == package_id for s in self.shipments.values()), "shipment goes first"
+        for so in self.salesorders.values():
+            so.packages = [p for p in so.packages if p.package_id != package_id]
+        return self.packages.pop(package_id, None) is not None
+
 
 class RecordingAlerts:
     def __init__(self) -> None:
@@ -207,6 +245,29 @@ class CountingMetrics:
 
     def count(self, name: str, value: int = 1) -> None:
         self.counts[name] += value
+
+
+def order_job(
+    zoho: Any,
+    shiprocket: Any,
+    ledger: ShipmentLedgerPort,
+    alerts: RecordingAlerts,
+    metrics: CountingMetrics,
+    now: datetime | None = None,
+) -> OrderConfirmedJob:
+    """The order job over fakes, with the default courier rules, pickup "Primary" at 411001 and a fixed clock."""
+    moment = now or datetime(2025, 1, 11, 10, 0, tzinfo=UTC)
+    return OrderConfirmedJob(
+        zoho=zoho,
+        shiprocket=shiprocket,
+        ledger=ledger,
+        metrics=metrics,
+        rules=CourierRules.default,
+        options=MappingOptions(pickup_location="Primary"),
+        pickup_postcode="411001",
+        alerts=alerts,
+        clock=lambda: moment,
+    )
 
 
 class RecordingRefreshes:

@@ -9,15 +9,12 @@ import pytest
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from memory_ledger import MemoryLedger
-from order_fakes import CountingMetrics, FakeShiprocket, FakeZoho, RecordingAlerts, outcome_policy
+from order_fakes import CountingMetrics, FakeShiprocket, FakeZoho, RecordingAlerts, order_job, outcome_policy
 
 from shipsync.clients.zoho.transport import raise_for_error as zoho_raise_for_error
 from shipsync.domain.models import ZohoSalesOrder
 from shipsync.errors import NamedRecordMissing, ProviderRequestError, RecordMissing
 from shipsync.ledger.records import JobState
-from shipsync.orders.courier import CourierRules
-from shipsync.orders.job import OrderConfirmedJob
-from shipsync.orders.mapping import MappingOptions
 from shipsync.orders.messages import OrderMessage
 from shipsync.policy.outcomes import Action, QueueWorker, action_for
 
@@ -65,15 +62,7 @@ class MissingZoho(FakeZoho):
 def test_an_order_for_a_sales_order_zoho_does_not_have_is_dead_lettered_on_its_first_receive_after_one_call() -> None:
     zoho, ledger, alerts, metrics = MissingZoho([]), MemoryLedger(), RecordingAlerts(), CountingMetrics()
     policy = outcome_policy(alerts, metrics)
-    job = OrderConfirmedJob(
-        zoho=zoho,
-        shiprocket=FakeShiprocket(),
-        ledger=ledger,
-        metrics=metrics,
-        rules=CourierRules.default,
-        options=MappingOptions(pickup_location="Primary"),
-        pickup_postcode="411001",
-    )
+    job = order_job(zoho, FakeShiprocket(), ledger, alerts, metrics)
     dead: list[tuple[str, str]] = []
     worker = QueueWorker(
         "OrderQueue",

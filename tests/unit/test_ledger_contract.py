@@ -16,6 +16,7 @@ from shipsync.ledger.dynamo import DynamoLedger
 from shipsync.ledger.records import (
     AwbChanges,
     AwbRecord,
+    CancelOutcome,
     JobState,
     OrderChanges,
     OrderRecord,
@@ -86,6 +87,23 @@ def test_open_jobs_are_the_unfinished_orders_until_they_are_closed(ledgers: Ledg
     assert ledgers.main.open_jobs(NEVER) == []
     closed = ledgers.main.get("104")
     assert (closed.state, closed.shipment_status) == (JobState.SYNCED, "Pickup Scheduled")
+
+
+def test_a_claim_for_shipping_and_a_cancellation_of_an_unclaimed_job_exclude_each_other(ledgers: Ledgers) -> None:
+    ledger = ledgers.main
+    assert not ledger.claim_for_shipping("404")  # no job, nothing to claim
+    ledger.ensure("1", "SO-1")
+    assert ledger.claim_for_shipping("1")
+    assert ledger.claim_for_shipping("1")  # each retry claims again
+    assert not ledger.cancel_unclaimed("1", state=JobState.CANCELLED)
+    assert ledger.get("1").state == JobState.RECEIVED
+
+    ledger.ensure("2", "SO-2")
+    assert ledger.cancel_unclaimed("2", state=JobState.CANCELLED, cancel_outcome=CancelOutcome.NEVER_SHIPPED)
+    assert not ledger.claim_for_shipping("2")
+    entry = ledger.get("2")
+    assert (entry.state, entry.cancel_outcome) == (JobState.CANCELLED, CancelOutcome.NEVER_SHIPPED)
+    assert [job.salesorder_id for job in ledger.open_jobs(EVER)] == ["1"]
 
 
 def test_an_awb_is_recorded_on_its_order_and_as_a_lookup_with_what_tracking_needs(ledgers: Ledgers) -> None:
@@ -213,7 +231,12 @@ def test_a_return_request_gets_the_next_number_once_and_keeps_its_steps(ledgers:
 @pytest.mark.parametrize(
     ("changes", "record", "identity"),
     [
-        (OrderChanges, OrderRecord, {"salesorder_id", "salesorder_number", "confirmed_at", "updated_at"}),
+        # shipping_claimed is written only by claim_for_shipping, the conditional write a cancellation races.
+        (
+            OrderChanges,
+            OrderRecord,
+            {"salesorder_id", "salesorder_number", "confirmed_at", "updated_at", "shipping_claimed"},
+        ),
         (
             AwbChanges,
             AwbRecord,

@@ -13,6 +13,7 @@ from order_fakes import (
     FakeShiprocket,
     FakeZoho,
     RecordingAlerts,
+    order_job,
     outcome_policy,
     quote,
 )
@@ -21,7 +22,6 @@ from shipsync.domain.models import ZohoItem, ZohoSalesOrder
 from shipsync.errors import ProviderRequestError, TransientError
 from shipsync.ledger.records import JobState
 from shipsync.orders.courier import CourierRules
-from shipsync.orders.job import OrderConfirmedJob
 from shipsync.orders.mapping import MappingOptions
 from shipsync.orders.messages import OrderMessage
 from shipsync.orders.sweep import StuckOrderSweep
@@ -70,16 +70,7 @@ class World:
         self.ledger = MemoryLedger()
         self.alerts = RecordingAlerts()
         self.metrics = CountingMetrics()
-        self.job = OrderConfirmedJob(
-            zoho=self.zoho,
-            shiprocket=self.shiprocket,
-            ledger=self.ledger,
-            metrics=self.metrics,
-            rules=CourierRules.default,
-            options=MappingOptions(pickup_location="Primary"),
-            pickup_postcode="411001",
-            clock=lambda: datetime(2025, 1, 11, 10, 0, tzinfo=UTC),
-        )
+        self.job = order_job(self.zoho, self.shiprocket, self.ledger, self.alerts, self.metrics)
 
         self.policy = outcome_policy(self.alerts, self.metrics)
 

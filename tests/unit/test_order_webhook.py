@@ -72,8 +72,52 @@ def test_confirmed_order_is_queued_then_acknowledged(aws: dict[str, Any], event_
     assert status == 202
     assert body["status"] == "queued"
     assert queued(aws["queue_url"]) == [
-        {"salesorder_id": "1947583000000123001", "salesorder_number": "SO-01042", "source": "webhook"}
+        {
+            "salesorder_id": "1947583000000123001",
+            "salesorder_number": "SO-01042",
+            "source": "webhook",
+            "intent": "ship",
+            "revision": None,
+        }
     ]
+
+
+def _cancelled(event: dict[str, Any], *, void: bool) -> dict[str, Any]:
+    body = json.loads(event["body"])
+    so = body["salesorder"]
+    so["last_modified_time"] = "2025-01-11T18:05:00+0530"
+    if void:
+        so["order_status"] = so["status"] = "void"
+    else:
+        so["custom_fields"] = [
+            {"api_name": "cf_shipment_action", "placeholder": "cf_shipment_action", "value": "Cancel"}
+        ]
+    event["body"] = json.dumps(body)
+    return event
+
+
+@pytest.mark.parametrize("void", [True, False], ids=["voided", "cf_shipment_action"])
+def test_a_voided_or_cancel_marked_order_is_queued_as_a_cancel_keyed_on_its_revision(
+    aws: dict[str, Any], void: bool
+) -> None:
+    status, body = invoke(_cancelled(load_event("webhook_json.json"), void=void))
+    assert status == 202
+    assert (body["status"], body["intent"]) == ("queued", "cancel")
+    [message] = queued(aws["queue_url"])
+    assert (message["intent"], message["revision"]) == ("cancel", "2025-01-11T18:05:00+0530")
+
+
+def test_a_cancel_field_with_another_value_or_a_draft_order_is_not_a_cancel(aws: dict[str, Any]) -> None:
+    event = load_event("webhook_json.json")
+    body = json.loads(event["body"])
+    body["salesorder"]["custom_field_hash"] = {"cf_shipment_action": "Keep"}
+    event["body"] = json.dumps(body)
+    status, answer = invoke(event)
+    assert (status, answer["intent"]) == (202, "ship")
+    body["salesorder"]["order_status"] = "draft"
+    event["body"] = json.dumps(body)
+    status, answer = invoke(event)
+    assert (status, answer["status"]) == (202, "ignored")
 
 
 @pytest.mark.parametrize("key", [None, "wrong-token", TOKEN[:-1]])
@@ -142,3 +186,10 @@ def test_queue_down_means_no_acknowledgement(aws: dict[str, Any], monkeypatch: p
     reset_aws_caches()
     status, _ = invoke(load_event("webhook_json.json"))
     assert status == 503
+
+
+def test_the_sample_cancel_event_queues_a_cancel(aws: dict[str, Any]) -> None:
+    status, body = invoke(load_event("webhook_cancel.json"))
+    assert (status, body["intent"]) == (202, "cancel")
+    [message] = queued(aws["queue_url"])
+    assert (message["salesorder_number"], message["intent"]) == ("SO-01042", "cancel")

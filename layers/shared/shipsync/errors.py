@@ -118,6 +118,15 @@ class AllCouriersRefused(PermanentError):
         self.refusals = refusals
 
 
+class CancelRefused(PermanentError):
+    """A cancellation that cannot be carried out as asked (the parcel was delivered, or Shiprocket refused it):
+    ops are paged with why and what to do instead; nothing is cancelled."""
+
+
+class OrderBeingShipped(TransientError):
+    """A cancellation met a shipping job still under way: it waits for the job to end rather than race it."""
+
+
 class WalletTooLow(TransientError):
     """Shiprocket ``status_code: 350``: the wallet must be recharged; alert and retry later."""
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
         ZohoSalesOrder,
         ZohoSalesReturn,
     )
-    from shipsync.ledger.records import OrderChanges, OrderRecord
+    from shipsync.ledger.records import AwbChanges, OrderChanges, OrderRecord
 
 
 class ShiprocketApi(Protocol):
@@ -68,6 +68,10 @@ class ShiprocketApi(Protocol):
 
     def generate_label(self, shipment_id: int) -> LabelResult: ...
 
+    def cancel_awbs(self, awbs: Sequence[str]) -> None: ...
+
+    def cancel_orders(self, sr_order_ids: Sequence[int]) -> None: ...
+
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
         """``GET /orders/show/{id}``: read back what a lost answer said (the AWB, the pickup state)."""
 
@@ -97,6 +101,12 @@ class ZohoApi(Protocol):
         tracking_link: str | None = None,
     ) -> str:
         """Returns the shipment id."""
+
+    def delete_shipment_order(self, shipment_id: str) -> bool:
+        """False when it was gone already."""
+
+    def delete_package(self, package_id: str) -> bool:
+        """False when it was gone already."""
 
 
 class TokenStore(Protocol):
@@ -135,6 +145,16 @@ class ShipmentLedgerPort(Protocol):
     def record_awb(self, entry: OrderRecord, *, awb: str, courier_id: int, courier_name: str) -> None: ...
 
     def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[OrderRecord]: ...
+
+    def claim_for_shipping(self, salesorder_id: str) -> bool:
+        """False when a cancellation closed the job first."""
+
+    def cancel_unclaimed(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> bool:
+        """False when a confirmation claimed the job for shipping first."""
+
+    def update_awb(self, awb: str, **changes: Unpack[AwbChanges]) -> None: ...
+
+    def close_tracking(self, awb: str) -> None: ...
 
 
 # ---------------------------------------------------------------- shipment status (issue 3)

@@ -31,6 +31,8 @@ DEFAULT_API_EMAIL = "api-user@seller.example"
 DEFAULT_API_PASSWORD = "sim-password-1"
 DEFAULT_TOKEN_TTL_S = 10 * 24 * 3600
 DEFAULT_WALLET_BALANCE = 100_000.0
+# An AWB cancellation is asynchronous as published (docs/providers/shiprocket.md §10): it completes on this read.
+DEFAULT_AWB_CANCEL_SETTLE_READS = 1
 
 RNG_SEED = 20250111
 
@@ -65,6 +67,7 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
             ("POST", "/shipments/create/forward-shipment", self._forward_shipment),
             ("GET", "/orders/show/{id}", self._show_order),
             ("POST", "/orders/cancel", self._cancel_orders),
+            ("POST", "/orders/cancel/shipment/awbs", self._cancel_awbs),
             ("GET", "/settings/company/pickup", self._pickup_locations),
             ("POST", "/orders/create/return", self._create_return),
             ("GET", "/courier/track/awb/{awb}", self._track_awb),
@@ -118,6 +121,8 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
             self.next_shipment_id = 609876543
             self.next_awb = 456789
             self.next_pickup_token = 1001
+            self.awb_cancel_settle_reads = DEFAULT_AWB_CANCEL_SETTLE_READS
+            self.cancelled_awbs = []
 
     def seed(self, payload: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(payload, dict):
@@ -147,6 +152,8 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
                 self.wallet_balance = float(payload["wallet_balance"])
             if "token_ttl_s" in payload:
                 self.token_ttl_s = float(payload["token_ttl_s"])
+            if "awb_cancel_settle_reads" in payload:
+                self.awb_cancel_settle_reads = max(0, int(payload["awb_cancel_settle_reads"]))
             expired = self.expire_tokens() if payload.get("expire_tokens") else 0
             self._seed_tracking(payload)
             updated = [self._apply_order_update(update) for update in payload.get("order_updates", [])]
@@ -157,6 +164,7 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
                 "api_users": len(self.api_users),
                 "wallet_balance": self.wallet_balance,
                 "token_ttl_s": self.token_ttl_s,
+                "awb_cancel_settle_reads": self.awb_cancel_settle_reads,
                 "tokens_expired": expired,
                 "orders_updated": updated,
                 "lifecycles": len(self.lifecycles),
@@ -175,6 +183,8 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
                     "webhooks": self.webhooks,
                     "ndr_actions": self.ndr_actions,
                     "remittances": self.remittances,
+                    "cancelled_awbs": self.cancelled_awbs,
+                    "cancelled_orders": [o.order_id for o in self.orders.values() if o.cancelled],
                     "webhook_url": self.webhook["url"] if self.webhook else None,
                     "wallet_balance": round(self.wallet_balance, 2),
                     "pickup_locations": list(self.pickup_locations.values()),

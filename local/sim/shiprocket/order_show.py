@@ -154,6 +154,7 @@ class OrderShowMixin(SimState):
         if order is None:
             # The collection's "Invalid Data" example of Get Specific Order Details.
             return Response(400, {"message": "Order ID not found", "status_code": 400})
+        self._settle_awb_cancel(order)
         req = order.request
         side = order.customer_side
         courier = order.courier or {}

@@ -14,10 +14,13 @@ from local.sim.shiprocket.serviceability import ServiceabilityMixin
 from local.sim.shiprocket.state import CHANNEL_IDS, COMPANY_ID, COMPANY_NAME, _Order
 from local.sim.shiprocket.statuses import (
     ORDER_CANCELED,
+    ORDER_CANCELLATION_REQUESTED,
     ORDER_READY_TO_SHIP,
     ORDER_RETURN_PENDING,
     SHIPMENT_AWB_ASSIGNED,
+    SHIPMENT_BEFORE_PICKUP,
     SHIPMENT_CANCELED,
+    SHIPMENT_CANCELLATION_REQUESTED,
 )
 from local.sim.shiprocket.values import _field_name, _flag, _is_missing, _laravel_datetime, _number
 
@@ -76,7 +79,7 @@ class _Refused:
 
 
 class OrdersMixin(ServiceabilityMixin, PickupMixin):
-    """``/orders/create/adhoc``, ``/courier/assign/awb`` and ``/orders/cancel``."""
+    """``/orders/create/adhoc``, ``/courier/assign/awb``, ``/orders/cancel`` and ``/orders/cancel/shipment/awbs``."""
 
     def _validate_order(self, body: dict[str, Any]) -> None:
         missing: dict[str, list[str]] = {}
@@ -228,17 +231,75 @@ class OrdersMixin(ServiceabilityMixin, PickupMixin):
         if any(order is None for order in orders):
             # What the real API answers for junk ids (docs/providers/shiprocket.md §10).
             return Response(500, {"message": "Trying to get property of non-object", "status_code": 500})
+        late = [
+            order.order_id
+            for order in orders
+            if order is not None and not order.cancelled and not self._before_pickup(order)
+        ]
+        if late:
+            # GUESS: nothing published for an order the courier has picked up; refused whole, like the AWB cancel.
+            return Response(
+                400, {"message": f"Order(s) {', '.join(late)} cannot be cancelled after pickup.", "status_code": 400}
+            )
         for order in orders:
             if order is None or order.cancelled:
                 # GUESS: nothing published for an order already cancelled; it stays as it is.
                 continue
-            # Cancelling reverses the freight to the wallet (docs/providers/shiprocket.md §10).
-            self.wallet_balance += order.freight_charges
-            order.freight_charges = 0.0
+            self._refund(order)
+            order.awb_cancel_reads_left = None
             order.status = ORDER_CANCELED
             order.shipment_status = SHIPMENT_CANCELED
         # The collection's "Successful Call": 204 with an empty body (docs/providers/shiprocket.md §10).
         return Response(204)
+
+    def _cancel_awbs(self, request: Request) -> Response:
+        """``/orders/cancel/shipment/awbs``: asynchronous as published (docs/providers/shiprocket.md §10). The order
+        reads CANCELLATION REQUESTED for ``awb_cancel_settle_reads`` reads of ``orders/show``, then loses its AWB
+        and its freight comes back (GUESS: the order itself goes back to NEW, as an order without an AWB)."""
+        body = request.json()
+        awbs = body.get("awbs") if isinstance(body, dict) else None
+        if _is_missing(awbs) or not isinstance(awbs, list):
+            # GUESS: the Laravel-style refusal of the order cancel, for this endpoint's one field.
+            return Response(
+                422,
+                {
+                    "message": "Required field missing",
+                    "errors": {"awbs": ["The awbs field is required."]},
+                    "status_code": 422,
+                },
+            )
+        orders = [self._find_awb(str(awb)) for awb in awbs]
+        unknown = [str(awb) for awb, order in zip(awbs, orders, strict=True) if order is None]
+        if unknown:
+            # GUESS: nothing published for an AWB the account does not hold.
+            return Response(400, {"message": f"Invalid AWB(s): {', '.join(unknown)}", "status_code": 400})
+        late = [order.awb_code for order in orders if order is not None and not self._before_pickup(order)]
+        if late:
+            # GUESS (text): the collection says only "before OUT FOR PICKUP"; the refusal is not published.
+            return Response(
+                400,
+                {
+                    "message": f"AWB(s) {', '.join(map(str, late))} cannot be cancelled after pickup.",
+                    "status_code": 400,
+                },
+            )
+        for order in orders:
+            if order is not None and not order.cancelled and order.awb_cancel_reads_left is None:
+                order.awb_cancel_reads_left = self.awb_cancel_settle_reads
+                order.status = ORDER_CANCELLATION_REQUESTED
+                order.shipment_status = SHIPMENT_CANCELLATION_REQUESTED
+                self.cancelled_awbs.append(
+                    {"awb": order.awb_code, "order_id": order.order_id, "sr_order_id": order.sr_order_id}
+                )
+                self._settle_awb_cancel(order, reading=False)
+        # The collection's "Successful Call": 204, with a message body all the same.
+        return Response(204, {"message": "Bulk Shipment cancellation is in progress. Please wait for some time."})
+
+    @staticmethod
+    def _before_pickup(order: _Order) -> bool:
+        status_id = order.shipment_status[1] if order.shipment_status else None
+        # An AWB cancellation in progress leaves the parcel with the seller: the order can still be cancelled.
+        return status_id is None or status_id in SHIPMENT_BEFORE_PICKUP or order.awb_cancel_reads_left is not None
 
     # -- AWB ------------------------------------------------------------------------------
     def _next_awb(self, courier: dict[str, Any]) -> str:

@@ -50,6 +50,8 @@ class _Order:
     lifecycle: str | list[int] | None = None
     track_cursor: datetime | None = None
     ndr: dict[str, Any] | None = None
+    # Reads of orders/show left before an AWB cancellation in progress completes (None: none in progress).
+    awb_cancel_reads_left: int | None = None
 
     @property
     def delivery_pincode(self) -> str:
@@ -138,12 +140,36 @@ class SimState(SimApp):
     next_shipment_id: int
     next_awb: int
     next_pickup_token: int
+    awb_cancel_settle_reads: int
+    cancelled_awbs: list[dict[str, Any]]
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), IST)
 
     def _shipments(self) -> list[_Order]:
         return [*self.orders.values(), *self.returns.values()]
+
+    def _settle_awb_cancel(self, order: _Order, *, reading: bool = True) -> None:
+        """An order whose AWB cancellation is in progress reads CANCELLATION REQUESTED ``awb_cancel_reads_left``
+        more times; the read after those completes it."""
+        if order.awb_cancel_reads_left is None:
+            return
+        if order.awb_cancel_reads_left > 0:
+            if reading:
+                order.awb_cancel_reads_left -= 1
+            return
+        order.awb_cancel_reads_left = None
+        if order.cancelled:
+            return
+        self._refund(order)
+        order.awb_code = None
+        order.status = ORDER_NEW
+        order.shipment_status = None
+
+    def _refund(self, order: _Order) -> None:
+        # Cancelling gives the freight back to the wallet, once (docs/providers/shiprocket.md §10).
+        self.wallet_balance += order.freight_charges
+        order.freight_charges = 0.0
 
     def _find_awb(self, awb: str) -> _Order | None:
         return next((order for order in self.by_shipment.values() if order.awb_code and order.awb_code == awb), None)

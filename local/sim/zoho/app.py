@@ -74,12 +74,15 @@ class ZohoSim(
         self._api("GET", f"{inv}/salesorders", self._list_salesorders)
         self._api("GET", f"{inv}/salesorders/{{salesorder_id}}", self._get_salesorder)
         self._api("PUT", f"{inv}/salesorders/{{salesorder_id}}", self._update_salesorder)
+        self._api("POST", f"{inv}/salesorders/{{salesorder_id}}/status/void", self._void_salesorder)
         self._api("GET", f"{inv}/items", self._list_items)
         self._api("GET", f"{inv}/items/{{item_id}}", self._get_item)
         self._api("POST", f"{inv}/packages", self._create_package)
         self._api("GET", f"{inv}/packages/{{package_id}}", self._get_package)
+        self._api("DELETE", f"{inv}/packages/{{package_id}}", self._delete_package)
         self._api("POST", f"{inv}/shipmentorders", self._create_shipmentorder)
         self._api("GET", f"{inv}/shipmentorders/{{shipment_id}}", self._get_shipmentorder)
+        self._api("DELETE", f"{inv}/shipmentorders/{{shipment_id}}", self._delete_shipmentorder)
         self._api("POST", f"{inv}/shipmentorders/{{shipment_id}}/status/delivered", self._mark_delivered)
         self._api("POST", f"{inv}/salesreturns", self._create_salesreturn)
         self._api("GET", f"{inv}/salesreturns/{{salesreturn_id}}", self._get_salesreturn)
@@ -117,8 +120,21 @@ class ZohoSim(
                     seeded[key] = ids
             for invoice_id in seeded.get("invoices", []):
                 self._link_invoice(self.records["invoices"][invoice_id])
-            ignored = sorted(set(payload) - set(settings) - set(seeders) - {"oauth_clients"})
-            return {"seeded": seeded, "organization_id": self.organization_id, "ignored_keys": ignored}
+            edited, refused = [], []
+            for edit in payload.get("salesorder_edits", []):
+                try:
+                    edited.append(self.edit_salesorder(edit))
+                except ZohoError as error:
+                    refused.append({"salesorder_id": edit.get("salesorder_id"), "message": error.message})
+            known = {"oauth_clients", "salesorder_edits"}
+            ignored = sorted(set(payload) - set(settings) - set(seeders) - known)
+            return {
+                "seeded": seeded,
+                "edited": edited,
+                "refused_edits": refused,
+                "organization_id": self.organization_id,
+                "ignored_keys": ignored,
+            }
 
     # ------------------------------------------------------------------ dispatch
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> Response:

@@ -102,6 +102,22 @@ class PackagesMixin(ItemsMixin):
         # (docs/providers/zoho.md §7).
         return Response(200, {"code": 0, "message": "success", "package": [copy.deepcopy(package)]})
 
+    def _delete_package(self, request: Request) -> Response:
+        package = self._get("packages", request.params["package_id"], "Package")
+        if package["shipment_order"]:
+            # The shipment goes first (docs/providers/zoho.md §7); the code and text are a GUESS.
+            raise ZohoError(400, 2, f"Package {package['package_number']} is shipped: delete its shipment first.")
+        order = self.records["salesorders"][package["salesorder_id"]]
+        by_id = {line["line_item_id"]: line for line in order["line_items"]}
+        for package_line in package["line_items"]:
+            line = by_id[package_line["so_line_item_id"]]
+            line["quantity_packed"] = _as_number(float(line.get("quantity_packed", 0)) - package_line["quantity"])
+        del self.records["packages"][package["package_id"]]
+        order["packages"] = [ref for ref in order["packages"] if ref.get("package_id") != package["package_id"]]
+        self._sync_packages(order)
+        # The spec's deleting-a-package-response, exclamation and all (docs/providers/zoho.md §7).
+        return Response(200, {"code": 0, "message": "Whooooosh! Package Deleted Successfully."})
+
     def _sync_packages(self, order: dict[str, Any]) -> None:
         """Rebuild the order's ``packages[]`` and ``shipped_status`` from the package records."""
         ours = [p for p in self.records["packages"].values() if p["salesorder_id"] == order["salesorder_id"]]
@@ -219,6 +235,30 @@ class PackagesMixin(ItemsMixin):
             if not package_ids:
                 raise _invalid("package_ids")
         return order, package_ids
+
+    def _delete_shipmentorder(self, request: Request) -> Response:
+        shipment = self._get("shipmentorders", request.params["shipment_id"], "Shipment Order")
+        if shipment["status"] == "delivered":
+            # GUESS (code and text): nothing published about deleting a delivered shipment; refused here.
+            raise ZohoError(400, 2, "A delivered shipment order cannot be deleted.")
+        order = self.records["salesorders"][shipment["salesorder_id"]]
+        by_id = {line["line_item_id"]: line for line in order["line_items"]}
+        for package_id in shipment["package_ids"]:
+            package = self.records["packages"][package_id]
+            package["status"] = "not_shipped"
+            package["shipment_order"] = {}
+            for package_line in package["line_items"]:
+                line = by_id[package_line["so_line_item_id"]]
+                line["quantity_shipped"] = _as_number(float(line["quantity_shipped"]) - package_line["quantity"])
+                # The stock the shipment took comes back (docs/providers/zoho.md §7).
+                self._move_stock(package_line.get("item_id"), float(package_line["quantity"]))
+        del self.records["shipmentorders"][shipment["shipment_id"]]
+        self._sync_packages(order)
+        lines = order["line_items"]
+        if not any(float(line["quantity_shipped"]) > 0 for line in lines):
+            order["shipped_status"] = "pending"
+        # The spec's delete-a-shipment-order-response (docs/providers/zoho.md §7).
+        return Response(200, {"code": 0, "message": "The Shipment Order has been deleted."})
 
     def _get_shipmentorder(self, request: Request) -> Response:
         shipment = self._get("shipmentorders", request.params["shipment_id"], "Shipment Order")

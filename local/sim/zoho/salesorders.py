@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from local.sim.base import Request, Response
-from local.sim.zoho.common import _invalid, _line_amount
+from local.sim.zoho.common import ZohoError, _invalid, _line_amount
 from local.sim.zoho.items import _package_details
 from local.sim.zoho.state import ZohoState
 
@@ -125,6 +125,37 @@ class SalesOrdersMixin(ZohoState):
         # docs/providers/zoho.md §3, §5.
         message = "Sales Order has been updated."
         return Response(200, {"code": 0, "message": message, "sales_order": copy.deepcopy(order)})
+
+    def _void_salesorder(self, request: Request) -> Response:
+        order = self._get("salesorders", request.params["salesorder_id"], "Sales Order")
+        self._void(order)
+        # The spec's mark-as-void-response (docs/providers/zoho.md §5).
+        return Response(200, {"code": 0, "message": "The status of the Sales Order has been changed to void."})
+
+    def _void(self, order: dict[str, Any]) -> None:
+        if order["packages"]:
+            # GUESS (code and text): Zoho will not void an order that has packages, which is why a seller cancels a
+            # shipped order with cf_shipment_action instead (docs/providers/zoho.md §5).
+            raise ZohoError(400, 36014, "Sales orders that have packages or shipments cannot be voided.")
+        order["order_status"] = order["status"] = "void"
+        order["last_modified_time"] = self._now_text()
+
+    def edit_salesorder(self, edit: dict[str, Any]) -> str:
+        """A seller's edit in Zoho's own screens (``/_sim/seed`` ``salesorder_edits``): custom fields, addresses,
+        notes, and ``order_status: void`` under the void rule; the same rules as the API."""
+        order = self._get("salesorders", str(edit.get("salesorder_id", "")), "Sales Order")
+        for entry in edit.get("custom_fields", []):
+            self._set_custom_field(order, entry)
+        self._rehash(order)
+        for key in ("shipping_address", "billing_address"):
+            if isinstance(edit.get(key), dict):
+                order[key] = {**order.get(key, {}), **edit[key]}
+        if "notes" in edit:
+            order["notes"] = str(edit["notes"])
+        order["last_modified_time"] = self._now_text()
+        if str(edit.get("order_status", "")).lower() == "void":
+            self._void(order)
+        return str(order["salesorder_id"])
 
     def _set_custom_field(self, order: dict[str, Any], entry: dict[str, Any]) -> None:
         if "value" not in entry:

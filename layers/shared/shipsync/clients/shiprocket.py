@@ -46,6 +46,8 @@ logger = Logger(child=True)
 PROVIDER = "shiprocket"
 WALLET_TOO_LOW_CODE = 350
 MAX_TRACKED_AWBS = 50
+# The published limit of one AWB cancellation (docs/providers/shiprocket.md §10).
+MAX_CANCELLED_AWBS = 2000
 NDR_ACTIONS = frozenset({"re-attempt", "return", "fake-attempt"})
 ORDER_ID_TAKEN = "The order id has already been taken."
 
@@ -281,6 +283,32 @@ class ShiprocketClient:
         # The "Sucessfully" typo is Shiprocket's; match on the stable word only.
         if not isinstance(status, str) or "updated" not in status.lower():
             _reject(body, f"NDR {action} not accepted: {_describe(body)[0]}")
+
+    def cancel_awbs(self, awbs: Sequence[str]) -> None:
+        """``POST /orders/cancel/shipment/awbs``: cancels the AWBs (not the orders), before OUT FOR PICKUP only.
+
+        Published answer: 204 with ``{"message": "Bulk Shipment cancellation is in progress. ..."}``: the cancel is
+        asynchronous, so only the order's state read afterwards says it is done (docs/providers/shiprocket.md §10)."""
+        wanted = [awb for awb in dict.fromkeys(awbs) if awb]
+        if not wanted or len(wanted) > MAX_CANCELLED_AWBS:
+            raise ValueError(f"cancel_awbs takes 1 to {MAX_CANCELLED_AWBS} AWBs, got {len(wanted)}")
+        self._accepted_write("POST", "/orders/cancel/shipment/awbs", {"awbs": wanted})
+
+    def cancel_orders(self, sr_order_ids: Sequence[int]) -> None:
+        """``POST /orders/cancel``: published answer 204 with an empty body; an unknown id is a 500
+        ("Trying to get property of non-object"), retried like any 5xx (docs/providers/shiprocket.md §10)."""
+        wanted = [int(sr_order_id) for sr_order_id in dict.fromkeys(sr_order_ids)]
+        if not wanted:
+            raise ValueError("cancel_orders needs at least one order id")
+        self._accepted_write("POST", "/orders/cancel", {"ids": wanted})
+
+    def _accepted_write(self, method: str, path: str, body: Mapping[str, Any]) -> None:
+        """A write whose success is a 2xx with an empty body or a message; an error inside it still raises."""
+        http_status, payload, version = self._call(method, path, body=body)
+        if 200 <= http_status < 300 and payload is None:
+            return
+        raise_for_error(http_status, payload, version)
+        logger.info("shiprocket accepted", extra={"path": path, "answer": _describe(payload)[0]})
 
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
         """``GET /orders/show/{id}``: status, AWB, courier, COD amount and the remittance fields.

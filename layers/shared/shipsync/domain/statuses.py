@@ -22,6 +22,8 @@ class ShipmentStatus(StrEnum):
     LOST = "Lost"
     DAMAGED = "Damaged/Destroyed"
     CANCELLED = "Cancelled"
+    # Cancelled in Zoho after the courier picked the parcel up: it cannot be stopped by API (orders.cancel).
+    CANCEL_REQUESTED_IN_TRANSIT = "Cancel Requested \u2013 In Transit"
     UNKNOWN = "Unknown"
     RETURNED = "Returned"
     INVALID_ORDER = "Invalid Order"
@@ -36,6 +38,7 @@ class ShipmentStatus(StrEnum):
 # What a courier can report (the tracking state machine ranks these); the rest are shipsync's own.
 TRACKING_STATUSES = frozenset(ShipmentStatus) - {
     ShipmentStatus.RETURNED,
+    ShipmentStatus.CANCEL_REQUESTED_IN_TRANSIT,
     ShipmentStatus.INVALID_ORDER,
     ShipmentStatus.NOT_SERVICEABLE,
     ShipmentStatus.AWB_FAILED,

@@ -234,6 +234,58 @@ class DynamoLedger:
         """Record a final state (synced or failed) and leave the stuck-order index, in one write."""
         self.update_key(f"SO#{salesorder_id}", dict(changes), remove=("open_job",))
 
+    def claim_for_shipping(self, salesorder_id: str) -> bool:
+        """Mark the job as about to write to Shiprocket, unless a cancellation closed it first: False then.
+        With ``cancel_unclaimed`` this settles a confirmation racing a cancel: exactly one of them wins."""
+        return self._conditional(
+            salesorder_id,
+            "SET shipping_claimed = :yes, updated_at = :now",
+            "attribute_exists(pk) AND (attribute_not_exists(#state) OR #state <> :cancelled)",
+            {":yes": True, ":cancelled": JobState.CANCELLED.value},
+        )
+
+    def cancel_unclaimed(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> bool:
+        """Close a job nothing has shipped as ``changes`` say (a cancellation), unless a confirmation has
+        claimed it for shipping (``claim_for_shipping``): False then."""
+        fields = dict(changes)
+        names = {f"#f{i}": name for i, name in enumerate(fields)}
+        values = {f":v{i}": _to_dynamo(value) for i, value in enumerate(fields.values())}
+        expression = "SET " + ", ".join([*(f"#f{i} = :v{i}" for i in range(len(fields))), "updated_at = :now"])
+        return self._conditional(
+            salesorder_id,
+            expression + " REMOVE open_job",
+            "attribute_exists(pk) AND (attribute_not_exists(shipping_claimed) OR shipping_claimed = :no)",
+            {":no": False, **values},
+            names,
+        )
+
+    def _conditional(
+        self,
+        salesorder_id: str,
+        expression: str,
+        condition: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+    ) -> bool:
+        from botocore.exceptions import ClientError
+
+        all_names = {**(names or {})}
+        if "#state" in condition:
+            all_names["#state"] = "state"
+        try:
+            self._table.update_item(
+                Key={"pk": f"SO#{salesorder_id}"},
+                UpdateExpression=expression,
+                ConditionExpression=condition,
+                ExpressionAttributeValues={":now": _now(), **values},
+                **({"ExpressionAttributeNames": all_names} if all_names else {}),
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
     def record_awb(self, entry: OrderRecord, *, awb: str, courier_id: int, courier_name: str) -> None:
         """AWB on the order item and the AWB lookup item, atomically."""
         now = _now()

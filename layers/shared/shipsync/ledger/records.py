@@ -38,6 +38,18 @@ class JobState(StrEnum):
     # Zoho says the sales order does not exist: its first message was dead-lettered and paged; a Zoho id is never
     # reused, so a repeat of it is acknowledged without a Zoho call or another page.
     MISSING = "missing"
+    # Cancelled before pickup (by the seller in Zoho or at Shiprocket) and reversed on both sides (orders.cancel).
+    CANCELLED = "cancelled"
+
+
+class CancelOutcome(StrEnum):
+    """How a cancellation ended, once: a repeat of it (or a late one) finds this and does nothing again."""
+
+    CANCELLED = "cancelled"  # Shiprocket order and AWB cancelled, Zoho shipment and package deleted
+    NEVER_SHIPPED = "never_shipped"  # nothing existed at Shiprocket: the job is closed so nothing ships
+    IN_TRANSIT = "in_transit"  # picked up already: marked and paged; the RTO, when it comes, restocks
+    RETURNING = "returning"  # already on its way back (RTO): the restock will follow
+    REFUSED = "refused"  # delivered, or Shiprocket refused: paged with why
 
 
 TERMINAL_STATES = frozenset(
@@ -48,6 +60,7 @@ TERMINAL_STATES = frozenset(
         JobState.AWB_FAILED,
         JobState.FAILED,
         JobState.MISSING,
+        JobState.CANCELLED,
     }
 )
 # Terminal, but a seller who edits the sales order and confirms it again gets another attempt.
@@ -101,6 +114,19 @@ class OrderRecord(BaseModel):
     so_last_modified: str | None = None
     redrive_count: int = 0
     alerted_stuck: bool = False
+    # Set (conditionally) before the first Shiprocket write; a cancellation closes only an unclaimed job.
+    shipping_claimed: bool = False
+    # Cancellation, one flag per step (orders.cancel); ``cancel_outcome`` is set once, when it ends.
+    cancel_seen_at: str | None = None
+    sr_awb_cancel_sent: bool = False
+    sr_order_cancel_sent: bool = False
+    sr_cancelled_at: str | None = None
+    zoho_shipment_deleted: bool = False
+    zoho_package_deleted: bool = False
+    zoho_cancel_written: bool = False
+    # When the cancellation was complete: the freight refund in the wallet statement is matched on it.
+    cancelled_at: str | None = None
+    cancel_outcome: CancelOutcome | None = None
     updated_at: str = ""
 
 
@@ -132,6 +158,15 @@ class OrderChanges(TypedDict, total=False):
     so_last_modified: str | None
     redrive_count: int
     alerted_stuck: bool
+    cancel_seen_at: str | None
+    sr_awb_cancel_sent: bool
+    sr_order_cancel_sent: bool
+    sr_cancelled_at: str | None
+    zoho_shipment_deleted: bool
+    zoho_package_deleted: bool
+    zoho_cancel_written: bool
+    cancelled_at: str | None
+    cancel_outcome: CancelOutcome | None
 
 
 # --------------------------------------------------------------------------------------------- AWB#

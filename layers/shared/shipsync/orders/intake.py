@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shipsync.orders.intent import SHIPMENT_ACTION_FIELD, wants_cancel
 from shipsync.request_body import load_form_json, load_json, validated_object
 
 
@@ -23,6 +24,10 @@ class _WebhookSalesOrder(BaseModel):
     salesorder_number: str = Field(min_length=1, max_length=50, pattern=r"^[^\ufffd]+$")
     order_status: str | None = None
     status: str | None = None
+    # Read leniently: they only tell a cancellation from a confirmation, and the worker re-reads the order.
+    last_modified_time: Any = None
+    custom_fields: Any = None
+    custom_field_hash: Any = None
 
 
 class _WebhookBody(BaseModel):
@@ -32,21 +37,48 @@ class _WebhookBody(BaseModel):
 
 
 @dataclass(frozen=True)
-class ConfirmedOrder:
+class WebhookOrder:
     salesorder_id: str
     salesorder_number: str
     status: str
+    wants_cancel: bool
+    revision: str | None
 
     @property
     def is_confirmed(self) -> bool:
         return self.status == "confirmed"
 
 
-def parse_salesorder(text: str, content_type: str | None) -> ConfirmedOrder:
-    """The confirmed order in a body read by ``request_body.read_text``, or a 400 naming the field."""
+def parse_salesorder(text: str, content_type: str | None) -> WebhookOrder:
+    """The sales order in a body read by ``request_body.read_text``, or a 400 naming the field."""
     parsed = validated_object(_WebhookBody, _decode(text, content_type or ""), "a JSON object with a salesorder")
-    status = (parsed.salesorder.order_status or parsed.salesorder.status or "").strip().lower()
-    return ConfirmedOrder(parsed.salesorder.salesorder_id, parsed.salesorder.salesorder_number, status)
+    so = parsed.salesorder
+    status = (so.order_status or so.status or "").strip().lower()
+    revision = so.last_modified_time if isinstance(so.last_modified_time, str) else None
+    return WebhookOrder(
+        so.salesorder_id,
+        so.salesorder_number,
+        status,
+        wants_cancel(status, _shipment_action(so)),
+        revision if revision and len(revision) <= MAX_REVISION_CHARS else None,
+    )
+
+
+MAX_REVISION_CHARS = 40
+
+
+def _shipment_action(so: _WebhookSalesOrder) -> str | None:
+    """``cf_shipment_action`` from the order's custom fields, as a read answers them (``custom_fields[]`` by
+    ``api_name`` or ``placeholder``, or ``custom_field_hash``, docs/providers/zoho.md §5)."""
+    if isinstance(so.custom_field_hash, dict):
+        value = so.custom_field_hash.get(SHIPMENT_ACTION_FIELD)
+        if isinstance(value, str):
+            return value
+    for field in so.custom_fields if isinstance(so.custom_fields, list) else []:
+        if isinstance(field, dict) and SHIPMENT_ACTION_FIELD in (field.get("api_name"), field.get("placeholder")):
+            value = field.get("value")
+            return value if isinstance(value, str) else None
+    return None
 
 
 def _decode(text: str, content_type: str) -> Any:

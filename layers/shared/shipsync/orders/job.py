@@ -37,15 +37,25 @@ from shipsync.errors import (
     AllCouriersRefused,
     AwbAlreadyAssigned,
     AwbRefused,
+    CancelRefused,
     InvalidOrder,
     NamedRecordMissing,
     NotServiceable,
+    OrderBeingShipped,
     PermanentError,
     ProviderRequestError,
     RecordMissing,
     TransientError,
 )
-from shipsync.ledger.records import RETRIED_WHEN_EDITED, TERMINAL_STATES, JobState, OrderChanges, OrderRecord
+from shipsync.ledger.records import (
+    RETRIED_WHEN_EDITED,
+    TERMINAL_STATES,
+    CancelOutcome,
+    JobState,
+    OrderChanges,
+    OrderRecord,
+)
+from shipsync.orders.cancel import Cancellation, salesorder_wants_cancel
 from shipsync.orders.courier import CourierRules
 from shipsync.orders.mapping import (
     MappingOptions,
@@ -56,7 +66,7 @@ from shipsync.orders.mapping import (
 )
 from shipsync.orders.messages import OrderMessage
 from shipsync.policy.outcomes import Failure
-from shipsync.ports import MetricsSink, ShipmentLedgerPort, ShiprocketApi, ShiprocketOrdersApi, ZohoApi
+from shipsync.ports import Alerts, MetricsSink, ShipmentLedgerPort, ShiprocketApi, ShiprocketOrdersApi, ZohoApi
 
 logger = Logger(child=True)
 
@@ -85,11 +95,22 @@ class OrderConfirmedJob:
     rules: Callable[[], CourierRules]
     options: MappingOptions
     pickup_postcode: str
+    alerts: Alerts
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     # ------------------------------------------------------------------ entry point
-    def attempt(self, message: OrderMessage) -> ShipOrder:
-        return ShipOrder(self, message)
+    def attempt(self, message: OrderMessage) -> ShipOrder | CancelOrder:
+        return CancelOrder(self, message) if message.intent == "cancel" else ShipOrder(self, message)
+
+    def cancellation(self) -> Cancellation:
+        return Cancellation(
+            zoho=self.zoho,
+            shiprocket=self.shiprocket,
+            ledger=self.ledger,
+            alerts=self.alerts,
+            metrics=self.metrics,
+            clock=self.clock,
+        )
 
     def _worth_retrying(self, entry: OrderRecord) -> bool:
         # A seller may fix the order and confirm it again; every other terminal state needs a human decision first.
@@ -97,6 +118,8 @@ class OrderConfirmedJob:
 
     # ------------------------------------------------------------------ Shiprocket side
     def _create_shipment(self, entry: OrderRecord, so: ZohoSalesOrder) -> OrderRecord:
+        if not self.ledger.claim_for_shipping(entry.salesorder_id):
+            raise CancelledBeforeShipping(entry.salesorder_number)
         items = {item_id: self.zoho.get_item(item_id) for item_id in required_item_ids(so)}
         order = to_shiprocket_order(so, items, self.options, order_ref=entry.order_ref or so.salesorder_number)
         ranking = self._rank(order)
@@ -320,6 +343,8 @@ class ShipOrder:
     message: OrderMessage
     entry: OrderRecord | None = None
     so: ZohoSalesOrder | None = None
+    # Set when the order read back was cancelled: a failure is then the cancellation's, not the shipment's.
+    cancelling: bool = False
 
     @property
     def correlation_id(self) -> str:
@@ -333,10 +358,19 @@ class ShipOrder:
             return Outcome(entry.salesorder_number, entry.state, entry.awb, entry.courier_name, "duplicate")
 
         so = self.so = self._read_salesorder(entry)
+        if salesorder_wants_cancel(so):
+            # Cancelled in Zoho before this job ended: it stops here and undoes what it did.
+            self.cancelling = True
+            outcome = job.cancellation().run(entry, so)
+            return Outcome(entry.salesorder_number, entry.state, entry.awb, entry.courier_name, f"cancel: {outcome}")
         if entry.state in RETRIED_WHEN_EDITED and so.last_modified_time == entry.so_last_modified:
             return Outcome(entry.salesorder_number, entry.state, detail="unchanged since it failed")
         if entry.sr_order_id is None:
-            entry = job._create_shipment(entry, so)
+            try:
+                entry = job._create_shipment(entry, so)
+            except CancelledBeforeShipping:
+                logger.info("a cancellation closed the job before it shipped")
+                return Outcome(entry.salesorder_number, JobState.CANCELLED, detail="cancelled before shipping")
         entry = job._complete_shipment(entry)
         job._write_back(entry, so)
         job.metrics.count("OrdersShipped")
@@ -354,6 +388,11 @@ class ShipOrder:
             raise NamedRecordMissing("sales order", entry.salesorder_number, err) from err
 
     def give_up(self, err: PermanentError) -> Failure[Outcome]:
+        if self.cancelling:
+            return cancel_failure(self.job, self.message, self.so, err)
+        return self._ship_failure(err)
+
+    def _ship_failure(self, err: PermanentError) -> Failure[Outcome]:
         """The order is marked in Zoho with why it did not ship; a seller's edit and re-confirm of an invalid or
         failed order is looked at again (``so_last_modified``)."""
         state, zoho_status, metric = next((s, z, m) for kind, s, z, m in GIVE_UP_STATES if isinstance(err, kind))
@@ -383,6 +422,85 @@ class ShipOrder:
             mark=mark,
             record=record,
         )
+
+
+class CancelledBeforeShipping(Exception):
+    """``claim_for_shipping`` lost to a cancellation: nothing was written to Shiprocket."""
+
+
+@dataclass
+class CancelOrder:
+    """One attempt at cancelling one order (``policy.outcomes.Attempt``): the seller voided it in Zoho or set
+    ``cf_shipment_action = Cancel``. The work is ``orders.cancel.Cancellation``; this decides whether it may run.
+
+    It runs only on a job no confirmation holds: one still shipping makes it wait (``OrderBeingShipped``, the
+    message comes back), except a job nothing has claimed for shipping yet, which it closes at once. A cancel
+    already handled (``cancel_outcome``) is a no-op, and so is one Zoho no longer shows."""
+
+    job: OrderConfirmedJob
+    message: OrderMessage
+    so: ZohoSalesOrder | None = None
+
+    @property
+    def correlation_id(self) -> str:
+        return self.message.salesorder_number
+
+    def run(self) -> Outcome:
+        job, number = self.job, self.message.salesorder_number
+        entry = job.ledger.get(self.message.salesorder_id)
+        if entry is not None and entry.cancel_outcome is not None:
+            logger.info("cancel already handled", extra={"outcome": entry.cancel_outcome, "awb": entry.awb})
+            return Outcome(
+                number, entry.state, entry.awb, entry.courier_name, f"duplicate cancel: {entry.cancel_outcome}"
+            )
+        try:
+            so = self.so = job.zoho.get_salesorder(self.message.salesorder_id)
+        except RecordMissing as err:
+            raise NamedRecordMissing("sales order", number, err) from err
+        if not salesorder_wants_cancel(so):
+            logger.info("cancel withdrawn: the sales order no longer asks for it", extra={"status": so.order_status})
+            return Outcome(number, entry.state if entry else JobState.RECEIVED, detail="not cancelled in Zoho")
+        entry = entry or job.ledger.ensure(self.message.salesorder_id, number)
+        if entry.state not in TERMINAL_STATES:
+            if entry.sr_order_id is None and job.ledger.cancel_unclaimed(
+                entry.salesorder_id,
+                state=JobState.CANCELLED,
+                cancel_outcome=CancelOutcome.NEVER_SHIPPED,
+                cancelled_at=job.clock().isoformat(),
+            ):
+                job.metrics.count("OrdersCancelled")
+                logger.info("cancelled before anything shipped")
+                return Outcome(number, JobState.CANCELLED, detail=f"cancel: {CancelOutcome.NEVER_SHIPPED}")
+            raise OrderBeingShipped(f"sales order {number} is still being shipped ({entry.state}); the cancel waits")
+        outcome = job.cancellation().run(entry, so)
+        return Outcome(number, entry.state, entry.awb, entry.courier_name, f"cancel: {outcome}")
+
+    def give_up(self, err: PermanentError) -> Failure[Outcome]:
+        return cancel_failure(self.job, self.message, self.so, err)
+
+
+def cancel_failure(
+    job: OrderConfirmedJob, message: OrderMessage, so: ZohoSalesOrder | None, err: PermanentError
+) -> Failure[Outcome]:
+    """A cancellation that cannot be done: nothing in Zoho is marked (the order keeps its shipment status), the
+    ledger keeps why (so a repeat does not page again), and ops are paged with what to do."""
+    number = message.salesorder_number
+    customer = so.customer_name if so is not None else None
+    refused = isinstance(err, CancelRefused)
+    reason = str(err)
+
+    def record() -> None:
+        job.ledger.update(message.salesorder_id, cancel_outcome=CancelOutcome.REFUSED, failure_reason=reason)
+
+    return Failure(
+        outcome=Outcome(number, "cancel_refused", detail=reason),
+        metric="CancelRefused",
+        subject=f"Cancel {'refused' if refused else 'failed'}: {number}",
+        message=f"Sales order {number} ({customer or 'unknown customer'}) was cancelled in Zoho, but shipsync could "
+        f"not cancel its shipment. Reason: {reason}. Nothing was cancelled; decide in the Shiprocket panel.",
+        correlation_id=number,
+        record=record,
+    )
 
 
 def read_back_awb(

@@ -51,6 +51,7 @@ def order_job(metrics: Metrics) -> OrderConfirmedJob:
             fallback_email=config.fallback_email,
         ),
         pickup_postcode=config.pickup_postcode,
+        alerts=wiring.alerts(),
     )
 
 
@@ -91,13 +92,14 @@ def idempotency_config() -> IdempotencyConfig:
     in-progress record expires with the invocation that wrote it."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
-    return IdempotencyConfig(event_key_jmespath="salesorder_id", expires_after_seconds=60)
+    # The intent and the webhook's revision are in the key: a cancel seconds after a confirmation is new work.
+    return IdempotencyConfig(event_key_jmespath="[salesorder_id, intent, revision]", expires_after_seconds=60)
 
 
 @cache
 def order_worker(metrics: Metrics, log: Logger) -> QueueWorker[OrderMessage]:
-    """OrderQueue's record handler: the order shipped under the outcome policy, inside Powertools
-    idempotency keyed on the sales order id.
+    """OrderQueue's record handler: the order shipped (or cancelled) under the outcome policy, inside Powertools
+    idempotency keyed on the sales order id, the intent and a cancel's revision.
 
     The ledger already makes a repeated order a no-op; idempotency adds the lock it cannot give: while
     one worker ships an order, a concurrent duplicate raises IdempotencyAlreadyInProgressError and its

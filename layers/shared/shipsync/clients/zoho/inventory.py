@@ -3,7 +3,7 @@ shipment orders, sales returns and their receives, invoices read, credit notes."
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -27,7 +27,7 @@ from shipsync.domain.models import (
     ZohoSalesReturn,
     discount_number,
 )
-from shipsync.errors import ProviderRequestError
+from shipsync.errors import ProviderRequestError, RecordMissing
 
 logger = Logger(child=True)
 
@@ -136,6 +136,17 @@ class ZohoInventory(ZohoTransport):
         failures = data.get("statusupdate_error_list") if isinstance(data, dict) else None
         if failures:
             raise ProviderRequestError(PROVIDER, f"shipment not marked delivered: {_describe_failures(failures)}")
+
+    def delete_shipment_order(self, shipment_id: str) -> bool:
+        """Deletes a shipment order, which returns its stock (docs/providers/zoho.md §7). False when Zoho says it
+        does not exist: an earlier attempt deleted it and lost the answer."""
+        path = "/inventory/v1/shipmentorders/{shipment_id}"
+        return _deleted(lambda: self._request("DELETE", path, shipment_id=shipment_id), path)
+
+    def delete_package(self, package_id: str) -> bool:
+        """Deletes a package (its shipment order first, docs/providers/zoho.md §7). False when it is gone already."""
+        path = "/inventory/v1/packages/{package_id}"
+        return _deleted(lambda: self._request("DELETE", path, package_id=package_id), path)
 
     def create_salesreturn(
         self,
@@ -286,6 +297,15 @@ class ZohoInventory(ZohoTransport):
             body={"invoices": [{"invoice_id": invoice_id, "amount_applied": amount}]},
             creditnote_id=creditnote_id,
         )
+
+
+def _deleted(delete: Callable[[], object], path: str) -> bool:
+    try:
+        delete()
+    except RecordMissing as gone:
+        logger.info("zoho record already deleted", extra={"path": path, "code": gone.code})
+        return False
+    return True
 
 
 def _describe_failures(failures: Any) -> str:

@@ -1,0 +1,222 @@
+"""Cancelled in Zoho: the seller voided the sales order or set ``cf_shipment_action = Cancel``.
+
+What happens depends on where the parcel is, read from Shiprocket (``orders/show``) before any write:
+
+    before pickup  -> cancel the AWB and the Shiprocket order, confirm it reads cancelled,
+                      delete the Zoho shipment order then the package (the stock comes back),
+                      cf_shipment_status = Cancelled, the job closed CANCELLED with the time
+    picked up      -> cf_shipment_status = "Cancel Requested - In Transit" (an en dash) and a page; the RTO
+                      restocks when it comes back
+    returning      -> nothing to do: the RTO restock follows
+    delivered      -> refused (``CancelRefused``): a page saying to use a customer return
+    never shipped  -> the job is closed CANCELLED so that no confirmation ships it
+
+Every step is recorded in the ledger before the next, so a retry resumes; ``cancel_outcome`` is written once,
+at the end, so a repeated or late cancel does nothing a second time (docs/providers/shiprocket.md §10,
+docs/providers/zoho.md §5, §7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Unpack
+
+from aws_lambda_powertools import Logger
+
+from shipsync.domain.models import ShiprocketOrderDetails, ZohoSalesOrder
+from shipsync.domain.statuses import ShipmentStatus
+from shipsync.errors import CancelRefused, ProviderRequestError, TransientError
+from shipsync.ledger.records import CancelOutcome, JobState, OrderChanges, OrderRecord
+from shipsync.orders.intent import SHIPMENT_ACTION_FIELD, wants_cancel
+from shipsync.orders.mapping import package_number
+from shipsync.ports import Alerts, MetricsSink, ShipmentLedgerPort, ShiprocketApi, ZohoApi
+
+logger = Logger(child=True)
+
+
+def salesorder_wants_cancel(so: ZohoSalesOrder) -> bool:
+    return wants_cancel(so.order_status or so.status, so.custom_field(SHIPMENT_ACTION_FIELD))
+
+
+class ParcelStage(StrEnum):
+    BEFORE_PICKUP = "before pickup"
+    CANCELLING = "cancellation requested"
+    CANCELLED = "cancelled"
+    PICKED_UP = "picked up"
+    RETURNING = "returning"
+    DELIVERED = "delivered"
+
+
+# Shiprocket's order status table (docs/providers/shiprocket.md §8b), by what a cancellation can still do. An AWB
+# can be cancelled only before OUT FOR PICKUP (§10), so 34 counts as picked up. Ids not listed are read by name.
+_STAGE_BY_ORDER_STATUS: dict[int, ParcelStage] = {
+    **dict.fromkeys((1, 2, 3, 4, 10, 11, 12, 13, 14, 35, 62, 70), ParcelStage.BEFORE_PICKUP),
+    18: ParcelStage.CANCELLING,
+    **dict.fromkeys((5, 54), ParcelStage.CANCELLED),
+    **dict.fromkeys((6, 19, 20, 33, 34, 36, 37, 39, 40, 43, 44, 51, 53, 57, 58, 61, 88, 89), ParcelStage.PICKED_UP),
+    **dict.fromkeys((9, 15, 16, 17, 45, 46, 55, 87, 90), ParcelStage.RETURNING),
+    **dict.fromkeys((7, 38, 41, 52), ParcelStage.DELIVERED),
+}
+_STAGE_BY_NAME: dict[str, ParcelStage] = {
+    "NEW": ParcelStage.BEFORE_PICKUP,
+    "INVOICED": ParcelStage.BEFORE_PICKUP,
+    "READY TO SHIP": ParcelStage.BEFORE_PICKUP,
+    "PICKUP SCHEDULED": ParcelStage.BEFORE_PICKUP,
+    "PICKUP QUEUE": ParcelStage.BEFORE_PICKUP,
+    "CANCELLATION REQUESTED": ParcelStage.CANCELLING,
+    "CANCELED": ParcelStage.CANCELLED,
+    "CANCELLED": ParcelStage.CANCELLED,
+    "SHIPPED": ParcelStage.PICKED_UP,
+    "IN TRANSIT": ParcelStage.PICKED_UP,
+    "OUT FOR DELIVERY": ParcelStage.PICKED_UP,
+    "DELIVERED": ParcelStage.DELIVERED,
+    "RTO INITIATED": ParcelStage.RETURNING,
+    "RTO DELIVERED": ParcelStage.RETURNING,
+}
+
+
+def parcel_stage(order: ShiprocketOrderDetails) -> ParcelStage:
+    """Where the parcel is for a cancellation. This read guards the cancel writes, so a status we cannot place
+    raises instead of being taken for "not picked up yet"."""
+    if order.status_code is not None and order.status_code in _STAGE_BY_ORDER_STATUS:
+        return _STAGE_BY_ORDER_STATUS[order.status_code]
+    stage = _STAGE_BY_NAME.get((order.status or "").strip().upper())
+    if stage is None:
+        raise ProviderRequestError(
+            "shiprocket",
+            f"order {order.sr_order_id} has a status a cancellation cannot place: "
+            f"{order.status!r} ({order.status_code})",
+        )
+    return stage
+
+
+_OUTCOME_METRICS: dict[CancelOutcome, str] = {
+    CancelOutcome.CANCELLED: "OrdersCancelled",
+    CancelOutcome.NEVER_SHIPPED: "OrdersCancelled",
+    CancelOutcome.IN_TRANSIT: "CancelAfterPickup",
+    CancelOutcome.RETURNING: "CancelWhileReturning",
+    CancelOutcome.REFUSED: "CancelRefused",
+}
+
+
+@dataclass
+class Cancellation:
+    """One sales order's cancellation, run by the worker that owns its ledger job (order-confirmed)."""
+
+    zoho: ZohoApi
+    shiprocket: ShiprocketApi
+    ledger: ShipmentLedgerPort
+    alerts: Alerts
+    metrics: MetricsSink
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def run(self, entry: OrderRecord, so: ZohoSalesOrder) -> CancelOutcome:
+        if entry.cancel_seen_at is None:
+            self._save(entry, cancel_seen_at=self._now())
+        if entry.sr_order_id is None:
+            # Nothing exists at Shiprocket: closing the job keeps a late or repeated confirmation from shipping it.
+            logger.info("cancelled before anything shipped")
+            return self._close(entry, CancelOutcome.NEVER_SHIPPED, state=JobState.CANCELLED)
+        stage = parcel_stage(self.shiprocket.get_order(entry.sr_order_id))
+        logger.info("cancelling", extra={"stage": stage, "awb": entry.awb})
+        if stage is ParcelStage.DELIVERED:
+            raise CancelRefused(
+                f"the parcel (AWB {entry.awb}) was delivered; a cancellation cannot stop it now. "
+                "If the customer sends it back, record it as a customer return (POST /returns)"
+            )
+        if stage is ParcelStage.RETURNING:
+            logger.info("already returning to origin: the RTO restock will follow")
+            return self._close(entry, CancelOutcome.RETURNING)
+        if stage is ParcelStage.PICKED_UP:
+            return self._in_transit(entry, so)
+        if stage is ParcelStage.BEFORE_PICKUP:
+            stage = self._cancel_at_shiprocket(entry)
+        if stage is ParcelStage.CANCELLING:
+            raise TransientError(f"shiprocket: order {entry.sr_order_id} cancellation requested, not yet confirmed")
+        if stage is not ParcelStage.CANCELLED:
+            raise TransientError(f"shiprocket: order {entry.sr_order_id} is still {stage} after the cancel")
+        if entry.sr_cancelled_at is None:
+            self._save(entry, sr_cancelled_at=self._now())
+        self._reverse_zoho(entry, so)
+        return self._close(
+            entry,
+            CancelOutcome.CANCELLED,
+            state=JobState.CANCELLED,
+            cancelled_at=self._now(),
+            shipment_status=ShipmentStatus.CANCELLED,
+        )
+
+    # ------------------------------------------------------------------ Shiprocket side
+    def _cancel_at_shiprocket(self, entry: OrderRecord) -> ParcelStage:
+        assert entry.sr_order_id is not None
+        if entry.awb and not entry.sr_awb_cancel_sent:
+            self.shiprocket.cancel_awbs([entry.awb])
+            self._save(entry, sr_awb_cancel_sent=True)
+        if not entry.sr_order_cancel_sent:
+            self.shiprocket.cancel_orders([entry.sr_order_id])
+            self._save(entry, sr_order_cancel_sent=True)
+        # Cancelling can be answered before it is done ("in progress"): only the order's own state says it is.
+        return parcel_stage(self.shiprocket.get_order(entry.sr_order_id))
+
+    # ------------------------------------------------------------------ Zoho side
+    def _reverse_zoho(self, entry: OrderRecord, so: ZohoSalesOrder) -> None:
+        """The shipment order goes before its package (Zoho refuses the other order); deleting the shipment
+        returns its stock (docs/providers/zoho.md §7). Ids lost by an attempt that died before its ledger write
+        are found on the sales order by the package's deterministic number."""
+        ours = next((p for p in so.packages if p.package_number == package_number(so.salesorder_number)), None)
+        shipment_id = entry.zoho_shipment_id or (ours.shipment_id if ours is not None else None)
+        package_id = entry.zoho_package_id or (ours.package_id if ours is not None else None)
+        if shipment_id and not entry.zoho_shipment_deleted:
+            self.zoho.delete_shipment_order(shipment_id)
+            self._save(entry, zoho_shipment_deleted=True)
+        if package_id and not entry.zoho_package_deleted:
+            self.zoho.delete_package(package_id)
+            self._save(entry, zoho_package_deleted=True)
+        if not entry.zoho_cancel_written:
+            self.zoho.update_salesorder_custom_fields(
+                entry.salesorder_id, {"cf_shipment_status": ShipmentStatus.CANCELLED}
+            )
+            self._save(entry, zoho_cancel_written=True)
+        if entry.awb:
+            self.ledger.update_awb(entry.awb, status=ShipmentStatus.CANCELLED.value, status_time=self._now())
+            self.ledger.close_tracking(entry.awb)
+
+    def _in_transit(self, entry: OrderRecord, so: ZohoSalesOrder) -> CancelOutcome:
+        if not entry.zoho_cancel_written:
+            self.zoho.update_salesorder_custom_fields(
+                entry.salesorder_id, {"cf_shipment_status": ShipmentStatus.CANCEL_REQUESTED_IN_TRANSIT}
+            )
+            self._save(entry, zoho_cancel_written=True)
+        number = entry.salesorder_number
+        self.alerts.page(
+            f"Cancel after pickup: {number}",
+            f"Sales order {number} ({so.customer_name or 'unknown customer'}) was cancelled in Zoho after the courier "
+            f"picked the parcel up (AWB {entry.awb}, {entry.courier_name or 'courier unknown'}). Shiprocket cannot "
+            "cancel it any more. Ask the courier to return it to origin (Shiprocket panel: the shipment, "
+            "'Request RTO', or the NDR 'return' action if the buyer refuses it); when the RTO is delivered shipsync "
+            f"restocks it. It is marked '{ShipmentStatus.CANCEL_REQUESTED_IN_TRANSIT}' in Zoho (cf_shipment_status).",
+            kind="CancelAfterPickup",
+            correlation_id=number,
+        )
+        return self._close(entry, CancelOutcome.IN_TRANSIT)
+
+    # ------------------------------------------------------------------ ledger
+    def _close(self, entry: OrderRecord, outcome: CancelOutcome, **changes: Unpack[OrderChanges]) -> CancelOutcome:
+        changes["cancel_outcome"] = outcome
+        self.ledger.close_job(entry.salesorder_id, **changes)
+        for name, value in changes.items():
+            setattr(entry, name, value)
+        self.metrics.count(_OUTCOME_METRICS[outcome])
+        logger.info("cancellation handled", extra={"outcome": outcome})
+        return outcome
+
+    def _save(self, entry: OrderRecord, **changes: Unpack[OrderChanges]) -> None:
+        self.ledger.update(entry.salesorder_id, **changes)
+        for name, value in changes.items():
+            setattr(entry, name, value)
+
+    def _now(self) -> str:
+        return self.clock().isoformat()
