@@ -173,3 +173,31 @@ def test_a_cancel_after_pickup_pages_cancels_nothing_and_the_rto_restocks_once(f
     assert stock_on_hand(fresh) == stock_after_shipping + 2
     assert fresh.queue_depths()["OrderDLQ"] == 0
     assert fresh.queue_depths()["RtoDLQ"] == 0
+
+
+def test_a_cancellation_at_shiprocket_gives_the_stock_back_in_zoho_once_and_pages(fresh: LocalStack) -> None:
+    so, awb = ship(fresh, 45)
+    assert stock_on_hand(fresh) == 48
+    # Shiprocket cancels the shipment itself: its tracking posts CANCELED (shipment status 8), twice.
+    requests.post(f"{fresh.shiprocket_url}/_sim/seed", json={"lifecycles": {awb: [8]}}, timeout=10).raise_for_status()
+    before = provider_calls(fresh)
+
+    advance(fresh, {"awb": awb, "duplicates": 2})
+    fresh.wait_idle(60)
+
+    assert custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_shipment_status"] == "Cancelled"
+    zoho = sim_state(fresh.zoho_url)
+    assert (zoho["packages"], zoho["shipmentorders"]) == ([], [])
+    assert stock_on_hand(fresh) == 50
+    [page] = [p for p in pages(fresh) if p["kind"] == "CancelledAtShiprocket"]
+    assert so["salesorder_number"] in page["message"]
+    spent_calls = spent(before, provider_calls(fresh))
+    assert spent_calls == {
+        "PUT /inventory/v1/salesorders/{salesorder_id}": 1,
+        "GET /inventory/v1/salesorders/{salesorder_id}": 1,
+        "GET /orders/show/{id}": 1,
+        "DELETE /inventory/v1/shipmentorders/{shipment_id}": 1,
+        "DELETE /inventory/v1/packages/{package_id}": 1,
+    }
+    assert fresh.queue_depths()["OrderDLQ"] == 0
+    assert fresh.queue_depths()["StatusDLQ"] == 0

@@ -59,6 +59,7 @@ BUSINESS_ALARMS = {
     ("StuckOrders", "order-confirmed"),
     ("CancelRefused", "order-confirmed"),
     ("CancelAfterPickup", "order-confirmed"),
+    ("CancelledAtShiprocket", "order-confirmed"),
     ("ZohoDailyCapReached", "order-confirmed"),
     ("ShipmentLost", "shipment-status"),
     ("ZohoDailyCapReached", "shipment-status"),

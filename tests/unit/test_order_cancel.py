@@ -277,6 +277,48 @@ def test_a_crash_between_the_zoho_deletes_resumes_without_repeating_one() -> Non
     assert world.entry().cancel_outcome == CancelOutcome.CANCELLED
 
 
+def reverse(world: World) -> Any:
+    message = OrderMessage(salesorder_id=SO_ID, salesorder_number=NUMBER, source="tracking", intent="reverse")
+    return world.policy.run(world.job.attempt(message))
+
+
+def test_a_cancellation_at_shiprocket_deletes_the_zoho_shipment_and_package_once_and_pages_for_an_open_order() -> None:
+    world = shipped_world()
+    world.parcel("CANCELED")
+
+    outcome = reverse(world)
+    again = reverse(world)
+
+    assert outcome.detail == "cancelled at Shiprocket: cancel: cancelled"
+    assert again.detail == "duplicate cancel: cancelled"
+    assert world.zoho.calls == {"get_salesorder": 1, "delete_shipment": 1, "delete_package": 1}
+    assert world.shiprocket.calls == {"get_order": 1}
+    assert "cancel_orders" not in world.shiprocket.calls
+    [page] = world.alerts.pages
+    assert page["kind"] == "CancelledAtShiprocket"
+    assert "confirm it again" in page["message"]
+    assert world.entry().state == JobState.CANCELLED
+
+
+def test_a_cancellation_at_shiprocket_of_an_order_the_seller_cancelled_too_pages_nobody() -> None:
+    world = shipped_world()
+    world.parcel("CANCELED")
+    world.seller_cancels()
+
+    reverse(world)
+
+    assert world.alerts.pages == []
+    assert world.zoho.calls["delete_shipment"] == 1
+
+
+def test_a_cancellation_shiprocket_does_not_confirm_undoes_nothing() -> None:
+    world = shipped_world()
+
+    assert reverse(world).detail == "cancelled at Shiprocket: Shiprocket does not read it cancelled: nothing undone"
+    assert "delete_shipment" not in world.zoho.calls
+    assert world.entry().cancel_outcome is None
+
+
 @pytest.mark.parametrize(
     ("status", "code", "stage"),
     [

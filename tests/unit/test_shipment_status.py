@@ -13,6 +13,7 @@ from order_fakes import CountingMetrics, RecordingAlerts
 
 from shipsync.domain.statuses import ShipmentStatus
 from shipsync.ledger.records import AwbChanges, OrderChanges
+from shipsync.orders.messages import OrderMessage
 from shipsync.returns.messages import RestockMessage
 from shipsync.tracking.events import TrackingEvent, parse_webhook
 from shipsync.tracking.job import ShipmentStatusJob
@@ -132,6 +133,7 @@ class World:
         self.metrics = CountingMetrics()
         self.restock: list[RestockMessage] = []
         self.requeued: list[StatusMessage] = []
+        self.to_orders: list[OrderMessage] = []
         self.job = ShipmentStatusJob(
             zoho=self.zoho,
             shiprocket=self.shiprocket,
@@ -139,6 +141,7 @@ class World:
             alerts=self.alerts,
             metrics=self.metrics,
             hand_to_restock=self.restock.append,
+            hand_to_orders=self.to_orders.append,
             requeue=self.requeued.append,
             ndr_rule=ndr_rule,
             ndr_max_reattempts=1,
@@ -177,6 +180,17 @@ def test_duplicate_and_late_events_never_regress_delivered() -> None:
     assert late.result.startswith("unchanged")
     assert world.statuses_written() == ["Delivered"]
     assert len(world.zoho.delivered) == 1
+
+
+def test_a_cancellation_at_shiprocket_is_marked_and_handed_to_the_order_worker_once() -> None:
+    world = World()
+    world.job.handle(webhook(8, "13 01 2025 08:00:00"))
+    assert world.job.handle(webhook(8, "13 01 2025 08:00:00")).result == "duplicate"
+    world.job.handle(webhook(16, "13 01 2025 09:00:00"))  # a late "cancellation requested" changes nothing
+
+    assert world.statuses_written() == ["Cancelled"]
+    assert [(m.salesorder_id, m.intent, m.source) for m in world.to_orders] == [(SO_ID, "reverse", "tracking")]
+    assert "tracking_open" not in world.ledger.awbs[AWB]
 
 
 def test_unknown_awb_is_acknowledged_ignored_and_counted() -> None:

@@ -113,6 +113,7 @@ class ShipmentStatusSettings(CommonSettings):
     status_queue_url: str
     status_dlq_url: str
     rto_queue_url: str
+    order_queue_url: str
     max_webhook_body_bytes: int = 256 * 1024
     # Tracking poll: shipments not terminal and quiet for this long are polled, 50 AWBs a call.
     quiet_after_minutes: int = 360

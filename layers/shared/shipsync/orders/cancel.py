@@ -1,4 +1,4 @@
-"""Cancelled in Zoho: the seller voided the sales order or set ``cf_shipment_action = Cancel``.
+"""Cancelled in Zoho (the seller voided the sales order or set ``cf_shipment_action = Cancel``), or at Shiprocket.
 
 What happens depends on where the parcel is, read from Shiprocket (``orders/show``) before any write:
 
@@ -10,6 +10,9 @@ What happens depends on where the parcel is, read from Shiprocket (``orders/show
     returning      -> nothing to do: the RTO restock follows
     delivered      -> refused (``CancelRefused``): a page saying to use a customer return
     never shipped  -> the job is closed CANCELLED so that no confirmation ships it
+
+Cancelled at Shiprocket (tracking saw it): ``Cancellation.reverse`` deletes the Zoho shipment order and package
+the same way, and pages ops when the sales order is still open in Zoho.
 
 Every step is recorded in the ledger before the next, so a retry resumes; ``cancel_outcome`` is written once,
 at the end, so a repeated or late cancel does nothing a second time (docs/providers/shiprocket.md §10,
@@ -149,6 +152,41 @@ class Cancellation:
             shipment_status=ShipmentStatus.CANCELLED,
         )
 
+    def reverse(self, entry: OrderRecord, so: ZohoSalesOrder) -> CancelOutcome | None:
+        """Shiprocket cancelled the shipment (tracking saw it, and marked Zoho Cancelled): the Zoho shipment order
+        and package go, once, and ops are paged when the sales order is still open, to re-ship or void it. None
+        when Shiprocket does not read the order cancelled (a stale or mistaken event): nothing is undone."""
+        assert entry.sr_order_id is not None, "a tracked shipment has a Shiprocket order"
+        stage = parcel_stage(self.shiprocket.get_order(entry.sr_order_id))
+        if stage is ParcelStage.CANCELLING:
+            raise TransientError(f"shiprocket: order {entry.sr_order_id} cancellation requested, not yet confirmed")
+        if stage is not ParcelStage.CANCELLED:
+            logger.warning("tracking said cancelled, Shiprocket does not: nothing undone", extra={"stage": stage})
+            return None
+        now = self._now()
+        if entry.sr_cancelled_at is None:
+            self._save(entry, cancel_seen_at=entry.cancel_seen_at or now, sr_cancelled_at=now)
+        self._reverse_zoho(entry, so, marked_by_tracking=True)
+        if not salesorder_wants_cancel(so):
+            number = entry.salesorder_number
+            self.alerts.page(
+                f"Cancelled at Shiprocket: {number}",
+                f"Shiprocket cancelled the shipment of sales order {number} ({so.customer_name or 'unknown customer'}, "
+                f"AWB {entry.awb}, {entry.courier_name or 'courier unknown'}), which is still open in Zoho. shipsync "
+                "deleted its Zoho shipment order and package, so the stock is back. Decide: void the order in Zoho, "
+                "or confirm it again (a new confirmation ships it under a new Shiprocket order id).",
+                kind="CancelledAtShiprocket",
+                correlation_id=number,
+            )
+            self.metrics.count("CancelledAtShiprocket")
+        return self._close(
+            entry,
+            CancelOutcome.CANCELLED,
+            state=JobState.CANCELLED,
+            cancelled_at=now,
+            shipment_status=ShipmentStatus.CANCELLED,
+        )
+
     # ------------------------------------------------------------------ Shiprocket side
     def _cancel_at_shiprocket(self, entry: OrderRecord) -> ParcelStage:
         assert entry.sr_order_id is not None
@@ -162,7 +200,7 @@ class Cancellation:
         return parcel_stage(self.shiprocket.get_order(entry.sr_order_id))
 
     # ------------------------------------------------------------------ Zoho side
-    def _reverse_zoho(self, entry: OrderRecord, so: ZohoSalesOrder) -> None:
+    def _reverse_zoho(self, entry: OrderRecord, so: ZohoSalesOrder, *, marked_by_tracking: bool = False) -> None:
         """The shipment order goes before its package (Zoho refuses the other order); deleting the shipment
         returns its stock (docs/providers/zoho.md §7). Ids lost by an attempt that died before its ledger write
         are found on the sales order by the package's deterministic number."""
@@ -175,6 +213,8 @@ class Cancellation:
         if package_id and not entry.zoho_package_deleted:
             self.zoho.delete_package(package_id)
             self._save(entry, zoho_package_deleted=True)
+        if marked_by_tracking:
+            return  # the status job wrote cf_shipment_status and the AWB's status, and closed its tracking
         if not entry.zoho_cancel_written:
             self.zoho.update_salesorder_custom_fields(
                 entry.salesorder_id, {"cf_shipment_status": ShipmentStatus.CANCELLED}

@@ -100,7 +100,7 @@ class OrderConfirmedJob:
 
     # ------------------------------------------------------------------ entry point
     def attempt(self, message: OrderMessage) -> ShipOrder | CancelOrder:
-        return CancelOrder(self, message) if message.intent == "cancel" else ShipOrder(self, message)
+        return ShipOrder(self, message) if message.intent == "ship" else CancelOrder(self, message)
 
     def cancellation(self) -> Cancellation:
         return Cancellation(
@@ -453,10 +453,9 @@ class CancelOrder:
             return Outcome(
                 number, entry.state, entry.awb, entry.courier_name, f"duplicate cancel: {entry.cancel_outcome}"
             )
-        try:
-            so = self.so = job.zoho.get_salesorder(self.message.salesorder_id)
-        except RecordMissing as err:
-            raise NamedRecordMissing("sales order", number, err) from err
+        if self.message.intent == "reverse":
+            return self._reverse(entry)
+        so = self.so = self._read_salesorder()
         if not salesorder_wants_cancel(so):
             logger.info("cancel withdrawn: the sales order no longer asks for it", extra={"status": so.order_status})
             return Outcome(number, entry.state if entry else JobState.RECEIVED, detail="not cancelled in Zoho")
@@ -474,6 +473,25 @@ class CancelOrder:
             raise OrderBeingShipped(f"sales order {number} is still being shipped ({entry.state}); the cancel waits")
         outcome = job.cancellation().run(entry, so)
         return Outcome(number, entry.state, entry.awb, entry.courier_name, f"cancel: {outcome}")
+
+    def _reverse(self, entry: OrderRecord | None) -> Outcome:
+        """Cancelled at Shiprocket: the Zoho side is undone once the job that shipped it has ended."""
+        number = self.message.salesorder_number
+        if entry is None:
+            logger.info("a cancellation at Shiprocket for an order shipsync has no job for: ignored")
+            return Outcome(number, "unknown", detail="no shipping job")
+        if entry.state not in TERMINAL_STATES:
+            raise OrderBeingShipped(f"sales order {number} is still being shipped ({entry.state}); the reversal waits")
+        so = self.so = self._read_salesorder()
+        outcome = self.job.cancellation().reverse(entry, so)
+        detail = "Shiprocket does not read it cancelled: nothing undone" if outcome is None else f"cancel: {outcome}"
+        return Outcome(number, entry.state, entry.awb, entry.courier_name, f"cancelled at Shiprocket: {detail}")
+
+    def _read_salesorder(self) -> ZohoSalesOrder:
+        try:
+            return self.job.zoho.get_salesorder(self.message.salesorder_id)
+        except RecordMissing as err:
+            raise NamedRecordMissing("sales order", self.message.salesorder_number, err) from err
 
     def give_up(self, err: PermanentError) -> Failure[Outcome]:
         return cancel_failure(self.job, self.message, self.so, err)

@@ -14,8 +14,9 @@ class OrderMessage(BaseModel):
 
     salesorder_id: str = Field(min_length=1)
     salesorder_number: str = Field(min_length=1)
-    source: Literal["webhook", "sweep"]
-    intent: Literal["ship", "cancel"] = "ship"
+    source: Literal["webhook", "sweep", "tracking"]
+    # "reverse": Shiprocket cancelled the shipment (seen by tracking); the Zoho side is undone.
+    intent: Literal["ship", "cancel", "reverse"] = "ship"
     # A cancel's webhook ``last_modified_time``. With the intent it is part of the idempotency key, so a cancel
     # seconds after the confirmation is not answered with the confirmation's stored result, while duplicates of
     # one webhook still share a key. Confirmations leave it out: all of them share one key, as before.

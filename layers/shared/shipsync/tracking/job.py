@@ -5,7 +5,7 @@ One event (from the webhook via StatusQueue, or from the tracking poll) goes thr
     AWB -> ledger (one GetItem; unknown AWBs are other channels' shipments: counted, ignored)
     -> dedupe on (AWB, status id, event time) -> status machine (forward only, by rank and time)
     -> when the mapped status changed: Zoho writes, then the follow-up (page ops, hand an RTO to
-       rto-restock, apply the seller's NDR rule), then the ledger.
+       rto-restock, hand a cancellation to order-confirmed, apply the seller's NDR rule), then the ledger.
 
 Zoho and the follow-ups run before the ledger records the new status, so a failure retries
 the whole event: a repeated page or RTO hand-off can happen, a lost one cannot (rto-restock
@@ -29,6 +29,7 @@ from shipsync.domain.india import IST
 from shipsync.domain.statuses import ShipmentStatus
 from shipsync.errors import PermanentError
 from shipsync.ledger.records import AwbChanges, AwbRecord, OrderChanges, OrderRecord
+from shipsync.orders.messages import OrderMessage
 from shipsync.policy.outcomes import Failure
 from shipsync.ports import Alerts, MetricsSink, ShiprocketTrackingApi, ZohoStatusApi
 from shipsync.returns.messages import RestockMessage
@@ -74,6 +75,8 @@ class ShipmentStatusJob:
     alerts: Alerts
     metrics: MetricsSink
     hand_to_restock: Callable[[RestockMessage], object]
+    # A shipment Shiprocket cancelled: order-confirmed deletes the Zoho shipment order and package (orders.cancel).
+    hand_to_orders: Callable[[OrderMessage], object]
     # Puts a (webhook-shaped) event on the StatusQueue: the poll goes through the same per-AWB
     # serialised path as the webhooks instead of racing them.
     requeue: Callable[[StatusMessage], object]
@@ -181,6 +184,13 @@ class ShipmentStatusJob:
             self._page_rto(status, shipment, event, number, courier)
         if status is ShipmentStatus.RTO_DELIVERED:
             self.hand_to_restock(_restock_message("rto", shipment, event))
+            return {}
+        if status is ShipmentStatus.CANCELLED and not is_return:
+            self.hand_to_orders(
+                OrderMessage(
+                    salesorder_id=shipment.salesorder_id, salesorder_number=number, source="tracking", intent="reverse"
+                )
+            )
             return {}
         need = needs_ops(status)
         if need == "rto_initiated":

@@ -1,5 +1,5 @@
 """Composition of the tracking feature (shipment-status): its settings, the status job, the StatusQueue
-worker, the tracking poll and the StatusQueue / RtoQueue producers, built once per container, lazily."""
+worker, the tracking poll and the StatusQueue / RtoQueue / OrderQueue producers, built once per container, lazily."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from shipsync.config import ShipmentStatusSettings
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics
 
+    from shipsync.orders.messages import OrderMessage
     from shipsync.policy.outcomes import QueueWorker
     from shipsync.returns.messages import RestockMessage
     from shipsync.tracking.job import ShipmentStatusJob
@@ -37,6 +38,7 @@ def status_job(metrics: Metrics) -> ShipmentStatusJob:
         alerts=wiring.alerts(),
         metrics=wiring.metrics_sink(metrics),
         hand_to_restock=hand_to_restock,
+        hand_to_orders=hand_to_orders,
         requeue=enqueue_status,
         ndr_rule=config.ndr_rule,
         ndr_max_reattempts=config.ndr_max_reattempts,
@@ -82,3 +84,10 @@ def hand_to_restock(message: RestockMessage) -> str:
     from shipsync.adapters.queues import send
 
     return send(settings().rto_queue_url, message)
+
+
+def hand_to_orders(message: OrderMessage) -> str:
+    """A cancellation seen in tracking, for order-confirmed to undo the Zoho side (orders.cancel)."""
+    from shipsync.adapters.queues import send
+
+    return send(settings().order_queue_url, message)
