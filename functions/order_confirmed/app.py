@@ -49,7 +49,7 @@ def zoho_salesorder_webhook() -> Response[Any]:
             salesorder_number=order.salesorder_number,
             source="webhook",
             intent=intent,
-            revision=order.revision if order.wants_cancel else None,
+            revision=order.revision,
         )
     )
     logger.info("queued", extra={"message_id": message_id, "intent": intent})

@@ -161,3 +161,20 @@ def test_an_order_without_packages_is_voided_through_the_published_route(
     )
     assert answer.status_code == 200, answer.text
     assert zoho.get_salesorder(SO_ID).order_status == "void"
+
+
+def test_the_delivery_address_changes_before_pickup_and_is_refused_after(shiprocket_sim: SimServer) -> None:
+    client, sr_order_id, awb = shipped(shiprocket_sim)
+    moved = _order().model_copy(update={"billing_address": "No. 22, 5th Main, HSR Layout", "billing_pincode": "560102"})
+
+    client.update_delivery_address(sr_order_id, moved)
+
+    [update] = _sim_state(shiprocket_sim)["address_updates"]
+    assert (update["shipping_address"], update["shipping_pincode"]) == ("No. 22, 5th Main, HSR Layout", "560102")
+    assert (update["shipping_customer_name"], update["shipping_phone"]) == ("Ananya Iyer", "9876501234")
+    [order] = _sim_state(shiprocket_sim)["orders"]
+    assert (order["awb_code"], order["request"]["shipping_pincode"]) == (awb, "560102")
+
+    _sim_post(shiprocket_sim, "/_sim/tracking/advance", {"awb": awb, "steps": 1})
+    with pytest.raises(ProviderRequestError, match="current state"):
+        client.update_delivery_address(sr_order_id, moved)

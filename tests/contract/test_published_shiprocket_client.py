@@ -107,6 +107,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "orders_show": Endpoint("GET", f"{BASE}/orders/show/259492257", lambda c: c.get_order(259492257)),
     "orders_cancel": Endpoint("POST", f"{BASE}/orders/cancel", lambda c: c.cancel_orders([16168898, 16167171])),
+    "orders_address_update": Endpoint(
+        "POST", f"{BASE}/orders/address/update", lambda c: c.update_delivery_address(16178831, ORDER)
+    ),
     "orders_cancel_shipment_awbs": Endpoint(
         "POST", f"{BASE}/orders/cancel/shipment/awbs", lambda c: c.cancel_awbs(["19041211125783"])
     ),
@@ -280,6 +283,11 @@ EXPECTED: dict[tuple[Any, ...], Check] = {
     ("orders_cancel", "Missing Fields", 422): raises(ProviderRequestError, http_status=422, fields={"ids"}),
     # "in progress": accepted, not done; the order is read afterwards.
     ("orders_cancel_shipment_awbs", "Successful Call", 204): _accepted,
+    ("orders_address_update", "Successful Call", 202): _accepted,
+    ("orders_address_update", "Missing Fields", 422): raises(
+        ProviderRequestError, http_status=422, fields={"shipping_country"}
+    ),
+    ("orders_address_update", "Invalid Data", 422): raises(ProviderRequestError, http_status=422, fields={"order_id"}),
 }
 
 

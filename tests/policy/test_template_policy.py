@@ -60,6 +60,8 @@ BUSINESS_ALARMS = {
     ("CancelRefused", "order-confirmed"),
     ("CancelAfterPickup", "order-confirmed"),
     ("CancelledAtShiprocket", "order-confirmed"),
+    ("AmendedAfterPickup", "order-confirmed"),
+    ("AmendFailed", "order-confirmed"),
     ("ZohoDailyCapReached", "order-confirmed"),
     ("ShipmentLost", "shipment-status"),
     ("ZohoDailyCapReached", "shipment-status"),

@@ -13,6 +13,7 @@ from typing import Any, Unpack
 
 from pydantic import BaseModel
 
+from shipsync.ledger.dynamo import REOPENED_FIELDS
 from shipsync.ledger.records import (
     AwbChanges,
     AwbRecord,
@@ -99,6 +100,18 @@ class MemoryLedger:
             return False
         self.close_job(salesorder_id, **changes)
         return True
+
+    def reopen_job(self, salesorder_id: str, *, order_ref: str, recreate_count: int) -> None:
+        item = self.entries[salesorder_id]
+        for name in REOPENED_FIELDS:
+            item.pop(name, None)
+        item.update(
+            state=JobState.RECEIVED,
+            order_ref=order_ref,
+            recreate_count=recreate_count,
+            open_job="1",
+            confirmed_at=self.now,
+        )
 
     def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[OrderRecord]:
         open_items = sorted(

@@ -51,6 +51,7 @@ class FakeShiprocket:
         self.calls: Counter[str] = Counter()
         self.fail_wrapper_after_create = False
         self.cancel_settle_reads = 0
+        self.address_updates: list[tuple[int, str]] = []
         # Steps ("assign", "pickup", "label") whose next call does the work, then loses its answer (a timeout).
         self.lose_answer: set[str] = set()
         self._ids = itertools.count(1000)
@@ -121,7 +122,9 @@ class FakeShiprocket:
         return AwbAssignment(awb_code=record["awb"], courier_company_id=courier_id, courier_name=self._name(courier_id))
 
     def _name(self, courier_id: int) -> str:
-        return next(q.courier_name for q in self.quotes if q.courier_company_id == courier_id)
+        return next(
+            (q.courier_name for q in self.quotes if q.courier_company_id == courier_id), f"courier {courier_id}"
+        )
 
     def generate_pickup(self, shipment_id: int) -> PickupResult:
         self.calls["pickup"] += 1
@@ -153,6 +156,10 @@ class FakeShiprocket:
                 record["status"] = "CANCELLATION REQUESTED" if pending else "CANCELED"
                 record["cancel_reads_left"] = pending
         self._answer("cancel_orders", None)
+
+    def update_delivery_address(self, sr_order_id: int, order: ShiprocketOrder) -> None:
+        self.calls["update_address"] += 1
+        self.address_updates.append((sr_order_id, order.delivery_postcode))
 
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
         self.calls["get_order"] += 1

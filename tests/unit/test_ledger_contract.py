@@ -106,6 +106,23 @@ def test_a_claim_for_shipping_and_a_cancellation_of_an_unclaimed_job_exclude_eac
     assert [job.salesorder_id for job in ledger.open_jobs(EVER)] == ["1"]
 
 
+def test_a_reopened_job_forgets_its_steps_and_ships_again_under_a_new_reference(ledgers: Ledgers) -> None:
+    ledger = ledgers.main
+    ledger.ensure("3", "SO-3")
+    ledger.claim_for_shipping("3")
+    ledger.update("3", sr_order_id=11, awb="A1", zoho_package_id="P1", amendments=[{"kind": "address_updated"}])
+    ledger.close_job("3", state=JobState.CANCELLED, cancel_outcome=CancelOutcome.CANCELLED, cancelled_at=NOW)
+
+    ledger.reopen_job("3", order_ref="SO-3-R1", recreate_count=1)
+
+    entry = ledger.get("3")
+    assert (entry.state, entry.order_ref, entry.recreate_count) == (JobState.RECEIVED, "SO-3-R1", 1)
+    assert (entry.sr_order_id, entry.awb, entry.zoho_package_id, entry.cancel_outcome) == (None, None, None, None)
+    assert entry.amendments == [{"kind": "address_updated"}]
+    assert ledger.claim_for_shipping("3")
+    assert [job.salesorder_id for job in ledger.open_jobs(EVER)] == ["3"]
+
+
 def test_an_awb_is_recorded_on_its_order_and_as_a_lookup_with_what_tracking_needs(ledgers: Ledgers) -> None:
     entry = shipped(ledgers, "102", "1411220456789", delivery_city="Bengaluru", order_value=1299.0)
 

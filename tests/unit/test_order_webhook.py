@@ -77,7 +77,8 @@ def test_confirmed_order_is_queued_then_acknowledged(aws: dict[str, Any], event_
             "salesorder_number": "SO-01042",
             "source": "webhook",
             "intent": "ship",
-            "revision": None,
+            # The webhook's last_modified_time: an edit of a shipped order is looked for when it is new.
+            "revision": "2024-06-01T10:16:03+0530",
         }
     ]
 

@@ -72,6 +72,8 @@ class ShiprocketApi(Protocol):
 
     def cancel_orders(self, sr_order_ids: Sequence[int]) -> None: ...
 
+    def update_delivery_address(self, sr_order_id: int, order: ShiprocketOrder) -> None: ...
+
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
         """``GET /orders/show/{id}``: read back what a lost answer said (the AWB, the pickup state)."""
 
@@ -155,6 +157,9 @@ class ShipmentLedgerPort(Protocol):
     def update_awb(self, awb: str, **changes: Unpack[AwbChanges]) -> None: ...
 
     def close_tracking(self, awb: str) -> None: ...
+
+    def reopen_job(self, salesorder_id: str, *, order_ref: str, recreate_count: int) -> None:
+        """The job from the start under a new Shiprocket reference, after its shipment was cancelled."""
 
 
 # ---------------------------------------------------------------- shipment status (issue 3)

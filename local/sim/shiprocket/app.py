@@ -68,6 +68,7 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
             ("GET", "/orders/show/{id}", self._show_order),
             ("POST", "/orders/cancel", self._cancel_orders),
             ("POST", "/orders/cancel/shipment/awbs", self._cancel_awbs),
+            ("POST", "/orders/address/update", self._update_address),
             ("GET", "/settings/company/pickup", self._pickup_locations),
             ("POST", "/orders/create/return", self._create_return),
             ("GET", "/courier/track/awb/{awb}", self._track_awb),
@@ -123,6 +124,7 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
             self.next_pickup_token = 1001
             self.awb_cancel_settle_reads = DEFAULT_AWB_CANCEL_SETTLE_READS
             self.cancelled_awbs = []
+            self.address_updates = []
 
     def seed(self, payload: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(payload, dict):
@@ -184,6 +186,7 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
                     "ndr_actions": self.ndr_actions,
                     "remittances": self.remittances,
                     "cancelled_awbs": self.cancelled_awbs,
+                    "address_updates": self.address_updates,
                     "cancelled_orders": [o.order_id for o in self.orders.values() if o.cancelled],
                     "webhook_url": self.webhook["url"] if self.webhook else None,
                     "wallet_balance": round(self.wallet_balance, 2),

@@ -56,6 +56,18 @@ SHIPPING_REQUIRED = (
     "shipping_phone",
 )
 
+# Every field /orders/address/update requires (docs/providers/shiprocket.md §10).
+ADDRESS_UPDATE_REQUIRED = (
+    "order_id",
+    "shipping_customer_name",
+    "shipping_phone",
+    "shipping_address",
+    "shipping_city",
+    "shipping_state",
+    "shipping_country",
+    "shipping_pincode",
+)
+
 # GUESS (texts): code 350 and a "recharge" message are reported by integrators, not published.
 WALLET_LOW_MESSAGE = "Your wallet balance is low, please recharge your wallet to continue."
 # GUESS (text): integrators report a "cancelled state" refusal (docs/providers/shiprocket.md §4).
@@ -294,6 +306,41 @@ class OrdersMixin(ServiceabilityMixin, PickupMixin):
                 self._settle_awb_cancel(order, reading=False)
         # The collection's "Successful Call": 204, with a message body all the same.
         return Response(204, {"message": "Bulk Shipment cancellation is in progress. Please wait for some time."})
+
+    def _update_address(self, request: Request) -> Response:
+        """``/orders/address/update``: the delivery name, address and phone, all required (docs/providers/shiprocket.md
+        §10). GUESS: refused once the parcel is picked up (the collection sets no limit); the AWB is kept."""
+        body = request.json()
+        body = body if isinstance(body, dict) else {}
+        missing = {
+            key: [f"The {_field_name(key)} field is required."]
+            for key in ADDRESS_UPDATE_REQUIRED
+            if _is_missing(body.get(key))
+        }
+        if missing:
+            # The collection's "Missing Fields" example: one Laravel map of every field left out.
+            return Response(422, {"message": "Oops! Invalid Data.", "errors": missing, "status_code": 422})
+        order = self.by_sr_id.get(int(_number(body.get("order_id")) or 0))
+        if order is None or order.is_return:
+            # The collection's "Invalid Data" example.
+            invalid = {"order_id": ["The selected order id is invalid."]}
+            return Response(422, {"message": "Oops! Invalid Data.", "errors": invalid, "status_code": 422})
+        if order.cancelled or not self._before_pickup(order):
+            return Response(
+                400, {"message": "Address cannot be updated for this order in its current state.", "status_code": 400}
+            )
+        fields = {
+            key: str(body.get(key) or "") for key in (*ADDRESS_UPDATE_REQUIRED, "shipping_address_2", "shipping_email")
+        }
+        fields.pop("order_id")
+        name = fields["shipping_customer_name"]
+        first, _, last = name.partition(" ")
+        order.request.update(
+            {**fields, "shipping_customer_name": first, "shipping_last_name": last, "shipping_is_billing": False}
+        )
+        self.address_updates.append({"order_id": order.order_id, "sr_order_id": order.sr_order_id, **fields})
+        # The collection's "Successful Call": 202 with an empty body.
+        return Response(202)
 
     @staticmethod
     def _before_pickup(order: _Order) -> bool:

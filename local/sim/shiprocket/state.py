@@ -142,6 +142,7 @@ class SimState(SimApp):
     next_pickup_token: int
     awb_cancel_settle_reads: int
     cancelled_awbs: list[dict[str, Any]]
+    address_updates: list[dict[str, Any]]
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), IST)

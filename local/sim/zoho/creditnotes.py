@@ -268,7 +268,7 @@ class CreditNotesMixin(InvoicesMixin):
             )
         creditnote["balance"] = (_cents(creditnote["balance"]) - sum(per_invoice.values())) / 100
         creditnote["status"] = "closed" if creditnote["balance"] == 0 else "open"
-        creditnote["last_modified_time"] = self._now_text()
+        creditnote["last_modified_time"] = self._modified_stamp()
         self._link_creditnote(creditnote)
         applied = [{"invoice_id": key, "amount_applied": cents / 100} for key, cents in per_invoice.items()]
         message = "Credits have been applied to the invoice(s)."

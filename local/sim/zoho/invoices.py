@@ -39,7 +39,7 @@ class InvoicesMixin(ZohoState):
             ("credits_applied", 0.0),
             ("currency_code", "INR"),
             ("custom_fields", []),
-            ("last_modified_time", self._now_text()),
+            ("last_modified_time", self._modified_stamp()),
         ):
             invoice.setdefault(key, default)
         return invoice
@@ -95,7 +95,7 @@ class InvoicesMixin(ZohoState):
             order["paid_status"] = "partially_paid"
         else:
             order["paid_status"] = "unpaid"
-        order["last_modified_time"] = self._now_text()
+        order["last_modified_time"] = self._modified_stamp()
 
     def _get_invoice(self, request: Request) -> Response:
         invoice = self._get("invoices", request.params["invoice_id"], "Invoice")
@@ -143,7 +143,7 @@ class InvoicesMixin(ZohoState):
             raise ZohoError(400, 2, f"Invoice {invoice['invoice_number']} is void.")
         if invoice["status"] == "draft":
             invoice["status"] = "sent"
-            invoice["last_modified_time"] = self._now_text()
+            invoice["last_modified_time"] = self._modified_stamp()
             self._link_invoice(invoice)
         return Response(200, {"code": 0, "message": "Invoice status has been changed to Sent."})
 
@@ -158,5 +158,5 @@ class InvoicesMixin(ZohoState):
             invoice["status"] = "partially_paid"
         elif invoice["status"] in ("paid", "partially_paid"):
             invoice["status"] = "sent"
-        invoice["last_modified_time"] = self._now_text()
+        invoice["last_modified_time"] = self._modified_stamp()
         self._link_invoice(invoice)

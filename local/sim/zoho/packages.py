@@ -149,7 +149,7 @@ class PackagesMixin(ItemsMixin):
             order["shipped_status"] = "fulfilled" if delivered else "shipped"
         elif any(float(line["quantity_shipped"]) > 0 for line in lines):
             order["shipped_status"] = "partially_shipped"
-        order["last_modified_time"] = self._now_text()
+        order["last_modified_time"] = self._modified_stamp()
 
     # ------------------------------------------------------------------ shipment orders
     def _create_shipmentorder(self, request: Request) -> Response:

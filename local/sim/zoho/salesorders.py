@@ -57,7 +57,7 @@ class SalesOrdersMixin(ZohoState):
             ("salesreturns", []),
             ("creditnotes", []),
             ("created_time", self._now_text()),
-            ("last_modified_time", self._now_text()),
+            ("last_modified_time", self._modified_stamp()),
         ):
             order.setdefault(key, default)
         for line in order.setdefault("line_items", []):
@@ -120,7 +120,7 @@ class SalesOrdersMixin(ZohoState):
         for key, value in body.items():
             if key not in _SO_READ_ONLY:
                 order[key] = value
-        order["last_modified_time"] = self._now_text()
+        order["last_modified_time"] = self._modified_stamp()
         # The spec's update-a-sales-order-response names the order ``sales_order`` (GET says ``salesorder``),
         # docs/providers/zoho.md §3, §5.
         message = "Sales Order has been updated."
@@ -138,7 +138,7 @@ class SalesOrdersMixin(ZohoState):
             # shipped order with cf_shipment_action instead (docs/providers/zoho.md §5).
             raise ZohoError(400, 36014, "Sales orders that have packages or shipments cannot be voided.")
         order["order_status"] = order["status"] = "void"
-        order["last_modified_time"] = self._now_text()
+        order["last_modified_time"] = self._modified_stamp()
 
     def edit_salesorder(self, edit: dict[str, Any]) -> str:
         """A seller's edit in Zoho's own screens (``/_sim/seed`` ``salesorder_edits``): custom fields, addresses,
@@ -152,7 +152,7 @@ class SalesOrdersMixin(ZohoState):
                 order[key] = {**order.get(key, {}), **edit[key]}
         if "notes" in edit:
             order["notes"] = str(edit["notes"])
-        order["last_modified_time"] = self._now_text()
+        order["last_modified_time"] = self._modified_stamp()
         if str(edit.get("order_status", "")).lower() == "void":
             self._void(order)
         return str(order["salesorder_id"])

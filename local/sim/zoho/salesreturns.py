@@ -118,7 +118,7 @@ class SalesReturnsMixin(ItemsMixin):
         ref = {key: salesreturn[key] for key in ("salesreturn_id", "salesreturn_number", "date", "salesreturn_status")}
         ref["quantity"] = _as_number(sum(float(line["quantity"]) for line in salesreturn["line_items"]))
         _upsert(order["salesreturns"], "salesreturn_id", ref)
-        order["last_modified_time"] = self._now_text()
+        order["last_modified_time"] = self._modified_stamp()
 
     def _create_salesreturn_receive(self, request: Request) -> Response:
         # Like a return's salesorder_id, salesreturn_id is optional as published and required here

@@ -79,6 +79,7 @@ class ZohoState(SimApp):
             self._creditnote_numbers = itertools.count(1)
             self._invoice_numbers = itertools.count(1)
             self._payment_numbers = itertools.count(1)
+            self._last_stamp = 0
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
@@ -92,6 +93,14 @@ class ZohoState(SimApp):
 
     def _now_text(self) -> str:
         return datetime.fromtimestamp(self.clock(), tz=UTC).astimezone(IST).strftime("%Y-%m-%dT%H:%M:%S%z")
+
+    def _modified_stamp(self) -> str:
+        """A record's new ``last_modified_time``: Zoho's format (to the second), and later than any given before, so
+        two edits in one second still read as two revisions (the order worker looks at an edit only when its time
+        is new)."""
+        now = max(int(self.clock()), self._last_stamp + 1)
+        self._last_stamp = now
+        return datetime.fromtimestamp(now, tz=UTC).astimezone(IST).strftime("%Y-%m-%dT%H:%M:%S%z")
 
     def _today(self) -> str:
         return datetime.fromtimestamp(self.clock(), tz=UTC).astimezone(IST).strftime("%Y-%m-%d")

@@ -302,6 +302,29 @@ class ShiprocketClient:
             raise ValueError("cancel_orders needs at least one order id")
         self._accepted_write("POST", "/orders/cancel", {"ids": wanted})
 
+    def update_delivery_address(self, sr_order_id: int, order: ShiprocketOrder) -> None:
+        """``POST /orders/address/update``: the delivery name, address and phone of an order, all of them, from
+        ``order`` as mapped (its shipping side, or its billing side when they are one). Published answer: 202 with
+        an empty body (docs/providers/shiprocket.md §10)."""
+        side = "billing" if order.shipping_is_billing else "shipping"
+
+        def field(name: str) -> str:
+            return str(getattr(order, f"{side}_{name}") or "")
+
+        body = {
+            "order_id": int(sr_order_id),
+            "shipping_customer_name": " ".join(part for part in (field("customer_name"), field("last_name")) if part),
+            "shipping_phone": field("phone"),
+            "shipping_address": field("address"),
+            "shipping_address_2": field("address_2"),
+            "shipping_city": field("city"),
+            "shipping_state": field("state"),
+            "shipping_country": field("country") or "India",
+            "shipping_pincode": field("pincode"),
+            "shipping_email": field("email"),
+        }
+        self._accepted_write("POST", "/orders/address/update", body)
+
     def _accepted_write(self, method: str, path: str, body: Mapping[str, Any]) -> None:
         """A write whose success is a 2xx with an empty body or a message; an error inside it still raises."""
         http_status, payload, version = self._call(method, path, body=body)

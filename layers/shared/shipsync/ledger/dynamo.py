@@ -42,6 +42,42 @@ UNREMITTED_COD_INDEX = "UnremittedCod"
 AWAITING_DELIVERY_INDEX = "AwaitingDelivery"
 
 
+# The steps a reopened job forgets (``reopen_job``): it ships again from the start.
+REOPENED_FIELDS = (
+    "sr_order_id",
+    "shipment_id",
+    "courier_ranking",
+    "refusals",
+    "awb",
+    "courier_id",
+    "courier_name",
+    "pickup_requested",
+    "pickup_scheduled_date",
+    "pickup_token_number",
+    "pickup_status",
+    "label_generated",
+    "label_url",
+    "zoho_fields_written",
+    "zoho_package_id",
+    "zoho_shipment_id",
+    "shipment_status",
+    "failure_reason",
+    "shipping_claimed",
+    "shipped_snapshot",
+    "cancel_seen_at",
+    "sr_awb_cancel_sent",
+    "sr_order_cancel_sent",
+    "sr_cancelled_at",
+    "zoho_shipment_deleted",
+    "zoho_package_deleted",
+    "zoho_cancel_written",
+    "cancelled_at",
+    "cancel_outcome",
+    "alerted_stuck",
+    "redrive_count",
+)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -257,6 +293,27 @@ class DynamoLedger:
             "attribute_exists(pk) AND (attribute_not_exists(shipping_claimed) OR shipping_claimed = :no)",
             {":no": False, **values},
             names,
+        )
+
+    def reopen_job(self, salesorder_id: str, *, order_ref: str, recreate_count: int) -> None:
+        """Start the job again under a new Shiprocket reference (``SO-…-R<n>``), after its shipment was cancelled
+        on both sides: every step forgotten, the job back in the stuck-order index. History (amendments, the
+        refusals' courier ranking aside) stays."""
+        now = _now()
+        self._table.update_item(
+            Key={"pk": f"SO#{salesorder_id}"},
+            UpdateExpression=(
+                "SET #state = :received, order_ref = :ref, recreate_count = :count, open_job = :one, "
+                "confirmed_at = :now, updated_at = :now REMOVE " + ", ".join(REOPENED_FIELDS)
+            ),
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={
+                ":received": JobState.RECEIVED.value,
+                ":ref": order_ref,
+                ":count": recreate_count,
+                ":one": "1",
+                ":now": now,
+            },
         )
 
     def _conditional(

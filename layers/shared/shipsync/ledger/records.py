@@ -114,6 +114,11 @@ class OrderRecord(BaseModel):
     so_last_modified: str | None = None
     redrive_count: int = 0
     alerted_stuck: bool = False
+    # What the shipment carries that a seller can edit (orders.mapping.delivery_snapshot), and the sales order's
+    # last_modified_time last acted on: a webhook of a newer one is compared with it (orders.amend).
+    shipped_snapshot: dict[str, Any] | None = None
+    so_revision: str | None = None
+    amendments: list[dict[str, Any]] = Field(default_factory=list)
     # Set (conditionally) before the first Shiprocket write; a cancellation closes only an unclaimed job.
     shipping_claimed: bool = False
     # Cancellation, one flag per step (orders.cancel); ``cancel_outcome`` is set once, when it ends.
@@ -158,6 +163,9 @@ class OrderChanges(TypedDict, total=False):
     so_last_modified: str | None
     redrive_count: int
     alerted_stuck: bool
+    shipped_snapshot: dict[str, Any] | None
+    so_revision: str | None
+    amendments: list[dict[str, Any]]
     cancel_seen_at: str | None
     sr_awb_cancel_sent: bool
     sr_order_cancel_sent: bool

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Unpack
+from typing import Any, Unpack
 
 from aws_lambda_powertools import Logger
 
@@ -55,10 +55,12 @@ from shipsync.ledger.records import (
     OrderChanges,
     OrderRecord,
 )
-from shipsync.orders.cancel import Cancellation, salesorder_wants_cancel
+from shipsync.orders.amend import describe, what_changed
+from shipsync.orders.cancel import Cancellation, ParcelStage, parcel_stage, salesorder_wants_cancel
 from shipsync.orders.courier import CourierRules
 from shipsync.orders.mapping import (
     MappingOptions,
+    delivery_snapshot,
     package_number,
     required_item_ids,
     shipment_number,
@@ -129,6 +131,8 @@ class OrderConfirmedJob:
             delivery_city=order.delivery_city,
             order_value=order.sub_total,
             payment_method=order.payment_method,
+            shipped_snapshot=delivery_snapshot(so),
+            so_revision=so.last_modified_time,
         )
 
         for _ in range(MAX_RECREATES + 1):
@@ -182,8 +186,8 @@ class OrderConfirmedJob:
         self._save(entry, recreate_count=count, order_ref=new_ref)
         return order.model_copy(update={"order_id": new_ref})
 
-    def _rank(self, order: ShiprocketOrder) -> list[CourierQuote]:
-        quotes = self.shiprocket.serviceability(
+    def _quotes(self, order: ShiprocketOrder) -> list[CourierQuote]:
+        return self.shiprocket.serviceability(
             pickup_postcode=self.pickup_postcode,
             delivery_postcode=order.delivery_postcode,
             cod=order.is_cod,
@@ -193,6 +197,9 @@ class OrderConfirmedJob:
             height_cm=order.height,
             declared_value=order.sub_total,
         )
+
+    def _rank(self, order: ShiprocketOrder) -> list[CourierQuote]:
+        quotes = self._quotes(order)
         ranking = self.rules().rank(quotes, order)
         if not ranking:
             raise NotServiceable(f"no eligible courier for {order.delivery_postcode} ({order.payment_method})")
@@ -326,6 +333,9 @@ class OrderConfirmedJob:
             setattr(entry, name, value)
 
 
+# A cancelled job a re-confirmation ships again: its shipment was undone on both sides, or never made.
+RESHIPPABLE = frozenset({CancelOutcome.CANCELLED, CancelOutcome.NEVER_SHIPPED})
+
 # Why the order did not ship -> (ledger state, cf_shipment_status in Zoho, metric and alarm); the first match wins.
 GIVE_UP_STATES: tuple[tuple[type[PermanentError], JobState, ShipmentStatus, str], ...] = (
     (InvalidOrder, JobState.INVALID, ShipmentStatus.INVALID_ORDER, "InvalidOrder"),
@@ -345,6 +355,8 @@ class ShipOrder:
     so: ZohoSalesOrder | None = None
     # Set when the order read back was cancelled: a failure is then the cancellation's, not the shipment's.
     cancelling: bool = False
+    # Set while an edit of a shipped order is looked at: a failure leaves the shipment as it is and pages.
+    amending: bool = False
 
     @property
     def correlation_id(self) -> str:
@@ -354,6 +366,8 @@ class ShipOrder:
         job = self.job
         entry = self.entry = job.ledger.ensure(self.message.salesorder_id, self.message.salesorder_number)
         if entry.state in TERMINAL_STATES and not job._worth_retrying(entry):
+            if self._edited_since(entry):
+                return self._edited(entry)
             logger.info("order already handled", extra={"state": entry.state, "awb": entry.awb})
             return Outcome(entry.salesorder_number, entry.state, entry.awb, entry.courier_name, "duplicate")
 
@@ -365,6 +379,10 @@ class ShipOrder:
             return Outcome(entry.salesorder_number, entry.state, entry.awb, entry.courier_name, f"cancel: {outcome}")
         if entry.state in RETRIED_WHEN_EDITED and so.last_modified_time == entry.so_last_modified:
             return Outcome(entry.salesorder_number, entry.state, detail="unchanged since it failed")
+        return self._ship(entry, so)
+
+    def _ship(self, entry: OrderRecord, so: ZohoSalesOrder, detail: str | None = None) -> Outcome:
+        job = self.job
         if entry.sr_order_id is None:
             try:
                 entry = job._create_shipment(entry, so)
@@ -374,8 +392,127 @@ class ShipOrder:
         entry = job._complete_shipment(entry)
         job._write_back(entry, so)
         job.metrics.count("OrdersShipped")
-        logger.info("order shipped", extra={"awb": entry.awb, "courier": entry.courier_name})
-        return Outcome(entry.salesorder_number, JobState.SYNCED, entry.awb, entry.courier_name)
+        logger.info(
+            "order shipped", extra={"awb": entry.awb, "courier": entry.courier_name, "order_ref": entry.order_ref}
+        )
+        return Outcome(entry.salesorder_number, JobState.SYNCED, entry.awb, entry.courier_name, detail)
+
+    # ------------------------------------------------------------------ an edit after the job ended (orders.amend)
+    def _edited_since(self, entry: OrderRecord) -> bool:
+        """A webhook for a revision of the order this job has not looked at, on a job an edit can still change:
+        shipped (and not being cancelled), or cancelled (a re-confirmation ships it again)."""
+        revision = self.message.revision
+        if revision is None or revision == entry.so_revision:
+            return False
+        if entry.state is JobState.SYNCED:
+            return entry.cancel_outcome is None
+        return entry.state is JobState.CANCELLED and entry.cancel_outcome in RESHIPPABLE
+
+    def _edited(self, entry: OrderRecord) -> Outcome:
+        job, number = self.job, entry.salesorder_number
+        self.amending = True
+        so = self.so = self._read_back(entry)
+        if salesorder_wants_cancel(so):
+            if entry.state is JobState.CANCELLED:
+                job._save(entry, so_revision=so.last_modified_time)
+                return Outcome(number, entry.state, detail="still cancelled")
+            self.amending, self.cancelling = False, True
+            outcome = job.cancellation().run(entry, so)
+            return Outcome(number, entry.state, entry.awb, entry.courier_name, f"cancel: {outcome}")
+        if entry.state is JobState.CANCELLED:
+            if (so.order_status or so.status or "").strip().lower() != "confirmed":
+                job._save(entry, so_revision=so.last_modified_time)
+                return Outcome(number, entry.state, detail="cancelled, and not confirmed again")
+            return self._ship_again(entry, "confirmed again after its cancellation")
+        shipped = entry.shipped_snapshot or {}
+        now = delivery_snapshot(so)
+        changed = what_changed(shipped, now) if entry.shipped_snapshot is not None else []
+        if not changed:
+            job._save(entry, so_revision=so.last_modified_time)
+            return Outcome(number, entry.state, entry.awb, entry.courier_name, "edited, nothing shipped changed")
+        assert entry.sr_order_id is not None
+        stage = parcel_stage(job.shiprocket.get_order(entry.sr_order_id))
+        logger.info("shipped order edited", extra={"changed": changed, "stage": stage})
+        if stage is not ParcelStage.BEFORE_PICKUP:
+            return self._edited_too_late(entry, so, changed, describe(shipped, now, changed), stage)
+        if "lines" not in changed:
+            order = to_shiprocket_order(
+                so, {i: job.zoho.get_item(i) for i in required_item_ids(so)}, job.options, order_ref=entry.order_ref
+            )
+            if shipped.get("pincode") == now["pincode"] or self._courier_serves(entry, order):
+                job.shiprocket.update_delivery_address(entry.sr_order_id, order)
+                self._record_edit(entry, so, "address_updated", changed, shipped_snapshot=now)
+                job.metrics.count("OrdersAmended")
+                return Outcome(number, entry.state, entry.awb, entry.courier_name, "amended: address updated")
+        reason = "its lines changed" if "lines" in changed else "the courier does not serve the new pincode"
+        return self._ship_again(entry, reason)
+
+    def _courier_serves(self, entry: OrderRecord, order: ShiprocketOrder) -> bool:
+        return any(quote.courier_company_id == entry.courier_id for quote in self.job._quotes(order))
+
+    def _ship_again(self, entry: OrderRecord, reason: str) -> Outcome:
+        """Cancel what is shipped (both sides, orders.cancel), then ship the order as Zoho holds it now under the
+        next reference ``SO-…-R<n>``; the cancelled shipment stays in the job's history."""
+        job, number = self.job, entry.salesorder_number
+        assert self.so is not None
+        if entry.state is JobState.SYNCED:
+            outcome = job.cancellation().run(entry, self.so)
+            if outcome is not CancelOutcome.CANCELLED:
+                return Outcome(number, entry.state, entry.awb, entry.courier_name, f"not shipped again: {outcome}")
+        count = entry.recreate_count + 1
+        history = {
+            "kind": "shipped_again",
+            "reason": reason,
+            "previous_ref": entry.order_ref,
+            "previous_awb": entry.awb,
+            "cancelled_at": entry.cancelled_at,
+            "at": job.clock().isoformat(),
+        }
+        job._save(entry, amendments=[*entry.amendments, history])
+        job.ledger.reopen_job(entry.salesorder_id, order_ref=f"{number}-R{count}", recreate_count=count)
+        fresh = job.ledger.get(entry.salesorder_id)
+        assert fresh is not None
+        self.entry = fresh
+        # Read again: the cancellation deleted the package and shipment order the first read listed.
+        so = self.so = self._read_back(fresh)
+        self.amending = False
+        logger.warning("shipping again", extra={"reason": reason, "order_ref": fresh.order_ref})
+        job.metrics.count("OrdersShippedAgain")
+        return self._ship(fresh, so, f"shipped again ({reason})")
+
+    def _edited_too_late(
+        self, entry: OrderRecord, so: ZohoSalesOrder, changed: list[str], what: str, stage: ParcelStage
+    ) -> Outcome:
+        number = entry.salesorder_number
+        self.job.alerts.page(
+            f"Edited after pickup: {number}",
+            f"Sales order {number} ({so.customer_name or 'unknown customer'}) was edited in Zoho after its parcel left "
+            f"(AWB {entry.awb}, {entry.courier_name or 'courier unknown'}, {stage}): {what}. Shiprocket cannot change "
+            "a parcel after pickup: ask the courier (or update the NDR) if it matters; nothing was changed.",
+            kind="AmendedAfterPickup",
+            correlation_id=number,
+        )
+        self.job.metrics.count("AmendedAfterPickup")
+        self._record_edit(entry, so, "paged_after_pickup", changed)
+        return Outcome(number, entry.state, entry.awb, entry.courier_name, "edited after pickup: paged")
+
+    def _record_edit(
+        self, entry: OrderRecord, so: ZohoSalesOrder, kind: str, changed: list[str], **changes: Any
+    ) -> None:
+        record = {
+            "kind": kind,
+            "changed": changed,
+            "revision": so.last_modified_time,
+            "at": self.job.clock().isoformat(),
+        }
+        self.job._save(entry, so_revision=so.last_modified_time, amendments=[*entry.amendments, record], **changes)
+
+    def _read_back(self, entry: OrderRecord) -> ZohoSalesOrder:
+        """The order as Zoho holds it now, for a job that already ended (its state is not changed if it is gone)."""
+        try:
+            return self.job.zoho.get_salesorder(entry.salesorder_id)
+        except RecordMissing as err:
+            raise NamedRecordMissing("sales order", entry.salesorder_number, err) from err
 
     def _read_salesorder(self, entry: OrderRecord) -> ZohoSalesOrder:
         """The sales order the message names. One Zoho says does not exist ends the job (closed as missing, so the
@@ -390,7 +527,33 @@ class ShipOrder:
     def give_up(self, err: PermanentError) -> Failure[Outcome]:
         if self.cancelling:
             return cancel_failure(self.job, self.message, self.so, err)
+        if self.amending:
+            return self._edit_failure(err)
         return self._ship_failure(err)
+
+    def _edit_failure(self, err: PermanentError) -> Failure[Outcome]:
+        """An edit that cannot be applied: the shipment stays as it is, this revision is not looked at again."""
+        number = self.message.salesorder_number
+        so = self.so
+        reason = str(err)
+
+        def record() -> None:
+            entry = self.job.ledger.get(self.message.salesorder_id)
+            history = entry.amendments if entry is not None else []
+            failed = {"kind": "failed", "reason": reason, "at": self.job.clock().isoformat()}
+            revision = so.last_modified_time if so is not None else self.message.revision
+            self.job.ledger.update(self.message.salesorder_id, so_revision=revision, amendments=[*history, failed])
+
+        return Failure(
+            outcome=Outcome(number, "edit_refused", detail=reason),
+            metric="AmendFailed",
+            subject=f"Edit not applied: {number}",
+            message=f"Sales order {number} ({so.customer_name if so else 'unknown customer'}) was edited in Zoho after "
+            f"it shipped, and shipsync could not apply the edit: {reason}. The shipment is unchanged; fix the order "
+            "in Zoho (or in the Shiprocket panel).",
+            correlation_id=number,
+            record=record,
+        )
 
     def _ship_failure(self, err: PermanentError) -> Failure[Outcome]:
         """The order is marked in Zoho with why it did not ship; a seller's edit and re-confirm of an invalid or

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from shipsync.domain.india import IST, is_valid_pincode, state_name
 from shipsync.domain.models import (
@@ -419,6 +420,27 @@ def _money(value: float | str | None) -> float:
 
 
 # --------------------------------------------------------------------------- the mapping
+
+
+def delivery_snapshot(so: ZohoSalesOrder) -> dict[str, Any]:
+    """What a shipment carries that a seller can still edit after confirming: where it goes, the buyer's phone,
+    and the lines (line id -> quantity), as ``to_shiprocket_order`` reads them. The ledger keeps the one shipped;
+    an edit is a difference from it (orders.amend)."""
+    source = so.shipping_address if not _is_blank(so.shipping_address) else so.billing_address
+    if source is None or _is_blank(source):
+        raise InvalidOrder("shipping_address", "the sales order has neither a shipping nor a billing address")
+    party = _party(source, so.customer_name, "shipping")
+    return {
+        "name": f"{party.first_name} {party.last_name}".strip(),
+        "address": party.address,
+        "address_2": party.address_2,
+        "city": party.city,
+        "state": party.state,
+        "pincode": party.pincode,
+        "country": party.country,
+        "phone": buyer_phone(so),
+        "lines": {line.line_item_id: line.quantity for line in so.line_items if line.quantity > 0},
+    }
 
 
 def to_shiprocket_order(

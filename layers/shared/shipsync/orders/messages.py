@@ -17,9 +17,7 @@ class OrderMessage(BaseModel):
     source: Literal["webhook", "sweep", "tracking"]
     # "reverse": Shiprocket cancelled the shipment (seen by tracking); the Zoho side is undone.
     intent: Literal["ship", "cancel", "reverse"] = "ship"
-    # A cancel's webhook ``last_modified_time``. With the intent it is part of the idempotency key, so a cancel
-    # seconds after the confirmation is not answered with the confirmation's stored result, while duplicates of
-    # one webhook still share a key. Confirmations leave it out: all of them share one key, as before.
+    # The webhook's ``last_modified_time``: an edit of a shipped order is looked for only when it is new.
     revision: str | None = Field(default=None, max_length=40)
 
     def log_keys(self) -> dict[str, str]:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from shipsync.orders.sweep import StuckOrderSweep
     from shipsync.policy.outcomes import QueueWorker
 
+# How long a finished order's result answers a duplicate of its message (see idempotency_config).
+STORED_RESULT_SECONDS = 5
 # How long a warm container trusts the courier rules it read from SSM before reading them again.
 COURIER_RULES_MAX_AGE_S = 300
 
@@ -92,22 +94,30 @@ def idempotency_config() -> IdempotencyConfig:
     in-progress record expires with the invocation that wrote it."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
-    # The intent and the webhook's revision are in the key: a cancel seconds after a confirmation is new work.
-    return IdempotencyConfig(event_key_jmespath="[salesorder_id, intent, revision]", expires_after_seconds=60)
+    # The lock is what idempotency is for here (the ledger makes a repeat a no-op). A stored result answers only a
+    # message of the same revision, for a few seconds: an edit right after the confirmation fails validation and
+    # retries once the result has expired, instead of being answered with the confirmation's result.
+    return IdempotencyConfig(
+        event_key_jmespath="[salesorder_id, intent]",
+        payload_validation_jmespath="revision",
+        expires_after_seconds=STORED_RESULT_SECONDS,
+    )
 
 
 @cache
 def order_worker(metrics: Metrics, log: Logger) -> QueueWorker[OrderMessage]:
     """OrderQueue's record handler: the order shipped (or cancelled) under the outcome policy, inside Powertools
-    idempotency keyed on the sales order id, the intent and a cancel's revision.
+    idempotency keyed on the sales order id and the intent.
 
     The ledger already makes a repeated order a no-op; idempotency adds the lock it cannot give: while
-    one worker ships an order, a concurrent duplicate raises IdempotencyAlreadyInProgressError and its
-    message retries later instead of racing the first worker. Completed results are kept only briefly,
-    so a fixed-and-reconfirmed invalid order is looked at again.
+    one worker ships (or amends) an order, a concurrent message for it raises IdempotencyAlreadyInProgressError
+    and retries later instead of racing the first worker. A completed result answers a duplicate of the same
+    revision for a few seconds; another revision (an edit, a fix-and-reconfirm) retries after that.
     """
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 
+    from shipsync.errors import TransientError
     from shipsync.orders.messages import OrderMessage
 
     persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
@@ -119,10 +129,16 @@ def order_worker(metrics: Metrics, log: Logger) -> QueueWorker[OrderMessage]:
     def ship(message: OrderMessage) -> dict[str, Any]:
         return asdict(policy.run(order_job(metrics).attempt(message)))
 
+    def handle(message: OrderMessage) -> dict[str, Any]:
+        try:
+            return dict(ship(message=message))
+        except IdempotencyValidationError as err:
+            raise TransientError("another revision of this order was handled moments ago: this one retries") from err
+
     return wiring.queue_worker(
         "OrderQueue",
         OrderMessage,
-        lambda message: ship(message=message),
+        handle,
         dlq_url=settings().order_dlq_url,
         metrics=metrics,
         log=log,
