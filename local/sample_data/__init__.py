@@ -23,6 +23,7 @@ Files (Zoho and Shiprocket simulator seed formats, see README.md, the local stac
 from __future__ import annotations
 
 from local.sample_data.day import (
+    CANCELLED,
     DATA_DIR,
     DELIVERED,
     DELIVERED_LIFECYCLES,
@@ -43,6 +44,7 @@ from local.sample_data.day import (
 from local.sample_data.generate import generate, write
 
 __all__ = [
+    "CANCELLED",
     "DATA_DIR",
     "DELIVERED",
     "DELIVERED_LIFECYCLES",

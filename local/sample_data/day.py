@@ -25,6 +25,7 @@ FINAL_BY_LIFECYCLE = {
     "ndr_then_rto": RETURNED,
     "lost": LOST,
 }
+CANCELLED = "Cancelled"
 RTO_LIFECYCLES = frozenset({"rto", "ndr_then_rto"})
 NDR_LIFECYCLES = frozenset({"ndr_then_delivered", "ndr_then_rto"})
 DELIVERED_LIFECYCLES = frozenset({"delivered", "ndr_then_delivered"})
@@ -40,6 +41,8 @@ def lifecycle_summary(orders: list[dict[str, Any]]) -> dict[str, Any]:
         "receives": len(restocks),
         "credit_notes": sum(1 for r in restocks if r["credit_note"]),
         "units_restocked": sum(line["quantity"] for r in restocks for line in r["lines"]),
+        "cancelled_before_pickup": sum(1 for o in orders if o.get("change") == "cancel"),
+        "address_changes": sum(1 for o in orders if o.get("change") == "address"),
         "remitted_orders": sum(1 for o in orders if o.get("remittance")),
         "unremitted_delivered_cod": sum(
             1 for o in orders if o["payment"] == "COD" and o["final"] == DELIVERED and not o.get("remittance")
@@ -73,6 +76,11 @@ class SampleDay:
         picked.add(next(o["salesorder_number"] for o in shipped if o["lifecycle"] == "lost"))
         picked.add(next(o["salesorder_number"] for o in shipped if o["lifecycle"] in NDR_LIFECYCLES))
         picked.add(self.tracking["customer_return"]["salesorder_number"])
+        # One seller's cancellation and the address change.
+        changes = self.tracking.get("changes", [])
+        picked.update(
+            next(c["salesorder_number"] for c in changes if c["kind"] == kind) for kind in {c["kind"] for c in changes}
+        )
         return picked
 
     def only(self, numbers: set[str]) -> SampleDay:
@@ -102,6 +110,7 @@ class SampleDay:
                 **self.tracking,
                 "lifecycles": {n: name for n, name in self.tracking["lifecycles"].items() if n in numbers},
                 "customer_return": customer_return if customer_return["salesorder_number"] in numbers else None,
+                "changes": [c for c in self.tracking.get("changes", []) if c["salesorder_number"] in numbers],
                 "remittance": {
                     **remittance,
                     "batches": [

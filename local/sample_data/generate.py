@@ -25,6 +25,7 @@ from local.sample_data.catalogue import (
     Item,
 )
 from local.sample_data.day import (
+    CANCELLED,
     DATA_DIR,
     DELIVERED,
     DELIVERED_LIFECYCLES,
@@ -69,6 +70,10 @@ STEPS_PER_ADVANCE = 3
 # Shiprocket re-posts the final RTO scan: every RTO-delivered event arrives twice.
 RTO_DELIVERED_NOISE = {"duplicates": 1}
 RETURN_REASON = "Size does not fit"
+# After the confirmations, before the parcels move: sellers cancel some orders and fix one address (issue 12).
+_CANCELS = 2
+_ADDRESS_CHANGES = 1
+CHANGES_SEED = SEED + 12
 # Shiprocket remits on D+8. Three batches of the delivered, invoiced COD orders: one posted as JSON,
 # one found only by the poll, one posted with a bank transfer short by SHORT_TRANSFER rupees.
 REMITTANCE_DATE = "2025-06-19"
@@ -426,6 +431,7 @@ def generate(order_count: int = ORDER_COUNT) -> dict[str, Any]:
             "lifecycles": fates.lifecycles,
             "customer_return": fates.customer_return,
             "remittance": {"date": REMITTANCE_DATE, "batches": fates.remittances},
+            "changes": fates.changes,
         },
         "expected.json": expected,
     }
@@ -440,6 +446,8 @@ class _Fates:
     customer_return: dict[str, Any]
     # {"utr", "route": "webhook" | "poll", "short_by": rupees, "orders": [sales order numbers]}
     remittances: list[dict[str, Any]]
+    # {"salesorder_number", "salesorder_id", "kind": "cancel" | "address", "edit": a salesorder_edits entry}
+    changes: list[dict[str, Any]]
 
     def remittance_of(self, number: str) -> str | None:
         return next((batch["utr"] for batch in self.remittances if number in batch["orders"]), None)
@@ -451,6 +459,9 @@ class _Fates:
         alerts: list[str] = {INVALID: ["InvalidOrder"], UNSERVICEABLE: ["ServiceabilityFailed"]}.get(plan.expect, [])
         may_alert: list[str] = []
         final, restock = plan.expect, None
+        change = next((c["kind"] for c in self.changes if c["salesorder_number"] == number), None)
+        if change == "cancel":
+            final = CANCELLED
         if lifecycle is not None:
             final = FINAL_BY_LIFECYCLE[lifecycle]
             # RTO and loss need ops whatever order the scans arrive in; an NDR that a later scan has
@@ -469,6 +480,7 @@ class _Fates:
             restock = _restock("customer_return", lines, invoice is not None)
         return {
             "lifecycle": lifecycle,
+            "change": change,
             "final": final,
             "invoice": None if invoice is None else {"invoice_id": invoice["invoice_id"], "status": invoice["status"]},
             "restock": restock,
@@ -550,7 +562,55 @@ def _fates(plans: list[_Plan], salesorders: list[dict[str, Any]], blocks: int) -
         "lines": [{"sku": returned["line_items"][0]["sku"], "quantity": 1}],
         "reason": RETURN_REASON,
     }
-    return _Fates(lifecycles, invoices, customer_return, remittances)
+    changes = _changes(shipped, lifecycles, invoices, returned, blocks)
+    for change in changes:
+        if change["kind"] == "cancel":
+            del lifecycles[change["salesorder_number"]]
+    return _Fates(lifecycles, invoices, customer_return, remittances, changes)
+
+
+def _changes(
+    shipped: list[tuple[_Plan, dict[str, Any]]],
+    lifecycles: dict[str, str],
+    invoices: list[dict[str, Any]],
+    returned: dict[str, Any],
+    blocks: int,
+) -> list[dict[str, Any]]:
+    """Orders the seller changes before pickup: cancelled (``cf_shipment_action = Cancel``) or given a new
+    address line (same pincode), chosen among plain delivered prepaid parcels (no invoice, no return) so that
+    the other fates stay as they were."""
+    rng = random.Random(CHANGES_SEED)
+    invoiced = {invoice["salesorder_id"] for invoice in invoices}
+    plain = [
+        order
+        for plan, order in shipped
+        if plan.payment == "Prepaid"
+        and lifecycles[order["salesorder_number"]] == "delivered"
+        and order["salesorder_id"] not in invoiced
+        and order is not returned
+    ]
+    picks = rng.sample(plain, (_CANCELS + _ADDRESS_CHANGES) * blocks)
+    changes = [
+        {
+            "salesorder_number": order["salesorder_number"],
+            "salesorder_id": order["salesorder_id"],
+            "kind": "cancel",
+            "edit": {"custom_fields": [{"api_name": "cf_shipment_action", "value": "Cancel"}]},
+        }
+        for order in picks[: _CANCELS * blocks]
+    ]
+    changes += [
+        {
+            "salesorder_number": order["salesorder_number"],
+            "salesorder_id": order["salesorder_id"],
+            "kind": "address",
+            "edit": {
+                "shipping_address": {"address": f"Flat {rng.randint(2, 40)}, {order['shipping_address']['address']}"}
+            },
+        }
+        for order in picks[_CANCELS * blocks :]
+    ]
+    return sorted(changes, key=lambda change: change["salesorder_number"])
 
 
 def _check_mix(expected: dict[str, Any]) -> None:
@@ -565,8 +625,11 @@ def _check_mix(expected: dict[str, Any]) -> None:
         "prepaid over 2000": sum(1 for o in valid if o["payment"] == "Prepaid" and o["total"] > 2000) >= 3,
         "COD tier-1 and COD tier-2/3": {o["tier"] == "tier1" for o in valid if o["payment"] == "COD"} == {True, False},
         "repeated SKU": any(o["repeated_sku"] for o in valid),
-        "every shipped order has a lifecycle": all(o["lifecycle"] for o in valid),
-        "every lifecycle": {o["lifecycle"] for o in valid} == set(FINAL_BY_LIFECYCLE),
+        "every shipped order not cancelled has a lifecycle": all(
+            o["lifecycle"] or o["change"] == "cancel" for o in valid
+        ),
+        "cancellations and an address change": {o["change"] for o in valid} == {None, "cancel", "address"},
+        "every lifecycle": {o["lifecycle"] for o in valid if o["lifecycle"]} == set(FINAL_BY_LIFECYCLE),
         "mostly delivered": sum(1 for o in valid if o["final"] == DELIVERED) > len(valid) * 3 // 4,
         "two invoiced COD RTOs": sum(
             1 for o in restocks if o["restock"]["kind"] == "rto" and o["payment"] == "COD" and o["invoice"]

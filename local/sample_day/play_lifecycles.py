@@ -1,4 +1,5 @@
-"""The phases after confirm: parcel lifecycles through tracking webhooks, the customer return, COD remittance."""
+"""The phases after confirm: the sellers' cancellations and edits, parcel lifecycles through tracking webhooks, the
+customer return, COD remittance."""
 
 from __future__ import annotations
 
@@ -13,11 +14,19 @@ import requests
 from local.sample_data import RTO_LIFECYCLES, SampleDay
 from local.sample_day.chaos import REMITTANCE_REPOSTS, SYNC_ATTEMPTS, Chaos
 from local.sample_day.progress import Progress
-from local.sample_day.records import CUSTOMER_RETURN_PHASE, REMITTANCE_PHASE, Lifecycles, Phase, delta
+from local.sample_day.records import (
+    CHANGES_PHASE,
+    CUSTOMER_RETURN_PHASE,
+    REMITTANCE_PHASE,
+    Lifecycles,
+    Phase,
+    delta,
+)
 from local.sample_day.sims import Stack, sim_get, sim_post
 from local.sim.shiprocket import LIFECYCLES, remaining_after
 
 RETURNS_PATH = "/returns"
+WEBHOOK_PATH = "/webhooks/zoho/salesorders"
 # (phase, lifecycles it advances, statuses held back for a later phase, extra webhook options key)
 TRACKING_PHASES: tuple[tuple[str, frozenset[str], int, str | None], ...] = (
     ("delivered", frozenset({"delivered"}), 0, None),
@@ -115,6 +124,16 @@ def play_lifecycles(
     # By sales order number: an order re-created under a new reference (``<number>-R1``) is still that order's.
     forward = {re.sub(r"-R\d+$", "", str(o["order_id"])): o for o in shiprocket_state["orders"] if o.get("awb_code")}
     result = Lifecycles(phases=[], problems=[])
+    changes = tracking.get("changes") or []
+    if changes:
+        if chaos is not None:
+            chaos.at(CHANGES_PHASE)
+        play_changes(stack, changes, progress, SYNC_ATTEMPTS if chaos is not None else 1)
+        problem = _wait(stack, deadline, CHANGES_PHASE)
+        result.phases.append(counts.phase(CHANGES_PHASE, len(changes), 0))
+        if problem:
+            result.problems.append(problem)
+            return result
     # The statuses still to come per AWB, carried from one phase to the next (RTOs stop one short).
     left: dict[str, int | None] = {}
     for name, lifecycles, hold, options_key in TRACKING_PHASES:
@@ -175,6 +194,35 @@ def play_lifecycles(
             result.problems.append(problem)
     progress.done(f"tracking: {sum(p.advance_calls for p in result.phases)} advance calls, done")
     return result
+
+
+def play_changes(stack: Stack, changes: list[dict[str, Any]], progress: Progress, attempts: int = 1) -> None:
+    """The sellers' changes after confirming: each edit made in Zoho (the simulator's ``salesorder_edits``), then
+    the workflow rule's webhook with the whole sales order as Zoho now holds it."""
+    url = stack.api_url.rstrip("/") + WEBHOOK_PATH
+    for change in changes:
+        progress.note(f"changes: {change['kind']} {change['salesorder_number']}")
+        sim_post(
+            stack.zoho_url,
+            "/_sim/seed",
+            {"salesorder_edits": [{"salesorder_id": change["salesorder_id"], **change["edit"]}]},
+        )
+        salesorder = next(
+            so
+            for so in sim_get(stack.zoho_url, "/_sim/state")["salesorders"]
+            if so["salesorder_id"] == change["salesorder_id"]
+        )
+        for attempt in range(1, attempts + 1):
+            answer = requests.post(
+                url,
+                json={"salesorder": salesorder},
+                headers={"x-api-key": stack.tokens["zoho_webhook"], "user-agent": "Zoho-Webhook"},
+                timeout=15,
+            )
+            if answer.status_code < 500 or attempt == attempts:
+                break
+            time.sleep(1.0)
+    progress.done(f"changes: {len(changes)} posted")
 
 
 def _first_posted(batches: list[dict[str, Any]]) -> str:

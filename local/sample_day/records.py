@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 CUSTOMER_RETURN_PHASE = "customer return"
+CHANGES_PHASE = "cancellations and edits"
 REMITTANCE_PHASE = "COD remittance"
 # Token endpoints are reported as mints/logins, not as per-order API traffic.
 ZOHO_AUTH_ENDPOINTS = frozenset({"POST /oauth/v2/token"})

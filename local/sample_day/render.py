@@ -160,6 +160,20 @@ def _format_lifecycles(report: dict[str, Any]) -> list[str]:
         ],
         indent=4,
     )
+    changes = report.get("changes") or {}
+    if changes.get("calls"):
+        cancels, edits, calls = changes["cancelled_before_pickup"], changes["address_changes"], changes["calls"]
+        lines += ["", "Cancellations and edits (sellers, before pickup)"]
+        lines += _table(
+            [
+                ("cancelled in Zoho", f"{len(cancels['cancelled'])} (expected {len(cancels['expected'])})"),
+                ("address updated", f"{len(edits['updated'])} (expected {len(edits['expected'])})"),
+                (
+                    "calls per change",
+                    f"{calls['per_change']['zoho']} Zoho + {calls['per_change']['shiprocket']} Shiprocket",
+                ),
+            ]
+        )
     booking = report["customer_return"]
     if booking:
         asked = booking["request"]

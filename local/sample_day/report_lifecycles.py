@@ -7,6 +7,7 @@ from typing import Any
 
 from local.sample_data import DELIVERED_LIFECYCLES, SHIPPED, SampleDay
 from local.sample_day.records import (
+    CHANGES_PHASE,
     CUSTOMER_RETURN_PHASE,
     SHIPROCKET_AUTH_ENDPOINTS,
     ZOHO_AUTH_ENDPOINTS,
@@ -69,7 +70,10 @@ def lifecycle_report(
         for hook in refused[:10]
     )
     phases = [confirm, *(lifecycles.phases if lifecycles else [])]
-    tracking_phases = phases[1:]
+    tracking_phases = [phase for phase in phases[1:] if phase.name != CHANGES_PHASE]
+    changes, change_problems = _changes(day, states, phases)
+    if ran:
+        mismatches.extend(change_problems)
     status_puts = sum(phase.zoho_calls.get(ZOHO_STATUS_WRITE, 0) for phase in tracking_phases)
     # Each restock ends with one "Returned" write; the other writes come from tracking events.
     restock_writes = sum(1 for row in restocks if row["sales_returns"])
@@ -109,11 +113,51 @@ def lifecycle_report(
             ],
             "orders": restocks,
         },
+        "changes": changes,
         "customer_return": lifecycles.return_booking if lifecycles else None,
         "phases": [_phase_row(phase) for phase in phases],
         "zoho_calls_per_lifecycle": _calls_per_lifecycle(phases),
         "mismatches": mismatches,
     }
+
+
+def _changes(day: SampleDay, states: DayStates, phases: list[Phase]) -> tuple[dict[str, Any], list[str]]:
+    """The sellers' cancellations and address edits: what Shiprocket and Zoho show, and the calls each cost."""
+    planned = day.tracking.get("changes") or []
+    cancels = sorted(c["salesorder_number"] for c in planned if c["kind"] == "cancel")
+    edits = sorted(c["salesorder_number"] for c in planned if c["kind"] == "address")
+    shiprocket, zoho = states.shiprocket, states.zoho
+    cancelled = sorted(set(shiprocket.get("cancelled_orders", [])) & {c["salesorder_number"] for c in planned})
+    updated = sorted({str(u["order_id"]) for u in shiprocket.get("address_updates", [])} & set(edits))
+    left_in_zoho = sorted(
+        {str(p["salesorder_number"]) for p in [*zoho.get("packages", []), *zoho.get("shipmentorders", [])]}
+        & set(cancels)
+    )
+    problems = []
+    if cancelled != cancels:
+        problems.append(f"cancelled at Shiprocket: {cancelled}, expected {cancels}")
+    if updated != edits:
+        problems.append(f"address updated at Shiprocket: {updated}, expected {edits}")
+    problems += [
+        f"{number}: cancelled, but its Zoho package or shipment order is still there" for number in left_in_zoho
+    ]
+    phase = next((p for p in phases if p.name == CHANGES_PHASE), None)
+    calls = None
+    if phase is not None:
+        calls = {
+            "zoho": api_total(phase.zoho_calls, ZOHO_AUTH_ENDPOINTS),
+            "shiprocket": api_total(phase.shiprocket_calls, SHIPROCKET_AUTH_ENDPOINTS),
+            "per_change": {
+                "zoho": ratio(api_total(phase.zoho_calls, ZOHO_AUTH_ENDPOINTS), len(planned)),
+                "shiprocket": ratio(api_total(phase.shiprocket_calls, SHIPROCKET_AUTH_ENDPOINTS), len(planned)),
+            },
+        }
+    summary = {
+        "cancelled_before_pickup": {"expected": cancels, "cancelled": cancelled},
+        "address_changes": {"expected": edits, "updated": updated},
+        "calls": calls,
+    }
+    return summary, problems
 
 
 def _last_scan_status(hook: dict[str, Any]) -> str | None:
@@ -203,7 +247,9 @@ def _stock_mismatches(day: SampleDay, zoho: dict[str, Any], expected: dict[str, 
     """Stock on hand = opening stock - shipped units + units received back, item by item."""
     stock = {str(item["item_id"]): float(item["stock_on_hand"]) for item in day.zoho_seed["items"]}
     for so in day.zoho_seed["salesorders"]:
-        if expected[so["salesorder_number"]]["expect"] == SHIPPED:
+        want = expected[so["salesorder_number"]]
+        # A cancelled order's shipment was deleted in Zoho: its stock came back.
+        if want["expect"] == SHIPPED and want.get("change") != "cancel":
             for line in so["line_items"]:
                 stock[str(line["item_id"])] -= line["quantity"]
     for want in expected.values():

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from local.sample_data import (
+    CANCELLED,
     DELIVERED,
     FINAL_BY_LIFECYCLE,
     INVALID,
@@ -146,7 +147,10 @@ def test_subset_keeps_deliveries_and_expectations_together() -> None:
 
 def test_every_shipped_order_has_a_lifecycle_and_an_end() -> None:
     orders = DAY.expected["orders"]
-    shipped = [o for o in orders if o["expect"] == SHIPPED]
+    cancelled = [o for o in orders if o["change"] == "cancel"]
+    assert len(cancelled) == 2
+    assert all(o["expect"] == SHIPPED and o["lifecycle"] is None and o["final"] == CANCELLED for o in cancelled)
+    shipped = [o for o in orders if o["expect"] == SHIPPED and o["change"] != "cancel"]
     assert set(DAY.tracking["lifecycles"]) == {o["salesorder_number"] for o in shipped}
     assert all(DAY.tracking["lifecycles"][o["salesorder_number"]] == o["lifecycle"] for o in shipped)
     assert all(o["lifecycle"] is None and o["final"] == o["expect"] for o in orders if o["expect"] != SHIPPED)
@@ -230,8 +234,8 @@ def _made_up_day_states() -> tuple[SampleDay, DayStates]:
                 "custom_field_hash": {"cf_shipment_status": ""},
             }
         )
-        if not shipped:
-            continue
+        if not shipped or want["change"] == "cancel":
+            continue  # a cancelled order's shipment order was deleted, its stock given back
         shipmentorders.append(
             {
                 "salesorder_number": so["salesorder_number"],
@@ -289,7 +293,14 @@ def _made_up_day_states() -> tuple[SampleDay, DayStates]:
         "items": list(items.values()),
         "calls": {},
     }
-    shiprocket = {"orders": [], "webhooks": [], "calls": {}}
+    changes = day.tracking["changes"]
+    shiprocket = {
+        "orders": [],
+        "webhooks": [],
+        "calls": {},
+        "cancelled_orders": [c["salesorder_number"] for c in changes if c["kind"] == "cancel"],
+        "address_updates": [{"order_id": c["salesorder_number"]} for c in changes if c["kind"] == "address"],
+    }
     return day, DayStates(confirmed, shiprocket, final, shiprocket)
 
 
@@ -441,6 +452,7 @@ def test_tracking_noise_reaches_zoho_once_per_change(replay: tuple[SampleDay, di
     phases = [phase["name"] for phase in report["phases"]]
     assert phases == [
         "confirm",
+        "cancellations and edits",
         "delivered",
         "lost and NDR",
         "RTO in transit",
@@ -448,8 +460,15 @@ def test_tracking_noise_reaches_zoho_once_per_change(replay: tuple[SampleDay, di
         "customer return",
         "COD remittance",
     ]
-    # Tracking webhooks cost Shiprocket nothing; only the return booking and the remittance call it.
-    assert all(phase["shiprocket_calls"] == 0 for phase in report["phases"][1:-2])
+    # Tracking webhooks cost Shiprocket nothing; only the changes, the return booking and the remittance call it.
+    assert all(phase["shiprocket_calls"] == 0 for phase in report["phases"][2:-2])
+    changes = report["changes"]
+    assert changes["cancelled_before_pickup"]["cancelled"] == changes["cancelled_before_pickup"]["expected"]
+    assert len(changes["cancelled_before_pickup"]["expected"]) == 1  # the rule-path day keeps one of the two
+    assert changes["address_changes"]["updated"] == changes["address_changes"]["expected"] == ["SO-00052"]
+    # A cancellation before pickup: 4 Shiprocket calls and 4 Zoho; an address edit: 2 and 1 (its items cached).
+    assert changes["calls"]["shiprocket"] == 6
+    assert changes["calls"]["zoho"] <= 6
     remittance = report["remittance"]
     assert (
         remittance["payments_created"]
@@ -508,6 +527,7 @@ def test_report_schema_and_rendering(replay: tuple[SampleDay, dict[str, Any], in
         "tracking",
         "restocks",
         "remittance",
+        "changes",
         "customer_return",
         "phases",
         "zoho_calls_per_lifecycle",
