@@ -52,6 +52,7 @@ class FakeShiprocket:
         self.fail_wrapper_after_create = False
         self.cancel_settle_reads = 0
         self.address_updates: list[tuple[int, str]] = []
+        self.ndr_actions: list[tuple[str, str]] = []
         # Steps ("assign", "pickup", "label") whose next call does the work, then loses its answer (a timeout).
         self.lose_answer: set[str] = set()
         self._ids = itertools.count(1000)
@@ -157,6 +158,10 @@ class FakeShiprocket:
                 record["cancel_reads_left"] = pending
         self._answer("cancel_orders", None)
 
+    def ndr_action(self, awb: str, action: str, comments: str) -> None:
+        self.calls["ndr_action"] += 1
+        self.ndr_actions.append((awb, action))
+
     def update_delivery_address(self, sr_order_id: int, order: ShiprocketOrder) -> None:
         self.calls["update_address"] += 1
         self.address_updates.append((sr_order_id, order.delivery_postcode))
@@ -172,6 +177,7 @@ class FakeShiprocket:
         return ShiprocketOrderDetails(
             sr_order_id=sr_order_id,
             status=record["status"],
+            status_code=record.get("status_code"),
             awb=record["awb"],
             courier_id=courier_id,
             courier_name=self._name(courier_id) if courier_id else None,

@@ -139,6 +139,38 @@ def test_a_cancel_after_pickup_marks_the_order_and_pages_once_without_cancelling
     assert (entry.state, entry.cancel_outcome) == (JobState.SYNCED, CancelOutcome.IN_TRANSIT)
 
 
+def test_a_cancel_of_an_undelivered_parcel_asks_shiprocket_to_return_it_once() -> None:
+    world = shipped_world()
+    [record] = world.shiprocket.orders.values()
+    record["status"], record["status_code"] = "UNDELIVERED", 36
+    world.seller_cancels()
+
+    world.cancel()
+    world.cancel(revision="later")
+
+    assert world.shiprocket.ndr_actions == [(world.entry().awb, "return")]
+    [page] = world.alerts.pages
+    assert "asked Shiprocket to return it" in page["message"]
+    assert world.entry().cancel_outcome == CancelOutcome.IN_TRANSIT
+
+
+def test_a_cancel_shiprocket_refuses_is_paged_with_its_message() -> None:
+    world = shipped_world()
+    world.seller_cancels()
+
+    def refuse(sr_order_ids: Any) -> None:
+        raise ProviderRequestError("shiprocket", "Order cannot be cancelled in its current state", http_status=400)
+
+    world.shiprocket.cancel_orders = refuse  # type: ignore[method-assign]
+    outcome = world.cancel()
+
+    assert outcome.state == "cancel_refused"
+    [page] = world.alerts.pages
+    assert page["subject"] == f"Cancel failed: {NUMBER}"
+    assert "Order cannot be cancelled in its current state" in page["message"]
+    assert "delete_shipment" not in world.zoho.calls  # Zoho keeps the shipment the parcel still has
+
+
 def test_a_cancel_after_delivery_is_refused_with_a_page_once() -> None:
     world = shipped_world()
     world.parcel("DELIVERED")

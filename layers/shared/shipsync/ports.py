@@ -74,6 +74,8 @@ class ShiprocketApi(Protocol):
 
     def update_delivery_address(self, sr_order_id: int, order: ShiprocketOrder) -> None: ...
 
+    def ndr_action(self, awb: str, action: str, comments: str) -> None: ...
+
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
         """``GET /orders/show/{id}``: read back what a lost answer said (the AWB, the pickup state)."""
 

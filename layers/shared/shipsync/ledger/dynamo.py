@@ -68,6 +68,7 @@ REOPENED_FIELDS = (
     "sr_awb_cancel_sent",
     "sr_order_cancel_sent",
     "sr_cancelled_at",
+    "ndr_return_requested",
     "zoho_shipment_deleted",
     "zoho_package_deleted",
     "zoho_cancel_written",

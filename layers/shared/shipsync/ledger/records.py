@@ -126,6 +126,7 @@ class OrderRecord(BaseModel):
     sr_awb_cancel_sent: bool = False
     sr_order_cancel_sent: bool = False
     sr_cancelled_at: str | None = None
+    ndr_return_requested: bool = False
     zoho_shipment_deleted: bool = False
     zoho_package_deleted: bool = False
     zoho_cancel_written: bool = False
@@ -170,6 +171,7 @@ class OrderChanges(TypedDict, total=False):
     sr_awb_cancel_sent: bool
     sr_order_cancel_sent: bool
     sr_cancelled_at: str | None
+    ndr_return_requested: bool
     zoho_shipment_deleted: bool
     zoho_package_deleted: bool
     zoho_cancel_written: bool

@@ -5,7 +5,8 @@ What happens depends on where the parcel is, read from Shiprocket (``orders/show
     before pickup  -> cancel the AWB and the Shiprocket order, confirm it reads cancelled,
                       delete the Zoho shipment order then the package (the stock comes back),
                       cf_shipment_status = Cancelled, the job closed CANCELLED with the time
-    picked up      -> cf_shipment_status = "Cancel Requested - In Transit" (an en dash) and a page; the RTO
+    picked up      -> cf_shipment_status = "Cancel Requested - In Transit" (an en dash) and a page; an
+                      undelivered parcel (NDR) is also sent back with the NDR "return" action; the RTO
                       restocks when it comes back
     returning      -> nothing to do: the RTO restock follows
     delivered      -> refused (``CancelRefused``): a page saying to use a customer return
@@ -81,6 +82,10 @@ _STAGE_BY_NAME: dict[str, ParcelStage] = {
 }
 
 
+# Order status 36 UNDELIVERED (docs/providers/shiprocket.md §8b): the NDR state, where a return can be asked for.
+UNDELIVERED_ORDER_STATUS = 36
+
+
 def parcel_stage(order: ShiprocketOrderDetails) -> ParcelStage:
     """Where the parcel is for a cancellation. This read guards the cancel writes, so a status we cannot place
     raises instead of being taken for "not picked up yet"."""
@@ -123,7 +128,8 @@ class Cancellation:
             # Nothing exists at Shiprocket: closing the job keeps a late or repeated confirmation from shipping it.
             logger.info("cancelled before anything shipped")
             return self._close(entry, CancelOutcome.NEVER_SHIPPED, state=JobState.CANCELLED)
-        stage = parcel_stage(self.shiprocket.get_order(entry.sr_order_id))
+        details = self.shiprocket.get_order(entry.sr_order_id)
+        stage = parcel_stage(details)
         logger.info("cancelling", extra={"stage": stage, "awb": entry.awb})
         if stage is ParcelStage.DELIVERED:
             raise CancelRefused(
@@ -134,7 +140,7 @@ class Cancellation:
             logger.info("already returning to origin: the RTO restock will follow")
             return self._close(entry, CancelOutcome.RETURNING)
         if stage is ParcelStage.PICKED_UP:
-            return self._in_transit(entry, so)
+            return self._in_transit(entry, so, undelivered=details.status_code == UNDELIVERED_ORDER_STATUS)
         if stage is ParcelStage.BEFORE_PICKUP:
             stage = self._cancel_at_shiprocket(entry)
         if stage is ParcelStage.CANCELLING:
@@ -224,20 +230,32 @@ class Cancellation:
             self.ledger.update_awb(entry.awb, status=ShipmentStatus.CANCELLED.value, status_time=self._now())
             self.ledger.close_tracking(entry.awb)
 
-    def _in_transit(self, entry: OrderRecord, so: ZohoSalesOrder) -> CancelOutcome:
+    def _in_transit(self, entry: OrderRecord, so: ZohoSalesOrder, *, undelivered: bool) -> CancelOutcome:
+        """Picked up: the parcel cannot be cancelled. An undelivered one (NDR) can be sent back at once with the
+        NDR "return" action (docs/providers/shiprocket.md §9), the one return Shiprocket's API allows in transit;
+        any other is marked and paged so that ops ask the courier."""
+        if undelivered and entry.awb and not entry.ndr_return_requested:
+            self.shiprocket.ndr_action(entry.awb, "return", "Order cancelled by the seller")
+            self._save(entry, ndr_return_requested=True)
         if not entry.zoho_cancel_written:
             self.zoho.update_salesorder_custom_fields(
                 entry.salesorder_id, {"cf_shipment_status": ShipmentStatus.CANCEL_REQUESTED_IN_TRANSIT}
             )
             self._save(entry, zoho_cancel_written=True)
         number = entry.salesorder_number
+        what_to_do = (
+            "The parcel was undelivered (NDR), so shipsync asked Shiprocket to return it (NDR action 'return'); check "
+            "that the courier turns it back."
+            if entry.ndr_return_requested
+            else "Ask the courier to return it to origin (Shiprocket panel: the shipment, 'Request RTO', or the NDR "
+            "'return' action if the buyer refuses it)."
+        )
         self.alerts.page(
             f"Cancel after pickup: {number}",
             f"Sales order {number} ({so.customer_name or 'unknown customer'}) was cancelled in Zoho after the courier "
             f"picked the parcel up (AWB {entry.awb}, {entry.courier_name or 'courier unknown'}). Shiprocket cannot "
-            "cancel it any more. Ask the courier to return it to origin (Shiprocket panel: the shipment, "
-            "'Request RTO', or the NDR 'return' action if the buyer refuses it); when the RTO is delivered shipsync "
-            f"restocks it. It is marked '{ShipmentStatus.CANCEL_REQUESTED_IN_TRANSIT}' in Zoho (cf_shipment_status).",
+            f"cancel it any more. {what_to_do} When the RTO is delivered shipsync restocks it. It is marked "
+            f"'{ShipmentStatus.CANCEL_REQUESTED_IN_TRANSIT}' in Zoho (cf_shipment_status).",
             kind="CancelAfterPickup",
             correlation_id=number,
         )
