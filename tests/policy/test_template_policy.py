@@ -56,6 +56,7 @@ BUSINESS_ALARMS = {
     ("ServiceabilityFailed", "order-confirmed"),
     ("AwbFailed", "order-confirmed"),
     ("InvalidOrder", "order-confirmed"),
+    ("EwayBillRequired", "order-confirmed"),
     ("StuckOrders", "order-confirmed"),
     ("CancelRefused", "order-confirmed"),
     ("CancelAfterPickup", "order-confirmed"),

@@ -91,6 +91,9 @@ class OrderConfirmedSettings(CommonSettings):
     default_box_cm: float = 10.0
     # Shiprocket requires a buyer e-mail; orders without one get this (reserved .invalid domain).
     fallback_email: str = "no-email@shipsync.invalid"
+    # An order worth this much (its total, GST included) needs an e-way bill number in eway_bill_field.
+    eway_bill_threshold: float = 50_000.0
+    eway_bill_field: str = "cf_eway_bill_no"
     courier_rules_parameter: str = ""
     courier_rules_json: str = ""
     max_webhook_body_bytes: int = 256 * 1024

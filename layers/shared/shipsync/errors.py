@@ -86,6 +86,17 @@ class InvalidOrder(PermanentError):
         self.reason = reason
 
 
+class EwayBillRequired(PermanentError):
+    """The order's value needs an e-way bill (GST rules: above ₹50,000 by default) and the sales order has none:
+    it is held, not sent, until the seller adds the number and confirms again."""
+
+    def __init__(self, value: float, threshold: float, field: str) -> None:
+        super().__init__(
+            f"the order is worth ₹{value:,.2f} (₹{threshold:,.0f} or more needs an e-way bill) and {field} is empty: "
+            f"add the e-way bill number in {field}"
+        )
+
+
 class NotServiceable(PermanentError):
     """No courier serves this pickup -> delivery pincode pair for this payment method."""
 

@@ -173,6 +173,9 @@ class ZohoSalesOrder(_ZohoModel):
     salesreturns: list[ZohoSalesReturnRef] = Field(default_factory=list)
     created_time: str | None = None
     last_modified_time: str | None = None
+    # India GST: the buyer's GSTIN and its treatment (business_gst for a registered buyer), docs/providers/zoho.md §5.
+    gst_no: str | None = None
+    gst_treatment: str | None = None
 
     def custom_field(self, api_name: str) -> str | None:
         """Value of a custom field by ``api_name`` (or its ``cf_`` placeholder), or None."""
@@ -252,6 +255,10 @@ class ShiprocketOrder(BaseModel):
     breadth: float
     height: float
     weight: float
+    # The papers (docs/providers/shiprocket.md §3: optional strings, "" when there is none).
+    ewaybill_no: str = ""
+    customer_gstin: str = ""
+    invoice_number: str = ""
 
     @property
     def delivery_postcode(self) -> str:

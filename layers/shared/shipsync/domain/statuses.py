@@ -27,6 +27,7 @@ class ShipmentStatus(StrEnum):
     UNKNOWN = "Unknown"
     RETURNED = "Returned"
     INVALID_ORDER = "Invalid Order"
+    EWAY_BILL_REQUIRED = "E-way Bill Required"
     NOT_SERVICEABLE = "Serviceability Failed"
     AWB_FAILED = "AWB Failed"
     SHIPPING_FAILED = "Shipping Failed"
@@ -40,6 +41,7 @@ TRACKING_STATUSES = frozenset(ShipmentStatus) - {
     ShipmentStatus.RETURNED,
     ShipmentStatus.CANCEL_REQUESTED_IN_TRANSIT,
     ShipmentStatus.INVALID_ORDER,
+    ShipmentStatus.EWAY_BILL_REQUIRED,
     ShipmentStatus.NOT_SERVICEABLE,
     ShipmentStatus.AWB_FAILED,
     ShipmentStatus.SHIPPING_FAILED,

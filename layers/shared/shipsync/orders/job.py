@@ -38,6 +38,7 @@ from shipsync.errors import (
     AwbAlreadyAssigned,
     AwbRefused,
     CancelRefused,
+    EwayBillRequired,
     InvalidOrder,
     NamedRecordMissing,
     NotServiceable,
@@ -338,6 +339,8 @@ RESHIPPABLE = frozenset({CancelOutcome.CANCELLED, CancelOutcome.NEVER_SHIPPED})
 
 # Why the order did not ship -> (ledger state, cf_shipment_status in Zoho, metric and alarm); the first match wins.
 GIVE_UP_STATES: tuple[tuple[type[PermanentError], JobState, ShipmentStatus, str], ...] = (
+    # Held, not failed: the seller adds the number, and the next confirmation ships it (RETRIED_WHEN_EDITED).
+    (EwayBillRequired, JobState.INVALID, ShipmentStatus.EWAY_BILL_REQUIRED, "EwayBillRequired"),
     (InvalidOrder, JobState.INVALID, ShipmentStatus.INVALID_ORDER, "InvalidOrder"),
     (NotServiceable, JobState.NOT_SERVICEABLE, ShipmentStatus.NOT_SERVICEABLE, "ServiceabilityFailed"),
     (AllCouriersRefused, JobState.AWB_FAILED, ShipmentStatus.AWB_FAILED, "AwbFailed"),

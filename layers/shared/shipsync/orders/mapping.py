@@ -24,7 +24,7 @@ from shipsync.domain.models import (
     ZohoItem,
     ZohoSalesOrder,
 )
-from shipsync.errors import InvalidOrder
+from shipsync.errors import EwayBillRequired, InvalidOrder
 
 # Shiprocket limits (docs/providers/shiprocket.md §3).
 MAX_ORDER_ID_LEN = 50
@@ -52,6 +52,10 @@ class MappingOptions:
     # instead. The reserved ``.invalid`` TLD (RFC 2606) guarantees no stranger ever receives
     # Shiprocket's customer mails; sellers who want them can set their own mailbox here.
     fallback_email: str = FALLBACK_EMAIL
+    # GST rules (CGST Rule 138): a consignment worth more than ₹50,000 travels with an e-way bill. The number comes
+    # from this custom field; without one the order is held (EwayBillRequired) rather than refused later.
+    eway_bill_threshold: float = 50_000.0
+    eway_bill_field: str = "cf_eway_bill_no"
 
 
 # --------------------------------------------------------------------------- phone / pincode
@@ -422,6 +426,21 @@ def _money(value: float | str | None) -> float:
 # --------------------------------------------------------------------------- the mapping
 
 
+# A GSTIN: state code, PAN, entity number, Z, check character (15 characters).
+_GSTIN = re.compile(r"^\d{2}[A-Z]{5}\d{4}[A-Z][1-9A-Z]Z[0-9A-Z]$")
+
+
+def buyer_gstin(so: ZohoSalesOrder) -> str:
+    """The buyer's GSTIN for a B2B order (Zoho's ``gst_no``), or "" for a consumer. One that is not a GSTIN is
+    refused by name: a tax invoice with a wrong number is worse than none."""
+    gstin = (so.gst_no or "").strip().upper()
+    if not gstin:
+        return ""
+    if not _GSTIN.match(gstin):
+        raise InvalidOrder("gst_no", f"{gstin!r} is not a GSTIN (15 characters: state code, PAN, entity, Z, check)")
+    return gstin
+
+
 def delivery_snapshot(so: ZohoSalesOrder) -> dict[str, Any]:
     """What a shipment carries that a seller can still edit after confirming: where it goes, the buyer's phone,
     and the lines (line id -> quantity), as ``to_shiprocket_order`` reads them. The ledger keeps the one shipped;
@@ -476,6 +495,10 @@ def to_shiprocket_order(
         # COD collects exactly this amount: an order whose total Zoho left blank must not ship for 0.
         raise InvalidOrder("total", "the sales order carries no total")
 
+    ewaybill = (so.custom_field(options.eway_bill_field) or "").strip()
+    if not ewaybill and so.total >= options.eway_bill_threshold:
+        raise EwayBillRequired(so.total, options.eway_bill_threshold, options.eway_bill_field)
+
     order = ShiprocketOrder(
         order_id=ref,
         order_date=_order_date(so),
@@ -502,6 +525,9 @@ def to_shiprocket_order(
         breadth=parcel.breadth_cm,
         height=parcel.height_cm,
         weight=parcel.weight_kg,
+        ewaybill_no=ewaybill,
+        customer_gstin=buyer_gstin(so),
+        invoice_number=next((i.invoice_number for i in so.invoices if i.invoice_number), "") or "",
     )
     if shipping_is_billing:
         return order

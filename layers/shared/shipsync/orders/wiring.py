@@ -51,6 +51,8 @@ def order_job(metrics: Metrics) -> OrderConfirmedJob:
             default_item_weight_kg=config.default_item_weight_kg,
             default_box_cm=config.default_box_cm,
             fallback_email=config.fallback_email,
+            eway_bill_threshold=config.eway_bill_threshold,
+            eway_bill_field=config.eway_bill_field,
         ),
         pickup_postcode=config.pickup_postcode,
         alerts=wiring.alerts(),

@@ -1,0 +1,50 @@
+"""The papers, end to end (issue 13): a ₹60,000 order without an e-way bill is held and paged, then ships with
+the number once the seller adds it; a B2B order carries its buyer's GSTIN to Shiprocket."""
+
+from __future__ import annotations
+
+import pytest
+from test_cancel_flow import pages, post_order_webhook, seller_edits
+from test_order_flow import custom_fields, post_webhook, salesorder, seed, sim_state, zoho_order
+
+from local.stack import LocalStack
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_order_worth_an_e_way_bill_is_held_until_the_number_is_added(fresh: LocalStack) -> None:
+    so = salesorder(71, total=60_000.0)
+    seed(fresh, so)
+
+    post_webhook(fresh, so)
+    fresh.wait_idle(30)
+
+    assert custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_shipment_status"] == "E-way Bill Required"
+    assert sim_state(fresh.shiprocket_url)["orders"] == []
+    [page] = [p for p in pages(fresh) if p["kind"] == "EwayBillRequired"]
+    assert "cf_eway_bill_no" in page["message"]
+
+    seller_edits(
+        fresh,
+        salesorder_id=so["salesorder_id"],
+        custom_fields=[{"api_name": "cf_eway_bill_no", "value": "321012345678"}],
+    )
+    post_order_webhook(fresh, so["salesorder_id"])
+    fresh.wait_idle(60)
+
+    [order] = sim_state(fresh.shiprocket_url)["orders"]
+    assert order["request"]["ewaybill_no"] == "321012345678"
+    assert custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_shipment_status"] == "Pickup Scheduled"
+    assert fresh.queue_depths()["OrderDLQ"] == 0
+
+
+def test_a_b2b_order_carries_its_gstin(fresh: LocalStack) -> None:
+    so = {**salesorder(72), "gst_no": "27AAPFU0939F1ZV", "gst_treatment": "business_gst"}
+    seed(fresh, so)
+
+    post_webhook(fresh, so)
+    fresh.wait_idle(30)
+
+    [order] = sim_state(fresh.shiprocket_url)["orders"]
+    assert order["request"]["customer_gstin"] == "27AAPFU0939F1ZV"
+    assert order["request"]["ewaybill_no"] == ""
