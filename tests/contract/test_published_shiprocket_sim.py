@@ -482,9 +482,22 @@ NOT_REPRODUCED: dict[tuple[Any, ...], str] = {
             ("orders_edit", "Successful Call", 200),
         ]
     },
+    **dict.fromkeys(
+        [
+            ("settings_company_addpickup", "Successful Call", 200),
+            ("settings_company_addpickup", "Missing Fields", 422),
+            (
+                "settings_company_addpickup",
+                "Address line 1 without a house / flat / road number, empty email (live)",
+                422,
+            ),
+        ],
+        "settings_company_addpickup: issue 13's pickup-location setup is not built yet; the simulator does not serve",
+    ),
 }
-# Endpoints recorded for the amendment step of issue 12 (docs/providers/shiprocket.md §10), not served yet.
-NOT_SERVED_YET = {"orders_address_pickup", "orders_update_adhoc", "orders_edit"}
+# Endpoints recorded ahead of the code: issue 12's unused amend calls (docs/providers/shiprocket.md §10) and issue
+# 13's pickup-location setup (§15); the simulator does not serve them yet.
+NOT_SERVED_YET = {"orders_address_pickup", "orders_update_adhoc", "orders_edit", "settings_company_addpickup"}
 
 # Fixture files with no saved answer at all (their request is all the collection keeps).
 WITHOUT_ANSWERS: dict[str, str] = {
@@ -600,6 +613,9 @@ def test_the_examples_not_reproduced_are_exactly_these() -> None:
         "orders_create_adhoc/Create Custom Order/None",
         "orders_edit/Successful Call/200",
         "orders_update_adhoc/Successful Call/200",
+        "settings_company_addpickup/Address line 1 without a house / flat / road number, empty email (live)/422",
+        "settings_company_addpickup/Missing Fields/422",
+        "settings_company_addpickup/Successful Call/200",
     ]
     assert all(reason.strip() for reason in NOT_REPRODUCED.values())
     assert {file: published.examples("shiprocket", file) for file in WITHOUT_ANSWERS} == {
