@@ -48,3 +48,18 @@ def test_a_b2b_order_carries_its_gstin(fresh: LocalStack) -> None:
     [order] = sim_state(fresh.shiprocket_url)["orders"]
     assert order["request"]["customer_gstin"] == "27AAPFU0939F1ZV"
     assert order["request"]["ewaybill_no"] == ""
+
+
+def test_zoho_gets_the_label_the_tracking_link_and_the_expected_delivery(fresh: LocalStack) -> None:
+    so = salesorder(73)
+    seed(fresh, so)
+
+    post_webhook(fresh, so)
+    fresh.wait_idle(30)
+
+    [order] = sim_state(fresh.shiprocket_url)["orders"]
+    fields = custom_fields(zoho_order(fresh, so["salesorder_id"]))
+    assert fields["cf_label_url"] == order["label_url"]
+    assert fields["cf_expected_delivery"]  # today + the courier's quoted days
+    [shipment] = sim_state(fresh.zoho_url)["shipmentorders"]
+    assert shipment["tracking_link"] == f"https://shiprocket.co/tracking/{order['awb_code']}"

@@ -31,7 +31,13 @@ from shipsync.ports import ShipmentLedgerPort
 
 def quote(courier_id: int, name: str, rate: float, *, cod: int = 1, etd_hours: float = 72) -> CourierQuote:
     return CourierQuote(
-        courier_company_id=courier_id, courier_name=name, rate=rate, cod=cod, etd_hours=etd_hours, rto_performance=4.0
+        courier_company_id=courier_id,
+        courier_name=name,
+        rate=rate,
+        cod=cod,
+        etd_hours=etd_hours,
+        estimated_delivery_days=round(etd_hours / 24),
+        rto_performance=4.0,
     )
 
 
@@ -229,7 +235,11 @@ class FakeZoho:
     ) -> str:
         self.calls["create_shipment"] += 1
         shipment_id = str(next(self._ids))
-        self.shipments[shipment_id] = {"package_id": package_id, "tracking_number": tracking_number}
+        self.shipments[shipment_id] = {
+            "package_id": package_id,
+            "tracking_number": tracking_number,
+            "tracking_link": tracking_link,
+        }
         return shipment_id
 
     def delete_shipment_order(self, shipment_id: str) -> bool:

@@ -74,3 +74,17 @@ def test_a_held_order_is_marked_and_paged_then_ships_once_the_seller_adds_the_nu
     [created] = world.shiprocket.orders
     assert world.zoho.custom_fields[SO_ID]["cf_shipment_status"] == "Pickup Scheduled"
     assert created == NUMBER
+
+
+def test_the_write_back_carries_the_label_the_expected_delivery_and_the_tracking_link() -> None:
+    world = World()
+
+    world.policy.run(world.job.attempt(OrderMessage(salesorder_id=SO_ID, salesorder_number=NUMBER, source="webhook")))
+
+    entry = world.entry()
+    fields = world.zoho.custom_fields[SO_ID]
+    assert fields["cf_label_url"] == entry.label_url
+    # The quote of the courier holding the AWB said 3 days, from 11 January (IST).
+    assert fields["cf_expected_delivery"] == "2025-01-14"
+    [shipment] = world.zoho.shipments.values()
+    assert shipment["tracking_link"] == f"https://shiprocket.co/tracking/{entry.awb}"

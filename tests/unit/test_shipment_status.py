@@ -26,10 +26,13 @@ SO_ID = "1947583000000123001"
 NOW = datetime(2025, 1, 20, 12, 0, tzinfo=UTC)
 
 
-def webhook(status_id: int, when: str, *, awb: str = AWB, is_return: int = 0, activity: str = "scan") -> TrackingEvent:
+def webhook(
+    status_id: int, when: str, *, awb: str = AWB, is_return: int = 0, activity: str = "scan", etd: str | None = None
+) -> TrackingEvent:
     """A Shiprocket webhook body in the reference fixture's shape, parsed."""
     return parse_webhook(
         {
+            **({"etd": etd} if etd is not None else {}),
             "awb": awb,
             "courier_name": "Delhivery Surface",
             "current_status": "X",
@@ -180,6 +183,18 @@ def test_duplicate_and_late_events_never_regress_delivered() -> None:
     assert late.result.startswith("unchanged")
     assert world.statuses_written() == ["Delivered"]
     assert len(world.zoho.delivered) == 1
+
+
+def test_the_couriers_expected_delivery_rides_on_the_status_writes_only_when_it_changes() -> None:
+    world = World()
+    world.job.handle(webhook(42, "12 01 2025 14:20:11", etd="2025-01-15 18:00:00"))
+    world.job.handle(webhook(18, "13 01 2025 08:00:00", etd="2025-01-15 20:00:00"))  # the same day
+    world.job.handle(webhook(17, "14 01 2025 09:12:40", etd="NA"))  # unknown: kept as it was
+    world.job.handle(webhook(7, "16 01 2025 15:30:00", etd="2025-01-16 23:59:00"))
+
+    assert [f.get("cf_expected_delivery") for f in world.zoho.fields] == ["2025-01-15", None, None, "2025-01-16"]
+    assert len(world.zoho.fields) == 4  # no write of its own
+    assert world.ledger.awbs[AWB]["expected_delivery"] == "2025-01-16"
 
 
 def test_a_cancellation_at_shiprocket_is_marked_and_handed_to_the_order_worker_once() -> None:

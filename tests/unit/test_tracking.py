@@ -214,6 +214,8 @@ def test_parse_reference_fixture_exactly() -> None:
         reason=None,
         location="Bengaluru_Koramangala_DC (Karnataka)",
         raw_status_label="OUT FOR DELIVERY",
+        # The fixture's etd ("2025-01-14 ..."), as a date.
+        expected_delivery="2025-01-14",
     )
     assert parsed.dedupe_key() == "1411220456789:17:2025-01-14T09:12:40+05:30"
 

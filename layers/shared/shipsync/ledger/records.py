@@ -211,6 +211,8 @@ class AwbRecord(BaseModel):
     transitions: list[dict[str, Any]] = Field(default_factory=list)
     ndr_count: int = 0
     ndr_actions: list[dict[str, Any]] = Field(default_factory=list)
+    # The courier's expected delivery date last written to Zoho (cf_expected_delivery), YYYY-MM-DD.
+    expected_delivery: str | None = None
     # a customer return's own shipment
     is_return: bool = False
     return_ref: str | None = None
@@ -264,6 +266,7 @@ class AwbChanges(TypedDict, total=False):
     transitions: list[dict[str, Any]]
     ndr_count: int
     ndr_actions: list[dict[str, Any]]
+    expected_delivery: str | None
     cod_open: str | None
     delivered_at: str | None
     payment_id: str | None

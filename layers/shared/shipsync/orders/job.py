@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 
 from aws_lambda_powertools import Logger
@@ -128,7 +128,9 @@ class OrderConfirmedJob:
         ranking = self._rank(order)
         self._save(
             entry,
-            courier_ranking=[q.model_dump(include={"courier_company_id", "courier_name"}) for q in ranking],
+            courier_ranking=[
+                q.model_dump(include={"courier_company_id", "courier_name", "estimated_delivery_days"}) for q in ranking
+            ],
             delivery_city=order.delivery_city,
             order_value=order.sub_total,
             payment_method=order.payment_method,
@@ -283,15 +285,19 @@ class OrderConfirmedJob:
         assert entry.courier_name is not None
         today = self.clock().astimezone(IST).date().isoformat()
         if not entry.zoho_fields_written:
-            self.zoho.update_salesorder_custom_fields(
-                so.salesorder_id,
-                {
-                    "cf_awb_number": entry.awb,
-                    "cf_shiprocket_order_id": str(entry.sr_order_id),
-                    "cf_courier_partner": entry.courier_name,
-                    "cf_shipment_status": ShipmentStatus.PICKUP_SCHEDULED,
-                },
-            )
+            fields = {
+                "cf_awb_number": entry.awb,
+                "cf_shiprocket_order_id": str(entry.sr_order_id),
+                "cf_courier_partner": entry.courier_name,
+                "cf_shipment_status": ShipmentStatus.PICKUP_SCHEDULED,
+            }
+            # For support: the label to reprint and the date the courier promised, without the Shiprocket panel.
+            if entry.label_url:
+                fields["cf_label_url"] = entry.label_url
+            expected = _expected_delivery(entry, self.clock())
+            if expected:
+                fields["cf_expected_delivery"] = expected
+            self.zoho.update_salesorder_custom_fields(so.salesorder_id, fields)
             self._save(entry, zoho_fields_written=True, shipment_status=ShipmentStatus.PICKUP_SCHEDULED)
         # Package and shipment numbers are deterministic, so one created by an attempt that
         # died before its ledger write is found on the sales order instead of made twice.
@@ -321,6 +327,7 @@ class OrderConfirmedJob:
                     date=today,
                     tracking_number=entry.awb,
                     delivery_method=entry.courier_name,
+                    tracking_link=TRACKING_LINK.format(awb=entry.awb),
                 )
             self._save(entry, zoho_shipment_id=shipment_id)
         self.ledger.close_job(entry.salesorder_id, state=JobState.SYNCED)
@@ -702,6 +709,20 @@ def read_back_awb(
         courier_company_id=order.courier_id or courier_id,
         courier_name=order.courier_name or courier_name,
     )
+
+
+# Shiprocket's public tracking page for an AWB, the pattern of the pull answers' track_url (docs/providers/shiprocket.md
+# §7: UNCERTAIN, no rule is published; the webhook and the AWB answers carry no link).
+TRACKING_LINK = "https://shiprocket.co/tracking/{awb}"
+
+
+def _expected_delivery(entry: OrderRecord, now: datetime) -> str | None:
+    """The date the AWB's courier quoted at serviceability (today + its estimated days, IST), or None."""
+    quote = next((c for c in entry.courier_ranking if c.get("courier_company_id") == entry.courier_id), None)
+    days = quote.get("estimated_delivery_days") if quote else None
+    if not isinstance(days, int) or days < 0:
+        return None
+    return (now.astimezone(IST).date() + timedelta(days=days)).isoformat()
 
 
 def _refusal_record(refusal: AwbRefused, courier: dict[str, object] | None = None) -> dict[str, object]:

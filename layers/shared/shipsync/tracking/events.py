@@ -264,6 +264,8 @@ class TrackingEvent:
     raw_status_label: str | None
     # The newest scan's activity when it is not the reason's own scan (where the parcel was, for the page).
     last_activity: str | None = None
+    # The courier's expected delivery date as this event gives it (``etd``, else ``edd``; §7), or None.
+    expected_delivery: str | None = None
 
     def dedupe_key(self) -> str:
         """(AWB, status id, event time): Shiprocket sends no event id, so this is the identity (§7)."""
@@ -366,7 +368,18 @@ def parse_webhook(payload: Any) -> TrackingEvent:
         location=where.location if where else None,
         raw_status_label=label or (scan.label if scan else None),
         last_activity=_other_activity(newest, scan),
+        expected_delivery=expected_date(payload.get("etd"), payload.get("edd")),
     )
+
+
+def expected_date(*values: Any) -> str | None:
+    """The first of ``values`` that reads as a date ("2023-05-23 15:40:19"), as YYYY-MM-DD; null, "" and "NA" are
+    unknown (docs/providers/shiprocket.md §7)."""
+    for value in values:
+        moment = _time_or_none(value)
+        if moment is not None:
+            return moment.astimezone(IST).date().isoformat()
+    return None
 
 
 def events_from_tracking(awb: str, tracking_data: Mapping[str, Any]) -> list[TrackingEvent]:
@@ -403,6 +416,7 @@ def events_from_tracking(awb: str, tracking_data: Mapping[str, Any]) -> list[Tra
             location=where.location if where else None,
             raw_status_label=label,
             last_activity=_other_activity(newest, scan),
+            expected_delivery=expected_date(tracking_data.get("etd"), track.get("edd")),
         )
 
     scans = _scans(tracking_data.get("shipment_track_activities"))

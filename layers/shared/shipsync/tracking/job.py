@@ -120,13 +120,20 @@ class ShipmentStatusJob:
 
         new = transition.new
         zoho_text = f"Return {new.value}" if is_return else new.value
-        self.zoho.update_salesorder_custom_fields(shipment.salesorder_id, {"cf_shipment_status": zoho_text})
+        fields = {"cf_shipment_status": zoho_text}
+        # The courier's new promise rides on the status write: no call of its own.
+        etd = event.expected_delivery if not is_return else None
+        if etd and etd != shipment.expected_delivery:
+            fields["cf_expected_delivery"] = etd
+        self.zoho.update_salesorder_custom_fields(shipment.salesorder_id, fields)
         changes: AwbChanges = {
             "status": new.value,
             "status_time": _iso(event.event_time),
             "last_event_at": _iso(self.clock()),
             "transitions": [*shipment.transitions, _transition_record(transition, event, self.clock())],
         }
+        if "cf_expected_delivery" in fields:
+            changes["expected_delivery"] = fields["cf_expected_delivery"]
         if new is ShipmentStatus.DELIVERED and not is_return:
             self._mark_zoho_delivered(shipment, event)
             if (shipment.payment_method or "").upper() == "COD":
