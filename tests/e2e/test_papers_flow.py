@@ -63,3 +63,20 @@ def test_zoho_gets_the_label_the_tracking_link_and_the_expected_delivery(fresh: 
     assert fields["cf_expected_delivery"]  # today + the courier's quoted days
     [shipment] = sim_state(fresh.zoho_url)["shipmentorders"]
     assert shipment["tracking_link"] == f"https://shiprocket.co/tracking/{order['awb_code']}"
+
+
+def test_a_partly_packed_order_ships_only_the_rest(fresh: LocalStack) -> None:
+    so = salesorder(74)
+    so["line_items"][0]["quantity_packed"] = 1  # one of the two packed by hand
+    seed(fresh, so)
+
+    post_webhook(fresh, so)
+    fresh.wait_idle(30)
+
+    [order] = sim_state(fresh.shiprocket_url)["orders"]
+    assert [int(item["units"]) for item in order["request"]["order_items"]] == [1]
+    assert order["request"]["sub_total"] == round(so["total"] / 2, 2)
+    zoho = sim_state(fresh.zoho_url)
+    [package] = zoho["packages"]
+    assert [line["quantity"] for line in package["line_items"]] == [1]
+    assert next(i for i in zoho["items"] if i["item_id"] == so["line_items"][0]["item_id"])["stock_on_hand"] == 49

@@ -88,3 +88,30 @@ def test_the_write_back_carries_the_label_the_expected_delivery_and_the_tracking
     assert fields["cf_expected_delivery"] == "2025-01-14"
     [shipment] = world.zoho.shipments.values()
     assert shipment["tracking_link"] == f"https://shiprocket.co/tracking/{entry.awb}"
+
+
+def test_a_partly_packed_order_ships_only_the_rest_and_collects_only_its_share() -> None:
+    so = order()
+    [line] = so.line_items
+    whole = to_shiprocket_order(so, {}, OPTIONS)
+    line.quantity_packed = line.quantity - 1
+
+    rest = to_shiprocket_order(so, {}, OPTIONS)
+
+    assert [item.units for item in rest.order_items] == [1]
+    assert rest.sub_total == round(so.total / line.quantity, 2)
+    assert rest.sub_total < whole.sub_total
+    line.quantity_packed = line.quantity
+    with pytest.raises(InvalidOrder, match="left to pack"):
+        to_shiprocket_order(so, {}, OPTIONS)
+
+
+def test_the_package_holds_only_the_units_left_to_pack() -> None:
+    world = World()
+    [line] = world.zoho.salesorders[SO_ID].line_items
+    line.quantity_packed = 1.0
+
+    world.policy.run(world.job.attempt(OrderMessage(salesorder_id=SO_ID, salesorder_number=NUMBER, source="webhook")))
+
+    [lines] = world.zoho.packages.values()
+    assert lines == [(line.line_item_id, line.quantity - 1)]

@@ -109,6 +109,12 @@ class ZohoLineItem(_ZohoModel):
     location_id: str | None = None
     # None when the answer carries no fulfilment figures (e.g. a webhook payload).
     quantity_shipped: float | None = None
+    # Units already in a package (packed by hand, or an earlier shipment): only the rest ships.
+    quantity_packed: float | None = None
+
+    @property
+    def unpacked_quantity(self) -> float:
+        return max(self.quantity - (self.quantity_packed or 0.0), 0.0)
 
     @property
     def shipped_quantity(self) -> float:

@@ -310,7 +310,10 @@ class OrderConfirmedJob:
             if existing is not None:
                 package_id = existing.package_id
             else:
-                lines = [(line.line_item_id, line.quantity) for line in so.line_items if line.quantity > 0]
+                # What is left to pack (read before this package): units packed by hand are not packed twice.
+                lines = [
+                    (line.line_item_id, line.unpacked_quantity) for line in so.line_items if line.unpacked_quantity > 0
+                ]
                 package_id = self.zoho.create_package(
                     so.salesorder_id, package_number=pkg_number, date=today, line_items=lines
                 )
@@ -446,9 +449,12 @@ class ShipOrder:
         if stage is not ParcelStage.BEFORE_PICKUP:
             return self._edited_too_late(entry, so, changed, describe(shipped, now, changed), stage)
         if "lines" not in changed:
-            order = to_shiprocket_order(
-                so, {i: job.zoho.get_item(i) for i in required_item_ids(so)}, job.options, order_ref=entry.order_ref
+            # Its own package now counts as packed: the body of the order as shipped reads the lines unpacked.
+            unpacked = so.model_copy(
+                update={"line_items": [line.model_copy(update={"quantity_packed": None}) for line in so.line_items]}
             )
+            items = {i: job.zoho.get_item(i) for i in required_item_ids(so)}
+            order = to_shiprocket_order(unpacked, items, job.options, order_ref=entry.order_ref)
             if shipped.get("pincode") == now["pincode"] or self._courier_serves(entry, order):
                 job.shiprocket.update_delivery_address(entry.sr_order_id, order)
                 self._record_edit(entry, so, "address_updated", changed, shipped_snapshot=now)

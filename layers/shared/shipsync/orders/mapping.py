@@ -22,6 +22,7 @@ from shipsync.domain.models import (
     ShiprocketOrderItem,
     ZohoAddress,
     ZohoItem,
+    ZohoLineItem,
     ZohoSalesOrder,
 )
 from shipsync.errors import EwayBillRequired, InvalidOrder
@@ -352,7 +353,8 @@ def _parcel(so: ZohoSalesOrder, items: Mapping[str, ZohoItem], options: MappingO
     volume = 0.0
     longest = widest = tallest = 0.0
     for line in so.line_items:
-        if line.quantity <= 0:
+        quantity = line.unpacked_quantity
+        if quantity <= 0:
             continue
         item = items.get(line.item_id) if line.item_id else None
         if item is not None and (item.product_type or "").casefold() == "service":
@@ -360,14 +362,14 @@ def _parcel(so: ZohoSalesOrder, items: Mapping[str, ZohoItem], options: MappingO
         # The item id is stable per product, so repeated lines without a SKU still merge; the
         # line id is the last resort for ad-hoc lines that have no item at all.
         sku = _clean(line.sku) or _clean(item.sku if item else None) or line.item_id or line.line_item_id
-        units = round(line.quantity)
-        if abs(line.quantity - units) > 1e-9:
-            raise InvalidOrder("line_items", f"{sku}: quantity {line.quantity:g} is not a whole number of units")
+        units = round(quantity)
+        if abs(quantity - units) > 1e-9:
+            raise InvalidOrder("line_items", f"{sku}: quantity {quantity:g} is not a whole number of units")
         # Shiprocket's selling_price is per unit and GST-inclusive. item_total is Zoho's line
         # amount after the line discount, so the discount is already inside the price (item
         # discount stays 0 and is not applied twice); GST is added unless the order is entered
         # tax-inclusive.
-        amount = line.item_total if line.item_total is not None else line.rate * line.quantity
+        amount = _line_amount(line) * quantity / line.quantity
         if not so.is_inclusive_tax:
             amount *= 1 + (line.tax_percentage or 0.0) / 100
         hsn = _clean(line.hsn_or_sac) or _clean(item.hsn_or_sac if item else None) or None
@@ -387,7 +389,7 @@ def _parcel(so: ZohoSalesOrder, items: Mapping[str, ZohoItem], options: MappingO
         longest, widest, tallest = max(longest, length), max(widest, width), max(tallest, height)
 
     if not merged:
-        raise InvalidOrder("line_items", "no shippable line items with a positive quantity")
+        raise InvalidOrder("line_items", "no shippable line items with a quantity left to pack")
     # Box heuristic: the largest item footprint, tall enough to hold the summed item volume
     # and never lower than the tallest item. Its volumetric weight therefore never undercuts
     # the goods' own volume, which is what couriers bill on.
@@ -411,6 +413,22 @@ def _parcel(so: ZohoSalesOrder, items: Mapping[str, ZohoItem], options: MappingO
         breadth_cm=max(MIN_BOX_CM, _ceil(widest, 1)),
         height_cm=max(MIN_BOX_CM, _ceil(height, 1)),
     )
+
+
+def _line_amount(line: ZohoLineItem) -> float:
+    """Zoho's line amount after its discount (``item_total``), or rate times quantity when it left it out."""
+    return line.item_total if line.item_total is not None else line.rate * line.quantity
+
+
+def unpacked_share(so: ZohoSalesOrder) -> float:
+    """The part of the order's value still to ship: 1 when nothing is packed yet; the unpacked lines' share of
+    the line amounts when some units were packed already (by hand, or an earlier shipment)."""
+    lines = [line for line in so.line_items if line.quantity > 0]
+    whole = sum(_line_amount(line) for line in lines)
+    left = sum(_line_amount(line) * line.unpacked_quantity / line.quantity for line in lines)
+    if whole <= 0 or abs(whole - left) < 1e-9:
+        return 1.0
+    return left / whole
 
 
 def _money(value: float | str | None) -> float:
@@ -520,7 +538,8 @@ def to_shiprocket_order(
         total_discount=_money(so.discount),
         # What the courier collects on COD and the declared value on prepaid: Shiprocket
         # does not compute it, so it must be Zoho's final total (incl. GST and shipping).
-        sub_total=round(so.total, 2),
+        # A partly packed order collects (and declares) only the share of the rest (issue 13: never twice).
+        sub_total=round(so.total * unpacked_share(so), 2),
         length=parcel.length_cm,
         breadth=parcel.breadth_cm,
         height=parcel.height_cm,
