@@ -57,6 +57,7 @@ BUSINESS_ALARMS = {
     ("AwbFailed", "order-confirmed"),
     ("InvalidOrder", "order-confirmed"),
     ("EwayBillRequired", "order-confirmed"),
+    ("NoPickupLocation", "order-confirmed"),
     ("StuckOrders", "order-confirmed"),
     ("CancelRefused", "order-confirmed"),
     ("CancelAfterPickup", "order-confirmed"),

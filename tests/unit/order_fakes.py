@@ -58,6 +58,7 @@ class FakeShiprocket:
         self.fail_wrapper_after_create = False
         self.cancel_settle_reads = 0
         self.address_updates: list[tuple[int, str]] = []
+        self.serviceability_asks: list[dict[str, Any]] = []
         self.ndr_actions: list[tuple[str, str]] = []
         # Steps ("assign", "pickup", "label") whose next call does the work, then loses its answer (a timeout).
         self.lose_answer: set[str] = set()
@@ -65,6 +66,7 @@ class FakeShiprocket:
 
     def serviceability(self, **kwargs: Any) -> list[CourierQuote]:
         self.calls["serviceability"] += 1
+        self.serviceability_asks.append(kwargs)
         if not self.quotes:
             raise NotServiceable("Delivery postcode not serviceable")
         return list(self.quotes)
@@ -72,7 +74,13 @@ class FakeShiprocket:
     def _create(self, order: ShiprocketOrder) -> tuple[dict[str, Any], bool]:
         if order.order_id in self.orders:
             return self.orders[order.order_id], False
-        record = {"sr_order_id": next(self._ids), "shipment_id": next(self._ids), "status": "NEW", "awb": None}
+        record = {
+            "sr_order_id": next(self._ids),
+            "shipment_id": next(self._ids),
+            "status": "NEW",
+            "awb": None,
+            "pickup_location": order.pickup_location,
+        }
         self.orders[order.order_id] = record
         return record, True
 

@@ -94,6 +94,8 @@ class OrderConfirmedSettings(CommonSettings):
     # An order worth this much (its total, GST included) needs an e-way bill number in eway_bill_field.
     eway_bill_threshold: float = 50_000.0
     eway_bill_field: str = "cf_eway_bill_no"
+    # Zoho location -> Shiprocket pickup location (orders.locations); empty: every order leaves from pickup_location.
+    pickup_locations_json: str = ""
     courier_rules_parameter: str = ""
     courier_rules_json: str = ""
     max_webhook_body_bytes: int = 256 * 1024

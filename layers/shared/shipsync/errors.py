@@ -97,6 +97,10 @@ class EwayBillRequired(PermanentError):
         )
 
 
+class NoPickupLocation(PermanentError):
+    """The order's Zoho location (warehouse) has no Shiprocket pickup location mapped: held, nothing sent."""
+
+
 class NotServiceable(PermanentError):
     """No courier serves this pickup -> delivery pincode pair for this payment method."""
 

@@ -107,6 +107,7 @@ class ZohoLineItem(_ZohoModel):
     item_total: float | None = None
     hsn_or_sac: str | None = None
     location_id: str | None = None
+    location_name: str | None = None
     # None when the answer carries no fulfilment figures (e.g. a webhook payload).
     quantity_shipped: float | None = None
     # Units already in a package (packed by hand, or an earlier shipment): only the rest ships.
@@ -182,6 +183,9 @@ class ZohoSalesOrder(_ZohoModel):
     # India GST: the buyer's GSTIN and its treatment (business_gst for a registered buyer), docs/providers/zoho.md §5.
     gst_no: str | None = None
     gst_treatment: str | None = None
+    # The order's Zoho location (warehouse); a line may name its own (docs/providers/zoho.md §5).
+    location_id: str | None = None
+    location_name: str | None = None
 
     def custom_field(self, api_name: str) -> str | None:
         """Value of a custom field by ``api_name`` (or its ``cf_`` placeholder), or None."""

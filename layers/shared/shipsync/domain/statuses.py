@@ -28,6 +28,7 @@ class ShipmentStatus(StrEnum):
     RETURNED = "Returned"
     INVALID_ORDER = "Invalid Order"
     EWAY_BILL_REQUIRED = "E-way Bill Required"
+    NO_PICKUP_LOCATION = "No Pickup Location"
     NOT_SERVICEABLE = "Serviceability Failed"
     AWB_FAILED = "AWB Failed"
     SHIPPING_FAILED = "Shipping Failed"
@@ -42,6 +43,7 @@ TRACKING_STATUSES = frozenset(ShipmentStatus) - {
     ShipmentStatus.CANCEL_REQUESTED_IN_TRANSIT,
     ShipmentStatus.INVALID_ORDER,
     ShipmentStatus.EWAY_BILL_REQUIRED,
+    ShipmentStatus.NO_PICKUP_LOCATION,
     ShipmentStatus.NOT_SERVICEABLE,
     ShipmentStatus.AWB_FAILED,
     ShipmentStatus.SHIPPING_FAILED,

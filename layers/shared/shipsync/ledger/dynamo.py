@@ -47,6 +47,7 @@ REOPENED_FIELDS = (
     "sr_order_id",
     "shipment_id",
     "courier_ranking",
+    "pickup_postcode",
     "refusals",
     "awb",
     "courier_id",

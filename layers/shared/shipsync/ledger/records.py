@@ -93,6 +93,8 @@ class OrderRecord(BaseModel):
     order_value: float | None = None
     payment_method: str | None = None
     courier_ranking: list[dict[str, Any]] = Field(default_factory=list)
+    # The pincode of the pickup location it ships from (orders.locations), for a later serviceability check.
+    pickup_postcode: str | None = None
     refusals: list[dict[str, Any]] = Field(default_factory=list)
     awb: str | None = None
     courier_id: int | None = None
@@ -146,6 +148,7 @@ class OrderChanges(TypedDict, total=False):
     order_value: float | None
     payment_method: str | None
     courier_ranking: list[dict[str, Any]]
+    pickup_postcode: str | None
     refusals: list[dict[str, Any]]
     awb: str | None
     courier_id: int | None

@@ -17,7 +17,7 @@ Every problem raises; the outcome policy (``policy.outcomes``) decides what foll
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
 
@@ -41,6 +41,7 @@ from shipsync.errors import (
     EwayBillRequired,
     InvalidOrder,
     NamedRecordMissing,
+    NoPickupLocation,
     NotServiceable,
     OrderBeingShipped,
     PermanentError,
@@ -59,6 +60,7 @@ from shipsync.ledger.records import (
 from shipsync.orders.amend import describe, what_changed
 from shipsync.orders.cancel import Cancellation, ParcelStage, parcel_stage, salesorder_wants_cancel
 from shipsync.orders.courier import CourierRules
+from shipsync.orders.locations import PickupLocations, PickupPoint
 from shipsync.orders.mapping import (
     MappingOptions,
     delivery_snapshot,
@@ -99,6 +101,8 @@ class OrderConfirmedJob:
     options: MappingOptions
     pickup_postcode: str
     alerts: Alerts
+    # Zoho location -> Shiprocket pickup location (orders.locations); None: every order leaves from the default.
+    locations: Callable[[], PickupLocations] | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     # ------------------------------------------------------------------ entry point
@@ -123,9 +127,11 @@ class OrderConfirmedJob:
     def _create_shipment(self, entry: OrderRecord, so: ZohoSalesOrder) -> OrderRecord:
         if not self.ledger.claim_for_shipping(entry.salesorder_id):
             raise CancelledBeforeShipping(entry.salesorder_number)
+        point = self.pickup_locations().for_order(so)
         items = {item_id: self.zoho.get_item(item_id) for item_id in required_item_ids(so)}
-        order = to_shiprocket_order(so, items, self.options, order_ref=entry.order_ref or so.salesorder_number)
-        ranking = self._rank(order)
+        options = replace(self.options, pickup_location=point.nickname)
+        order = to_shiprocket_order(so, items, options, order_ref=entry.order_ref or so.salesorder_number)
+        ranking = self._rank(order, point.pincode)
         self._save(
             entry,
             courier_ranking=[
@@ -136,6 +142,7 @@ class OrderConfirmedJob:
             payment_method=order.payment_method,
             shipped_snapshot=delivery_snapshot(so),
             so_revision=so.last_modified_time,
+            pickup_postcode=point.pincode,
         )
 
         for _ in range(MAX_RECREATES + 1):
@@ -189,9 +196,14 @@ class OrderConfirmedJob:
         self._save(entry, recreate_count=count, order_ref=new_ref)
         return order.model_copy(update={"order_id": new_ref})
 
-    def _quotes(self, order: ShiprocketOrder) -> list[CourierQuote]:
+    def pickup_locations(self) -> PickupLocations:
+        if self.locations is not None:
+            return self.locations()
+        return PickupLocations(PickupPoint(self.options.pickup_location, self.pickup_postcode))
+
+    def _quotes(self, order: ShiprocketOrder, pickup_postcode: str) -> list[CourierQuote]:
         return self.shiprocket.serviceability(
-            pickup_postcode=self.pickup_postcode,
+            pickup_postcode=pickup_postcode,
             delivery_postcode=order.delivery_postcode,
             cod=order.is_cod,
             weight_kg=order.weight,
@@ -201,8 +213,8 @@ class OrderConfirmedJob:
             declared_value=order.sub_total,
         )
 
-    def _rank(self, order: ShiprocketOrder) -> list[CourierQuote]:
-        quotes = self._quotes(order)
+    def _rank(self, order: ShiprocketOrder, pickup_postcode: str) -> list[CourierQuote]:
+        quotes = self._quotes(order, pickup_postcode)
         ranking = self.rules().rank(quotes, order)
         if not ranking:
             raise NotServiceable(f"no eligible courier for {order.delivery_postcode} ({order.payment_method})")
@@ -351,6 +363,8 @@ RESHIPPABLE = frozenset({CancelOutcome.CANCELLED, CancelOutcome.NEVER_SHIPPED})
 GIVE_UP_STATES: tuple[tuple[type[PermanentError], JobState, ShipmentStatus, str], ...] = (
     # Held, not failed: the seller adds the number, and the next confirmation ships it (RETRIED_WHEN_EDITED).
     (EwayBillRequired, JobState.INVALID, ShipmentStatus.EWAY_BILL_REQUIRED, "EwayBillRequired"),
+    # Held too: once the location is mapped, an edit and confirmation ship it.
+    (NoPickupLocation, JobState.INVALID, ShipmentStatus.NO_PICKUP_LOCATION, "NoPickupLocation"),
     (InvalidOrder, JobState.INVALID, ShipmentStatus.INVALID_ORDER, "InvalidOrder"),
     (NotServiceable, JobState.NOT_SERVICEABLE, ShipmentStatus.NOT_SERVICEABLE, "ServiceabilityFailed"),
     (AllCouriersRefused, JobState.AWB_FAILED, ShipmentStatus.AWB_FAILED, "AwbFailed"),
@@ -464,7 +478,8 @@ class ShipOrder:
         return self._ship_again(entry, reason)
 
     def _courier_serves(self, entry: OrderRecord, order: ShiprocketOrder) -> bool:
-        return any(quote.courier_company_id == entry.courier_id for quote in self.job._quotes(order))
+        quotes = self.job._quotes(order, entry.pickup_postcode or self.job.pickup_postcode)
+        return any(quote.courier_company_id == entry.courier_id for quote in quotes)
 
     def _ship_again(self, entry: OrderRecord, reason: str) -> Outcome:
         """Cancel what is shipped (both sides, orders.cancel), then ship the order as Zoho holds it now under the

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from shipsync.orders.courier import CourierRules
     from shipsync.orders.job import OrderConfirmedJob
+    from shipsync.orders.locations import PickupLocations
     from shipsync.orders.messages import OrderMessage
     from shipsync.orders.sweep import StuckOrderSweep
     from shipsync.policy.outcomes import QueueWorker
@@ -56,7 +57,19 @@ def order_job(metrics: Metrics) -> OrderConfirmedJob:
         ),
         pickup_postcode=config.pickup_postcode,
         alerts=wiring.alerts(),
+        locations=pickup_locations if config.pickup_locations_json else None,
     )
+
+
+@cache
+def pickup_locations() -> PickupLocations:
+    """The configured Zoho location -> pickup location map, read once per container (a malformed one raises
+    NotConfigured, and the order retries until ops fix it)."""
+    from shipsync.orders.locations import PickupLocations, PickupPoint
+
+    config = settings()
+    default = PickupPoint(config.pickup_location, config.pickup_postcode)
+    return PickupLocations.from_json(config.pickup_locations_json, default)
 
 
 def courier_rules() -> CourierRules:

@@ -1,0 +1,77 @@
+"""Which Shiprocket pickup location an order leaves from: the Zoho location (warehouse) of its lines, mapped in
+configuration to a pickup location nickname and its pincode (issue 13).
+
+``PICKUP_LOCATIONS_JSON`` holds ``{"locations": {"<zoho location_id>": {"pickup_location": "<nickname>",
+"pincode": "<6 digits>"}}}``. Without it (a single-warehouse seller) every order leaves from ``PICKUP_LOCATION`` /
+``PICKUP_POSTCODE``, as before. With it, an order whose location has no entry is held as "No Pickup Location"
+(nothing is sent to Shiprocket); an order whose lines come from several locations is held too, until orders are
+split per location.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from shipsync.domain.models import ZohoSalesOrder
+from shipsync.errors import NoPickupLocation, NotConfigured
+
+# Shiprocket's nickname limit (docs/providers/shiprocket.md §15).
+MAX_NICKNAME = 36
+_PINCODE = re.compile(r"^[1-9]\d{5}$")
+
+
+@dataclass(frozen=True)
+class PickupPoint:
+    nickname: str
+    pincode: str
+
+
+@dataclass(frozen=True)
+class PickupLocations:
+    default: PickupPoint
+    by_zoho_location: Mapping[str, PickupPoint] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, text: str, default: PickupPoint) -> PickupLocations:
+        """The mapping as configured; a malformed one is a configuration error naming the entry."""
+        try:
+            document = json.loads(text)
+        except ValueError as err:
+            raise NotConfigured(f"PICKUP_LOCATIONS_JSON is not JSON: {err}") from err
+        entries = document.get("locations") if isinstance(document, dict) else None
+        if not isinstance(entries, dict):
+            raise NotConfigured('PICKUP_LOCATIONS_JSON needs {"locations": {"<zoho location_id>": {...}}}')
+        points = {}
+        for location_id, entry in entries.items():
+            nickname = entry.get("pickup_location") if isinstance(entry, dict) else None
+            pincode = str(entry.get("pincode") or "") if isinstance(entry, dict) else ""
+            if not isinstance(nickname, str) or not 0 < len(nickname.strip()) <= MAX_NICKNAME:
+                raise NotConfigured(f"PICKUP_LOCATIONS_JSON {location_id}: pickup_location must be 1-36 characters")
+            if not _PINCODE.match(pincode):
+                raise NotConfigured(f"PICKUP_LOCATIONS_JSON {location_id}: pincode must be 6 digits")
+            points[str(location_id)] = PickupPoint(nickname.strip(), pincode)
+        return cls(default, points)
+
+    def for_order(self, so: ZohoSalesOrder) -> PickupPoint:
+        """Where ``so`` leaves from: its lines' location (else the order's), mapped; the default without a map."""
+        if not self.by_zoho_location:
+            return self.default
+        names = {line.location_id: line.location_name for line in so.line_items if line.location_id}
+        if not names and so.location_id:
+            names = {so.location_id: so.location_name}
+        if not names:
+            return self.default
+        if len(names) > 1:
+            listed = ", ".join(name or location_id for location_id, name in names.items())
+            raise NoPickupLocation(f"its lines come from {len(names)} locations ({listed}); ship them as one each")
+        [(location_id, name)] = names.items()
+        point = self.by_zoho_location.get(location_id)
+        if point is None:
+            raise NoPickupLocation(
+                f"location {name or location_id} ({location_id}) has no Shiprocket pickup location in "
+                "PICKUP_LOCATIONS_JSON"
+            )
+        return point
