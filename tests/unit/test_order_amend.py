@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from test_order_cancel import NUMBER, SO_ID, World, shipped_world
 
 from shipsync.domain.models import ZohoSalesOrder
+from shipsync.errors import TransientError
 from shipsync.ledger.records import CancelOutcome, JobState
 from shipsync.orders.amend import what_changed
 from shipsync.orders.messages import OrderMessage
@@ -167,3 +169,28 @@ def test_what_changed_names_each_part() -> None:
         "lines",
     ]
     assert CancelOutcome.CANCELLED.value == "cancelled"
+
+
+def test_a_stale_webhook_older_than_what_was_shipped_reads_nothing() -> None:
+    world = shipped_world()
+    older = "2020-01-01T00:00:00+0530"
+    message = OrderMessage(salesorder_id=SO_ID, salesorder_number=NUMBER, source="webhook", revision=older)
+
+    assert world.policy.run(world.job.attempt(message)).detail == "duplicate"
+    assert world.zoho.calls == {}
+
+
+def test_an_edit_carried_by_the_message_that_finishes_the_shipping_is_looked_at() -> None:
+    world = World()
+    # The first attempt creates the Shiprocket order, then dies on a lost AWB answer.
+    world.shiprocket.fail_wrapper_after_create = True
+    world.shiprocket.lose_answer.add("assign")
+    first = OrderMessage(salesorder_id=SO_ID, salesorder_number=NUMBER, source="webhook")
+    with pytest.raises(TransientError):
+        world.policy.run(world.job.attempt(first))
+    edit(world, shipping_address={"address": "No. 22, 5th Main, HSR Layout"})
+
+    outcome = webhook(world)  # the edit's webhook is the message that completes the job
+
+    assert outcome.detail == "amended: address updated"
+    assert world.shiprocket.calls["update_address"] == 1

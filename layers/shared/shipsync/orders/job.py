@@ -356,6 +356,17 @@ class OrderConfirmedJob:
             setattr(entry, name, value)
 
 
+def is_newer(revision: str, seen: str | None) -> bool:
+    """Whether a webhook's ``last_modified_time`` is later than the one the job acted on. Zoho writes one format
+    per organisation ("2025-01-11T18:05:00+0530"), so equal-length texts compare in time order; any other
+    difference counts as newer, since reading once too often costs a call and missing an edit costs a parcel."""
+    if seen is None:
+        return True
+    if len(revision) == len(seen):
+        return revision > seen
+    return revision != seen
+
+
 # A cancelled job a re-confirmation ships again: its shipment was undone on both sides, or never made.
 RESHIPPABLE = frozenset({CancelOutcome.CANCELLED, CancelOutcome.NEVER_SHIPPED})
 
@@ -406,7 +417,12 @@ class ShipOrder:
             return Outcome(entry.salesorder_number, entry.state, entry.awb, entry.courier_name, f"cancel: {outcome}")
         if entry.state in RETRIED_WHEN_EDITED and so.last_modified_time == entry.so_last_modified:
             return Outcome(entry.salesorder_number, entry.state, detail="unchanged since it failed")
-        return self._ship(entry, so)
+        shipped = self._ship(entry, so)
+        if shipped.state == JobState.SYNCED and self._edited_since(entry):
+            # This message carried an edit the shipment may predate (an attempt that created the Shiprocket
+            # order died before the edit): it is looked at now rather than lost.
+            return self._edited(entry)
+        return shipped
 
     def _ship(self, entry: OrderRecord, so: ZohoSalesOrder, detail: str | None = None) -> Outcome:
         job = self.job
@@ -429,7 +445,7 @@ class ShipOrder:
         """A webhook for a revision of the order this job has not looked at, on a job an edit can still change:
         shipped (and not being cancelled), or cancelled (a re-confirmation ships it again)."""
         revision = self.message.revision
-        if revision is None or revision == entry.so_revision:
+        if revision is None or not is_newer(revision, entry.so_revision):
             return False
         if entry.state is JobState.SYNCED:
             return entry.cancel_outcome is None
