@@ -75,7 +75,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         # Imported here: the batch utility costs ~60 ms of cold start the webhook path never needs.
         from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-        orders.idempotency_config().register_lambda_context(context)
+        orders.register_idempotency(context)
         return dict(
             process_partial_response(
                 event=event,

@@ -105,18 +105,32 @@ def _default_rules() -> CourierRules:
 
 @cache
 def idempotency_config() -> IdempotencyConfig:
-    """One config per container: the handler registers each invocation's context on it, so an
-    in-progress record expires with the invocation that wrote it."""
+    """The lock of one order's messages: the handler registers each invocation's context on it, so an in-progress
+    record expires with the invocation that wrote it."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
 
     # The lock is what idempotency is for here (the ledger makes a repeat a no-op). A stored result answers only a
-    # message of the same revision, for a few seconds: an edit right after the confirmation fails validation and
-    # retries once the result has expired, instead of being answered with the confirmation's result.
+    # message of the same revision, for a few seconds; another revision fails validation (see order_worker).
     return IdempotencyConfig(
         event_key_jmespath="[salesorder_id, intent]",
         payload_validation_jmespath="revision",
         expires_after_seconds=STORED_RESULT_SECONDS,
     )
+
+
+@cache
+def revision_idempotency_config() -> IdempotencyConfig:
+    """One revision's own key, for a message that arrives while another revision's result is stored."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+    return IdempotencyConfig(
+        event_key_jmespath="[salesorder_id, intent, revision]", expires_after_seconds=STORED_RESULT_SECONDS
+    )
+
+
+def register_idempotency(context: Any) -> None:
+    for config in (idempotency_config(), revision_idempotency_config()):
+        config.register_lambda_context(context)
 
 
 @cache
@@ -127,28 +141,42 @@ def order_worker(metrics: Metrics, log: Logger) -> QueueWorker[OrderMessage]:
     The ledger already makes a repeated order a no-op; idempotency adds the lock it cannot give: while
     one worker ships (or amends) an order, a concurrent message for it raises IdempotencyAlreadyInProgressError
     and retries later instead of racing the first worker. A completed result answers a duplicate of the same
-    revision for a few seconds; another revision (an edit, a fix-and-reconfirm) retries after that.
+    revision for a few seconds; another revision (an edit, a fix-and-reconfirm) then runs under its own key.
     """
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
 
-    from shipsync.errors import TransientError
     from shipsync.orders.messages import OrderMessage
 
-    persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+    table = settings().idempotency_table
     policy = wiring.outcome_policy(metrics)
 
-    @idempotent_function(  # type: ignore[untyped-decorator]
-        data_keyword_argument="message", persistence_store=persistence, config=idempotency_config()
-    )
-    def ship(message: OrderMessage) -> dict[str, Any]:
+    def run(message: OrderMessage) -> dict[str, Any]:
         return asdict(policy.run(order_job(metrics).attempt(message)))
+
+    # One persistence layer per config: a layer keeps the first configuration it is given.
+    locked = idempotent_function(
+        data_keyword_argument="message",
+        persistence_store=DynamoDBPersistenceLayer(table_name=table),
+        config=idempotency_config(),
+    )
+    by_revision = idempotent_function(
+        data_keyword_argument="message",
+        persistence_store=DynamoDBPersistenceLayer(table_name=table),
+        config=revision_idempotency_config(),
+    )
+    ship, ship_revision = locked(run), by_revision(run)
 
     def handle(message: OrderMessage) -> dict[str, Any]:
         try:
             return dict(ship(message=message))
-        except IdempotencyValidationError as err:
-            raise TransientError("another revision of this order was handled moments ago: this one retries") from err
+        except IdempotencyValidationError:
+            # Another revision's result is stored: its run has ended, so this revision runs now under its own key
+            # (duplicates of it still share one) rather than being answered with that result or waiting for it.
+            log.info(
+                "another revision was just handled: this one runs under its own key", extra={"intent": message.intent}
+            )
+            return dict(ship_revision(message=message))
 
     return wiring.queue_worker(
         "OrderQueue",
