@@ -27,6 +27,7 @@ from shipsync.domain.models import (
     ShiprocketOrder,
     ShiprocketOrderDetails,
     ShiprocketOrderItem,
+    ShiprocketPickupAddress,
     ShiprocketReturnOrder,
 )
 from shipsync.domain.statuses import ShipmentStatus
@@ -34,6 +35,7 @@ from shipsync.errors import (
     AwbRefused,
     NotServiceable,
     OrderIdTaken,
+    PickupAddressRejected,
     ProviderRequestError,
     ShipsyncError,
     TransientError,
@@ -67,6 +69,9 @@ ORDER = ShiprocketOrder(
     weight=0.5,
 )
 RETURN = ShiprocketReturnOrder.model_validate(shiprocket_return_order())
+PICKUP_ADDRESS = ShiprocketPickupAddress.model_validate(
+    published.endpoint("shiprocket", "settings_company_addpickup")["request_example"]
+)
 
 Call = Callable[[ShiprocketClient], Any]
 Check = Callable[[Any], None]
@@ -107,6 +112,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "orders_show": Endpoint("GET", f"{BASE}/orders/show/259492257", lambda c: c.get_order(259492257)),
     "orders_cancel": Endpoint("POST", f"{BASE}/orders/cancel", lambda c: c.cancel_orders([16168898, 16167171])),
+    "settings_company_addpickup": Endpoint(
+        "POST", f"{BASE}/settings/company/addpickup", lambda c: c.add_pickup_location(PICKUP_ADDRESS)
+    ),
     "orders_address_update": Endpoint(
         "POST", f"{BASE}/orders/address/update", lambda c: c.update_delivery_address(16178831, ORDER)
     ),
@@ -202,6 +210,10 @@ def _ndr_done(outcome: Any) -> None:
     assert outcome is None
 
 
+def _equals_id(outcome: Any, expected: int) -> None:
+    assert outcome == expected
+
+
 def _accepted(outcome: Any) -> None:
     assert outcome is None
 
@@ -283,6 +295,14 @@ EXPECTED: dict[tuple[Any, ...], Check] = {
     ("orders_cancel", "Missing Fields", 422): raises(ProviderRequestError, http_status=422, fields={"ids"}),
     # "in progress": accepted, not done; the order is read afterwards.
     ("orders_cancel_shipment_awbs", "Successful Call", 204): _accepted,
+    ("settings_company_addpickup", "Successful Call", 200): lambda outcome: _equals_id(outcome, 1856901),
+    ("settings_company_addpickup", "Missing Fields", 422): raises(
+        ProviderRequestError, http_status=422, fields={"phone"}
+    ),
+    # The live refusal: a field map under "message", named for what the seller must fix.
+    ("settings_company_addpickup", "Address line 1 without a house / flat / road number, empty email (live)", 422): (
+        raises(PickupAddressRejected, http_status=422, fields={"address", "email"})
+    ),
     ("orders_address_update", "Successful Call", 202): _accepted,
     ("orders_address_update", "Missing Fields", 422): raises(
         ProviderRequestError, http_status=422, fields={"shipping_country"}

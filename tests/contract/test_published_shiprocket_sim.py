@@ -424,6 +424,23 @@ SCENARIOS: dict[tuple[Any, ...], Scenario] = {
     ("orders_cancel", "Invalid Data", 500): lambda api: api.post("/orders/cancel", {"ids": [12312312]}),
     ("orders_cancel", "Missing Fields", 422): lambda api: api.post("/orders/cancel", {"ids": []}),
     ("orders_cancel_shipment_awbs", "Successful Call", 204): _cancel_awb_before_pickup,
+    ("settings_company_addpickup", "Successful Call", 200): lambda api: api.post(
+        "/settings/company/addpickup", published.endpoint("shiprocket", "settings_company_addpickup")["request_example"]
+    ),
+    ("settings_company_addpickup", "Missing Fields", 422): lambda api: api.post(
+        "/settings/company/addpickup",
+        {**published.endpoint("shiprocket", "settings_company_addpickup")["request_example"], "phone": ""},
+    ),
+    ("settings_company_addpickup", "Address line 1 without a house / flat / road number, empty email (live)", 422): (
+        lambda api: api.post(
+            "/settings/company/addpickup",
+            {
+                **published.endpoint("shiprocket", "settings_company_addpickup")["request_example"],
+                "address": "Mutant Facility, Industrial Area",
+                "email": "",
+            },
+        )
+    ),
     ("orders_address_update", "Successful Call", 202): lambda api: api.post(
         "/orders/address/update", _address_body(create(api)["order_id"])
     ),
@@ -482,22 +499,10 @@ NOT_REPRODUCED: dict[tuple[Any, ...], str] = {
             ("orders_edit", "Successful Call", 200),
         ]
     },
-    **dict.fromkeys(
-        [
-            ("settings_company_addpickup", "Successful Call", 200),
-            ("settings_company_addpickup", "Missing Fields", 422),
-            (
-                "settings_company_addpickup",
-                "Address line 1 without a house / flat / road number, empty email (live)",
-                422,
-            ),
-        ],
-        "settings_company_addpickup: issue 13's pickup-location setup is not built yet; the simulator does not serve",
-    ),
 }
-# Endpoints recorded ahead of the code: issue 12's unused amend calls (docs/providers/shiprocket.md §10) and issue
-# 13's pickup-location setup (§15); the simulator does not serve them yet.
-NOT_SERVED_YET = {"orders_address_pickup", "orders_update_adhoc", "orders_edit", "settings_company_addpickup"}
+# Endpoints recorded ahead of the code: issue 12's unused amend calls (docs/providers/shiprocket.md §10); the
+# simulator does not serve them yet.
+NOT_SERVED_YET = {"orders_address_pickup", "orders_update_adhoc", "orders_edit"}
 
 # Fixture files with no saved answer at all (their request is all the collection keeps).
 WITHOUT_ANSWERS: dict[str, str] = {
@@ -613,9 +618,6 @@ def test_the_examples_not_reproduced_are_exactly_these() -> None:
         "orders_create_adhoc/Create Custom Order/None",
         "orders_edit/Successful Call/200",
         "orders_update_adhoc/Successful Call/200",
-        "settings_company_addpickup/Address line 1 without a house / flat / road number, empty email (live)/422",
-        "settings_company_addpickup/Missing Fields/422",
-        "settings_company_addpickup/Successful Call/200",
     ]
     assert all(reason.strip() for reason in NOT_REPRODUCED.values())
     assert {file: published.examples("shiprocket", file) for file in WITHOUT_ANSWERS} == {

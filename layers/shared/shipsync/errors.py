@@ -184,5 +184,10 @@ class NamedRecordMissing(PermanentError):
         self.record_id = record_id
 
 
+class PickupAddressRejected(ProviderRequestError):
+    """Shiprocket refused a pickup address because its first line has no house / flat / road number
+    (docs/providers/shiprocket.md §15): the seller fixes the warehouse address, nothing else will do."""
+
+
 class OrderIdTaken(ProviderRequestError):
     """Shiprocket refused a create because our ``order_id`` already names an order (422)."""

@@ -70,6 +70,7 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
             ("POST", "/orders/cancel/shipment/awbs", self._cancel_awbs),
             ("POST", "/orders/address/update", self._update_address),
             ("GET", "/settings/company/pickup", self._pickup_locations),
+            ("POST", "/settings/company/addpickup", self._add_pickup_location),
             ("POST", "/orders/create/return", self._create_return),
             ("GET", "/courier/track/awb/{awb}", self._track_awb),
             ("POST", "/courier/track/awbs", self._track_awbs),

@@ -14,10 +14,13 @@ from local.sim.shiprocket.statuses import (
     ORDER_RETURN_PICKUP_GENERATED,
     SHIPMENT_PICKUP_SCHEDULED,
 )
-from local.sim.shiprocket.values import _is_missing, _laravel_datetime, _number
+from local.sim.shiprocket.values import _field_name, _is_missing, _laravel_datetime, _number
 
 # The keys of a published pickup address (docs/providers/shiprocket.md §15), with its constant values where the
 # simulator has nothing to model (nothing in the project reads them).
+# Shiprocket's limit on a pickup location's nickname (docs/providers/shiprocket.md §15).
+MAX_PICKUP_NICKNAME = 36
+
 _PICKUP_DEFAULTS: dict[str, Any] = {
     "address_type": None,
     "address": "Plot 12, Industrial Estate Road",
@@ -108,6 +111,79 @@ class PickupMixin(SimState):
                 }
             },
         )
+
+    def _add_pickup_location(self, request: Request) -> Response:
+        """``/settings/company/addpickup`` (docs/providers/shiprocket.md §15): the published refusal of a missing
+        phone, and the live one (a field map under ``message``) of everything else."""
+        body = request.json()
+        body = body if isinstance(body, dict) else {}
+        if not re.fullmatch(r"[6-9]\d{9}", str(body.get("phone") or "")):
+            # The collection's "Missing Fields" answer, exactly.
+            errors = {"phone": ["The phone field is required."]}
+            return Response(422, {"message": "Not a valid mobile number", "errors": errors, "status_code": 422})
+        problems: dict[str, list[str]] = {
+            key: [f"The {_field_name(key)} field is required."]
+            for key in ("pickup_location", "name", "email", "address", "city", "state", "country", "pin_code")
+            if _is_missing(body.get(key))
+        }
+        nickname = str(body.get("pickup_location") or "")
+        if len(nickname) > MAX_PICKUP_NICKNAME:
+            problems["pickup_location"] = [
+                f"The pickup location may not be greater than {MAX_PICKUP_NICKNAME} characters."
+            ]
+        elif nickname in self.pickup_locations:
+            # GUESS: a second address under a nickname in use is refused (no text is published).
+            problems["pickup_location"] = ["Address nick name already in use"]
+        address = str(body.get("address") or "")
+        if address and not re.search(r"\d", address):
+            # The live refusal (docs/providers/shiprocket.md §15); GUESS: a line with a number passes.
+            problems["address"] = ["Address line 1 should have House no / Flat no / Road no."]
+        if problems:
+            return Response(422, {"message": problems})
+        fields = ("name", "email", "phone", "address", "address_2", "city", "state", "country", "pin_code")
+        self._put_pickup_location(
+            {
+                "pickup_location": nickname,
+                **{key: body.get(key, "") for key in fields},
+                "status": 1,
+                "phone_verified": 0,
+            }
+        )
+        added = self.pickup_locations[nickname]
+        now = self._now().strftime("%Y-%m-%d %H:%M:%S")
+        answer = {
+            "success": True,
+            "address": {
+                "company_id": COMPANY_ID,
+                "pickup_code": nickname,
+                "address": added["address"],
+                "address_2": added["address_2"],
+                "address_type": None,
+                "city": added["city"],
+                "state": added["state"],
+                "country": added["country"],
+                "gstin": None,
+                "pin_code": added["pin_code"],
+                "phone": added["phone"],
+                "email": added["email"],
+                "name": added["name"],
+                "alternate_phone": None,
+                "lat": None,
+                "long": None,
+                "status": 1,
+                "phone_verified": 0,
+                "rto_address_id": added["rto_address_id"],
+                "extra_info": json.dumps({"source": 3}, separators=(",", ":")),
+                "updated_at": now,
+                "created_at": now,
+                "id": added["id"],
+            },
+            "pickup_id": added["id"],
+            "company_name": COMPANY_NAME,
+            "full_name": "API",
+        }
+        # The collection's "Successful Call".
+        return Response(200, answer)
 
     # -- pickup ---------------------------------------------------------------------------
     def _pickup_problem(self, order: _Order | None) -> Response | None:

@@ -27,6 +27,7 @@ from shipsync.domain.models import (
     PickupResult,
     ShiprocketOrder,
     ShiprocketOrderDetails,
+    ShiprocketPickupAddress,
     ShiprocketReturnOrder,
 )
 from shipsync.errors import (
@@ -34,6 +35,7 @@ from shipsync.errors import (
     AwbRefused,
     NotServiceable,
     OrderIdTaken,
+    PickupAddressRejected,
     ProviderRequestError,
     RateLimited,
     TokenRejected,
@@ -301,6 +303,27 @@ class ShiprocketClient:
         if not wanted:
             raise ValueError("cancel_orders needs at least one order id")
         self._accepted_write("POST", "/orders/cancel", {"ids": wanted})
+
+    def add_pickup_location(self, address: ShiprocketPickupAddress) -> int:
+        """``POST /settings/company/addpickup``: the new pickup location's id (``pickup_id``). An address line 1
+        without a house / flat / road number is ``PickupAddressRejected``, named, not a 422 dump
+        (docs/providers/shiprocket.md §15)."""
+        try:
+            body = _object(self._request("POST", "/settings/company/addpickup", body=address.model_dump()))
+        except ProviderRequestError as refused:
+            lines = refused.field_errors.get("address", [])
+            if any("house" in line.lower() for line in lines):
+                raise PickupAddressRejected(
+                    PROVIDER,
+                    f"pickup location {address.pickup_location}: {lines[0]} (address line 1 was {address.address!r})",
+                    http_status=refused.http_status,
+                    field_errors=refused.field_errors,
+                ) from refused
+            raise
+        pickup_id = _int_or_none(body.get("pickup_id"))
+        if not body.get("success") or pickup_id is None:
+            _reject(body, "pickup location not added")
+        return pickup_id
 
     def update_delivery_address(self, sr_order_id: int, order: ShiprocketOrder) -> None:
         """``POST /orders/address/update``: the delivery name, address and phone of an order, all of them, from

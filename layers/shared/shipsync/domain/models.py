@@ -229,6 +229,21 @@ class ShiprocketOrderItem(BaseModel):
     hsn: str | None = None
 
 
+class ShiprocketPickupAddress(BaseModel):
+    """Body of ``POST /settings/company/addpickup`` (docs/providers/shiprocket.md §15)."""
+
+    pickup_location: str = Field(min_length=1, max_length=36)
+    name: str
+    email: str
+    phone: str
+    address: str = Field(max_length=80)
+    address_2: str = ""
+    city: str
+    state: str
+    country: str = "India"
+    pin_code: str
+
+
 class ShiprocketOrder(BaseModel):
     """Body of ``POST /orders/create/adhoc`` (and the adhoc part of the one-call wrapper)."""
 
