@@ -84,6 +84,12 @@ class _Rejected(Exception):
         self.missing = missing
 
 
+def _field_required(field: str) -> Response:
+    """The cancel endpoints' refusal of a missing list field (the order cancel's published "Missing Fields")."""
+    errors = {field: [f"The {field} field is required."]}
+    return Response(422, {"message": "Required field missing", "errors": errors, "status_code": 422})
+
+
 @dataclass
 class _Refused:
     reason: str
@@ -231,14 +237,8 @@ class OrdersMixin(ServiceabilityMixin, PickupMixin):
         body = body if isinstance(body, dict) else {}
         ids = body.get("ids")
         if _is_missing(ids) or not isinstance(ids, list):
-            return Response(
-                422,
-                {
-                    "message": "Required field missing",
-                    "errors": {"ids": ["The ids field is required."]},
-                    "status_code": 422,
-                },
-            )
+            # The collection's "Missing Fields" (docs/providers/shiprocket.md §10).
+            return _field_required("ids")
         orders = [self.by_sr_id.get(int(_number(raw) or 0)) for raw in ids]
         if any(order is None for order in orders):
             # What the real API answers for junk ids (docs/providers/shiprocket.md §10).
@@ -271,15 +271,8 @@ class OrdersMixin(ServiceabilityMixin, PickupMixin):
         body = request.json()
         awbs = body.get("awbs") if isinstance(body, dict) else None
         if _is_missing(awbs) or not isinstance(awbs, list):
-            # GUESS: the Laravel-style refusal of the order cancel, for this endpoint's one field.
-            return Response(
-                422,
-                {
-                    "message": "Required field missing",
-                    "errors": {"awbs": ["The awbs field is required."]},
-                    "status_code": 422,
-                },
-            )
+            # GUESS: the order cancel's refusal, for this endpoint's one field.
+            return _field_required("awbs")
         orders = [self._find_awb(str(awb)) for awb in awbs]
         unknown = [str(awb) for awb, order in zip(awbs, orders, strict=True) if order is None]
         if unknown:

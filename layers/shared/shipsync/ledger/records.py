@@ -137,6 +137,11 @@ class OrderRecord(BaseModel):
     cancel_outcome: CancelOutcome | None = None
     updated_at: str = ""
 
+    def mirror(self, changes: OrderChanges) -> None:
+        """Changes just written to the ledger, applied to this in-memory copy, so the next step reads them."""
+        for name, value in changes.items():
+            setattr(self, name, value)
+
 
 class OrderChanges(TypedDict, total=False):
     state: JobState

@@ -265,16 +265,14 @@ class Cancellation:
     def _close(self, entry: OrderRecord, outcome: CancelOutcome, **changes: Unpack[OrderChanges]) -> CancelOutcome:
         changes["cancel_outcome"] = outcome
         self.ledger.close_job(entry.salesorder_id, **changes)
-        for name, value in changes.items():
-            setattr(entry, name, value)
+        entry.mirror(changes)
         self.metrics.count(_OUTCOME_METRICS[outcome])
         logger.info("cancellation handled", extra={"outcome": outcome})
         return outcome
 
     def _save(self, entry: OrderRecord, **changes: Unpack[OrderChanges]) -> None:
         self.ledger.update(entry.salesorder_id, **changes)
-        for name, value in changes.items():
-            setattr(entry, name, value)
+        entry.mirror(changes)
 
     def _now(self) -> str:
         return self.clock().isoformat()

@@ -352,8 +352,7 @@ class OrderConfirmedJob:
     def _save(self, entry: OrderRecord, **changes: Unpack[OrderChanges]) -> None:
         """Persist the changes to the ledger, then mirror them on the in-memory entry."""
         self.ledger.update(entry.salesorder_id, **changes)
-        for name, value in changes.items():
-            setattr(entry, name, value)
+        entry.mirror(changes)
 
 
 def is_newer(revision: str, seen: str | None) -> bool:
