@@ -213,6 +213,18 @@ def test_a_cancel_for_an_order_never_shipped_closes_it_so_a_late_confirmation_sh
     assert (world.entry().state, world.entry().cancel_outcome) == (JobState.CANCELLED, CancelOutcome.NEVER_SHIPPED)
 
 
+def test_a_confirmation_that_reads_a_cancelled_order_before_shipping_closes_it_with_the_time() -> None:
+    world = World()
+    world.seller_cancels()
+
+    outcome = world.ship()
+
+    assert outcome.detail == "cancel: never_shipped"
+    entry = world.entry()
+    assert (entry.state, entry.cancelled_at) == (JobState.CANCELLED, "2025-01-11T10:00:00+00:00")
+    assert world.shiprocket.calls == {}
+
+
 def test_a_cancel_zoho_no_longer_shows_is_a_no_op() -> None:
     world = shipped_world()
 

@@ -127,7 +127,7 @@ class Cancellation:
         if entry.sr_order_id is None:
             # Nothing exists at Shiprocket: closing the job keeps a late or repeated confirmation from shipping it.
             logger.info("cancelled before anything shipped")
-            return self._close(entry, CancelOutcome.NEVER_SHIPPED, state=JobState.CANCELLED)
+            return self._close(entry, CancelOutcome.NEVER_SHIPPED, state=JobState.CANCELLED, cancelled_at=self._now())
         details = self.shiprocket.get_order(entry.sr_order_id)
         stage = parcel_stage(details)
         logger.info("cancelling", extra={"stage": stage, "awb": entry.awb})
