@@ -43,7 +43,23 @@ ZOHO_SECRET = "ZohoSecret"
 WEBHOOK_SECRET = "WebhookSecret"
 STATUS_WEBHOOK_PATH = "/webhooks/shipment-status"
 # The seller's warehouse (customer returns go back to it): the simulator's default pickup address.
+# The local seller's two Zoho warehouses and the Shiprocket pickup locations they ship from (the simulator's
+# "Primary" and "Pune-WH1"): an order line naming no location leaves from the default, "Primary".
+LOCAL_WAREHOUSES = {
+    "1947583000000200001": {"location_name": "Pune Central Warehouse", "pickup_location": "Primary", "pincode": "411001"},
+    "1947583000000200002": {"location_name": "Hadapsar Warehouse", "pickup_location": "Pune-WH1", "pincode": "411028"},
+}
+LOCAL_PICKUP_LOCATIONS_JSON = json.dumps(
+    {
+        "locations": {
+            location_id: {"pickup_location": entry["pickup_location"], "pincode": entry["pincode"]}
+            for location_id, entry in LOCAL_WAREHOUSES.items()
+        }
+    }
+)
+
 LOCAL_PARAMETERS = {
+    "PickupLocationsJson": LOCAL_PICKUP_LOCATIONS_JSON,
     "WarehouseName": "Seller Warehouse",
     "WarehouseAddress": "Plot 12, Industrial Estate Road, Hadapsar",
     "WarehouseCity": "Pune",

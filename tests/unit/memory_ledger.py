@@ -44,7 +44,9 @@ def _plain(values: Any) -> Any:
 
 class MemoryLedger:
     def __init__(self, *, now: str = CONFIRMED_AT) -> None:
-        self.entries: dict[str, dict[str, Any]] = {}  # SO#<salesorder_id>
+        self.entries: dict[
+            str, dict[str, Any]
+        ] = {}  # SO#<job id>: the order's, or <salesorder_id>#<parcel_ref> a parcel's
         self.awbs: dict[str, dict[str, Any]] = {}  # AWB#<awb>
         self.numbers: dict[str, str] = {}  # SONUM#<salesorder_number>
         self.remittances: dict[str, dict[str, Any]] = {}  # REMIT#<remittance_id>
@@ -76,6 +78,23 @@ class MemoryLedger:
         entry = self.get(salesorder_id)
         assert entry is not None
         return entry
+
+    def ensure_parcel(self, order: OrderRecord, *, parcel: int, order_ref: str, lines: dict[str, float]) -> OrderRecord:
+        entry = OrderRecord(
+            salesorder_id=order.salesorder_id,
+            salesorder_number=order.salesorder_number,
+            parcel=parcel,
+            parcel_ref=order_ref,
+            order_ref=order_ref,
+            parcel_lines=lines,
+            confirmed_at=order.confirmed_at,
+            updated_at=self.now,
+        )
+        self.entries.setdefault(entry.job_id, _plain(entry.model_dump(exclude_none=True)))
+        self.numbers[order_ref] = entry.job_id
+        existing = self.get(entry.job_id)
+        assert existing is not None
+        return existing
 
     def find_salesorder_id(self, salesorder_number: str) -> str | None:
         return self.numbers.get(salesorder_number)
@@ -127,7 +146,7 @@ class MemoryLedger:
         )
         self.awbs[awb] = _plain(record.model_dump(exclude_defaults=True))
         self.update(
-            entry.salesorder_id, awb=awb, courier_id=courier_id, courier_name=courier_name, state=JobState.AWB_ASSIGNED
+            entry.job_id, awb=awb, courier_id=courier_id, courier_name=courier_name, state=JobState.AWB_ASSIGNED
         )
 
     # ------------------------------------------------------------------ AWB#

@@ -135,6 +135,24 @@ def test_an_awb_is_recorded_on_its_order_and_as_a_lookup_with_what_tracking_need
     assert ledgers.restock.shipment_awb("102") == "1411220456789"
 
 
+def test_a_parcel_is_a_job_of_its_own_found_by_its_reference_and_its_awb_carries_its_lines(ledgers: Ledgers) -> None:
+    order = ledgers.main.ensure("107", "SO-107")
+    parcel = ledgers.main.ensure_parcel(order, parcel=2, order_ref="SO-107-2", lines={"L1": 3.0})
+    ledgers.main.update(parcel.job_id, sr_order_id=12, shipment_id=23, payment_method="COD")
+    again = ledgers.main.ensure_parcel(order, parcel=2, order_ref="SO-107-2", lines={"L1": 99.0})
+
+    assert (again.job_id, again.parcel, again.parcel_lines, again.sr_order_id) == ("107#SO-107-2", 2, {"L1": 3.0}, 12)
+    assert ledgers.main.find_salesorder_id("SO-107-2") == "107#SO-107-2"
+    # The order's own job is untouched, and only it waits in the stuck-order index.
+    assert ledgers.main.get("107").sr_order_id is None
+    assert [e.job_id for e in ledgers.main.open_jobs(EVER)] == ["107"]
+    ledgers.main.record_awb(again, awb="AWB107B", courier_id=43, courier_name="Delhivery Surface")
+    found = ledgers.main.find_by_awb("AWB107B")
+    assert (found.salesorder_id, found.parcel, found.job_id, found.order_ref) == ("107", 2, "107#SO-107-2", "SO-107-2")
+    assert [(line.salesorder_item_id, line.quantity) for line in found.lines] == [("L1", 3.0)]
+    assert (ledgers.main.get("107#SO-107-2").awb, ledgers.main.get("107").awb) == ("AWB107B", None)
+
+
 # ------------------------------------------------------------------------------ AWB#
 
 
@@ -248,11 +266,21 @@ def test_a_return_request_gets_the_next_number_once_and_keeps_its_steps(ledgers:
 @pytest.mark.parametrize(
     ("changes", "record", "identity"),
     [
-        # shipping_claimed is written only by claim_for_shipping, the conditional write a cancellation races.
+        # shipping_claimed is written only by claim_for_shipping, the conditional write a cancellation races; a
+        # parcel's number and lines only by ensure_parcel.
         (
             OrderChanges,
             OrderRecord,
-            {"salesorder_id", "salesorder_number", "confirmed_at", "updated_at", "shipping_claimed"},
+            {
+                "salesorder_id",
+                "salesorder_number",
+                "confirmed_at",
+                "updated_at",
+                "shipping_claimed",
+                "parcel",
+                "parcel_ref",
+                "parcel_lines",
+            },
         ),
         (
             AwbChanges,
@@ -261,6 +289,8 @@ def test_a_return_request_gets_the_next_number_once_and_keeps_its_steps(ledgers:
                 "awb",
                 "salesorder_id",
                 "salesorder_number",
+                "parcel",
+                "parcel_ref",
                 "order_ref",
                 "sr_order_id",
                 "shipment_id",

@@ -142,6 +142,9 @@ class ShipmentLedgerPort(Protocol):
 
     def ensure(self, salesorder_id: str, salesorder_number: str) -> OrderRecord: ...
 
+    def ensure_parcel(self, order: OrderRecord, *, parcel: int, order_ref: str, lines: dict[str, float]) -> OrderRecord:
+        """Parcel ``parcel`` of ``order``'s job (``SO#<id>#<order_ref>``), created on first sight."""
+
     def update(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> None: ...
 
     def close_job(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> None: ...

@@ -2,7 +2,8 @@
 shipment, AWB and status, and records every step of the order-confirmed job.
 
 Items (partition key ``pk`` only), typed in ``ledger.records``:
-- ``SO#<salesorder_id>``: the whole job state (``OrderRecord``).
+- ``SO#<salesorder_id>``: the whole job state (``OrderRecord``); ``SO#<salesorder_id>#<parcel_ref>``: a parcel's.
+  Every ``salesorder_id`` argument below is such a job id (``OrderRecord.job_id``).
 - ``AWB#<awb>``: a denormalised copy of what a tracking event needs (``AwbRecord``), so an AWB lookup
   is one GetItem and never a Zoho search.
 - ``SONUM#<salesorder_number>``: number -> id; ``REMIT#<remittance_id>``: ``RemittanceHeader``.
@@ -44,6 +45,7 @@ AWAITING_DELIVERY_INDEX = "AwaitingDelivery"
 
 # The steps a reopened job forgets (``reopen_job``): it ships again from the start.
 REOPENED_FIELDS = (
+    "parcels",
     "sr_order_id",
     "shipment_id",
     "courier_ranking",
@@ -241,6 +243,35 @@ class DynamoLedger:
         self._put_number(salesorder_number, salesorder_id, now)
         return entry
 
+    def ensure_parcel(self, order: OrderRecord, *, parcel: int, order_ref: str, lines: dict[str, float]) -> OrderRecord:
+        """Parcel ``parcel`` of ``order``'s job, created on first sight. It stays out of the stuck-order index (the
+        order's own job is there until every parcel is shipped); its reference maps to it like an order number, so
+        a remittance line naming ``SO-…-<n>`` finds it."""
+        from botocore.exceptions import ClientError
+
+        now = _now()
+        entry = OrderRecord(
+            salesorder_id=order.salesorder_id,
+            salesorder_number=order.salesorder_number,
+            parcel=parcel,
+            parcel_ref=order_ref,
+            order_ref=order_ref,
+            parcel_lines=lines,
+            confirmed_at=order.confirmed_at,
+            updated_at=now,
+        )
+        item = {"pk": f"SO#{entry.job_id}", **entry.model_dump(exclude_none=True)}
+        try:
+            self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            existing = self.get(entry.job_id)
+            assert existing is not None  # the conditional put just saw it
+            entry = existing
+        self._put_number(order_ref, entry.job_id, entry.confirmed_at)
+        return entry
+
     def _put_number(self, salesorder_number: str, salesorder_id: str, created_at: str) -> None:
         """``SONUM#``: salesorder number -> id (a plain put, so repeating it changes nothing)."""
         self._table.put_item(
@@ -363,7 +394,7 @@ class DynamoLedger:
                 {
                     "Update": {
                         "TableName": self._table_name,
-                        "Key": {"pk": {"S": f"SO#{entry.salesorder_id}"}},
+                        "Key": {"pk": {"S": f"SO#{entry.job_id}"}},
                         "UpdateExpression": "SET awb = :a, courier_id = :c, courier_name = :n, #s = :s, "
                         "updated_at = :u",
                         "ExpressionAttributeNames": {"#s": "state"},

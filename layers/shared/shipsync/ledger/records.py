@@ -4,6 +4,8 @@ type-check time: ``ledger.update(id, **changes)`` takes ``Unpack[OrderChanges]``
 
 Items of the one table (partition key ``pk``):
 - ``SO#<salesorder_id>``: ``OrderRecord``, one sales order's shipping job.
+- ``SO#<salesorder_id>#<parcel_ref>``: ``OrderRecord`` too, a parcel of a sales order shipped as several
+  (``orders.parcels``): its own Shiprocket order, AWB, Zoho package and shipment order.
 - ``AWB#<awb>``: ``AwbRecord``, what tracking, remittance and restock need to know about a shipment in one
   GetItem (forward shipments and customer returns' own shipments).
 - ``RESTOCK#<awb>``: ``RestockRecord``, the steps of one returned shipment's restock.
@@ -83,8 +85,16 @@ class OrderRecord(BaseModel):
 
     salesorder_id: str
     salesorder_number: str
+    # 0: the sales order's own job. n >= 1: its parcel n, shipped by the order's job under ``parcel_ref``
+    # (``SO-00042-<n>``, or ``SO-00042-R1-<n>`` once the order was shipped again), which names the job for good.
+    parcel: int = 0
+    parcel_ref: str | None = None
     state: JobState = JobState.RECEIVED
     order_ref: str = ""  # the Shiprocket order_id we sent (SO number, or SO-00042-R1 after a re-create)
+    # The order's parcels as planned once (orders.parcels.ParcelPlan, dumped): empty when it ships as one.
+    parcels: list[dict[str, Any]] = Field(default_factory=list)
+    # A parcel's lines (Zoho line_item_id -> units): what its package holds and its RTO restocks.
+    parcel_lines: dict[str, float] = Field(default_factory=dict)
     recreate_count: int = 0
     confirmed_at: str = ""
     sr_order_id: int | None = None
@@ -137,15 +147,29 @@ class OrderRecord(BaseModel):
     cancel_outcome: CancelOutcome | None = None
     updated_at: str = ""
 
+    @property
+    def job_id(self) -> str:
+        """The ledger's name for this job: the sales order id, suffixed ``#<parcel_ref>`` for a parcel."""
+        return parcel_job_id(self.salesorder_id, self.parcel_ref)
+
+    def parcel_job_ids(self) -> list[str]:
+        """The jobs of this order's parcels, in order (none when it ships as one)."""
+        return [parcel_job_id(self.salesorder_id, str(parcel["order_ref"])) for parcel in self.parcels]
+
     def mirror(self, changes: OrderChanges) -> None:
         """Changes just written to the ledger, applied to this in-memory copy, so the next step reads them."""
         for name, value in changes.items():
             setattr(self, name, value)
 
 
+def parcel_job_id(salesorder_id: str, parcel_ref: str | None) -> str:
+    return f"{salesorder_id}#{parcel_ref}" if parcel_ref else salesorder_id
+
+
 class OrderChanges(TypedDict, total=False):
     state: JobState
     order_ref: str
+    parcels: list[dict[str, Any]]
     recreate_count: int
     sr_order_id: int | None
     shipment_id: int | None
@@ -200,6 +224,9 @@ class AwbRecord(BaseModel):
     awb: str
     salesorder_id: str
     salesorder_number: str | None = None
+    # The parcel of a sales order shipped as several (0: the whole order); its ``lines`` are what it carries.
+    parcel: int = 0
+    parcel_ref: str | None = None
     order_ref: str | None = None
     sr_order_id: int | None = None
     shipment_id: int | None = None
@@ -240,6 +267,11 @@ class AwbRecord(BaseModel):
     remit_pending: dict[str, Any] | None = None
     updated_at: str | None = None
 
+    @property
+    def job_id(self) -> str:
+        """The ledger job (``OrderRecord``) that shipped this AWB."""
+        return parcel_job_id(self.salesorder_id, self.parcel_ref)
+
     def tracked_from(self, now: str) -> AwbRecord:
         """This shipment entering the tracking poll's index at ``now`` (as its lookup item is first written)."""
         return self.model_copy(update={"created_at": now, "tracking_open": "1", "last_event_at": now})
@@ -253,6 +285,11 @@ class AwbRecord(BaseModel):
             awb=awb,
             salesorder_id=entry.salesorder_id,
             salesorder_number=entry.salesorder_number,
+            parcel=entry.parcel,
+            parcel_ref=entry.parcel_ref,
+            lines=[
+                ReturnLine(salesorder_item_id=line_id, quantity=units) for line_id, units in entry.parcel_lines.items()
+            ],
             order_ref=entry.order_ref,
             sr_order_id=entry.sr_order_id,
             shipment_id=entry.shipment_id,

@@ -124,6 +124,8 @@ class Cancellation:
     def run(self, entry: OrderRecord, so: ZohoSalesOrder) -> CancelOutcome:
         if entry.cancel_seen_at is None:
             self._save(entry, cancel_seen_at=self._now())
+        if entry.parcels:
+            return self._run_parcels(entry, so)
         if entry.sr_order_id is None:
             # Nothing exists at Shiprocket: closing the job keeps a late or repeated confirmation from shipping it.
             logger.info("cancelled before anything shipped")
@@ -162,6 +164,8 @@ class Cancellation:
         """Shiprocket cancelled the shipment (tracking saw it, and marked Zoho Cancelled): the Zoho shipment order
         and package go, once, and ops are paged when the sales order is still open, to re-ship or void it. None
         when Shiprocket does not read the order cancelled (a stale or mistaken event): nothing is undone."""
+        if entry.parcels:
+            return self._reverse_parcels(entry, so)
         assert entry.sr_order_id is not None, "a tracked shipment has a Shiprocket order"
         stage = parcel_stage(self.shiprocket.get_order(entry.sr_order_id))
         if stage is ParcelStage.CANCELLING:
@@ -193,6 +197,42 @@ class Cancellation:
             shipment_status=ShipmentStatus.CANCELLED,
         )
 
+    # ------------------------------------------------------------------ an order shipped as parcels
+    def _parcels(self, entry: OrderRecord) -> list[OrderRecord]:
+        return [parcel for parcel in map(self.ledger.get, entry.parcel_job_ids()) if parcel is not None]
+
+    def _run_parcels(self, entry: OrderRecord, so: ZohoSalesOrder) -> CancelOutcome:
+        """Each parcel cancelled as an order of its own (each remembers its outcome, so a retry skips it); a
+        delivered one does not stop the others. The order's outcome: cancelled when every parcel is, else what
+        the parcels still on their way need (in transit before returning)."""
+        outcomes, delivered = [], []
+        for parcel in self._parcels(entry):
+            try:
+                outcomes.append(parcel.cancel_outcome or self.run(parcel, so))
+            except CancelRefused:
+                delivered.append(f"{parcel.order_ref} (AWB {parcel.awb})")
+        if delivered:
+            raise CancelRefused(
+                f"parcel(s) {', '.join(delivered)} were delivered; the other parcels were handled "
+                f"({', '.join(map(str, outcomes)) or 'none'}). For the delivered ones, record a customer return "
+                "(POST /returns)"
+            )
+        if all(outcome in (CancelOutcome.CANCELLED, CancelOutcome.NEVER_SHIPPED) for outcome in outcomes):
+            return self._close(entry, CancelOutcome.CANCELLED, state=JobState.CANCELLED, cancelled_at=self._now())
+        outcome = CancelOutcome.IN_TRANSIT if CancelOutcome.IN_TRANSIT in outcomes else CancelOutcome.RETURNING
+        return self._close(entry, outcome)
+
+    def _reverse_parcels(self, entry: OrderRecord, so: ZohoSalesOrder) -> CancelOutcome | None:
+        """Shiprocket cancelled one or more parcels: each is undone on its own; the order is closed cancelled
+        once every parcel is."""
+        parcels = self._parcels(entry)
+        for parcel in parcels:
+            if parcel.cancel_outcome is None and parcel.sr_order_id is not None:
+                self.reverse(parcel, so)
+        if parcels and all(parcel.cancel_outcome is CancelOutcome.CANCELLED for parcel in parcels):
+            return self._close(entry, CancelOutcome.CANCELLED, state=JobState.CANCELLED, cancelled_at=self._now())
+        return None
+
     # ------------------------------------------------------------------ Shiprocket side
     def _cancel_at_shiprocket(self, entry: OrderRecord) -> ParcelStage:
         assert entry.sr_order_id is not None
@@ -210,7 +250,8 @@ class Cancellation:
         """The shipment order goes before its package (Zoho refuses the other order); deleting the shipment
         returns its stock (docs/providers/zoho.md §7). Ids lost by an attempt that died before its ledger write
         are found on the sales order by the package's deterministic number."""
-        ours = next((p for p in so.packages if p.package_number == package_number(so.salesorder_number)), None)
+        number = package_number(entry.order_ref if entry.parcel else so.salesorder_number)
+        ours = next((p for p in so.packages if p.package_number == number), None)
         shipment_id = entry.zoho_shipment_id or (ours.shipment_id if ours is not None else None)
         package_id = entry.zoho_package_id or (ours.package_id if ours is not None else None)
         if shipment_id and not entry.zoho_shipment_deleted:
@@ -264,14 +305,14 @@ class Cancellation:
     # ------------------------------------------------------------------ ledger
     def _close(self, entry: OrderRecord, outcome: CancelOutcome, **changes: Unpack[OrderChanges]) -> CancelOutcome:
         changes["cancel_outcome"] = outcome
-        self.ledger.close_job(entry.salesorder_id, **changes)
+        self.ledger.close_job(entry.job_id, **changes)
         entry.mirror(changes)
         self.metrics.count(_OUTCOME_METRICS[outcome])
         logger.info("cancellation handled", extra={"outcome": outcome})
         return outcome
 
     def _save(self, entry: OrderRecord, **changes: Unpack[OrderChanges]) -> None:
-        self.ledger.update(entry.salesorder_id, **changes)
+        self.ledger.update(entry.job_id, **changes)
         entry.mirror(changes)
 
     def _now(self) -> str:

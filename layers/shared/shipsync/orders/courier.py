@@ -9,6 +9,8 @@ parameter / ``COURIER_RULES_JSON`` parsed by ``CourierRules.from_json``) holds:
   precedes the payment rules so a 6 kg COD order still goes to a heavy-parcel courier.
 - ``weights``: how much cost, ETA and (COD only) RTO performance count in the score.
 - ``exclude``: courier-name fragments never used.
+- ``parcel``: the largest box one Shiprocket order may be (chargeable kg, longest side in cm); an order
+  beyond it ships as several parcels (``orders.parcels``).
 
 Ranking: couriers Shiprocket blocked, excluded ones and, for COD, couriers without COD are
 dropped. The rest are ordered preferred-first; the preferred couriers are equals (the policy
@@ -217,10 +219,19 @@ def _badness(values: Sequence[float | None], *, higher_is_better: bool) -> list[
     return result
 
 
+class ParcelLimit(_Strict):
+    """The box limit: 30 kg chargeable and a 120 cm side by default, under the single-piece limits couriers commonly
+    take on Shiprocket's surface services (no limit is published per courier: docs/providers/shiprocket.md §3)."""
+
+    max_weight_kg: float = Field(default=30.0, gt=0)
+    max_side_cm: float = Field(default=120.0, gt=0)
+
+
 class CourierRules(_Strict):
     version: Literal[1] = 1
     weights: ScoreWeights = Field(default_factory=ScoreWeights)
     exclude: list[str] = Field(default_factory=list)
+    parcel: ParcelLimit = Field(default_factory=ParcelLimit)
     rules: list[CourierRule] = Field(default_factory=list)
 
     @field_validator("exclude")

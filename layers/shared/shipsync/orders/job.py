@@ -16,7 +16,7 @@ Every problem raises; the outcome policy (``policy.outcomes``) decides what foll
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Unpack
@@ -30,6 +30,7 @@ from shipsync.domain.models import (
     LabelResult,
     PickupResult,
     ShiprocketOrder,
+    ZohoItem,
     ZohoSalesOrder,
 )
 from shipsync.domain.statuses import ShipmentStatus
@@ -70,6 +71,7 @@ from shipsync.orders.mapping import (
     to_shiprocket_order,
 )
 from shipsync.orders.messages import OrderMessage
+from shipsync.orders.parcels import ParcelPlan, parcel_view, plan_parcels
 from shipsync.policy.outcomes import Failure
 from shipsync.ports import Alerts, MetricsSink, ShipmentLedgerPort, ShiprocketApi, ShiprocketOrdersApi, ZohoApi
 
@@ -123,12 +125,22 @@ class OrderConfirmedJob:
         # A seller may fix the order and confirm it again; every other terminal state needs a human decision first.
         return entry.state in RETRIED_WHEN_EDITED
 
+    # ------------------------------------------------------------------ parcels (orders.parcels)
+    def read_items(self, so: ZohoSalesOrder) -> dict[str, ZohoItem]:
+        return {item_id: self.zoho.get_item(item_id) for item_id in required_item_ids(so)}
+
+    def plan(self, entry: OrderRecord, so: ZohoSalesOrder, items: Mapping[str, ZohoItem]) -> list[ParcelPlan]:
+        """The parcels of ``so``, once the whole order is one Shiprocket may take (address, phone, units, e-way
+        bill on the whole value): a problem stops the order before any parcel ships."""
+        to_shiprocket_order(so, items, self.options)
+        limit = self.rules().parcel
+        return plan_parcels(so, items, self.options, self.pickup_locations(), limit, order_ref=entry.order_ref)
+
     # ------------------------------------------------------------------ Shiprocket side
-    def _create_shipment(self, entry: OrderRecord, so: ZohoSalesOrder) -> OrderRecord:
-        if not self.ledger.claim_for_shipping(entry.salesorder_id):
-            raise CancelledBeforeShipping(entry.salesorder_number)
-        point = self.pickup_locations().for_order(so)
-        items = {item_id: self.zoho.get_item(item_id) for item_id in required_item_ids(so)}
+    def _prepare_shipment(
+        self, entry: OrderRecord, so: ZohoSalesOrder, items: Mapping[str, ZohoItem], point: PickupPoint
+    ) -> tuple[ShiprocketOrder, list[CourierQuote]]:
+        """The order body and its courier ranking (serviceability from its own pickup pincode), recorded."""
         options = replace(self.options, pickup_location=point.nickname)
         order = to_shiprocket_order(so, items, options, order_ref=entry.order_ref or so.salesorder_number)
         ranking = self._rank(order, point.pincode)
@@ -144,7 +156,9 @@ class OrderConfirmedJob:
             so_revision=so.last_modified_time,
             pickup_postcode=point.pincode,
         )
+        return order, ranking
 
+    def _create_shipment(self, entry: OrderRecord, order: ShiprocketOrder, ranking: list[CourierQuote]) -> OrderRecord:
         for _ in range(MAX_RECREATES + 1):
             first = ranking[0]
             result = self.shiprocket.create_forward_shipment(order, courier_id=first.courier_company_id)
@@ -189,7 +203,7 @@ class OrderConfirmedJob:
 
     def _recreate_under_new_ref(self, entry: OrderRecord, order: ShiprocketOrder) -> ShiprocketOrder:
         count = entry.recreate_count + 1
-        new_ref = f"{entry.salesorder_number}-R{count}"
+        new_ref = f"{entry.parcel_ref or entry.salesorder_number}-R{count}"
         logger.warning(
             "Shiprocket order is cancelled; re-creating", extra={"old_ref": order.order_id, "new_ref": new_ref}
         )
@@ -292,28 +306,38 @@ class OrderConfirmedJob:
         raise AllCouriersRefused(refusals)
 
     # ------------------------------------------------------------------ Zoho side
-    def _write_back(self, entry: OrderRecord, so: ZohoSalesOrder) -> None:
+    def _write_fields(self, entry: OrderRecord, so: ZohoSalesOrder, parcels: Sequence[OrderRecord]) -> None:
+        """The sales order's custom fields, once: every parcel's AWB, Shiprocket order and courier (one parcel:
+        its own), the labels to reprint and the date the courier promised, for support without the panel."""
+        if entry.zoho_fields_written:
+            return
+        fields = {
+            "cf_awb_number": ", ".join(str(p.awb) for p in parcels),
+            "cf_shiprocket_order_id": ", ".join(str(p.sr_order_id) for p in parcels),
+            "cf_courier_partner": ", ".join(dict.fromkeys(str(p.courier_name) for p in parcels)),
+            "cf_shipment_status": ShipmentStatus.PICKUP_SCHEDULED,
+        }
+        labels = [p.label_url for p in parcels if p.label_url]
+        if labels:
+            fields["cf_label_url"] = " ".join(labels)
+        # The order is there when its last parcel is.
+        expected = max((d for d in (_expected_delivery(p, self.clock()) for p in parcels) if d), default=None)
+        if expected:
+            fields["cf_expected_delivery"] = expected
+        self.zoho.update_salesorder_custom_fields(so.salesorder_id, fields)
+        self._save(entry, zoho_fields_written=True, shipment_status=ShipmentStatus.PICKUP_SCHEDULED)
+
+    def _write_shipment(self, entry: OrderRecord, so: ZohoSalesOrder) -> None:
+        """The Zoho package (what is left to pack of ``so``: a parcel's view holds only its units) and the
+        shipment order carrying the AWB; then the job (or the parcel's) is synced."""
         assert entry.awb is not None
         assert entry.courier_name is not None
         today = self.clock().astimezone(IST).date().isoformat()
-        if not entry.zoho_fields_written:
-            fields = {
-                "cf_awb_number": entry.awb,
-                "cf_shiprocket_order_id": str(entry.sr_order_id),
-                "cf_courier_partner": entry.courier_name,
-                "cf_shipment_status": ShipmentStatus.PICKUP_SCHEDULED,
-            }
-            # For support: the label to reprint and the date the courier promised, without the Shiprocket panel.
-            if entry.label_url:
-                fields["cf_label_url"] = entry.label_url
-            expected = _expected_delivery(entry, self.clock())
-            if expected:
-                fields["cf_expected_delivery"] = expected
-            self.zoho.update_salesorder_custom_fields(so.salesorder_id, fields)
-            self._save(entry, zoho_fields_written=True, shipment_status=ShipmentStatus.PICKUP_SCHEDULED)
+        # A parcel's numbers carry its reference (PKG-SO-00042-2); the order's own keep the sales order number.
+        reference = entry.order_ref if entry.parcel else so.salesorder_number
         # Package and shipment numbers are deterministic, so one created by an attempt that
         # died before its ledger write is found on the sales order instead of made twice.
-        pkg_number = package_number(so.salesorder_number)
+        pkg_number = package_number(reference)
         if entry.zoho_package_id is None and "packages" not in so.model_fields_set:
             # The list is the guard against a second package: an answer without it cannot say "none yet".
             raise ProviderRequestError("zoho", f"sales order {so.salesorder_number} was read without its packages")
@@ -338,20 +362,20 @@ class OrderConfirmedJob:
                 shipment_id = self.zoho.create_shipment_order(
                     so.salesorder_id,
                     entry.zoho_package_id,
-                    shipment_number=shipment_number(so.salesorder_number),
+                    shipment_number=shipment_number(reference),
                     date=today,
                     tracking_number=entry.awb,
                     delivery_method=entry.courier_name,
                     tracking_link=TRACKING_LINK.format(awb=entry.awb),
                 )
             self._save(entry, zoho_shipment_id=shipment_id)
-        self.ledger.close_job(entry.salesorder_id, state=JobState.SYNCED)
+        self.ledger.close_job(entry.job_id, state=JobState.SYNCED)
         entry.state = JobState.SYNCED
 
     # ------------------------------------------------------------------ helpers
     def _save(self, entry: OrderRecord, **changes: Unpack[OrderChanges]) -> None:
         """Persist the changes to the ledger, then mirror them on the in-memory entry."""
-        self.ledger.update(entry.salesorder_id, **changes)
+        self.ledger.update(entry.job_id, **changes)
         entry.mirror(changes)
 
 
@@ -425,19 +449,72 @@ class ShipOrder:
 
     def _ship(self, entry: OrderRecord, so: ZohoSalesOrder, detail: str | None = None) -> Outcome:
         job = self.job
-        if entry.sr_order_id is None:
-            try:
-                entry = job._create_shipment(entry, so)
-            except CancelledBeforeShipping:
-                logger.info("a cancellation closed the job before it shipped")
-                return Outcome(entry.salesorder_number, JobState.CANCELLED, detail="cancelled before shipping")
+        items: dict[str, ZohoItem] | None = None
+        if entry.sr_order_id is None and not entry.parcels:
+            items = job.read_items(so)
+            plan = job.plan(entry, so, items)
+            if len(plan) > 1:
+                # Recorded before anything is written, so every retry ships these parcels and no others.
+                job._save(entry, parcels=[parcel.model_dump() for parcel in plan])
+            else:
+                if not job.ledger.claim_for_shipping(entry.job_id):
+                    return self._cancelled_before_shipping(entry)
+                order, ranking = job._prepare_shipment(entry, so, items, _point(plan[0]))
+                entry = job._create_shipment(entry, order, ranking)
+        if entry.parcels:
+            return self._ship_parcels(entry, so, items, detail)
         entry = job._complete_shipment(entry)
-        job._write_back(entry, so)
+        job._write_fields(entry, so, [entry])
+        job._write_shipment(entry, so)
         job.metrics.count("OrdersShipped")
         logger.info(
             "order shipped", extra={"awb": entry.awb, "courier": entry.courier_name, "order_ref": entry.order_ref}
         )
         return Outcome(entry.salesorder_number, JobState.SYNCED, entry.awb, entry.courier_name, detail)
+
+    def _ship_parcels(
+        self, entry: OrderRecord, so: ZohoSalesOrder, items: dict[str, ZohoItem] | None, detail: str | None
+    ) -> Outcome:
+        """Each parcel of the plan as its own Shiprocket order, Zoho package and shipment order (a job of its own
+        in the ledger), then the sales order's fields naming them all. Every parcel is ranked before the first is
+        created, so a parcel no courier serves stops the order before anything ships."""
+        job = self.job
+        if not job.ledger.claim_for_shipping(entry.job_id):
+            return self._cancelled_before_shipping(entry)
+        if not entry.shipped_snapshot:
+            job._save(entry, shipped_snapshot=delivery_snapshot(so), so_revision=so.last_modified_time)
+        plans = [ParcelPlan.model_validate(parcel) for parcel in entry.parcels]
+        parcels = [
+            job.ledger.ensure_parcel(entry, parcel=plan.parcel, order_ref=plan.order_ref, lines=plan.lines)
+            for plan in plans
+        ]
+        views = [parcel_view(so, plan) for plan in plans]
+        prepared = {}
+        for parcel, view, plan in zip(parcels, views, plans, strict=True):
+            if parcel.sr_order_id is None:
+                items = items if items is not None else job.read_items(so)
+                prepared[parcel.parcel] = job._prepare_shipment(parcel, view, items, _point(plan))
+        for parcel, view in zip(parcels, views, strict=True):
+            if parcel.state is JobState.SYNCED:
+                continue
+            if parcel.parcel in prepared:
+                job._create_shipment(parcel, *prepared[parcel.parcel])
+            job._complete_shipment(parcel)
+            job._write_shipment(parcel, view)
+            logger.info("parcel shipped", extra={"awb": parcel.awb, "order_ref": parcel.order_ref})
+        job._write_fields(entry, so, parcels)
+        job.ledger.close_job(entry.job_id, state=JobState.SYNCED)
+        entry.state = JobState.SYNCED
+        job.metrics.count("OrdersShipped")
+        job.metrics.count("ParcelsShipped", len(parcels))
+        awbs = ", ".join(str(parcel.awb) for parcel in parcels)
+        couriers = ", ".join(dict.fromkeys(str(parcel.courier_name) for parcel in parcels))
+        logger.info("order shipped as parcels", extra={"awbs": awbs, "parcels": len(parcels)})
+        return Outcome(entry.salesorder_number, JobState.SYNCED, awbs, couriers, detail or f"{len(parcels)} parcels")
+
+    def _cancelled_before_shipping(self, entry: OrderRecord) -> Outcome:
+        logger.info("a cancellation closed the job before it shipped")
+        return Outcome(entry.salesorder_number, JobState.CANCELLED, detail="cancelled before shipping")
 
     # ------------------------------------------------------------------ an edit after the job ended (orders.amend)
     def _edited_since(self, entry: OrderRecord) -> bool:
@@ -472,6 +549,12 @@ class ShipOrder:
         if not changed:
             job._save(entry, so_revision=so.last_modified_time)
             return Outcome(number, entry.state, entry.awb, entry.courier_name, "edited, nothing shipped changed")
+        if entry.parcels:
+            raise PermanentError(
+                f"it shipped as {len(entry.parcels)} parcels ({describe(shipped, now, changed)}); an order shipped as "
+                "parcels is not amended automatically: cancel and confirm it again, or change the parcels in the "
+                "Shiprocket panel"
+            )
         assert entry.sr_order_id is not None
         stage = parcel_stage(job.shiprocket.get_order(entry.sr_order_id))
         logger.info("shipped order edited", extra={"changed": changed, "stage": stage})
@@ -633,10 +716,6 @@ class ShipOrder:
         )
 
 
-class CancelledBeforeShipping(Exception):
-    """``claim_for_shipping`` lost to a cancellation: nothing was written to Shiprocket."""
-
-
 @dataclass
 class CancelOrder:
     """One attempt at cancelling one order (``policy.outcomes.Attempt``): the seller voided it in Zoho or set
@@ -759,6 +838,10 @@ def _expected_delivery(entry: OrderRecord, now: datetime) -> str | None:
     if not isinstance(days, int) or days < 0:
         return None
     return (now.astimezone(IST).date() + timedelta(days=days)).isoformat()
+
+
+def _point(plan: ParcelPlan) -> PickupPoint:
+    return PickupPoint(plan.pickup_location, plan.pickup_postcode)
 
 
 def _refusal_record(refusal: AwbRefused, courier: dict[str, object] | None = None) -> dict[str, object]:

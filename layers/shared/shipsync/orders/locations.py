@@ -4,8 +4,8 @@ configuration to a pickup location nickname and its pincode (issue 13).
 ``PICKUP_LOCATIONS_JSON`` holds ``{"locations": {"<zoho location_id>": {"pickup_location": "<nickname>",
 "pincode": "<6 digits>"}}}``. Without it (a single-warehouse seller) every order leaves from ``PICKUP_LOCATION`` /
 ``PICKUP_POSTCODE``, as before. With it, an order whose location has no entry is held as "No Pickup Location"
-(nothing is sent to Shiprocket); an order whose lines come from several locations is held too, until orders are
-split per location.
+(nothing is sent to Shiprocket); an order whose lines come from several locations ships one parcel from each
+(``orders.parcels``).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class PickupLocations:
         return cls(default, points)
 
     def for_order(self, so: ZohoSalesOrder) -> PickupPoint:
-        """Where ``so`` leaves from: its lines' location (else the order's), mapped; the default without a map."""
+        """Where ``so`` (one parcel, ``orders.parcels``) leaves from: its lines' location (else the order's)."""
         if not self.by_zoho_location:
             return self.default
         names = {line.location_id: line.location_name for line in so.line_items if line.location_id}
@@ -68,6 +68,12 @@ class PickupLocations:
             listed = ", ".join(name or location_id for location_id, name in names.items())
             raise NoPickupLocation(f"its lines come from {len(names)} locations ({listed}); ship them as one each")
         [(location_id, name)] = names.items()
+        return self.point_for(location_id, name)
+
+    def point_for(self, location_id: str | None, name: str | None) -> PickupPoint:
+        """The pickup location of Zoho location ``location_id``: the default without a map or a location."""
+        if not self.by_zoho_location or location_id is None:
+            return self.default
         point = self.by_zoho_location.get(location_id)
         if point is None:
             raise NoPickupLocation(

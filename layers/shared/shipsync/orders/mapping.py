@@ -297,7 +297,7 @@ _LENGTH_TO_CM: dict[str, float] = {
 }
 
 
-def _unit_weight_kg(item: ZohoItem | None, default: float) -> float:
+def unit_weight_kg(item: ZohoItem | None, default: float) -> float:
     details = item.package_details if item else None
     if details is None or details.weight is None or details.weight <= 0:
         return default
@@ -307,7 +307,7 @@ def _unit_weight_kg(item: ZohoItem | None, default: float) -> float:
     return default if factor is None else details.weight * factor
 
 
-def _unit_dims_cm(item: ZohoItem | None, default: float) -> tuple[float, float, float]:
+def unit_dims_cm(item: ZohoItem | None, default: float) -> tuple[float, float, float]:
     """Item sides, longest first (a packer turns each item onto its largest face)."""
     details = item.package_details if item else None
     fallback = (default, default, default)
@@ -369,7 +369,7 @@ def _parcel(so: ZohoSalesOrder, items: Mapping[str, ZohoItem], options: MappingO
         # amount after the line discount, so the discount is already inside the price (item
         # discount stays 0 and is not applied twice); GST is added unless the order is entered
         # tax-inclusive.
-        amount = _line_amount(line) * quantity / line.quantity
+        amount = line_amount(line) * quantity / line.quantity
         if not so.is_inclusive_tax:
             amount *= 1 + (line.tax_percentage or 0.0) / 100
         hsn = _clean(line.hsn_or_sac) or _clean(item.hsn_or_sac if item else None) or None
@@ -383,8 +383,8 @@ def _parcel(so: ZohoSalesOrder, items: Mapping[str, ZohoItem], options: MappingO
         else:
             merged[key] = _MergedLine(_clean(line.name) or sku, sku, units, amount, line.tax_percentage, hsn)
 
-        weight += units * _unit_weight_kg(item, options.default_item_weight_kg)
-        length, width, height = _unit_dims_cm(item, options.default_box_cm)
+        weight += units * unit_weight_kg(item, options.default_item_weight_kg)
+        length, width, height = unit_dims_cm(item, options.default_box_cm)
         volume += units * length * width * height
         longest, widest, tallest = max(longest, length), max(widest, width), max(tallest, height)
 
@@ -415,7 +415,7 @@ def _parcel(so: ZohoSalesOrder, items: Mapping[str, ZohoItem], options: MappingO
     )
 
 
-def _line_amount(line: ZohoLineItem) -> float:
+def line_amount(line: ZohoLineItem) -> float:
     """Zoho's line amount after its discount (``item_total``), or rate times quantity when it left it out."""
     return line.item_total if line.item_total is not None else line.rate * line.quantity
 
@@ -424,8 +424,8 @@ def unpacked_share(so: ZohoSalesOrder) -> float:
     """The part of the order's value still to ship: 1 when nothing is packed yet; the unpacked lines' share of
     the line amounts when some units were packed already (by hand, or an earlier shipment)."""
     lines = [line for line in so.line_items if line.quantity > 0]
-    whole = sum(_line_amount(line) for line in lines)
-    left = sum(_line_amount(line) * line.unpacked_quantity / line.quantity for line in lines)
+    whole = sum(line_amount(line) for line in lines)
+    left = sum(line_amount(line) * line.unpacked_quantity / line.quantity for line in lines)
     if whole <= 0 or abs(whole - left) < 1e-9:
         return 1.0
     return left / whole

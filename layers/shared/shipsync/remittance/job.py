@@ -206,7 +206,7 @@ class RemittanceJob:
         if self.charges_mode == "expense" and line.deducted_charges and len(key) > ZOHO_REFERENCE_MAX:
             reason = f"'{key}' is too long to reference the deductions' expense (Zoho allows {ZOHO_REFERENCE_MAX})"
             return self._refuse(line, remittance_id, shipment, reason)
-        existing = self._existing_payment(remittance_id, key, invoice.invoice_number)
+        existing = self._existing_payment(remittance_id, shipment, invoice.invoice_number)
         if existing is not None:
             # A payment made by an attempt that died before the ledger write: record it, do not repeat.
             self.ledger.update_awb(awb, payment_id=existing, remitted_utr=remittance_id)
@@ -475,11 +475,19 @@ class RemittanceJob:
         entry = self.ledger.get(salesorder_id) if salesorder_id else None
         return self.ledger.find_by_awb(entry.awb) if entry is not None and entry.awb else None
 
-    def _existing_payment(self, remittance_id: str, key: str, invoice_number: str | None) -> str | None:
+    def _existing_payment(self, remittance_id: str, shipment: AwbRecord, invoice_number: str | None) -> str | None:
+        """This shipment's payment from this remittance, if an earlier attempt made it: the one carrying its key;
+        one without a key that pays its invoice counts too, except that the parcels of one order share an
+        invoice (orders.parcels), so for a parcel such a payment must also name its AWB."""
+        key = remittance_key(remittance_id, shipment.awb)
         for payment in self.zoho.find_payments_by_reference(remittance_id):
-            if payment.custom_fields.get(REMIT_KEY_FIELD) == key:
-                return payment.payment_id
-            if invoice_number and invoice_number in payment.invoice_numbers:
+            own_key = payment.custom_fields.get(REMIT_KEY_FIELD)
+            if own_key:
+                if own_key == key:
+                    return payment.payment_id
+                continue
+            pays_invoice = bool(invoice_number) and invoice_number in payment.invoice_numbers
+            if pays_invoice and (not shipment.parcel or f"AWB {shipment.awb}" in (payment.description or "")):
                 return payment.payment_id
         return None
 

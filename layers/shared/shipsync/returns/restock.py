@@ -128,7 +128,8 @@ class RestockJob:
     def _plan(self, record: RestockRecord, so: ZohoSalesOrder) -> None:
         awb_item = self.ledger.awb_item(record.awb)
         if record.kind == "rto":
-            lines = shipped_lines(so)
+            # A parcel of an order shipped as several brings back only its own units (orders.parcels).
+            lines = _customer_lines(awb_item.lines, so) if awb_item and awb_item.parcel else shipped_lines(so)
             courier = (awb_item.courier_name if awb_item else None) or "the courier"
             reason = f"RTO: returned to origin by {courier}"
             if not lines:

@@ -42,6 +42,8 @@ NDR_ACTION_WINDOW = timedelta(hours=24)
 SEEN_EVENTS_KEPT = 50
 RTO_STATUSES = frozenset({ShipmentStatus.RTO_INITIATED, ShipmentStatus.RTO_IN_TRANSIT, ShipmentStatus.RTO_DELIVERED})
 RULE_REATTEMPT_THEN_RETURN = "re-attempt-then-return"
+# cf_shipment_status of an order shipped as parcels, some delivered and some not yet.
+PARTLY_DELIVERED = "Partially Delivered"
 
 
 class StatusLedger(Protocol):
@@ -119,7 +121,7 @@ class ShipmentStatusJob:
             return StatusOutcome(event.awb, f"unchanged: {transition.reason}", shipment.status)
 
         new = transition.new
-        zoho_text = f"Return {new.value}" if is_return else new.value
+        zoho_text = f"Return {new.value}" if is_return else self._order_status_text(new, shipment)
         fields = {"cf_shipment_status": zoho_text}
         # The courier's new promise rides on the status write: no call of its own.
         etd = event.expected_delivery if not is_return else None
@@ -155,15 +157,30 @@ class ShipmentStatusJob:
     ) -> StatusOutcome:
         """The ledger writes that follow a recorded status, then the event as seen (see the module doc)."""
         if not is_return:
-            self.ledger.update(shipment.salesorder_id, shipment_status=status.value)
+            self.ledger.update(shipment.job_id, shipment_status=status.value)
         if is_terminal(status):
             self.ledger.close_tracking(event.awb)
         self.ledger.update_awb(event.awb, seen_events=seen)
         self.metrics.count("StatusAdvanced")
         return StatusOutcome(event.awb, "advanced", status.value)
 
+    def _order_status_text(self, status: ShipmentStatus, shipment: AwbRecord) -> str:
+        """What the sales order shows: the parcel's status, except that an order shipped as several parcels is
+        Delivered only once every parcel is (until then, "Partially Delivered")."""
+        if status is not ShipmentStatus.DELIVERED or not shipment.parcel:
+            return status.value
+        # Its own delivery recorded before the others are read: of two parcels delivered at once, the one read
+        # last sees both, so the order cannot stay "Partially Delivered".
+        self.ledger.update(shipment.job_id, shipment_status=status.value)
+        order = self.ledger.get(shipment.salesorder_id)
+        others = [job_id for job_id in (order.parcel_job_ids() if order else []) if job_id != shipment.job_id]
+        siblings = [self.ledger.get(job_id) for job_id in others]
+        if all(s is not None and s.shipment_status == ShipmentStatus.DELIVERED for s in siblings):
+            return status.value
+        return PARTLY_DELIVERED
+
     def _mark_zoho_delivered(self, shipment: AwbRecord, event: TrackingEvent) -> None:
-        entry = self.ledger.get(shipment.salesorder_id)
+        entry = self.ledger.get(shipment.job_id)
         zoho_shipment_id = entry.zoho_shipment_id if entry is not None else None
         if not zoho_shipment_id:
             logger.warning("no Zoho shipment recorded for this order: delivery not marked in Zoho")
