@@ -31,6 +31,7 @@ from typing import Any
 from local.aws import MotoServer, client
 from local.runner import Runner
 from local.runner.service_logs import skip_routed
+from local.sample_data.catalogue import WAREHOUSES
 
 log = logging.getLogger("local.stack")
 
@@ -43,12 +44,9 @@ ZOHO_SECRET = "ZohoSecret"
 WEBHOOK_SECRET = "WebhookSecret"
 STATUS_WEBHOOK_PATH = "/webhooks/shipment-status"
 # The seller's warehouse (customer returns go back to it): the simulator's default pickup address.
-# The local seller's two Zoho warehouses and the Shiprocket pickup locations they ship from (the simulator's
-# "Primary" and "Pune-WH1"): an order line naming no location leaves from the default, "Primary".
-LOCAL_WAREHOUSES = {
-    "1947583000000200001": {"location_name": "Pune Central Warehouse", "pickup_location": "Primary", "pincode": "411001"},
-    "1947583000000200002": {"location_name": "Hadapsar Warehouse", "pickup_location": "Pune-WH1", "pincode": "411028"},
-}
+# The sample seller's two warehouses (local.sample_data.catalogue): an order line naming no location leaves from
+# the default pickup location, "Primary".
+LOCAL_WAREHOUSES = WAREHOUSES
 LOCAL_PICKUP_LOCATIONS_JSON = json.dumps(
     {
         "locations": {

@@ -44,6 +44,17 @@ TIER23 = (
     City("Patna", "Bihar", "BR", ("800001", "800013"), "tier3", ("Fraser Road", "Boring Road")),
 )
 # Island and high-altitude destinations none of the simulated couriers reach.
+# The seller's two Zoho warehouses (locations) and the Shiprocket pickup locations they ship from (the
+# simulator's "Primary" and "Pune-WH1"; PickupLocationsJson of the local stack maps them).
+WAREHOUSES = {
+    "1947583000000200001": {
+        "location_name": "Pune Central Warehouse",
+        "pickup_location": "Primary",
+        "pincode": "411001",
+    },
+    "1947583000000200002": {"location_name": "Hadapsar Warehouse", "pickup_location": "Pune-WH1", "pincode": "411028"},
+}
+
 UNSERVICEABLE_CITIES = (
     City("Car Nicobar", "Andaman and Nicobar Islands", "AN", ("744301",), "tier3", ("Malacca",)),
     City("Leh", "Ladakh", "LA", ("194101",), "tier3", ("Changspa",)),

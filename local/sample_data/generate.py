@@ -21,6 +21,7 @@ from local.sample_data.catalogue import (
     TIER1,
     TIER23,
     UNSERVICEABLE_CITIES,
+    WAREHOUSES,
     City,
     Item,
 )
@@ -250,6 +251,8 @@ def _salesorder(
     salesorder_id = ids()
     number = f"SO-{plan.index + 1:05d}"
     modified = created + timedelta(minutes=rng.randint(2, 25), seconds=rng.randint(0, 59))
+    # A two-warehouse seller: every third order is fulfilled from Hadapsar, the rest from Pune Central.
+    location_id = list(WAREHOUSES)[1 if plan.index % 3 == 2 else 0]
     return {
         "salesorder_id": salesorder_id,
         "salesorder_number": number,
@@ -283,6 +286,8 @@ def _salesorder(
         "is_inclusive_tax": False,
         "billing_address": billing,
         "shipping_address": shipping,
+        "location_id": location_id,
+        "location_name": WAREHOUSES[location_id]["location_name"],
         "line_items": lines,
         "sub_total": sub_total,
         "tax_total": tax_total,

@@ -31,6 +31,7 @@ def format_report(report: dict[str, Any]) -> str:
             ("unfinished", f"{orders['unfinished']}  {' '.join(report['unfinished_orders'])}".rstrip()),
             ("by payment", ", ".join(f"{k} {v}" for k, v in report["shipped_by_payment"].items()) or "-"),
             ("by city tier", ", ".join(f"{k} {v}" for k, v in report["shipped_by_tier"].items()) or "-"),
+            ("by pickup", ", ".join(f"{k} {v}" for k, v in report["shipped_by_pickup_location"].items()) or "-"),
         ]
     )
     lines += ["", "Shipped per courier"]

@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from local.sample_data import SHIPPED, SampleDay
+from local.sample_data.catalogue import WAREHOUSES
 from local.sample_day.records import (
     SHIPROCKET_AUTH_ENDPOINTS,
     ZOHO_AUTH_ENDPOINTS,
@@ -118,6 +119,7 @@ def build_report(
     by_courier: Counter[str] = Counter()
     by_payment: Counter[str] = Counter()
     by_tier: Counter[str] = Counter()
+    by_pickup: Counter[str] = Counter()
     for number in sorted(numbers):
         want = expected[number]
         so = orders.get(number)
@@ -129,6 +131,10 @@ def build_report(
             by_courier[str(fields.get("cf_courier_partner") or "?")] += 1
             by_payment[want["payment"]] += 1
             by_tier[want["tier"]] += 1
+            by_pickup.update(str(o.get("pickup_location")) for o in sr_orders)
+            warehouse = WAREHOUSES.get(str((so or {}).get("location_id")))
+            if warehouse and any(o.get("pickup_location") != warehouse["pickup_location"] for o in sr_orders):
+                mismatches.append(f"{number}: shipped from {sr_orders[0].get('pickup_location')}, not its warehouse's")
         elif status:
             failures.setdefault(status, []).append(
                 {"salesorder_number": number, "scenario": want["scenario"], "reason": _reason(alert_rows, number)}
@@ -209,6 +215,7 @@ def build_report(
         "shipped_by_courier": dict(by_courier.most_common()),
         "shipped_by_payment": dict(sorted(by_payment.items())),
         "shipped_by_tier": dict(sorted(by_tier.items())),
+        "shipped_by_pickup_location": dict(sorted(by_pickup.items())),
         "failures": dict(sorted(failures.items())),
         "duplicates": duplicates,
         "api_calls": {

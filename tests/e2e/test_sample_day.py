@@ -518,6 +518,7 @@ def test_report_schema_and_rendering(replay: tuple[SampleDay, dict[str, Any], in
         "shipped_by_courier",
         "shipped_by_payment",
         "shipped_by_tier",
+        "shipped_by_pickup_location",
         "failures",
         "duplicates",
         "api_calls",
@@ -539,6 +540,10 @@ def test_report_schema_and_rendering(replay: tuple[SampleDay, dict[str, Any], in
     assert set(report["webhooks"]["ack_ms"]) == {"p50", "p99", "max"}
     assert report["webhooks"]["ack_ms"]["p50"] <= report["webhooks"]["ack_ms"]["p99"]
     assert set(report["orders"]) == {"confirmed", "shipped", "failed", "unfinished", "expected"}
+    # A two-warehouse seller: orders leave from both pickup locations, each from its warehouse's (else a mismatch).
+    by_pickup = report["shipped_by_pickup_location"]
+    assert set(by_pickup) == {"Primary", "Pune-WH1"}
+    assert sum(by_pickup.values()) >= report["orders"]["shipped"]
     for provider in ("shiprocket", "zoho"):
         assert set(report["api_calls"][provider]) == {"total", "per_shipped_order", "auth_calls", "by_endpoint"}
     for rows in report["failures"].values():
