@@ -3,40 +3,28 @@ location's nickname and pincode, and an order held as "No Pickup Location" when 
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from test_order_cancel import NUMBER, SO_ID, World
 
-from shipsync.domain.models import ZohoSalesOrder
 from shipsync.errors import NoPickupLocation, NotConfigured
 from shipsync.ledger.records import JobState
 from shipsync.orders.locations import PickupLocations, PickupPoint
 from shipsync.orders.messages import OrderMessage
-from tests.fixtures.reference import zoho_salesorder_a
 
 DEFAULT = PickupPoint("Primary", "411001")
 MAP = '{"locations": {"460000000038080": {"pickup_location": "Bhiwandi WH", "pincode": "421302"}}}'
 
 
-def order(line_location: str | None = None, **changes: Any) -> ZohoSalesOrder:
-    so = ZohoSalesOrder.model_validate(zoho_salesorder_a(**changes))
-    for line in so.line_items:
-        line.location_id, line.location_name = line_location, "Bhiwandi" if line_location else None
-    return so
-
-
 def test_without_a_map_every_order_leaves_from_the_default() -> None:
-    assert PickupLocations(DEFAULT).for_order(order("460000000038080")) == DEFAULT
+    assert PickupLocations(DEFAULT).point_for("460000000038080", "Bhiwandi") == DEFAULT
 
 
-def test_the_lines_location_picks_the_pickup_location_and_an_unmapped_one_is_held_by_name() -> None:
+def test_a_mapped_location_picks_the_pickup_location_and_an_unmapped_one_is_held_by_name() -> None:
     locations = PickupLocations.from_json(MAP, DEFAULT)
-    assert locations.for_order(order("460000000038080")) == PickupPoint("Bhiwandi WH", "421302")
-    assert locations.for_order(order(None, location_id="460000000038080")) == PickupPoint("Bhiwandi WH", "421302")
-    assert locations.for_order(order(None)) == DEFAULT  # the order names no location
+    assert locations.point_for("460000000038080", "Bhiwandi") == PickupPoint("Bhiwandi WH", "421302")
+    assert locations.point_for(None, None) == DEFAULT  # the order names no location
     with pytest.raises(NoPickupLocation, match=r"Bhiwandi \(999\)"):
-        locations.for_order(order("999"))
+        locations.point_for("999", "Bhiwandi")
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from shipsync.domain.models import ZohoSalesOrder
 from shipsync.errors import NoPickupLocation, NotConfigured
 
 # Shiprocket's nickname limit (docs/providers/shiprocket.md §15).
@@ -54,21 +53,6 @@ class PickupLocations:
                 raise NotConfigured(f"PICKUP_LOCATIONS_JSON {location_id}: pincode must be 6 digits")
             points[str(location_id)] = PickupPoint(nickname.strip(), pincode)
         return cls(default, points)
-
-    def for_order(self, so: ZohoSalesOrder) -> PickupPoint:
-        """Where ``so`` (one parcel, ``orders.parcels``) leaves from: its lines' location (else the order's)."""
-        if not self.by_zoho_location:
-            return self.default
-        names = {line.location_id: line.location_name for line in so.line_items if line.location_id}
-        if not names and so.location_id:
-            names = {so.location_id: so.location_name}
-        if not names:
-            return self.default
-        if len(names) > 1:
-            listed = ", ".join(name or location_id for location_id, name in names.items())
-            raise NoPickupLocation(f"its lines come from {len(names)} locations ({listed}); ship them as one each")
-        [(location_id, name)] = names.items()
-        return self.point_for(location_id, name)
 
     def point_for(self, location_id: str | None, name: str | None) -> PickupPoint:
         """The pickup location of Zoho location ``location_id``: the default without a map or a location."""
