@@ -250,7 +250,7 @@ class Cancellation:
         """The shipment order goes before its package (Zoho refuses the other order); deleting the shipment
         returns its stock (docs/providers/zoho.md §7). Ids lost by an attempt that died before its ledger write
         are found on the sales order by the package's deterministic number."""
-        number = package_number(entry.order_ref if entry.parcel else so.salesorder_number)
+        number = package_number(entry.parcel_ref or so.salesorder_number)
         ours = next((p for p in so.packages if p.package_number == number), None)
         shipment_id = entry.zoho_shipment_id or (ours.shipment_id if ours is not None else None)
         package_id = entry.zoho_package_id or (ours.package_id if ours is not None else None)

@@ -334,7 +334,7 @@ class OrderConfirmedJob:
         assert entry.courier_name is not None
         today = self.clock().astimezone(IST).date().isoformat()
         # A parcel's numbers carry its reference (PKG-SO-00042-2); the order's own keep the sales order number.
-        reference = entry.order_ref if entry.parcel else so.salesorder_number
+        reference = entry.parcel_ref or so.salesorder_number
         # Package and shipment numbers are deterministic, so one created by an attempt that
         # died before its ledger write is found on the sales order instead of made twice.
         pkg_number = package_number(reference)
