@@ -80,16 +80,7 @@ class MemoryLedger:
         return entry
 
     def ensure_parcel(self, order: OrderRecord, *, parcel: int, order_ref: str, lines: dict[str, float]) -> OrderRecord:
-        entry = OrderRecord(
-            salesorder_id=order.salesorder_id,
-            salesorder_number=order.salesorder_number,
-            parcel=parcel,
-            parcel_ref=order_ref,
-            order_ref=order_ref,
-            parcel_lines=lines,
-            confirmed_at=order.confirmed_at,
-            updated_at=self.now,
-        )
+        entry = OrderRecord.parcel_of(order, parcel=parcel, order_ref=order_ref, lines=lines, now=self.now)
         self.entries.setdefault(entry.job_id, _plain(entry.model_dump(exclude_none=True)))
         self.numbers[order_ref] = entry.job_id
         existing = self.get(entry.job_id)

@@ -139,17 +139,9 @@ class DynamoLedger:
 
     def put_awb(self, record: AwbRecord) -> bool:
         """Create an ``AWB#`` lookup item (e.g. a customer return's AWB), tracked from now; False if it exists."""
-        from botocore.exceptions import ClientError
-
-        now = _now()
-        item = {"pk": f"AWB#{record.awb}", **record.tracked_from(now).model_dump(exclude_defaults=True)}
-        try:
-            self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
-            return True
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            return False
+        return self._put_new(
+            {"pk": f"AWB#{record.awb}", **record.tracked_from(_now()).model_dump(exclude_defaults=True)}
+        )
 
     def update_awb(self, awb: str, **changes: Unpack[AwbChanges]) -> None:
         """Set fields on an ``AWB#`` item (tracking status, last event time, transitions)."""
@@ -219,8 +211,6 @@ class DynamoLedger:
     # -- writes ---------------------------------------------------------------------------
     def ensure(self, salesorder_id: str, salesorder_number: str) -> OrderRecord:
         """The entry for this order, created on first sight (a conditional put: no races)."""
-        from botocore.exceptions import ClientError
-
         now = _now()
         entry = OrderRecord(
             salesorder_id=salesorder_id,
@@ -229,12 +219,7 @@ class DynamoLedger:
             confirmed_at=now,
             updated_at=now,
         )
-        item = {"pk": f"SO#{salesorder_id}", "open_job": "1", **entry.model_dump(exclude_none=True)}
-        try:
-            self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        if not self._put_new({"pk": f"SO#{salesorder_id}", "open_job": "1", **entry.model_dump(exclude_none=True)}):
             existing = self.get(salesorder_id)
             assert existing is not None  # the conditional put just saw it
             # Written again on every retry: the first attempt may have died between the two puts.
@@ -247,30 +232,25 @@ class DynamoLedger:
         """Parcel ``parcel`` of ``order``'s job, created on first sight. It stays out of the stuck-order index (the
         order's own job is there until every parcel is shipped); its reference maps to it like an order number, so
         a remittance line naming ``SO-…-<n>`` finds it."""
-        from botocore.exceptions import ClientError
-
-        now = _now()
-        entry = OrderRecord(
-            salesorder_id=order.salesorder_id,
-            salesorder_number=order.salesorder_number,
-            parcel=parcel,
-            parcel_ref=order_ref,
-            order_ref=order_ref,
-            parcel_lines=lines,
-            confirmed_at=order.confirmed_at,
-            updated_at=now,
-        )
-        item = {"pk": f"SO#{entry.job_id}", **entry.model_dump(exclude_none=True)}
-        try:
-            self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as err:
-            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        entry = OrderRecord.parcel_of(order, parcel=parcel, order_ref=order_ref, lines=lines, now=_now())
+        if not self._put_new({"pk": f"SO#{entry.job_id}", **entry.model_dump(exclude_none=True)}):
             existing = self.get(entry.job_id)
             assert existing is not None  # the conditional put just saw it
             entry = existing
         self._put_number(order_ref, entry.job_id, entry.confirmed_at)
         return entry
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        """Put ``item`` unless its key exists (no races): False when it did."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self._table.put_item(Item=_to_dynamo(item), ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def _put_number(self, salesorder_number: str, salesorder_id: str, created_at: str) -> None:
         """``SONUM#``: salesorder number -> id (a plain put, so repeating it changes nothing)."""

@@ -156,6 +156,22 @@ class OrderRecord(BaseModel):
         """The jobs of this order's parcels, in order (none when it ships as one)."""
         return [parcel_job_id(self.salesorder_id, str(parcel["order_ref"])) for parcel in self.parcels]
 
+    @classmethod
+    def parcel_of(
+        cls, order: OrderRecord, *, parcel: int, order_ref: str, lines: dict[str, float], now: str
+    ) -> OrderRecord:
+        """The job of ``order``'s parcel ``parcel``, as first written (``ensure_parcel``)."""
+        return cls(
+            salesorder_id=order.salesorder_id,
+            salesorder_number=order.salesorder_number,
+            parcel=parcel,
+            parcel_ref=order_ref,
+            order_ref=order_ref,
+            parcel_lines=lines,
+            confirmed_at=order.confirmed_at,
+            updated_at=now,
+        )
+
     def mirror(self, changes: OrderChanges) -> None:
         """Changes just written to the ledger, applied to this in-memory copy, so the next step reads them."""
         for name, value in changes.items():
@@ -248,7 +264,7 @@ class AwbRecord(BaseModel):
     ndr_actions: list[dict[str, Any]] = Field(default_factory=list)
     # The courier's expected delivery date last written to Zoho (cf_expected_delivery), YYYY-MM-DD.
     expected_delivery: str | None = None
-    # a customer return's own shipment
+    # a customer return's own shipment (``lines`` also: what a parcel of a split order carries)
     is_return: bool = False
     return_ref: str | None = None
     lines: list[ReturnLine] = Field(default_factory=list)
