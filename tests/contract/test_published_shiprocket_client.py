@@ -28,6 +28,7 @@ from shipsync.domain.models import (
     ShiprocketOrderDetails,
     ShiprocketOrderItem,
     ShiprocketPickupAddress,
+    ShiprocketPickupLocation,
     ShiprocketReturnOrder,
 )
 from shipsync.domain.statuses import ShipmentStatus
@@ -112,6 +113,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "orders_show": Endpoint("GET", f"{BASE}/orders/show/259492257", lambda c: c.get_order(259492257)),
     "orders_cancel": Endpoint("POST", f"{BASE}/orders/cancel", lambda c: c.cancel_orders([16168898, 16167171])),
+    "settings_company_pickup": Endpoint("GET", f"{BASE}/settings/company/pickup", lambda c: c.list_pickup_locations()),
     "settings_company_addpickup": Endpoint(
         "POST", f"{BASE}/settings/company/addpickup", lambda c: c.add_pickup_location(PICKUP_ADDRESS)
     ),
@@ -214,6 +216,13 @@ def _equals_id(outcome: Any, expected: int) -> None:
     assert outcome == expected
 
 
+def _equals(expected: Any) -> Check:
+    def check(outcome: Any) -> None:
+        assert outcome == expected
+
+    return check
+
+
 def _accepted(outcome: Any) -> None:
     assert outcome is None
 
@@ -295,6 +304,21 @@ EXPECTED: dict[tuple[Any, ...], Check] = {
     ("orders_cancel", "Missing Fields", 422): raises(ProviderRequestError, http_status=422, fields={"ids"}),
     # "in progress": accepted, not done; the order is read afterwards.
     ("orders_cancel_shipment_awbs", "Successful Call", 204): _accepted,
+    ("settings_company_pickup", "Successful Call", 200): _equals(
+        [
+            ShiprocketPickupLocation(
+                id=4984500,
+                pickup_location="Casa Moderna",
+                pin_code="122003",
+                status=2,
+                phone_verified=True,
+                is_primary_location=True,
+                address="1900 GF, Sector 45",
+                city="Gurgaon",
+            )
+        ]
+    ),
+    ("settings_company_pickup", "Wrong Endpoint", 404): raises(ProviderRequestError, http_status=404),
     ("settings_company_addpickup", "Successful Call", 200): lambda outcome: _equals_id(outcome, 1856901),
     ("settings_company_addpickup", "Missing Fields", 422): raises(
         ProviderRequestError, http_status=422, fields={"phone"}

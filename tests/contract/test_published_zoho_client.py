@@ -135,6 +135,32 @@ def _payment(payment: Any) -> None:
     ]
 
 
+def _locations(locations: Any) -> None:
+    # The list row says neither whether the location is active nor whether it is primary (§15).
+    [location] = locations
+    assert (location.location_id, location.location_name, location.active, location.primary) == (
+        "460000000038080",
+        "Head Office",
+        None,
+        None,
+    )
+    assert (location.address.street_address1, location.address.city, location.address.zip) == (
+        "No:234,90 Church Street",
+        "New York City",
+        None,
+    )
+
+
+def _location(location: Any) -> None:
+    assert (location.location_id, location.active, location.primary, location.tax_reg_no) == (
+        "460000000038080",
+        True,
+        True,
+        "29AAAAA0000A1Z5",
+    )
+    assert (location.phone, location.email) == ("+1-925-921-9201", "willsmith@bowmanfurniture.com")
+
+
 def _payments_found(payments: Any) -> None:
     # The Books list row has no reference_number: the payment was read whole (one more call) and matched.
     [payment] = payments
@@ -144,6 +170,8 @@ def _payments_found(payments: Any) -> None:
 CASES: dict[str, Case] = {
     "get_salesorder": Case(("inventory_salesorders_get",), lambda z: z.get_salesorder("4815000000044895"), _salesorder),
     "get_item": Case(("inventory_items_get",), lambda z: z.get_item("4815000000044208"), _item),
+    "list_locations": Case(("inventory_locations_list",), lambda z: z.list_locations(), _locations),
+    "get_location": Case(("inventory_locations_get",), lambda z: z.get_location("460000000038080"), _location),
     "update_salesorder_custom_fields": Case(
         ("inventory_salesorders_update",),
         lambda z: z.update_salesorder_custom_fields("4815000000044895", {"cf_awb_number": "1411220456789"}),

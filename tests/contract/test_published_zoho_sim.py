@@ -31,7 +31,15 @@ from local.sim.zoho import (
 from tests.contract.shapes import drift
 from tests.fixtures import published
 from tests.fixtures.published import PUBLISHED, Example
-from tests.fixtures.reference import ZOHO_ITEM_A_ID, ZOHO_SO_A_ID, ZOHO_SO_A_LINE_ID, zoho_item_a, zoho_salesorder_a
+from tests.fixtures.reference import (
+    ZOHO_ITEM_A_ID,
+    ZOHO_LOCATION_A_ID,
+    ZOHO_SO_A_ID,
+    ZOHO_SO_A_LINE_ID,
+    zoho_item_a,
+    zoho_location_a,
+    zoho_salesorder_a,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SO_ID = ZOHO_SO_A_ID
@@ -49,10 +57,7 @@ QUANTITY = 3
 CAPTURED = "inventory_webhook_salesorder"
 # Fixture files whose endpoint the simulator does not serve, each with its reason. None today: the fixtures cover
 # what the client calls or the simulator serves, and the simulator serves every one of those.
-NOT_SERVED: dict[str, str] = {
-    "inventory_locations_list": "recorded for issue 13's warehouse mapping; nothing calls or serves it yet",
-    "inventory_locations_get": "recorded for issue 13's warehouse mapping; nothing calls or serves it yet",
-}
+NOT_SERVED: dict[str, str] = {}
 
 
 # ---------------------------------------------------------------------------- what is compared, and what is not
@@ -546,6 +551,10 @@ def item(story: Story) -> Call:
     return Call({"item_id": ITEM_ID})
 
 
+def location(story: Story) -> Call:
+    return Call({"location_id": ZOHO_LOCATION_A_ID})
+
+
 def fulfilled_order(story: Story) -> Call:
     """The example's order is packed, shipped, delivered and invoiced."""
     assert story.invoice
@@ -696,6 +705,8 @@ SCENARIOS: dict[str, Scenario] = {
     "inventory_invoices_sent": draft_invoice,
     "inventory_items_get": item,
     "inventory_items_list": nothing_first,
+    "inventory_locations_get": location,
+    "inventory_locations_list": nothing_first,
     "inventory_organizations_list": nothing_first,
     "inventory_packages_create": new_package,
     "inventory_packages_delete": unshipped_package_deleted,
@@ -728,7 +739,7 @@ def zoho(zoho_server: SimServer) -> Zoho:
         "grant_type": "refresh_token",
     }
     token = requests.post(f"{url}/oauth/v2/token", params=params, timeout=5).json()["access_token"]
-    seed = {"salesorders": [_salesorder()], "items": [zoho_item_a()]}
+    seed = {"salesorders": [_salesorder()], "items": [zoho_item_a()], "locations": [zoho_location_a()]}
     requests.post(f"{url}/_sim/seed", json=seed, timeout=5).raise_for_status()
     return Zoho(url, token)
 

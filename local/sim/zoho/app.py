@@ -14,6 +14,7 @@ from local.sim.zoho.common import ZohoError
 from local.sim.zoho.creditnotes import CreditNotesMixin
 from local.sim.zoho.invoices import InvoicesMixin
 from local.sim.zoho.items import ItemsMixin
+from local.sim.zoho.locations import LocationsMixin
 from local.sim.zoho.packages import PackagesMixin
 from local.sim.zoho.payments import PaymentsMixin
 from local.sim.zoho.salesorders import SalesOrdersMixin
@@ -26,7 +27,12 @@ CONCURRENCY_MESSAGE = "The maximum number of in process requests for this organi
 
 ApiHandler = Callable[[Request], Response]
 
-_ID_KEYS = {"items": "item_id", "salesorders": "salesorder_id", "invoices": "invoice_id"}
+_ID_KEYS = {
+    "items": "item_id",
+    "salesorders": "salesorder_id",
+    "invoices": "invoice_id",
+    "locations": "location_id",
+}
 
 
 class ZohoSim(
@@ -38,6 +44,7 @@ class ZohoSim(
     CreditNotesMixin,
     PaymentsMixin,
     InvoicesMixin,
+    LocationsMixin,
 ):
     """One mixin a concern over ``ZohoState``. The bases list each mixin before the one it builds on
     (packages and returns move item stock, credit notes and payments settle invoices), as Python's method
@@ -75,6 +82,8 @@ class ZohoSim(
         self._api("GET", f"{inv}/salesorders/{{salesorder_id}}", self._get_salesorder)
         self._api("PUT", f"{inv}/salesorders/{{salesorder_id}}", self._update_salesorder)
         self._api("POST", f"{inv}/salesorders/{{salesorder_id}}/status/void", self._void_salesorder)
+        self._api("GET", f"{inv}/locations", self._list_locations)
+        self._api("GET", f"{inv}/locations/{{location_id}}", self._get_location)
         self._api("GET", f"{inv}/items", self._list_items)
         self._api("GET", f"{inv}/items/{{item_id}}", self._get_item)
         self._api("POST", f"{inv}/packages", self._create_package)
@@ -108,6 +117,7 @@ class ZohoSim(
                 "items": self._normalise_item,
                 "salesorders": self._normalise_salesorder,
                 "invoices": self._normalise_invoice,
+                "locations": self._normalise_location,
             }
             for key, normalise in seeders.items():
                 ids = []

@@ -35,6 +35,7 @@ STATE_KEYS = (
     "invoices",
     "customerpayments",
     "expenses",
+    "locations",
 )
 
 IST = timezone(timedelta(hours=5, minutes=30))

@@ -28,6 +28,7 @@ from shipsync.domain.models import (
     ShiprocketOrder,
     ShiprocketOrderDetails,
     ShiprocketPickupAddress,
+    ShiprocketPickupLocation,
     ShiprocketReturnOrder,
 )
 from shipsync.errors import (
@@ -303,6 +304,36 @@ class ShiprocketClient:
         if not wanted:
             raise ValueError("cancel_orders needs at least one order id")
         self._accepted_write("POST", "/orders/cancel", {"ids": wanted})
+
+    def list_pickup_locations(self) -> list[ShiprocketPickupLocation]:
+        """``GET /settings/company/pickup``: every pickup location of the account (docs/providers/shiprocket.md
+        §15). It decides which ones the setup check registers, so an answer without the list is an error, never
+        "none registered"."""
+        body = _object(self._request("GET", "/settings/company/pickup"))
+        data = body.get("data")
+        rows = data.get("shipping_address") if isinstance(data, dict) else None
+        if not isinstance(rows, list):
+            _reject(body, "pickup locations answer has no data.shipping_address list")
+        locations = []
+        for row in rows:
+            if not isinstance(row, dict) or not str(row.get("pickup_location") or "").strip():
+                _reject(body, "a pickup location row has no pickup_location")
+            locations.append(
+                _parse(
+                    ShiprocketPickupLocation,
+                    {
+                        "id": row.get("id"),
+                        "pickup_location": str(row["pickup_location"]),
+                        "pin_code": str(row.get("pin_code") or ""),
+                        "status": _int_or_none(row.get("status")),
+                        "phone_verified": _flag(row.get("phone_verified")),
+                        "is_primary_location": _flag(row.get("is_primary_location")),
+                        "address": str(row.get("address") or ""),
+                        "city": str(row.get("city") or ""),
+                    },
+                )
+            )
+        return locations
 
     def add_pickup_location(self, address: ShiprocketPickupAddress) -> int:
         """``POST /settings/company/addpickup``: the new pickup location's id (``pickup_id``). An address line 1

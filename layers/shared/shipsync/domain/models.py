@@ -214,6 +214,46 @@ class ZohoItem(_ZohoModel):
     package_details: ZohoPackageDetails | None = None
 
 
+class ZohoLocationAddress(_ZohoModel):
+    street_address1: str | None = None
+    street_address2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    # Not in the published location (docs/providers/zoho.md §15): GUESS that a live answer carries it here.
+    zip: str | None = None
+
+
+class ZohoLocation(_ZohoModel):
+    """A Zoho Inventory location (warehouse), as ``GET /locations`` lists it or ``GET /locations/{id}`` reads it.
+    The list leaves out whether it is active and primary; the read has ``is_location_active`` /
+    ``is_primary_location``, the create answer ``status`` / ``is_primary`` (docs/providers/zoho.md §15)."""
+
+    location_id: str
+    location_name: str
+    type: str | None = None
+    address: ZohoLocationAddress = Field(default_factory=ZohoLocationAddress)
+    phone: str | None = None
+    email: str | None = None
+    # The location's GSTIN in an Indian organisation (the spec's example is one).
+    tax_reg_no: str | None = None
+    is_location_active: bool | None = None
+    is_primary_location: bool | None = None
+    status: str | None = None
+    is_primary: bool | None = None
+
+    @property
+    def active(self) -> bool | None:
+        """None when the answer does not say (a list row)."""
+        if self.is_location_active is not None:
+            return self.is_location_active
+        return None if self.status is None else self.status.lower() == "active"
+
+    @property
+    def primary(self) -> bool | None:
+        return self.is_primary_location if self.is_primary_location is not None else self.is_primary
+
+
 # ------------------------------------------------------------------ Shiprocket (request)
 
 PaymentMethod = Literal["COD", "Prepaid"]
@@ -242,6 +282,24 @@ class ShiprocketPickupAddress(BaseModel):
     state: str
     country: str = "India"
     pin_code: str
+
+
+class ShiprocketPickupLocation(BaseModel):
+    """One row of ``GET /settings/company/pickup`` (docs/providers/shiprocket.md §15)."""
+
+    id: int
+    pickup_location: str
+    pin_code: str
+    # What the numbers mean is not published: 0 is taken as inactive (GUESS, §15).
+    status: int | None = None
+    phone_verified: bool = False
+    is_primary_location: bool = False
+    address: str = ""
+    city: str = ""
+
+    @property
+    def active(self) -> bool:
+        return self.status != 0
 
 
 class ShiprocketOrder(BaseModel):

@@ -23,6 +23,7 @@ from shipsync.domain.models import (
     ZohoCreditNote,
     ZohoInvoice,
     ZohoItem,
+    ZohoLocation,
     ZohoSalesOrder,
     ZohoSalesReturn,
     discount_number,
@@ -55,6 +56,19 @@ class ZohoInventory(ZohoTransport):
         item = parse_answer(ZohoItem, entity_of(body, "item"))
         self._item_cache.put(key, item)
         return item
+
+    def list_locations(self) -> list[ZohoLocation]:
+        """``GET /locations``: the organisation's locations (warehouses), docs/providers/zoho.md §15. The setup
+        check registers pickup locations from it, so an answer without the list is an error."""
+        body = self._request("GET", "/inventory/v1/locations")
+        rows = body.get("locations")
+        if not isinstance(rows, list):
+            raise ProviderRequestError(PROVIDER, "locations answer has no 'locations' list", code=body.get("code"))
+        return [parse_answer(ZohoLocation, row) for row in dicts(rows)]
+
+    def get_location(self, location_id: str) -> ZohoLocation:
+        body = self._request("GET", "/inventory/v1/locations/{location_id}", location_id=location_id)
+        return parse_answer(ZohoLocation, entity_of(body, "location"))
 
     def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None:
         self._request(
