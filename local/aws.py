@@ -46,6 +46,12 @@ _PROCESS_ENV = {
 }
 
 
+def client_environment(url: str) -> dict[str, str]:
+    """What another process needs to reach this moto server with boto3 (credentials are moto's dummies)."""
+    names = ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    return {**{name: _PROCESS_ENV[name] for name in names}, "AWS_ENDPOINT_URL": url}
+
+
 # -- the moto server ----------------------------------------------------------------------
 
 

@@ -4,7 +4,8 @@
 ``.local-stack.json`` at the repository root for external checks (README.md, the contract for external checks)::
 
     {"api": URL, "shiprocket": URL, "zoho": URL, "aws": URL,
-     "tokens": {"zoho_webhook": S, "shiprocket_webhook": S, "remittance_webhook": S, "admin": S}}
+     "tokens": {"zoho_webhook": S, "shiprocket_webhook": S, "remittance_webhook": S, "admin": S},
+     "environment": {NAME: VALUE}}
 
 ``LocalStack`` is the same thing as a context manager for tests, ``local.invoke`` and the
 sample-day runner. Provisioning fills the provider secrets with the simulators' API
@@ -28,10 +29,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from local.aws import MotoServer, client
+from local.aws import MotoServer, client, client_environment
 from local.runner import Runner
 from local.runner.service_logs import skip_routed
-from local.sample_data.catalogue import WAREHOUSES
+from local.sample_data.catalogue import WAREHOUSES, zoho_location
 
 log = logging.getLogger("local.stack")
 
@@ -172,6 +173,7 @@ class LocalStack:
         self.runner.start()
         self.api_url = self.runner.api_url
         self._point_tracking_webhooks_here()
+        self._seed_warehouses()
         self._refresh_tokens()
         if self.state_file is not None:
             self.state_file.write_text(json.dumps(self.state(), indent=2) + "\n", encoding="utf-8")
@@ -203,6 +205,9 @@ class LocalStack:
             "zoho": self.zoho_url,
             "aws": self.aws_url,
             "tokens": dict(self.tokens),
+            # The functions' environment (names, URLs, configuration; never a secret's value) and moto's
+            # endpoint: what a command run beside the stack (``python -m shipsync_cli``) needs to act as a function.
+            "environment": {**self.runner.environment, **client_environment(self.aws_url)},
         }
 
     # -- provisioning -------------------------------------------------------------------------
@@ -245,14 +250,11 @@ class LocalStack:
         if route is None:
             return
         target = {"url": self.api_url + STATUS_WEBHOOK_PATH, "token": self.tokens["shiprocket_webhook"]}
-        request = urllib.request.Request(
-            f"{self.shiprocket_url}/_sim/seed",
-            data=json.dumps({"webhook": target}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            response.read()
+        _seed(self.shiprocket_url, {"webhook": target})
+
+    def _seed_warehouses(self) -> None:
+        """The seller's Zoho locations (its warehouses), which the pickup setup check reads."""
+        _seed(self.zoho_url, {"locations": [zoho_location(location_id) for location_id in LOCAL_WAREHOUSES]})
 
     def _refresh_tokens(self) -> None:
         if not any(s.function == TOKEN_REFRESH_FUNCTION for s in self.runner.schedules):
@@ -330,10 +332,22 @@ class LocalStack:
                 _empty_table(dynamodb, resources.ref(logical_id))
         self._provision_secrets()
         self._point_tracking_webhooks_here()
+        self._seed_warehouses()
         with self._alerts_lock:
             self._alerts.clear()
         self.runner.metrics.reset()
         self._refresh_tokens()
+
+
+def _seed(sim_url: str, payload: Mapping[str, Any]) -> None:
+    request = urllib.request.Request(
+        f"{sim_url}/_sim/seed",
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
 
 
 def _drain(sqs: Any, queue_url: str) -> None:

@@ -51,9 +51,41 @@ WAREHOUSES = {
         "location_name": "Pune Central Warehouse",
         "pickup_location": "Primary",
         "pincode": "411001",
+        "street_address1": "Shop 4, 17 Station Road",
+        "primary": True,
     },
-    "1947583000000200002": {"location_name": "Hadapsar Warehouse", "pickup_location": "Pune-WH1", "pincode": "411028"},
+    "1947583000000200002": {
+        "location_name": "Hadapsar Warehouse",
+        "pickup_location": "Pune-WH1",
+        "pincode": "411028",
+        "street_address1": "Gala 9, 221 Hadapsar Industrial Estate",
+        "primary": False,
+    },
 }
+
+
+def zoho_location(location_id: str) -> dict[str, object]:
+    """A warehouse as Zoho's ``GET /locations/{id}`` holds it (the pin code under ``address.zip``, a GUESS:
+    docs/providers/zoho.md §15)."""
+    warehouse = WAREHOUSES[location_id]
+    return {
+        "location_id": location_id,
+        "location_name": warehouse["location_name"],
+        "type": "general",
+        "address": {
+            "street_address1": warehouse["street_address1"],
+            "city": "Pune",
+            "state": "Maharashtra",
+            "state_code": "MH",
+            "country": "India",
+            "zip": warehouse["pincode"],
+        },
+        "phone": "+91 98000 00001",
+        "email": "warehouse@seller.example",
+        "is_primary_location": warehouse["primary"],
+        "is_location_active": True,
+    }
+
 
 UNSERVICEABLE_CITIES = (
     City("Car Nicobar", "Andaman and Nicobar Islands", "AN", ("744301",), "tier3", ("Malacca",)),

@@ -407,9 +407,17 @@ def test_messages_published_to_a_topic_reach_the_alerts_inbox(mini: Runner) -> N
 
 def test_local_stack_serves_the_documented_contract(fresh: LocalStack) -> None:
     state = fresh.state()
-    assert set(state) == {"api", "shiprocket", "zoho", "aws", "tokens"}
+    assert set(state) == {"api", "shiprocket", "zoho", "aws", "tokens", "environment"}
     assert set(state["tokens"]) == {"zoho_webhook", "shiprocket_webhook", "remittance_webhook", "admin"}
     assert all(state[key].startswith("http://127.0.0.1:") for key in ("api", "shiprocket", "zoho", "aws"))
+    # The functions' environment, pointed at this stack, and never a secret's value.
+    environment = state["environment"]
+    assert environment["AWS_ENDPOINT_URL"] == state["aws"]
+    assert environment["SHIPROCKET_BASE_URL"].startswith(state["shiprocket"])
+    assert environment["ZOHO_API_BASE_URL"] == state["zoho"]
+    assert environment["LEDGER_TABLE"] == fresh.runner.resources.ref("LedgerTable")
+    secret_values = [*state["tokens"].values(), shiprocket_sim.DEFAULT_API_PASSWORD, zoho_sim.DEFAULT_CLIENT_SECRET]
+    assert [name for name, value in environment.items() if any(s in value for s in secret_values)] == []
     assert "orders" in requests.get(f"{fresh.shiprocket_url}/_sim/state", timeout=5).json()
     assert "salesorders" in requests.get(f"{fresh.zoho_url}/_sim/state", timeout=5).json()
 
