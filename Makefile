@@ -11,8 +11,10 @@ STAGE ?= dev
 FN ?= OrderConfirmedFunction
 EVENT ?= events/order_confirmed/webhook_json.json
 PYTEST_ARGS ?=
+ARGS ?=
+STACK ?=
 
-.PHONY: help venv sam-venv run serve test unit lint fmt build deploy invoke bench fuzz chaos clean
+.PHONY: help venv sam-venv run serve pickups test unit lint fmt build deploy invoke bench fuzz chaos clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -37,6 +39,9 @@ run: venv ## Run a sample day through the local stack (no accounts, no Docker); 
 serve: venv ## Keep the local stack up (API on 127.0.0.1:3000); writes .local-stack.json; Ctrl-C stops it
 	$(BIN)/python -m local.stack
 
+pickups: venv ## Check Zoho locations against Shiprocket pickup locations (the `make serve` stack, or STACK=NAME); ARGS=--register adds the missing
+	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) pickups $(ARGS)
+
 test: venv lint ## Lint, then the whole test suite (unit, contract, policy, end-to-end)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
@@ -46,7 +51,7 @@ unit: venv ## Only the fast tests (no local stack)
 lint: venv sam-venv ## ruff, mypy (layer, functions, local) and sam validate --lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy layers/shared/shipsync local
+	$(BIN)/mypy layers/shared/shipsync local shipsync_cli
 	for fn in functions/*/; do $(BIN)/mypy "$$fn" || exit 1; done
 	$(SAM) validate --lint --template-file template.yaml --region ap-south-1
 

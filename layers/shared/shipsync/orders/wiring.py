@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from shipsync.orders.job import OrderConfirmedJob
     from shipsync.orders.locations import PickupLocations
     from shipsync.orders.messages import OrderMessage
+    from shipsync.orders.pickup_setup import PickupSetup
     from shipsync.orders.sweep import StuckOrderSweep
     from shipsync.policy.outcomes import QueueWorker
 
@@ -70,6 +71,21 @@ def pickup_locations() -> PickupLocations:
     config = settings()
     default = PickupPoint(config.pickup_location, config.pickup_postcode)
     return PickupLocations.from_json(config.pickup_locations_json, default)
+
+
+def pickup_setup() -> PickupSetup:
+    """The setup check of the mapping (the ``shipsync pickups`` command): without a map, the single pickup
+    location every order leaves from."""
+    from shipsync.orders.locations import PickupLocations, PickupPoint
+    from shipsync.orders.pickup_setup import PickupSetup
+
+    config = settings()
+    mapping = (
+        pickup_locations()
+        if config.pickup_locations_json
+        else PickupLocations(PickupPoint(config.pickup_location, config.pickup_postcode))
+    )
+    return PickupSetup(wiring.zoho_client(), wiring.shiprocket_client(), mapping)
 
 
 def courier_rules() -> CourierRules:
