@@ -4,7 +4,8 @@
    SQS SendMessage to the same moto server in the same run (the ack must stay within 1.5x).
 2. Cold start: importing each handler in a fresh interpreter, next to the unavoidable imports
    (boto3, requests, pydantic, Powertools Logger/Metrics/Tracer) in the same environment.
-3. API economy: Shiprocket and Zoho calls per shipped order, from the simulators' counts.
+3. API economy: Shiprocket and Zoho calls per shipped order, from the simulators' counts; and the calls to ship
+   one order as 1, 2 and 3 parcels (two warehouses, then a box over the weight limit).
 4. Hostile input: the HTTP fuzz (``python -m local.fuzz``, 6,000 requests over the five routes of a
    fresh stack, its own process): answers by status, 5xx (goal 0), transport errors, provider writes.
 5. A bad day: the chaos day (``python -m local.sample_day --chaos 0.1 --orders 160``, its own process):
@@ -22,11 +23,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
 from local.stack import LocalStack
+
+if TYPE_CHECKING:
+    from local.sample_data.day import SampleDay
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HANDLERS = {
@@ -126,6 +130,109 @@ def ack_latency(stack: LocalStack, deliveries: list[dict[str, Any]], count: int)
     }
 
 
+# A 25 kg item: two of them exceed the courier rules' 30 kg box, so they travel as two parcels.
+HEAVY_ITEM = {
+    "item_id": "1947583000000079001",
+    "name": "Anvil 25kg",
+    "sku": "BENCH-ANVIL-25",
+    "rate": 3000.0,
+    "hsn_or_sac": "82055900",
+    "product_type": "goods",
+    "stock_on_hand": 100,
+    "package_details": {"length": 30, "width": 20, "height": 20, "weight": 25, "weight_unit": "kg"},
+}
+
+
+def parcel_economy(stack: LocalStack, day: SampleDay) -> dict[str, Any]:
+    """Ship one prepaid order as 1, 2 and 3 parcels and count each provider's calls (tokens left out): the goal is
+    Shiprocket 2 per parcel, Zoho as few extra per parcel as the per-parcel package and shipment order allow."""
+    from local.sample_data.catalogue import WAREHOUSES
+
+    template = day.zoho_seed["salesorders"][0]
+    items = [item for item in day.zoho_seed["items"] if item["item_id"] == template["line_items"][0]["item_id"]]
+    central, hadapsar = list(WAREHOUSES)
+    light = {**template["line_items"][0], "quantity": 1, "quantity_packed": 0}
+    heavy = {
+        **light,
+        "item_id": HEAVY_ITEM["item_id"],
+        "sku": HEAVY_ITEM["sku"],
+        "name": HEAVY_ITEM["name"],
+        "rate": HEAVY_ITEM["rate"],
+    }
+
+    def at(line: dict[str, Any], location_id: str, suffix: str, quantity: int = 1) -> dict[str, Any]:
+        line_id = f"{line['line_item_id'][:-2]}{suffix}"
+        name = WAREHOUSES[location_id]["location_name"]
+        total = line["rate"] * quantity
+        return {**line, "line_item_id": line_id, "quantity": quantity, "item_total": total} | {
+            "location_id": location_id,
+            "location_name": name,
+        }
+
+    shapes = {
+        1: [at(light, central, "71")],
+        2: [at(light, central, "71"), at(light, hadapsar, "72")],
+        3: [at(light, central, "71"), at(heavy, hadapsar, "73", quantity=2)],
+    }
+    figures: dict[str, Any] = {}
+    for parcels, lines in shapes.items():
+        stack.reset()
+        number = 90_000 + parcels
+        sub_total = sum(line["item_total"] for line in lines)
+        order = {
+            **template,
+            "salesorder_id": f"19475830009{number:08d}",
+            "salesorder_number": f"SO-{number}",
+            "line_items": lines,
+            "sub_total": sub_total,
+            "tax_total": round(sub_total * 0.12, 2),
+            "total": round(sub_total * 1.12, 2),
+            "custom_fields": [
+                {**field, "value": "Prepaid"} if field.get("api_name") == "cf_payment_method" else field
+                for field in template["custom_fields"]
+            ],
+        }
+        seed = {"salesorders": [order], "items": [*items, HEAVY_ITEM]}
+        requests.post(f"{stack.zoho_url}/_sim/seed", json=seed, timeout=10).raise_for_status()
+        before = _provider_calls(stack)
+        body = {"salesorder": {key: order[key] for key in ("salesorder_id", "salesorder_number", "order_status")}}
+        headers = {"x-api-key": stack.tokens["zoho_webhook"]}
+        answer = requests.post(f"{stack.api_url}/webhooks/zoho/salesorders", json=body, headers=headers, timeout=10)
+        if answer.status_code != 202:
+            raise RuntimeError(f"webhook answered {answer.status_code}: {answer.text}")
+        stack.wait_idle(120)
+        after = _provider_calls(stack)
+        shipped = [
+            o for o in _sim(stack.shiprocket_url)["orders"] if o["order_id"].startswith(order["salesorder_number"])
+        ]
+        if len(shipped) != parcels:
+            raise RuntimeError(f"{order['salesorder_number']} shipped as {len(shipped)} parcels, not {parcels}")
+        figure: dict[str, Any] = {}
+        for provider, counts in after.items():
+            spent = {name: n - before[provider].get(name, 0) for name, n in counts.items()}
+            spent = {name: n for name, n in spent.items() if n}
+            figure |= {provider: sum(spent.values()), f"{provider}_by_endpoint": spent}
+        figures[f"{parcels}_parcels"] = figure
+    return figures
+
+
+def _sim(url: str) -> dict[str, Any]:
+    state: dict[str, Any] = requests.get(f"{url}/_sim/state", timeout=10).json()
+    return state
+
+
+def _provider_calls(stack: LocalStack) -> dict[str, dict[str, int]]:
+    """Per provider, the calls per endpoint (token calls left out)."""
+    return {
+        provider: {
+            endpoint: count
+            for endpoint, count in _sim(url)["calls"].items()
+            if "/auth/" not in endpoint and "/oauth/" not in endpoint
+        }
+        for provider, url in (("zoho", stack.zoho_url), ("shiprocket", stack.shiprocket_url))
+    }
+
+
 def _report_of(command: list[str], report: Path) -> dict[str, Any]:
     """Run one of the local tools in its own process (its own stack, its own port) and read its JSON report."""
     done = subprocess.run([sys.executable, *command, "--report", str(report)], cwd=REPO_ROOT, check=False)
@@ -176,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         results["sample_day_ok"] = report["ok"]
         results["api_calls"] = report["api_calls"]
         results["latency"] = ack_latency(stack, day.webhooks, args.requests)
+        results["calls_per_parcel"] = parcel_economy(stack, day)
 
     results["fuzz"] = fuzz_run(args.fuzz_requests)
     results["chaos_day"] = chaos_run(args.chaos_orders)
