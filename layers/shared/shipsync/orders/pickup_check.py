@@ -8,7 +8,7 @@ compared exactly, as Shiprocket matches an order's ``pickup_location`` (docs/pro
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -159,93 +159,73 @@ def _check_point(
         )
     )
     location_id = named[0] if named else None
-    if source is not None and source.address.zip and source.address.zip.strip() != point.pincode:
-        check.findings.append(
-            Finding(
-                Problem.PINCODE_MISMATCH,
-                f"{where}: configured pincode {point.pincode}, Zoho location {source.location_name} has "
-                f"{source.address.zip.strip()}",
-                "correct the pincode in PICKUP_LOCATIONS_JSON (or PICKUP_POSTCODE), or the location's address in Zoho",
-                location_id=location_id,
-                pickup_location=point.nickname,
-            )
+
+    def note(problem: Problem, detail: str, fix: str) -> None:
+        check.findings.append(Finding(problem, f"{where}{detail}", fix, location_id, point.nickname))
+
+    zoho_pincode = (source.address.zip or "").strip() if source is not None else ""
+    if source is not None and zoho_pincode and zoho_pincode != point.pincode:
+        note(
+            Problem.PINCODE_MISMATCH,
+            f": configured pincode {point.pincode}, Zoho location {source.location_name} has {zoho_pincode}",
+            "correct the pincode in PICKUP_LOCATIONS_JSON (or PICKUP_POSTCODE), or the location's address in Zoho",
         )
     if pickup is None:
-        _missing(check, point, where, location_id, source)
+        _missing(check, point, location_id, source, note)
         return
     if pickup.pin_code != point.pincode:
-        check.findings.append(
-            Finding(
-                Problem.PINCODE_MISMATCH,
-                f"{where}: configured pincode {point.pincode}, Shiprocket has {pickup.pin_code or 'none'}",
-                "make the configured pincode the pickup address's (serviceability and rates are priced from it)",
-                location_id=location_id,
-                pickup_location=point.nickname,
-            )
+        note(
+            Problem.PINCODE_MISMATCH,
+            f": configured pincode {point.pincode}, Shiprocket has {pickup.pin_code or 'none'}",
+            "make the configured pincode the pickup address's (serviceability and rates are priced from it)",
         )
     if not pickup.active:
-        check.findings.append(
-            Finding(
-                Problem.INACTIVE,
-                f"{where} is inactive at Shiprocket (status 0)",
-                "activate it in the Shiprocket panel (Settings > Pickup Addresses)",
-                location_id=location_id,
-                pickup_location=point.nickname,
-            )
+        note(
+            Problem.INACTIVE,
+            " is inactive at Shiprocket (status 0)",
+            "activate it in the Shiprocket panel (Settings > Pickup Addresses)",
         )
     if not pickup.phone_verified:
-        check.findings.append(
-            Finding(
-                Problem.UNVERIFIED,
-                f"{where}: its phone is not verified at Shiprocket",
-                "verify the phone with the OTP in the Shiprocket panel (Settings > Pickup Addresses)",
-                location_id=location_id,
-                pickup_location=point.nickname,
-            )
+        note(
+            Problem.UNVERIFIED,
+            ": its phone is not verified at Shiprocket",
+            "verify the phone with the OTP in the Shiprocket panel (Settings > Pickup Addresses)",
         )
 
 
 def _missing(
-    check: PickupCheck, point: PickupPoint, where: str, location_id: str | None, source: ZohoLocation | None
+    check: PickupCheck,
+    point: PickupPoint,
+    location_id: str | None,
+    source: ZohoLocation | None,
+    note: Callable[[Problem, str, str], None],
 ) -> None:
     if source is None:
-        check.findings.append(
-            Finding(
-                Problem.NOT_REGISTERED,
-                f"{where} is not a Shiprocket pickup location, and no Zoho location has its address",
-                "add it in the Shiprocket panel (Settings > Pickup Addresses) under exactly this nickname",
-                location_id=location_id,
-                pickup_location=point.nickname,
-            )
+        note(
+            Problem.NOT_REGISTERED,
+            " is not a Shiprocket pickup location, and no Zoho location has its address",
+            "add it in the Shiprocket panel (Settings > Pickup Addresses) under exactly this nickname",
         )
         return
     try:
         address = pickup_address(source, point)
     except InvalidOrder as unusable:
-        check.findings.append(
-            Finding(
-                Problem.CANNOT_REGISTER,
-                f"{where} is not a Shiprocket pickup location, and Zoho location {source.location_name} cannot "
-                f"register it: {unusable}",
-                "complete the location's address, phone and e-mail in Zoho (Settings > Locations), or add the "
-                "pickup location in the Shiprocket panel",
-                location_id=location_id,
-                pickup_location=point.nickname,
-            )
+        note(
+            Problem.CANNOT_REGISTER,
+            f" is not a Shiprocket pickup location, and Zoho location {source.location_name} cannot register it: "
+            f"{unusable}",
+            "complete the location's address, phone and e-mail in Zoho (Settings > Locations), or add the pickup "
+            "location in the Shiprocket panel",
         )
         return
     # Two points under one nickname (the default and a mapped location): one registration, never a second send.
     if all(r.address.pickup_location != point.nickname for r in check.registrations):
         check.registrations.append(Registration(location_id, address))
-    check.findings.append(
-        Finding(
-            Problem.NOT_REGISTERED,
-            f"{where} is not a Shiprocket pickup location",
-            "run the check with --register to add it from Zoho location "
-            f"{source.location_name}'s address, or add it in the Shiprocket panel",
-            location_id=location_id,
-            pickup_location=point.nickname,
-        )
+    note(
+        Problem.NOT_REGISTERED,
+        " is not a Shiprocket pickup location",
+        f"run the check with --register to add it from Zoho location {source.location_name}'s address, or add it "
+        "in the Shiprocket panel",
     )
 
 
