@@ -306,6 +306,13 @@ def _return_taken(api: Api) -> Answer:
     return api.post("/orders/create/return", return_body())
 
 
+def _statement_of_an_rto(api: Api) -> Answer:
+    """Every kind of movement in the row's published form: freight, COD fee, re-weighed freight, RTO freight."""
+    api.seed({"weight_discrepancies": {"ZI-SO-00042": 2.0}})
+    ship(api, lifecycle="rto")
+    return api.get("/account/details/statement")
+
+
 def _track_awb_delivered(api: Api) -> Answer:
     return api.get(f"/courier/track/awb/{ship(api)}")
 
@@ -451,6 +458,9 @@ SCENARIOS: dict[tuple[Any, ...], Scenario] = {
         "/orders/address/update", _address_body(12312312)
     ),
     ("settings_company_pickup", "Successful Call", 200): lambda api: api.get("/settings/company/pickup"),
+    ("account_details_statement", "Successful Call", 200): _statement_of_an_rto,
+    ("account_details_statement", "Wrong Endpoint", 404): lambda api: api.get("/account/details/statemen"),
+    ("account_details_wallet_balance", "Successful Call", 200): lambda api: api.get("/account/details/wallet-balance"),
     ("settings_company_pickup", "Wrong Endpoint", 404): lambda api: api.get("/settings/company/picku"),
     ("orders_create_return", "Successful Call", 200): lambda api: api.post("/orders/create/return", return_body()),
     ("orders_create_return", "Missing Fields", 422): _return_taken_and_missing,

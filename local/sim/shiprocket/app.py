@@ -24,6 +24,7 @@ from local.sim.shiprocket.returns import ReturnsMixin
 from local.sim.shiprocket.state import COMPANY_ID, _UnknownShipment
 from local.sim.shiprocket.tracking import DEFAULT_LIFECYCLE, TrackingMixin
 from local.sim.shiprocket.values import IST, _is_missing
+from local.sim.shiprocket.wallet import WalletMixin
 
 _log = logging.getLogger("local.sim.shiprocket")
 
@@ -46,7 +47,7 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, ReturnsMixin, RemittanceMixin):
+class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, ReturnsMixin, RemittanceMixin, WalletMixin):
     """One mixin per concern over ``SimState``; the routes are wired here, all but login behind the bearer token."""
 
     name = "shiprocket"
@@ -80,6 +81,8 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
             ("GET", "/ndr/all", self._ndr_all),
             ("GET", "/ndr/{awb}", self._ndr_show),
             ("POST", "/ndr/{awb}/action", self._ndr_action),
+            ("GET", "/account/details/wallet-balance", self._wallet_balance),
+            ("GET", "/account/details/statement", self._statement),
         ]
         for method, template, handler in public:
             self.route(method, template)(handler)
@@ -126,6 +129,9 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
             self.awb_cancel_settle_reads = DEFAULT_AWB_CANCEL_SETTLE_READS
             self.cancelled_awbs = []
             self.address_updates = []
+            self.wallet_rows = []
+            self.next_wallet_transaction = 7_100_000
+            self.weight_discrepancies = {}
 
     def seed(self, payload: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(payload, dict):
@@ -153,6 +159,8 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
                     self.api_users[str(user["email"])] = str(user["password"])
             if "wallet_balance" in payload:
                 self.wallet_balance = float(payload["wallet_balance"])
+            for key, weight in dict(payload.get("weight_discrepancies") or {}).items():
+                self.weight_discrepancies[str(key)] = float(weight)
             if "token_ttl_s" in payload:
                 self.token_ttl_s = float(payload["token_ttl_s"])
             if "awb_cancel_settle_reads" in payload:
@@ -191,6 +199,7 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
                     "cancelled_orders": [o.order_id for o in self.orders.values() if o.cancelled],
                     "webhook_url": self.webhook["url"] if self.webhook else None,
                     "wallet_balance": round(self.wallet_balance, 2),
+                    "wallet_rows": self.wallet_rows,
                     "pickup_locations": list(self.pickup_locations.values()),
                     "couriers": list(self.couriers.values()),
                     "unserviceable_pincodes": sorted(self.unserviceable),

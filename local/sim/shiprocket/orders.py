@@ -11,7 +11,14 @@ from typing import Any
 from local.sim.base import Request, Response
 from local.sim.shiprocket.pickup import PickupMixin
 from local.sim.shiprocket.serviceability import ServiceabilityMixin
-from local.sim.shiprocket.state import CHANNEL_IDS, COMPANY_ID, COMPANY_NAME, _Order
+from local.sim.shiprocket.state import (
+    CHANNEL_IDS,
+    COMPANY_ID,
+    COMPANY_NAME,
+    WALLET_COD_FEE,
+    WALLET_FREIGHT,
+    _Order,
+)
 from local.sim.shiprocket.statuses import (
     ORDER_CANCELED,
     ORDER_CANCELLATION_REQUESTED,
@@ -375,13 +382,16 @@ class OrdersMixin(ServiceabilityMixin, PickupMixin):
             )
         if self.wallet_balance < entry["rate"]:
             return _Refused(WALLET_LOW_MESSAGE, wallet=True)
-        self.wallet_balance -= entry["rate"]
         order.freight_charges = entry["rate"]
         order.awb_code = self._next_awb(courier)
         order.courier = courier
         order.assigned_at = self._now()
         order.applied_weight = entry["charge_weight"]
         order.zone = zone
+        order.extra["rto_charges"] = entry["rto_charges"]
+        self._wallet_move(order, entry["freight_charge"], WALLET_FREIGHT)
+        if entry["cod_charges"]:
+            self._wallet_move(order, entry["cod_charges"], WALLET_COD_FEE)
         order.status = ORDER_RETURN_PENDING if order.is_return else ORDER_READY_TO_SHIP
         order.shipment_status = SHIPMENT_AWB_ASSIGNED
         return self._awb_data(order)
@@ -476,8 +486,8 @@ class OrdersMixin(ServiceabilityMixin, PickupMixin):
                     400, {"message": "Oops! Cannot reassign courier for this shipment.", "status_code": 400}
                 )
             # A reassignment releases the old AWB and refunds its freight before charging the new one.
-            self.wallet_balance += order.freight_charges
-            order.awb_code, order.courier, order.freight_charges = None, None, 0.0
+            self._refund(order)
+            order.awb_code, order.courier = None, None
         outcome = self._assign(order, courier_id)
         if isinstance(outcome, _Refused):
             if outcome.wallet:

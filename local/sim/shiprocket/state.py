@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,6 +105,17 @@ class _Order:
         }
 
 
+# What a statement row's ``charge`` says (GUESS: the published example leaves it empty, §17).
+WALLET_FREIGHT = "Freight Charges"
+WALLET_COD_FEE = "COD Charges"
+WALLET_RTO_FREIGHT = "RTO Freight Charges"
+WALLET_WEIGHT_DISCREPANCY = "Weight Discrepancy Charges"
+WALLET_FREIGHT_REVERSAL = "Freight Reversal"
+# Scans that mean the parcel is with the courier (it re-weighs then), and that it is going back.
+_AFTER_PICKUP = frozenset({42, 6, 18})
+_RTO_STATUSES = frozenset({9, 10, 14, 40, 41, 46})
+
+
 class _UnknownShipment(Exception):
     """A simulator control call named an AWB the simulator does not hold."""
 
@@ -143,6 +155,11 @@ class SimState(SimApp):
     awb_cancel_settle_reads: int
     cancelled_awbs: list[dict[str, Any]]
     address_updates: list[dict[str, Any]]
+    # The wallet statement (``local/sim/shiprocket/wallet.py``): every movement, oldest first.
+    wallet_rows: list[dict[str, Any]]
+    next_wallet_transaction: int
+    # Parcels the courier re-weighs: order id or AWB -> the weight it charges (kg).
+    weight_discrepancies: dict[str, float]
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), IST)
@@ -169,8 +186,65 @@ class SimState(SimApp):
 
     def _refund(self, order: _Order) -> None:
         # Cancelling gives the freight back to the wallet, once (docs/providers/shiprocket.md §10).
-        self.wallet_balance += order.freight_charges
+        if order.freight_charges:
+            self._wallet_move(order, -order.freight_charges, WALLET_FREIGHT_REVERSAL)
         order.freight_charges = 0.0
+
+    def _charge_after_scan(self, order: _Order, status_id: int) -> None:
+        """What a forward parcel's scans cost afterwards: the courier's re-weighed freight once picked up (for the
+        parcels seeded in ``weight_discrepancies``), and the RTO freight once it turns back."""
+        if order.is_return or order.courier is None:
+            return
+        charged = self.weight_discrepancies.get(order.order_id) or self.weight_discrepancies.get(order.awb_code or "")
+        if status_id in _AFTER_PICKUP and charged and not order.extra.get("reweighed"):
+            order.extra["reweighed"] = True
+            first, additional = order.courier["rates"][order.zone]
+            slabs = max(math.ceil(charged / 0.5), 1)
+            extra = first + (slabs - 1) * additional - self._freight_of(order)
+            if extra > 0:
+                self._wallet_move(order, extra, WALLET_WEIGHT_DISCREPANCY, charged_weight=slabs * 0.5)
+        if status_id in _RTO_STATUSES and not order.extra.get("rto_charged"):
+            order.extra["rto_charged"] = True
+            self._wallet_move(order, float(order.extra.get("rto_charges") or 0.0), WALLET_RTO_FREIGHT)
+
+    def _freight_of(self, order: _Order) -> float:
+        return sum(
+            float(row["debit_amount"] or 0)
+            for row in self.wallet_rows
+            if row["awb_code"] == order.awb_code and row["charge"] == WALLET_FREIGHT
+        )
+
+    def _wallet_move(self, order: _Order, amount: float, charge: str, *, charged_weight: float | None = None) -> None:
+        """Debit (``amount`` > 0) or credit the wallet for ``order``, and write the statement row that says so
+        (docs/providers/shiprocket.md §17: the published row keys; the ``charge`` texts are GUESSES)."""
+        amount = round(amount, 2)
+        self.wallet_balance = round(self.wallet_balance - amount, 2)
+        self.next_wallet_transaction += 1
+        applied = f"{order.applied_weight:.2f}" if order.applied_weight is not None else ""
+        charged = f"{charged_weight:.2f}" if charged_weight is not None else applied
+        self.wallet_rows.append(
+            {
+                "transaction_id": str(self.next_wallet_transaction),
+                "order_id": str(order.sr_order_id),
+                "channel_order_id": order.order_id,
+                "awb_code": order.awb_code or "",
+                "return_awb_code": None,
+                "applied_weight": applied,
+                "charged_weight": charged,
+                "billed_weight": charged,
+                "action": "debit" if amount > 0 else "credit",
+                "charge": charge,
+                "description": f"{charge} for AWB {order.awb_code or '-'}",
+                "debit_amount": f"{amount:.2f}" if amount > 0 else "",
+                "credit_amount": f"{-amount:.2f}" if amount < 0 else "",
+                "balance_amount": f"{self.wallet_balance:.2f}",
+                "balance_weight": 0,
+                "volumetric_weight": "",
+                "entered_weight": applied,
+                "created_at": self._now().strftime("%Y-%m-%d %H:%M:%S"),
+                "can_ship": self.wallet_balance > 0,
+            }
+        )
 
     def _find_awb(self, awb: str) -> _Order | None:
         return next((order for order in self.by_shipment.values() if order.awb_code and order.awb_code == awb), None)

@@ -289,6 +289,7 @@ class TrackingMixin(WebhooksMixin, NdrMixin):
             }
         )
         order.shipment_status = (name, status_id)
+        self._charge_after_scan(order, status_id)
         if order.is_return:
             order_status = RETURN_ORDER_STATUS.get(status_id, RETURN_FALLBACK_ORDER_STATUS)
         else:
