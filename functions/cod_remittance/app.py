@@ -2,7 +2,7 @@
 
 Two event sources: the API route (authenticate, validate the whole upload, queue one message per
 batch, 202) and the RemittanceQueue worker (a batch: balance check and fan-out; an order: one
-payment, exactly once), with partial batch failures; plus the remittance poll schedule.
+payment, exactly once), with partial batch failures; plus the remittance poll and the wallet watch schedules.
 """
 
 from __future__ import annotations
@@ -76,6 +76,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return dict(
             process_partial_response(event=event, record_handler=process_message, processor=processor, context=context)
         )
+    if event.get("poll") == "wallet":
+        return remittance.wallet_watch(metrics)
     if event.get("poll") == "remittance" or event.get("source") == "aws.events":
         return remittance.poll(metrics)
     return app.resolve(event, context)

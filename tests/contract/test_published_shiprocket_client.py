@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -41,6 +42,7 @@ from shipsync.errors import (
     ShipsyncError,
     TransientError,
 )
+from shipsync.freight.statement import Statement, read_statement
 from shipsync.tracking.events import events_from_tracking, parse_webhook
 from tests.fixtures import published
 from tests.fixtures.published import Example
@@ -113,6 +115,14 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "orders_show": Endpoint("GET", f"{BASE}/orders/show/259492257", lambda c: c.get_order(259492257)),
     "orders_cancel": Endpoint("POST", f"{BASE}/orders/cancel", lambda c: c.cancel_orders([16168898, 16167171])),
+    "account_details_statement": Endpoint(
+        "GET",
+        f"{BASE}/account/details/statement",
+        lambda c: c.wallet_statement(date(2025, 1, 1), date(2025, 1, 31)),
+    ),
+    "account_details_wallet_balance": Endpoint(
+        "GET", f"{BASE}/account/details/wallet-balance", lambda c: c.wallet_balance()
+    ),
     "settings_company_pickup": Endpoint("GET", f"{BASE}/settings/company/pickup", lambda c: c.list_pickup_locations()),
     "settings_company_addpickup": Endpoint(
         "POST", f"{BASE}/settings/company/addpickup", lambda c: c.add_pickup_location(PICKUP_ADDRESS)
@@ -223,6 +233,12 @@ def _equals(expected: Any) -> Check:
     return check
 
 
+def _opening_row_only(outcome: Any) -> None:
+    [row] = outcome
+    assert (row["description"], row["transaction_id"], row["balance_amount"]) == ("Wallet Balance", "", "0")
+    assert read_statement(outcome) == Statement([], [])
+
+
 def _accepted(outcome: Any) -> None:
     assert outcome is None
 
@@ -304,6 +320,11 @@ EXPECTED: dict[tuple[Any, ...], Check] = {
     ("orders_cancel", "Missing Fields", 422): raises(ProviderRequestError, http_status=422, fields={"ids"}),
     # "in progress": accepted, not done; the order is read afterwards.
     ("orders_cancel_shipment_awbs", "Successful Call", 204): _accepted,
+    # One page: the published answer is the opening "Wallet Balance" row alone, which freight.statement skips.
+    ("account_details_statement", "Successful Call", 200): _opening_row_only,
+    ("account_details_statement", "Wrong Endpoint", 404): raises(ProviderRequestError, http_status=404),
+    # A string, and negative: the account owes Shiprocket.
+    ("account_details_wallet_balance", "Successful Call", 200): _equals(Decimal("-291539.83")),
     ("settings_company_pickup", "Successful Call", 200): _equals(
         [
             ShiprocketPickupLocation(

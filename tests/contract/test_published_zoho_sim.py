@@ -136,7 +136,6 @@ UNREAD = frozenset(
         "tds_tax_id",
         "template_id",
         "time_entry_ids",
-        "transaction_id",
         "trip_id",
         "trip_number",
         "unit_group_id",

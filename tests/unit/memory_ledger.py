@@ -52,12 +52,20 @@ class MemoryLedger:
         self.remittances: dict[str, dict[str, Any]] = {}  # REMIT#<remittance_id>
         self.restocks: dict[str, dict[str, Any]] = {}  # RESTOCK#<awb>
         self.return_records: dict[str, dict[str, dict[str, Any]]] = {}  # RETURNS#<salesorder_id>
+        self.marks: set[str] = set()  # MARK#<key>
         self.now = now
 
     @property
     def awaiting(self) -> set[str]:
         """The sales orders in the stuck-order index (``open_job``)."""
         return {so for so, item in self.entries.items() if item.get("open_job") == "1"}
+
+    # ------------------------------------------------------------------ MARK#
+    def mark_once(self, key: str) -> bool:
+        if key in self.marks:
+            return False
+        self.marks.add(key)
+        return True
 
     # ------------------------------------------------------------------ SO# and SONUM#
     def get(self, salesorder_id: str) -> OrderRecord | None:

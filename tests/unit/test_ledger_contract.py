@@ -63,6 +63,15 @@ def shipped(ledgers: Ledgers, salesorder_id: str, awb: str, **changes: Any) -> O
     return ledgers.main.get(salesorder_id)
 
 
+# ------------------------------------------------------------------------------ MARK#
+
+
+def test_a_mark_is_made_once_per_key(ledgers: Ledgers) -> None:
+    assert ledgers.main.mark_once("WEIGHTDISPUTE#7100001") is True
+    assert ledgers.main.mark_once("WEIGHTDISPUTE#7100001") is False
+    assert ledgers.main.mark_once("WEIGHTDISPUTE#7100002") is True
+
+
 # ------------------------------------------------------------------------------ SO#
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -159,3 +160,9 @@ class CodRemittanceSettings(CommonSettings):
     delivery_wait_hours: int = 72
     # Where a delivery found by the remittance (its webhook lost) goes through the normal status path.
     status_queue_url: str
+    # The wallet watch (freight.watch): a page when the balance is below this many rupees (0: a day's average
+    # shipping cost over the look-back days), and each weight discrepancy with its dispute deadline.
+    wallet_min_balance: Decimal = Decimal("0")
+    wallet_lookback_days: int = 7
+    # The shorter of the windows Shiprocket's help pages give (docs/providers/shiprocket.md §17).
+    weight_dispute_days: int = 4

@@ -186,6 +186,8 @@ class PaymentsMixin(InvoicesMixin):
             raise _invalid("reference_number")
         expense: dict[str, Any] = {
             "expense_id": self._new_id(),
+            # The expense's own ledger transaction (published as " ": blank until Books posts it, GUESS).
+            "transaction_id": self._new_id(),
             "account_id": str(body["account_id"]),
             "paid_through_account_id": str(body["paid_through_account_id"]),
             "date": date,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote
@@ -53,6 +54,9 @@ MAX_TRACKED_AWBS = 50
 MAX_CANCELLED_AWBS = 2000
 NDR_ACTIONS = frozenset({"re-attempt", "return", "fake-attempt"})
 ORDER_ID_TAKEN = "The order id has already been taken."
+# Rows asked per statement page, and how many pages one read may take (50,000 rows: months of a busy seller).
+STATEMENT_PAGE_SIZE = 100
+MAX_STATEMENT_PAGES = 500
 
 # What Shiprocket answers when a retried write had already gone through (docs/providers/shiprocket.md §4, §5):
 # the step is done, whatever the HTTP status (400 and 500 are both published for the pickup).
@@ -304,6 +308,42 @@ class ShiprocketClient:
         if not wanted:
             raise ValueError("cancel_orders needs at least one order id")
         self._accepted_write("POST", "/orders/cancel", {"ids": wanted})
+
+    def wallet_statement(self, start: date, end: date) -> list[dict[str, Any]]:
+        """``GET /account/details/statement``: every row from ``start`` to ``end`` (dates, both included), page by
+        page, raw (``freight.statement`` reads them). The published answer has no page information, so a page
+        shorter than asked is the last (docs/providers/shiprocket.md §17). The rows decide what is booked: an
+        answer without the list is an error, never "no movements"."""
+        if end < start:
+            raise ValueError(f"the statement ends ({end}) before it starts ({start})")
+        rows: list[dict[str, Any]] = []
+        for page in range(1, MAX_STATEMENT_PAGES + 1):
+            params = {"from": start.isoformat(), "to": end.isoformat(), "page": page, "per_page": STATEMENT_PAGE_SIZE}
+            body = _object(self._request("GET", "/account/details/statement", params=params))
+            listed = body.get("data")
+            if not isinstance(listed, list):
+                _reject(body, "statement answer has no data list")
+            rows += listed
+            movements = [row for row in listed if not (isinstance(row, dict) and _is_opening_row(row))]
+            if len(movements) < STATEMENT_PAGE_SIZE:
+                return rows
+        # Stopping short would leave rows unbooked without saying so.
+        raise ProviderRequestError(PROVIDER, f"more than {MAX_STATEMENT_PAGES} statement pages from {start} to {end}")
+
+    def wallet_balance(self) -> Decimal:
+        """``GET /account/details/wallet-balance``: rupees, negative when the account owes (as published)."""
+        body = _object(self._request("GET", "/account/details/wallet-balance"))
+        data = body.get("data")
+        raw = data.get("balance_amount") if isinstance(data, dict) else None
+        if raw is None or str(raw).strip() == "":
+            _reject(body, "wallet balance answer has no data.balance_amount")
+        try:
+            balance = Decimal(str(raw).strip().replace(",", ""))
+        except InvalidOperation:
+            balance = Decimal("NaN")
+        if not balance.is_finite():
+            _reject(body, "wallet balance is not a number")
+        return balance
 
     def list_pickup_locations(self) -> list[ShiprocketPickupLocation]:
         """``GET /settings/company/pickup``: every pickup location of the account (docs/providers/shiprocket.md
@@ -652,6 +692,11 @@ def _float_or_none(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def _is_opening_row(row: Mapping[str, Any]) -> bool:
+    """The published statement's "Wallet Balance" row, which is no movement."""
+    return str(row.get("description") or "").strip().lower() == "wallet balance" and not row.get("transaction_id")
 
 
 def _flag(value: Any) -> bool:

@@ -14,6 +14,7 @@ sweep is one Query.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -80,6 +81,10 @@ REOPENED_FIELDS = (
     "alerted_stuck",
     "redrive_count",
 )
+
+
+# Long past any dispute window or a day's low-balance page.
+MARK_DAYS = 90
 
 
 def _now() -> str:
@@ -251,6 +256,12 @@ class DynamoLedger:
                 raise
             return False
         return True
+
+    def mark_once(self, key: str) -> bool:
+        """A marker ``MARK#<key>``, written once: True for the call that wrote it (a page sent once, whatever
+        the retries). Markers expire after ``MARK_DAYS`` through the table's TTL."""
+        expires = int(time.time()) + MARK_DAYS * 86400
+        return self._put_new({"pk": f"MARK#{key}", "created_at": _now(), "ttl": expires})
 
     def _put_number(self, salesorder_number: str, salesorder_id: str, created_at: str) -> None:
         """``SONUM#``: salesorder number -> id (a plain put, so repeating it changes nothing)."""

@@ -68,6 +68,29 @@ def poll(metrics: Metrics) -> dict[str, Any]:
     return wiring.outcome_policy(metrics).run_schedule("remittance poll", lambda: job.poll(aging_days=aging_days))
 
 
+def wallet_watch(metrics: Metrics) -> dict[str, Any]:
+    """The wallet watch's scheduled run (freight.watch), under the outcome policy."""
+    from datetime import datetime
+
+    from shipsync.domain.india import IST
+    from shipsync.freight.watch import WalletWatch, WatchSettings
+
+    config = settings()
+    watch = WalletWatch(
+        shiprocket=wiring.shiprocket_client(),
+        marks=wiring.ledger(),
+        alerts=wiring.alerts(),
+        metrics=wiring.metrics_sink(metrics),
+        settings=WatchSettings(
+            lookback_days=config.wallet_lookback_days,
+            dispute_window_days=config.weight_dispute_days,
+            min_balance_paise=int(config.wallet_min_balance * 100),
+        ),
+        today=lambda: datetime.now(IST).date(),
+    )
+    return wiring.outcome_policy(metrics).run_schedule("wallet watch", watch.run)
+
+
 def enqueue_remittance(message: BatchMessage | LineMessage) -> str:
     """RemittanceQueue is FIFO: orders are grouped by AWB (two sources describing the same order are
     handled one after the other), batches by remittance id; identical messages within five minutes are

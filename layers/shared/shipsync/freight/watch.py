@@ -1,0 +1,163 @@
+"""The wallet watch (issue 14), on a schedule: page weight discrepancies while they can still be disputed, and a
+wallet that will not last the next day, before AWB assignment starts failing.
+
+Each weight discrepancy is paged once (a ledger marker per statement transaction), with the AWB, the declared and
+charged weights, the extra amount and the dispute deadline: the row's date plus the dispute window (the shorter
+of the windows Shiprocket's help pages give, docs/providers/shiprocket.md §17). A low balance is paged once a day.
+The need is the configured minimum, or else the average day's debits of the look-back window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Protocol
+
+from aws_lambda_powertools import Logger
+
+from shipsync.freight.statement import RowKind, WalletRow, read_statement
+from shipsync.ports import Alerts, MetricsSink
+from shipsync.remittance.money import Paise, format_inr
+
+logger = Logger(child=True)
+
+# Debits that are the cost of shipping (what the next day's orders will need again).
+SHIPPING_COSTS = frozenset({RowKind.FREIGHT, RowKind.COD_FEE, RowKind.RTO_FREIGHT, RowKind.WEIGHT_ADJUSTMENT})
+
+
+class WalletApi(Protocol):
+    def wallet_statement(self, start: date, end: date) -> list[dict[str, object]]: ...
+    def wallet_balance(self) -> Decimal: ...
+
+
+class OnceMarks(Protocol):
+    def mark_once(self, key: str) -> bool:
+        """True the first time ``key`` is marked, False ever after."""
+
+
+@dataclass(frozen=True)
+class WatchSettings:
+    lookback_days: int = 7
+    dispute_window_days: int = 4
+    # In paise; 0: a day's average shipping cost over the look-back window.
+    min_balance_paise: Paise = 0
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    awb: str
+    channel_order_id: str | None
+    declared_kg: float
+    charged_kg: float
+    extra_paise: Paise
+    deadline: date
+
+    def describe(self) -> str:
+        return (
+            f"AWB {self.awb} ({self.channel_order_id or 'order unknown'}): declared {self.declared_kg:g} kg, "
+            f"charged {self.charged_kg:g} kg, {format_inr(self.extra_paise)} extra; dispute by {self.deadline}"
+        )
+
+
+def discrepancy_of(row: WalletRow, window_days: int, today: date) -> Discrepancy | None:
+    """A weight-adjustment debit with both weights, and more charged than declared. The deadline runs from the
+    row's day; a day we cannot read (its format is not published) counts as ``today``."""
+    declared, charged = row.applied_weight_kg, row.charged_weight_kg
+    if row.kind is not RowKind.WEIGHT_ADJUSTMENT or row.amount_paise <= 0 or declared is None or charged is None:
+        return None
+    if charged <= declared:
+        return None
+    return Discrepancy(
+        awb=row.awb or row.shipment_key or "?",
+        channel_order_id=row.channel_order_id,
+        declared_kg=declared,
+        charged_kg=charged,
+        extra_paise=row.amount_paise,
+        deadline=(_day(row.created_at) or today) + timedelta(days=window_days),
+    )
+
+
+def daily_need(rows: list[WalletRow], days: int) -> Paise:
+    """The average day's shipping cost of ``rows`` (debits less reversals) over ``days`` days."""
+    spent = sum(row.amount_paise for row in rows if row.kind in SHIPPING_COSTS or row.kind is RowKind.REVERSAL)
+    return max(spent // max(days, 1), 0)
+
+
+class WalletWatch:
+    def __init__(
+        self,
+        shiprocket: WalletApi,
+        marks: OnceMarks,
+        alerts: Alerts,
+        metrics: MetricsSink,
+        settings: WatchSettings,
+        today: Callable[[], date],
+    ) -> None:
+        self._shiprocket = shiprocket
+        self._marks = marks
+        self._alerts = alerts
+        self._metrics = metrics
+        self._settings = settings
+        self._today = today
+
+    def run(self) -> dict[str, object]:
+        today = self._today()
+        start = today - timedelta(days=self._settings.lookback_days)
+        statement = read_statement(self._shiprocket.wallet_statement(start, today))
+        paged = self._page_discrepancies(statement.rows, today)
+        if statement.refused:
+            self._metrics.count("StatementRowsRefused", len(statement.refused))
+            logger.warning(
+                "statement rows refused",
+                extra={"refused": [f"{row.name}: {row.reason}" for row in statement.refused]},
+            )
+        need = self._settings.min_balance_paise or daily_need(statement.rows, self._settings.lookback_days)
+        balance = int((self._shiprocket.wallet_balance() * 100).to_integral_value())
+        low = balance < need
+        if low and self._marks.mark_once(f"WALLETLOW#{today.isoformat()}"):
+            self._metrics.count("WalletLow")
+            self._alerts.page(
+                f"Shiprocket wallet at {format_inr(balance)}, below a day's need of {format_inr(need)}",
+                f"The wallet holds {format_inr(balance)}; the next day's orders need about {format_inr(need)} "
+                f"(the average day's shipping cost of the last {self._settings.lookback_days} days, or the "
+                "configured WalletMinBalance). Recharge it before AWB assignment starts failing (code 350).",
+                kind="WalletLow",
+            )
+        summary: dict[str, object] = {
+            "rows": len(statement.rows),
+            "refused": len(statement.refused),
+            "discrepancies_paged": paged,
+            "balance_paise": balance,
+            "need_paise": need,
+            "low": low,
+        }
+        logger.info("wallet watch", extra=summary)
+        return summary
+
+    def _page_discrepancies(self, rows: list[WalletRow], today: date) -> int:
+        found = [
+            (row, found)
+            for row in rows
+            if (found := discrepancy_of(row, self._settings.dispute_window_days, today)) is not None
+        ]
+        fresh = [found for row, found in found if self._marks.mark_once(f"WEIGHTDISPUTE#{row.transaction_id}")]
+        if not fresh:
+            return 0
+        self._metrics.count("WeightDiscrepancy", len(fresh))
+        self._alerts.page(
+            f"{len(fresh)} weight discrepancy(ies) to dispute, first deadline {min(d.deadline for d in fresh)}",
+            "Couriers charged more weight than declared. Dispute in the Shiprocket panel (Billing > Weight "
+            "Discrepancy) before each deadline, or it is accepted:\n" + "\n".join(d.describe() for d in fresh),
+            kind="WeightDiscrepancy",
+            correlation_id=fresh[0].awb,
+        )
+        return len(fresh)
+
+
+def _day(created_at: str) -> date | None:
+    try:
+        return datetime.fromisoformat(created_at[:19]).date()
+    except ValueError:
+        return None

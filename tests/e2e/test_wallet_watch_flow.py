@@ -1,0 +1,58 @@
+"""The wallet watch on the local stack (issue 14): the cod-remittance function's hourly schedule reads Shiprocket's
+wallet statement and balance, pages each weight discrepancy once with its dispute deadline, and pages a wallet
+that will not last a day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import requests
+from test_cancel_flow import pages
+from test_order_flow import sim_state
+from test_status_flow import advance, ship
+
+from local.stack import LocalStack
+
+pytestmark = pytest.mark.e2e
+
+
+def watch(stack: LocalStack) -> dict[str, object]:
+    result: dict[str, object] = stack.fire_schedule("CodRemittanceFunction", "WalletWatch")
+    return result
+
+
+def test_a_reweighed_parcel_is_paged_once_with_its_deadline(fresh: LocalStack) -> None:
+    requests.post(
+        f"{fresh.shiprocket_url}/_sim/seed", json={"weight_discrepancies": {"SO-00095": 3.0}}, timeout=10
+    ).raise_for_status()
+    so, awb = ship(fresh, 95)
+    advance(fresh, {"awb": awb, "steps": 2})
+    fresh.wait_idle(60)
+
+    first = watch(fresh)
+    again = watch(fresh)
+
+    assert (first["discrepancies_paged"], again["discrepancies_paged"], first["low"]) == (1, 0, False)
+    [page] = [p for p in pages(fresh) if p["kind"] == "WeightDiscrepancy"]
+    row = next(r for r in sim_state(fresh.shiprocket_url)["wallet_rows"] if r["charge"].startswith("Weight"))
+    deadline = date.fromisoformat(row["created_at"][:10]) + timedelta(days=4)
+    assert (page["correlation_id"], row["awb_code"]) == (awb, awb)
+    assert (
+        f"AWB {awb} ({so['salesorder_number']}): declared {float(row['applied_weight']):g} kg, charged 3 kg"
+        in (page["message"])
+    )
+    assert f"dispute by {deadline}" in page["message"]
+
+
+def test_a_wallet_below_a_days_shipping_is_paged_once(fresh: LocalStack) -> None:
+    ship(fresh, 96)
+    requests.post(f"{fresh.shiprocket_url}/_sim/seed", json={"wallet_balance": 5.0}, timeout=10).raise_for_status()
+
+    first = watch(fresh)
+    watch(fresh)
+
+    assert first["low"] is True
+    assert first["balance_paise"] == 500
+    [page] = [p for p in pages(fresh) if p["kind"] == "WalletLow"]
+    assert page["subject"].startswith("Shiprocket wallet at ₹5.00, below a day's need of ₹")
