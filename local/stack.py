@@ -59,6 +59,9 @@ LOCAL_PICKUP_LOCATIONS_JSON = json.dumps(
 
 LOCAL_PARAMETERS = {
     "PickupLocationsJson": LOCAL_PICKUP_LOCATIONS_JSON,
+    # The sample seller's Books accounts for the wallet's debits (the simulator takes any id).
+    "FreightExpenseAccountId": "1947583000000000520",
+    "WalletAccountId": "1947583000000000530",
     "WarehouseName": "Seller Warehouse",
     "WarehouseAddress": "Plot 12, Industrial Estate Road, Hadapsar",
     "WarehouseCity": "Pune",

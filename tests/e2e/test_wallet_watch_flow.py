@@ -56,3 +56,26 @@ def test_a_wallet_below_a_days_shipping_is_paged_once(fresh: LocalStack) -> None
     assert first["balance_paise"] == 500
     [page] = [p for p in pages(fresh) if p["kind"] == "WalletLow"]
     assert page["subject"].startswith("Shiprocket wallet at ₹5.00, below a day's need of ₹")
+
+
+def test_each_shipping_debit_is_booked_in_zoho_books_once(fresh: LocalStack) -> None:
+    so, awb = ship(fresh, 97)
+    before = dict(sim_state(fresh.zoho_url)["calls"])
+
+    first = watch(fresh)
+    second = watch(fresh)
+
+    debits = [r for r in sim_state(fresh.shiprocket_url)["wallet_rows"] if r["debit_amount"]]
+    assert [r["charge"] for r in debits] == ["Freight Charges", "COD Charges"]
+    expenses = {e["reference_number"]: e for e in sim_state(fresh.zoho_url)["expenses"]}
+    assert sorted(expenses) == sorted(f"SRW-{r['transaction_id']}" for r in debits)
+    for debit in debits:
+        expense = expenses[f"SRW-{debit['transaction_id']}"]
+        assert expense["amount"] == float(debit["debit_amount"])  # to the paisa
+        assert expense["paid_through_account_id"] == "1947583000000000530"
+        assert expense["description"].endswith(f"{so['salesorder_number']}, AWB {awb}")
+    assert (first["booked"], second["booked"], second["already_booked"]) == (2, 0, 2)
+    calls = sim_state(fresh.zoho_url)["calls"]
+    # One Zoho call per row booked, none for a row booked before.
+    assert calls["POST /books/v3/expenses"] - before.get("POST /books/v3/expenses", 0) == 2
+    assert calls.get("GET /books/v3/expenses", 0) == before.get("GET /books/v3/expenses", 0)

@@ -53,6 +53,7 @@ class MemoryLedger:
         self.restocks: dict[str, dict[str, Any]] = {}  # RESTOCK#<awb>
         self.return_records: dict[str, dict[str, dict[str, Any]]] = {}  # RETURNS#<salesorder_id>
         self.marks: set[str] = set()  # MARK#<key>
+        self.wallet_rows: dict[str, dict[str, Any]] = {}  # WALLET#<transaction id>
         self.now = now
 
     @property
@@ -66,6 +67,15 @@ class MemoryLedger:
             return False
         self.marks.add(key)
         return True
+
+    def claim_wallet_row(self, transaction_id: str) -> str:
+        if transaction_id not in self.wallet_rows:
+            self.wallet_rows[transaction_id] = {"state": "in_flight"}
+            return "new"
+        return "booked" if self.wallet_rows[transaction_id]["state"] == "booked" else "in_flight"
+
+    def mark_wallet_row_booked(self, transaction_id: str, expense_id: str) -> None:
+        self.wallet_rows[transaction_id] = {"state": "booked", "expense_id": expense_id}
 
     # ------------------------------------------------------------------ SO# and SONUM#
     def get(self, salesorder_id: str) -> OrderRecord | None:

@@ -72,6 +72,15 @@ def test_a_mark_is_made_once_per_key(ledgers: Ledgers) -> None:
     assert ledgers.main.mark_once("WEIGHTDISPUTE#7100002") is True
 
 
+def test_a_wallet_row_is_claimed_once_and_stays_in_flight_until_booked(ledgers: Ledgers) -> None:
+    assert ledgers.main.claim_wallet_row("7100001") == "new"
+    # A retry after a stop between the claim and the booking: Zoho must be asked.
+    assert ledgers.main.claim_wallet_row("7100001") == "in_flight"
+    ledgers.main.mark_wallet_row_booked("7100001", "4600000000000100001")
+    assert ledgers.main.claim_wallet_row("7100001") == "booked"
+    assert ledgers.main.claim_wallet_row("7100002") == "new"
+
+
 # ------------------------------------------------------------------------------ SO#
 
 

@@ -126,3 +126,26 @@ def test_unusable_rows_are_counted_not_booked() -> None:
 
     assert (summary["rows"], summary["refused"]) == (1, 1)
     assert counts.counts == {"WeightDiscrepancy": 1, "StatementRowsRefused": 1}
+
+
+def test_debits_of_unknown_shipments_are_paged_once_and_booked_ones_counted() -> None:
+    from shipsync.freight.booking import BookingResult
+
+    def book(rows: list[Any], today: date) -> BookingResult:
+        known = [r for r in rows if r.awb == "19041234567890"]
+        return BookingResult(
+            booked=[f"EXP-{r.transaction_id}" for r in known], unmatched=[r for r in rows if r not in known]
+        )
+
+    ledger, pages, counts = MemoryLedger(), Pages(), Counts()
+    wallet = FakeWallet([freight(1, "85.00"), freight(2, "90.00", awb_code="19049999999999")], "5000.00")
+    job = WalletWatch(wallet, ledger, pages, counts, WatchSettings(), lambda: TODAY, book=book)
+
+    first = job.run()
+    job.run()
+
+    assert (first["booked"], first["unmatched"]) == (1, 1)
+    [(kind, subject, message)] = pages.sent
+    assert (kind, subject) == ("FreightUnmatched", "1 Shiprocket wallet debit(s) match no shipment shipsync knows")
+    assert "transaction 7100002: freight ₹90.00, AWB 19049999999999, order SO-00042" in message
+    assert counts.counts == {"FreightBooked": 2, "FreightUnmatched": 1}

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
+from shipsync.freight.booking import BookingResult
 from shipsync.freight.statement import RowKind, WalletRow, read_statement
 from shipsync.ports import Alerts, MetricsSink
 from shipsync.remittance.money import Paise, format_inr
@@ -94,7 +95,11 @@ class WalletWatch:
         metrics: MetricsSink,
         settings: WatchSettings,
         today: Callable[[], date],
+        book: Callable[[list[WalletRow], date], BookingResult] | None = None,
     ) -> None:
+        """``book``: the statement's shipping debits into Zoho Books (``freight.booking``); None while the Books
+        accounts are not configured."""
+        self._book = book
         self._shiprocket = shiprocket
         self._marks = marks
         self._alerts = alerts
@@ -113,6 +118,7 @@ class WalletWatch:
                 "statement rows refused",
                 extra={"refused": [f"{row.name}: {row.reason}" for row in statement.refused]},
             )
+        booking = self._book_rows(statement.rows, today) if self._book is not None else None
         need = self._settings.min_balance_paise or daily_need(statement.rows, self._settings.lookback_days)
         balance = int((self._shiprocket.wallet_balance() * 100).to_integral_value())
         low = balance < need
@@ -132,9 +138,33 @@ class WalletWatch:
             "balance_paise": balance,
             "need_paise": need,
             "low": low,
+            "booked": None if booking is None else len(booking.booked),
+            "already_booked": None if booking is None else booking.already,
+            "unmatched": None if booking is None else len(booking.unmatched),
+            "deferred": None if booking is None else booking.deferred,
         }
         logger.info("wallet watch", extra=summary)
         return summary
+
+    def _book_rows(self, rows: list[WalletRow], today: date) -> BookingResult:
+        assert self._book is not None
+        result = self._book(rows, today)
+        if result.booked:
+            self._metrics.count("FreightBooked", len(result.booked))
+        fresh = [row for row in result.unmatched if self._marks.mark_once(f"WALLETUNMATCHED#{row.transaction_id}")]
+        if fresh:
+            self._metrics.count("FreightUnmatched", len(fresh))
+            self._alerts.page(
+                f"{len(fresh)} Shiprocket wallet debit(s) match no shipment shipsync knows",
+                "Not booked in Zoho Books (nothing is guessed); book them by hand or tell us which order they are:\n"
+                + "\n".join(
+                    f"transaction {row.transaction_id}: {row.kind.value} {format_inr(row.amount_paise)}, "
+                    f"AWB {row.awb or '-'}, order {row.channel_order_id or row.sr_order_id or '-'}, {row.created_at}"
+                    for row in fresh
+                ),
+                kind="FreightUnmatched",
+            )
+        return result
 
     def _page_discrepancies(self, rows: list[WalletRow], today: date) -> int:
         found = [

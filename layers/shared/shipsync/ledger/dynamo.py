@@ -30,6 +30,7 @@ from shipsync.ledger.records import (
     OrderChanges,
     OrderRecord,
     RemittanceHeader,
+    WalletClaim,
 )
 
 OPEN_JOBS_INDEX = "OpenJobs"
@@ -262,6 +263,18 @@ class DynamoLedger:
         the retries). Markers expire after ``MARK_DAYS`` through the table's TTL."""
         expires = int(time.time()) + MARK_DAYS * 86400
         return self._put_new({"pk": f"MARK#{key}", "created_at": _now(), "ttl": expires})
+
+    def claim_wallet_row(self, transaction_id: str) -> WalletClaim:
+        """``WALLET#<transaction id>``: "new" for the call that claims a statement row for booking, else "booked"
+        (done) or "in_flight" (an earlier attempt stopped between its claim and its booking: Zoho must be asked)."""
+        key = f"WALLET#{transaction_id}"
+        if self._put_new({"pk": key, "state": "in_flight", "created_at": _now()}):
+            return "new"
+        item = self._table.get_item(Key={"pk": key}, ConsistentRead=True).get("Item")
+        return "booked" if item is not None and item.get("state") == "booked" else "in_flight"
+
+    def mark_wallet_row_booked(self, transaction_id: str, expense_id: str) -> None:
+        self.update_key(f"WALLET#{transaction_id}", {"state": "booked", "expense_id": expense_id})
 
     def _put_number(self, salesorder_number: str, salesorder_id: str, created_at: str) -> None:
         """``SONUM#``: salesorder number -> id (a plain put, so repeating it changes nothing)."""

@@ -17,7 +17,7 @@ Items of the one table (partition key ``pk``):
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, TypedDict
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -411,3 +411,8 @@ class RemittanceHeader(BaseModel):
     balance_known: bool
     awbs: list[str]
     received_at: str
+
+
+# A wallet statement row's booking claim (``DynamoLedger.claim_wallet_row``): claimed now, booked before, or left in
+# flight by an attempt that stopped between its claim and its booking.
+WalletClaim = Literal["new", "booked", "in_flight"]

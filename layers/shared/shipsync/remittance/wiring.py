@@ -1,9 +1,9 @@
 """Composition of the remittance feature (cod-remittance): its settings, the remittance job, the
-RemittanceQueue worker and producer, and the remittance poll, built once per container, lazily."""
+RemittanceQueue worker and producer, the remittance poll and the wallet watch, built once per container, lazily."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +13,8 @@ from shipsync.config import CodRemittanceSettings
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics
 
+    from shipsync.freight.booking import BookingAccounts, FreightBooker
+    from shipsync.freight.statement import WalletRow
     from shipsync.policy.outcomes import QueueWorker
     from shipsync.remittance.job import RemittanceJob
     from shipsync.remittance.messages import BatchMessage, LineMessage, RemittanceMessage
@@ -73,9 +75,15 @@ def wallet_watch(metrics: Metrics) -> dict[str, Any]:
     from datetime import datetime
 
     from shipsync.domain.india import IST
+    from shipsync.freight.booking import BookingAccounts
     from shipsync.freight.watch import WalletWatch, WatchSettings
 
     config = settings()
+    accounts = BookingAccounts(
+        freight=config.freight_expense_account_id,
+        wallet=config.wallet_account_id,
+        rto=config.rto_expense_account_id,
+    )
     watch = WalletWatch(
         shiprocket=wiring.shiprocket_client(),
         marks=wiring.ledger(),
@@ -87,8 +95,25 @@ def wallet_watch(metrics: Metrics) -> dict[str, Any]:
             min_balance_paise=int(config.wallet_min_balance * 100),
         ),
         today=lambda: datetime.now(IST).date(),
+        book=(lambda rows, today: freight_booker(accounts, today).book(rows)) if accounts.enabled else None,
     )
     return wiring.outcome_policy(metrics).run_schedule("wallet watch", watch.run)
+
+
+def freight_booker(accounts: BookingAccounts, today: date) -> FreightBooker:
+    from shipsync.freight.booking import FreightBooker
+
+    ledger = wiring.ledger()
+
+    def shipment_of(row: WalletRow) -> str | None:
+        """The sales order of the row's AWB, else of its order reference (a parcel's or a re-ship's too)."""
+        record = ledger.find_by_awb(row.awb) if row.awb else None
+        if record is not None:
+            return record.salesorder_number or record.parcel_ref
+        reference = row.channel_order_id
+        return reference if reference and ledger.find_salesorder_id(reference) else None
+
+    return FreightBooker(wiring.zoho_client(), ledger, shipment_of, accounts, today)
 
 
 def enqueue_remittance(message: BatchMessage | LineMessage) -> str:

@@ -1,0 +1,165 @@
+"""Booking the wallet statement in Zoho Books (issue 14): each shipping debit one expense, paid from the account
+that stands for the Shiprocket wallet, exactly once per statement transaction.
+
+Exactly once without a Zoho look-up per row: the ledger claims each transaction (``WALLET#<id>``) before the
+write and marks it booked after. Only a claim left in flight by an earlier attempt (stopped between the two) asks
+Zoho first, by the expense's reference (``SRW-<transaction id>``); an answer we cannot read raises, never "not
+there". A row whose shipment the ledger does not know is not booked: it is listed for ops. Credits (reversals) and
+recharges are not expenses: they are left to the journal step that is still to come (docs/providers/zoho.md §16).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Protocol
+
+from aws_lambda_powertools import Logger
+
+from shipsync.freight.statement import RowKind, WalletRow
+from shipsync.ledger.records import WalletClaim
+from shipsync.remittance.money import rupees
+
+logger = Logger(child=True)
+
+# Zoho's limit on an expense's reference and description (docs/providers/zoho.md §16).
+ZOHO_TEXT_MAX = 100
+REFERENCE_PREFIX = "SRW-"
+EXPENSE_KINDS = frozenset({RowKind.FREIGHT, RowKind.COD_FEE, RowKind.RTO_FREIGHT, RowKind.WEIGHT_ADJUSTMENT})
+_LABELS = {
+    RowKind.FREIGHT: "Shiprocket freight",
+    RowKind.COD_FEE: "Shiprocket COD fee",
+    RowKind.RTO_FREIGHT: "Shiprocket RTO freight",
+    RowKind.WEIGHT_ADJUSTMENT: "Shiprocket weight adjustment",
+}
+
+
+class ExpensesApi(Protocol):
+    def find_expenses_by_reference(self, reference_number: str) -> list[str]: ...
+
+    def create_expense(
+        self,
+        *,
+        account_id: str,
+        paid_through_account_id: str,
+        amount: Decimal,
+        date: str,
+        reference_number: str,
+        description: str,
+    ) -> str: ...
+
+
+class ShipmentOf(Protocol):
+    def __call__(self, row: WalletRow) -> str | None:
+        """The sales order number of the row's shipment, or None when the ledger does not know it."""
+
+
+class WalletBookings(Protocol):
+    def claim_wallet_row(self, transaction_id: str) -> WalletClaim: ...
+    def mark_wallet_row_booked(self, transaction_id: str, expense_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class BookingAccounts:
+    """Books account ids: the expense accounts, and the account the wallet's money is paid through."""
+
+    freight: str
+    wallet: str
+    rto: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.freight and self.wallet)
+
+    def for_kind(self, kind: RowKind) -> str:
+        return (self.rto or self.freight) if kind is RowKind.RTO_FREIGHT else self.freight
+
+
+@dataclass
+class BookingResult:
+    booked: list[str] = field(default_factory=list)
+    already: int = 0
+    unmatched: list[WalletRow] = field(default_factory=list)
+    # Not expenses: reversals, recharges and rows of an unknown kind, left for the journal step and for ops.
+    not_expenses: list[WalletRow] = field(default_factory=list)
+    # Left for the next run: this run wrote its share.
+    deferred: int = 0
+
+
+def reference_of(row: WalletRow) -> str:
+    return f"{REFERENCE_PREFIX}{row.transaction_id}"
+
+
+def description_of(row: WalletRow, salesorder_number: str) -> str:
+    text = f"{_LABELS[row.kind]}, {salesorder_number}, AWB {row.awb or '-'}"
+    return text[:ZOHO_TEXT_MAX]
+
+
+class FreightBooker:
+    def __init__(
+        self,
+        zoho: ExpensesApi,
+        bookings: WalletBookings,
+        shipment_of: ShipmentOf,
+        accounts: BookingAccounts,
+        today: date,
+        *,
+        max_writes: int = 40,
+    ) -> None:
+        """``max_writes``: expenses created in one run at most (the rest wait for the next run, which reads the
+        same statement window), so a busy day's rows fit the function's time at Zoho's per-minute pace."""
+        self._max_writes = max_writes
+        self._zoho = zoho
+        self._bookings = bookings
+        self._shipment_of = shipment_of
+        self._accounts = accounts
+        self._today = today
+
+    def book(self, rows: list[WalletRow]) -> BookingResult:
+        result = BookingResult()
+        for row in rows:
+            if row.kind not in EXPENSE_KINDS or row.amount_paise <= 0:
+                result.not_expenses.append(row)
+                continue
+            number = self._shipment_of(row)
+            if number is None:
+                result.unmatched.append(row)
+                continue
+            if len(result.booked) >= self._max_writes:
+                result.deferred += 1
+                continue
+            claim = self._bookings.claim_wallet_row(row.transaction_id)
+            if claim == "booked":
+                result.already += 1
+                continue
+            found = self._zoho.find_expenses_by_reference(reference_of(row)) if claim == "in_flight" else []
+            expense_id = found[0] if found else self._create(row, number)
+            self._bookings.mark_wallet_row_booked(row.transaction_id, expense_id)
+            if found:
+                result.already += 1
+            else:
+                result.booked.append(expense_id)
+        return result
+
+    def _create(self, row: WalletRow, salesorder_number: str) -> str:
+        expense_id = self._zoho.create_expense(
+            account_id=self._accounts.for_kind(row.kind),
+            paid_through_account_id=self._accounts.wallet,
+            amount=rupees(row.amount_paise),
+            date=_day(row.created_at) or self._today.isoformat(),
+            reference_number=reference_of(row),
+            description=description_of(row, salesorder_number),
+        )
+        logger.info(
+            "wallet row booked",
+            extra={"transaction_id": row.transaction_id, "awb": row.awb, "kind": row.kind.value},
+        )
+        return expense_id
+
+
+def _day(created_at: str) -> str | None:
+    try:
+        return date.fromisoformat(created_at[:10]).isoformat()
+    except ValueError:
+        return None
