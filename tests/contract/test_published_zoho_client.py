@@ -170,6 +170,21 @@ def _payments_found(payments: Any) -> None:
 CASES: dict[str, Case] = {
     "get_salesorder": Case(("inventory_salesorders_get",), lambda z: z.get_salesorder("4815000000044895"), _salesorder),
     "get_item": Case(("inventory_items_get",), lambda z: z.get_item("4815000000044208"), _item),
+    "find_journals_by_reference": Case(
+        ("books_journals_list",), lambda z: z.find_journals_by_reference("7355"), _equals(["460000000038001"])
+    ),
+    "create_journal": Case(
+        ("books_journals_create",),
+        lambda z: z.create_journal(
+            date="2013-09-04",
+            reference_number="7355",
+            notes="Loan repayment",
+            debit_account_id="460000000000361",
+            credit_account_id="460000000000362",
+            amount=Decimal("5000"),
+        ),
+        _equals("460000000038001"),
+    ),
     "list_locations": Case(("inventory_locations_list",), lambda z: z.list_locations(), _locations),
     "get_location": Case(("inventory_locations_get",), lambda z: z.get_location("460000000038080"), _location),
     "update_salesorder_custom_fields": Case(

@@ -489,6 +489,11 @@ class Story:
         return payment
 
     @cached_property
+    def journal(self) -> dict[str, Any]:
+        journal: dict[str, Any] = self.zoho.ok("POST", "/books/v3/journals", body=journal_body())["journal"]
+        return journal
+
+    @cached_property
     def expense(self) -> dict[str, Any]:
         expense: dict[str, Any] = self.zoho.ok("POST", "/books/v3/expenses", body=expense_body())["expense"]
         return expense
@@ -523,6 +528,21 @@ def salesreturn_body() -> dict[str, Any]:
 
 def receive_body(return_line_id: str) -> dict[str, Any]:
     return {"date": "2024-06-10", "line_items": [{"line_item_id": return_line_id, "quantity": QUANTITY}], "notes": AWB}
+
+
+def journal_body() -> dict[str, Any]:
+    """A freight reversal as the client books it: the wallet debited, the freight expense credited."""
+    line = {"amount": 85.5, "description": "Freight Reversal, SO-01042, AWB 19041234567890"}
+    return {
+        "journal_date": "2024-06-20",
+        "reference_number": "SRW-7100009",
+        "notes": "Freight Reversal, SO-01042, AWB 19041234567890",
+        "status": "published",
+        "line_items": [
+            {**line, "account_id": BANK_ACCOUNT_ID, "debit_or_credit": "debit"},
+            {**line, "account_id": EXPENSE_ACCOUNT_ID, "debit_or_credit": "credit"},
+        ],
+    }
 
 
 def expense_body() -> dict[str, Any]:
@@ -671,6 +691,15 @@ def expense(story: Story) -> Call:
     return Call({"expense_id": story.expense["expense_id"]})
 
 
+def new_journal(story: Story) -> Call:
+    return Call(body=journal_body())
+
+
+def journals_by_reference(story: Story) -> Call:
+    assert story.journal
+    return Call(query={"reference_number": "SRW-7100009", "page": "1", "per_page": "200"})
+
+
 def expenses_by_reference(story: Story) -> Call:
     assert story.expense
     return Call(query={"reference_number": UTR, "page": "1", "per_page": "200"})
@@ -688,6 +717,8 @@ SCENARIOS: dict[str, Scenario] = {
     "books_expenses_create": new_expense,
     "books_expenses_get": expense,
     "books_expenses_list": expenses_by_reference,
+    "books_journals_create": new_journal,
+    "books_journals_list": journals_by_reference,
     "books_invoices_fromsalesorder": new_invoice,
     "books_invoices_get": invoice,
     "books_invoices_sent": draft_invoice,
@@ -863,6 +894,7 @@ REQUEST_IDS: dict[str, Rebinding] = {
     "books_customerpayments_create": _payment_ids,
     "books_customerpayments_update": _payment_ids,
     "books_expenses_create": lambda story: {"customer_id": CUSTOMER_ID},
+    "books_journals_create": lambda story: {"customer_id": CUSTOMER_ID},
     "inventory_creditnotes_apply": _invoice_ids,
     "inventory_creditnotes_create": _creditnote_ids,
     "inventory_customerpayments_create": _payment_ids,

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import requests
-from test_cancel_flow import pages
+from test_cancel_flow import pages, post_order_webhook, seller_edits
 from test_order_flow import sim_state
 from test_status_flow import advance, ship
 
@@ -79,3 +79,31 @@ def test_each_shipping_debit_is_booked_in_zoho_books_once(fresh: LocalStack) -> 
     # One Zoho call per row booked, none for a row booked before.
     assert calls["POST /books/v3/expenses"] - before.get("POST /books/v3/expenses", 0) == 2
     assert calls.get("GET /books/v3/expenses", 0) == before.get("GET /books/v3/expenses", 0)
+
+
+def test_a_cancelled_awbs_freight_comes_back_as_a_journal_and_the_books_equal_the_wallet(fresh: LocalStack) -> None:
+    so, _ = ship(fresh, 98)
+    action = [{"api_name": "cf_shipment_action", "value": "Cancel"}]
+    seller_edits(fresh, salesorder_id=so["salesorder_id"], custom_fields=action)
+    assert post_order_webhook(fresh, so["salesorder_id"]).status_code == 202
+    fresh.wait_idle(60)
+
+    result = watch(fresh)
+
+    wallet = sim_state(fresh.shiprocket_url)["wallet_rows"]
+    assert [r["charge"] for r in wallet] == ["Freight Charges", "COD Charges", "Freight Reversal"]
+    zoho = sim_state(fresh.zoho_url)
+    [journal] = zoho["journals"]
+    reversal = wallet[2]
+    assert journal["reference_number"] == f"SRW-{reversal['transaction_id']}"
+    assert [(line["account_id"], line["debit_or_credit"], line["amount"]) for line in journal["line_items"]] == [
+        ("1947583000000000530", "debit", float(reversal["credit_amount"])),
+        ("1947583000000000520", "credit", float(reversal["credit_amount"])),
+    ]
+    assert result["booked"] == 3
+    # To the paisa: what the books charged the freight account is what the wallet lost.
+    booked = sum(round(e["amount"] * 100) for e in zoho["expenses"]) - round(journal["total"] * 100)
+    moved = sum(
+        round(float(r["debit_amount"] or 0) * 100) - round(float(r["credit_amount"] or 0) * 100) for r in wallet
+    )
+    assert booked == moved == 0

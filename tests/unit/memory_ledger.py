@@ -74,8 +74,8 @@ class MemoryLedger:
             return "new"
         return "booked" if self.wallet_rows[transaction_id]["state"] == "booked" else "in_flight"
 
-    def mark_wallet_row_booked(self, transaction_id: str, expense_id: str) -> None:
-        self.wallet_rows[transaction_id] = {"state": "booked", "expense_id": expense_id}
+    def mark_wallet_row_booked(self, transaction_id: str, entry_id: str) -> None:
+        self.wallet_rows[transaction_id] = {"state": "booked", "entry_id": entry_id}
 
     # ------------------------------------------------------------------ SO# and SONUM#
     def get(self, salesorder_id: str) -> OrderRecord | None:

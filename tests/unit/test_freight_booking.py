@@ -36,6 +36,14 @@ class FakeBooks:
         self.created.append(fields)
         return f"EXP-{len(self.created)}"
 
+    def find_journals_by_reference(self, reference_number: str) -> list[str]:
+        self.looked_up.append(f"journal {reference_number}")
+        return self.existing.get(reference_number, [])
+
+    def create_journal(self, **fields: Any) -> str:
+        self.created.append({"journal": True, **fields})
+        return f"JNL-{len(self.created)}"
+
 
 def shipment_of(known: dict[str, str]) -> Any:
     return lambda wallet_row: known.get(wallet_row.awb or "")
@@ -74,7 +82,7 @@ def test_each_shipping_debit_is_one_expense_on_its_account_paid_from_the_wallet(
     ]
     # Nothing was looked up: the ledger's claims say these are new.
     assert books.looked_up == []
-    assert ledger.wallet_rows["7100003"] == {"state": "booked", "expense_id": "EXP-3"}
+    assert ledger.wallet_rows["7100003"] == {"state": "booked", "entry_id": "EXP-3"}
 
 
 def test_a_row_booked_before_is_not_booked_again_and_costs_no_zoho_call() -> None:
@@ -108,19 +116,41 @@ def test_an_unreadable_look_up_raises_and_books_nothing() -> None:
     assert (books.created, ledger.wallet_rows["7100001"]["state"]) == ([], "in_flight")
 
 
-def test_unknown_shipments_and_credits_are_left_for_ops_not_guessed() -> None:
+def test_a_reversal_is_a_journal_back_from_the_freight_account_to_the_wallet() -> None:
+    books, ledger = FakeBooks(), MemoryLedger()
+    reversal = row(transaction_id="7100002", debit_amount="", credit_amount="120.90", charge="Freight Reversal")
+
+    result = booker(books, ledger).book(rows(reversal))
+    ledger.claim_wallet_row("7100009")
+    booker(books, ledger).book(rows({**reversal, "transaction_id": "7100009"}))
+
+    assert result.booked == ["JNL-1"]
+    assert books.created[0] == {
+        "journal": True,
+        "date": "2025-06-11",
+        "reference_number": "SRW-7100002",
+        "notes": "Shiprocket freight reversal, SO-00042, AWB 19041234567890",
+        "debit_account_id": "530",
+        "credit_account_id": "520",
+        "amount": Decimal("120.90"),
+    }
+    # A reversal's claim left in flight is looked for among journals, not expenses.
+    assert books.looked_up == ["journal SRW-7100009"]
+
+
+def test_unknown_shipments_recharges_and_unknown_kinds_are_left_for_ops_not_guessed() -> None:
     books, ledger = FakeBooks(), MemoryLedger()
     statement = rows(
         row(awb_code="19049999999999"),
-        row(transaction_id="7100002", debit_amount="", credit_amount="85.50", charge="Freight Reversal"),
         row(transaction_id="7100003", debit_amount="", credit_amount="5000.00", charge="", description="Recharge"),
+        row(transaction_id="7100004", charge="Insurance", description="Secure shipment premium"),
     )
 
     result = booker(books, ledger).book(statement)
 
     assert books.created == []
     assert [r.transaction_id for r in result.unmatched] == ["7100001"]
-    assert [r.transaction_id for r in result.not_expenses] == ["7100002", "7100003"]
+    assert [r.transaction_id for r in result.not_expenses] == ["7100003", "7100004"]
     assert ledger.wallet_rows == {}
 
 

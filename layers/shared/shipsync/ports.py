@@ -262,7 +262,43 @@ class ZohoReturnsApi(Protocol):
 # ---------------------------------------------------------------- COD remittance (issue 4)
 
 
-class ZohoPaymentsApi(Protocol):
+class ZohoExpensesApi(Protocol):
+    def find_expenses_by_reference(self, reference_number: str) -> list[str]:
+        """``GET /books/v3/expenses?reference_number=``: ids of the expenses with exactly this reference."""
+
+    def create_expense(
+        self,
+        *,
+        account_id: str,
+        paid_through_account_id: str,
+        amount: Decimal,
+        date: str,
+        reference_number: str,
+        description: str,
+    ) -> str:
+        """``POST /books/v3/expenses``; returns the expense id."""
+
+
+class ZohoFreightApi(ZohoExpensesApi, Protocol):
+    """What the wallet's booking needs (``freight.booking``): expenses for debits, journals for credits."""
+
+    def find_journals_by_reference(self, reference_number: str) -> list[str]:
+        """``GET /books/v3/journals?reference_number=``: ids of the journals with exactly this reference."""
+
+    def create_journal(
+        self,
+        *,
+        date: str,
+        reference_number: str,
+        notes: str,
+        debit_account_id: str,
+        credit_account_id: str,
+        amount: Decimal,
+    ) -> str:
+        """``POST /books/v3/journals``, published, two lines; returns the journal id."""
+
+
+class ZohoPaymentsApi(ZohoExpensesApi, Protocol):
     def get_salesorder(self, salesorder_id: str) -> ZohoSalesOrder: ...
 
     def get_invoice(self, invoice_id: str) -> ZohoInvoice: ...
@@ -296,21 +332,6 @@ class ZohoPaymentsApi(Protocol):
 
     def set_payment_bank_charges(self, payment: ZohoCustomerPayment, bank_charges: Decimal) -> ZohoCustomerPayment:
         """``PUT /books/v3/customerpayments/{id}``: ``payment`` (as fetched) with these bank charges."""
-
-    def find_expenses_by_reference(self, reference_number: str) -> list[str]:
-        """``GET /books/v3/expenses?reference_number=``: ids of the expenses with exactly this reference."""
-
-    def create_expense(
-        self,
-        *,
-        account_id: str,
-        paid_through_account_id: str,
-        amount: Decimal,
-        date: str,
-        reference_number: str,
-        description: str,
-    ) -> str:
-        """``POST /books/v3/expenses``; returns the expense id."""
 
     def create_invoice_from_salesorder(self, salesorder_id: str) -> str:
         """``POST /books/v3/invoices/fromsalesorder`` then marks it sent; returns the invoice id."""

@@ -77,6 +77,9 @@ class ZohoSim(
         self._api("POST", f"{books}/expenses", self._create_expense)
         self._api("GET", f"{books}/expenses", self._list_expenses)
         self._api("GET", f"{books}/expenses/{{expense_id}}", self._get_expense)
+        self._api("POST", f"{books}/journals", self._create_journal)
+        self._api("GET", f"{books}/journals", self._list_journals)
+        self._api("GET", f"{books}/journals/{{journal_id}}", self._get_journal)
         inv = "/inventory/v1"
         self._api("GET", f"{inv}/salesorders", self._list_salesorders)
         self._api("GET", f"{inv}/salesorders/{{salesorder_id}}", self._get_salesorder)

@@ -218,6 +218,70 @@ class PaymentsMixin(InvoicesMixin):
         )
         return self._page(request, "expenses", rows, "Expenses")
 
+    def _create_journal(self, request: Request) -> Response:
+        """``POST /books/v3/journals`` (docs/providers/zoho.md §16): 201 as published. Lines that do not balance
+        are taken, as the published request itself (one credit line) is: whether Books refuses them is not stated."""
+        body = self._body(request)
+        date = _body_date({"date": body.get("journal_date")})
+        reference_number = str(body.get("reference_number") or "")
+        if len(reference_number) > MAX_REFERENCE_LENGTH:
+            raise _invalid("reference_number")
+        given = body.get("line_items")
+        if not isinstance(given, list) or not given:
+            raise _invalid("line_items")
+        lines: list[dict[str, Any]] = []
+        for raw in given:
+            line = raw if isinstance(raw, dict) else {}
+            side = str(line.get("debit_or_credit") or "")
+            if side not in ("debit", "credit") or not str(line.get("account_id") or "").strip():
+                raise _invalid("line_items")
+            amount = _money(line.get("amount"), "amount", positive=True)
+            lines.append(
+                {
+                    "line_id": self._new_id(),
+                    "account_id": str(line["account_id"]),
+                    "description": str(line.get("description") or ""),
+                    "debit_or_credit": side,
+                    "amount": amount,
+                }
+            )
+        total = round(
+            max(
+                sum(line["amount"] for line in lines if line["debit_or_credit"] == side) for side in ("debit", "credit")
+            ),
+            2,
+        )
+        journal_id = self._new_id()
+        journal: dict[str, Any] = {
+            "journal_id": journal_id,
+            "entry_number": str(len(self.records["journals"]) + 1),
+            "reference_number": reference_number,
+            "notes": str(body.get("notes") or ""),
+            "journal_date": date,
+            "journal_type": str(body.get("journal_type") or "both"),
+            "line_items": lines,
+            "line_item_total": total,
+            "total": total,
+            "status": "published" if body.get("status") == "published" else "draft",
+        }
+        self.records["journals"][journal_id] = journal
+        return Response(
+            201, {"code": 0, "message": "The journal entry has been created.", "journal": copy.deepcopy(journal)}
+        )
+
+    def _get_journal(self, request: Request) -> Response:
+        journal = self._get("journals", request.params["journal_id"], "Journal")
+        return Response(200, {"code": 0, "message": "success", "journal": copy.deepcopy(journal)})
+
+    def _list_journals(self, request: Request) -> Response:
+        keys = ("journal_id", "journal_date", "entry_number", "reference_number", "notes", "total")
+        rows = (
+            {key: journal[key] for key in keys}
+            for journal in self.records["journals"].values()
+            if _reference_matches(journal, request.query)
+        )
+        return self._page(request, "journals", rows, "Journals")
+
 
 def _reference_matches(record: dict[str, Any], query: dict[str, str]) -> bool:
     """The list filters ``reference_number``, ``reference_number_startswith`` and ``reference_number_contains``."""

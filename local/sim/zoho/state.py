@@ -36,6 +36,7 @@ STATE_KEYS = (
     "customerpayments",
     "expenses",
     "locations",
+    "journals",
 )
 
 IST = timezone(timedelta(hours=5, minutes=30))

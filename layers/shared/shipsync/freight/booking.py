@@ -1,24 +1,26 @@
 """Booking the wallet statement in Zoho Books (issue 14): each shipping debit one expense, paid from the account
-that stands for the Shiprocket wallet, exactly once per statement transaction.
+that stands for the Shiprocket wallet, and each reversal (freight given back for a cancelled or reassigned AWB) one
+journal that reverses it (the wallet debited, the freight account credited), exactly once per statement
+transaction.
 
 Exactly once without a Zoho look-up per row: the ledger claims each transaction (``WALLET#<id>``) before the
 write and marks it booked after. Only a claim left in flight by an earlier attempt (stopped between the two) asks
 Zoho first, by the expense's reference (``SRW-<transaction id>``); an answer we cannot read raises, never "not
-there". A row whose shipment the ledger does not know is not booked: it is listed for ops. Credits (reversals) and
-recharges are not expenses: they are left to the journal step that is still to come (docs/providers/zoho.md §16).
+there". A row whose shipment the ledger does not know is not booked: it is listed for ops. A recharge is money the
+seller moved, not a shipment's: it is not booked (nor is a row of an unknown kind), docs/providers/zoho.md §16.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Protocol
 
 from aws_lambda_powertools import Logger
 
 from shipsync.freight.statement import RowKind, WalletRow
 from shipsync.ledger.records import WalletClaim
+from shipsync.ports import ZohoFreightApi
 from shipsync.remittance.money import rupees
 
 logger = Logger(child=True)
@@ -27,27 +29,14 @@ logger = Logger(child=True)
 ZOHO_TEXT_MAX = 100
 REFERENCE_PREFIX = "SRW-"
 EXPENSE_KINDS = frozenset({RowKind.FREIGHT, RowKind.COD_FEE, RowKind.RTO_FREIGHT, RowKind.WEIGHT_ADJUSTMENT})
+BOOKED_KINDS = EXPENSE_KINDS | {RowKind.REVERSAL}
 _LABELS = {
+    RowKind.REVERSAL: "Shiprocket freight reversal",
     RowKind.FREIGHT: "Shiprocket freight",
     RowKind.COD_FEE: "Shiprocket COD fee",
     RowKind.RTO_FREIGHT: "Shiprocket RTO freight",
     RowKind.WEIGHT_ADJUSTMENT: "Shiprocket weight adjustment",
 }
-
-
-class ExpensesApi(Protocol):
-    def find_expenses_by_reference(self, reference_number: str) -> list[str]: ...
-
-    def create_expense(
-        self,
-        *,
-        account_id: str,
-        paid_through_account_id: str,
-        amount: Decimal,
-        date: str,
-        reference_number: str,
-        description: str,
-    ) -> str: ...
 
 
 class ShipmentOf(Protocol):
@@ -57,7 +46,7 @@ class ShipmentOf(Protocol):
 
 class WalletBookings(Protocol):
     def claim_wallet_row(self, transaction_id: str) -> WalletClaim: ...
-    def mark_wallet_row_booked(self, transaction_id: str, expense_id: str) -> None: ...
+    def mark_wallet_row_booked(self, transaction_id: str, entry_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -78,10 +67,11 @@ class BookingAccounts:
 
 @dataclass
 class BookingResult:
+    # Expense and journal ids written by this run.
     booked: list[str] = field(default_factory=list)
     already: int = 0
     unmatched: list[WalletRow] = field(default_factory=list)
-    # Not expenses: reversals, recharges and rows of an unknown kind, left for the journal step and for ops.
+    # Recharges and rows of an unknown kind: nothing to book.
     not_expenses: list[WalletRow] = field(default_factory=list)
     # Left for the next run: this run wrote its share.
     deferred: int = 0
@@ -99,7 +89,7 @@ def description_of(row: WalletRow, salesorder_number: str) -> str:
 class FreightBooker:
     def __init__(
         self,
-        zoho: ExpensesApi,
+        zoho: ZohoFreightApi,
         bookings: WalletBookings,
         shipment_of: ShipmentOf,
         accounts: BookingAccounts,
@@ -119,7 +109,7 @@ class FreightBooker:
     def book(self, rows: list[WalletRow]) -> BookingResult:
         result = BookingResult()
         for row in rows:
-            if row.kind not in EXPENSE_KINDS or row.amount_paise <= 0:
+            if row.kind not in BOOKED_KINDS or (row.amount_paise < 0) != (row.kind is RowKind.REVERSAL):
                 result.not_expenses.append(row)
                 continue
             number = self._shipment_of(row)
@@ -133,29 +123,45 @@ class FreightBooker:
             if claim == "booked":
                 result.already += 1
                 continue
-            found = self._zoho.find_expenses_by_reference(reference_of(row)) if claim == "in_flight" else []
-            expense_id = found[0] if found else self._create(row, number)
-            self._bookings.mark_wallet_row_booked(row.transaction_id, expense_id)
+            found = self._find(row) if claim == "in_flight" else []
+            entry_id = found[0] if found else self._create(row, number)
+            self._bookings.mark_wallet_row_booked(row.transaction_id, entry_id)
             if found:
                 result.already += 1
             else:
-                result.booked.append(expense_id)
+                result.booked.append(entry_id)
         return result
 
+    def _find(self, row: WalletRow) -> list[str]:
+        if row.kind is RowKind.REVERSAL:
+            return self._zoho.find_journals_by_reference(reference_of(row))
+        return self._zoho.find_expenses_by_reference(reference_of(row))
+
     def _create(self, row: WalletRow, salesorder_number: str) -> str:
-        expense_id = self._zoho.create_expense(
-            account_id=self._accounts.for_kind(row.kind),
-            paid_through_account_id=self._accounts.wallet,
-            amount=rupees(row.amount_paise),
-            date=_day(row.created_at) or self._today.isoformat(),
-            reference_number=reference_of(row),
-            description=description_of(row, salesorder_number),
-        )
+        day = _day(row.created_at) or self._today.isoformat()
+        if row.kind is RowKind.REVERSAL:
+            entry_id = self._zoho.create_journal(
+                date=day,
+                reference_number=reference_of(row),
+                notes=description_of(row, salesorder_number),
+                debit_account_id=self._accounts.wallet,
+                credit_account_id=self._accounts.freight,
+                amount=rupees(-row.amount_paise),
+            )
+        else:
+            entry_id = self._zoho.create_expense(
+                account_id=self._accounts.for_kind(row.kind),
+                paid_through_account_id=self._accounts.wallet,
+                amount=rupees(row.amount_paise),
+                date=day,
+                reference_number=reference_of(row),
+                description=description_of(row, salesorder_number),
+            )
         logger.info(
             "wallet row booked",
             extra={"transaction_id": row.transaction_id, "awb": row.awb, "kind": row.kind.value},
         )
-        return expense_id
+        return entry_id
 
 
 def _day(created_at: str) -> str | None:

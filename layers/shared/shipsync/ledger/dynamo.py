@@ -273,8 +273,8 @@ class DynamoLedger:
         item = self._table.get_item(Key={"pk": key}, ConsistentRead=True).get("Item")
         return "booked" if item is not None and item.get("state") == "booked" else "in_flight"
 
-    def mark_wallet_row_booked(self, transaction_id: str, expense_id: str) -> None:
-        self.update_key(f"WALLET#{transaction_id}", {"state": "booked", "expense_id": expense_id})
+    def mark_wallet_row_booked(self, transaction_id: str, entry_id: str) -> None:
+        self.update_key(f"WALLET#{transaction_id}", {"state": "booked", "entry_id": entry_id})
 
     def _put_number(self, salesorder_number: str, salesorder_id: str, created_at: str) -> None:
         """``SONUM#``: salesorder number -> id (a plain put, so repeating it changes nothing)."""

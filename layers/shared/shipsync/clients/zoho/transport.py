@@ -42,6 +42,7 @@ _DOES_NOT_EXIST_CODE = 1002
 _LIST_KEYS: dict[str, tuple[str, ...]] = {
     "/books/v3/customerpayments": ("customerpayments", "customer_payments"),
     "/books/v3/expenses": ("expenses",),
+    "/books/v3/journals": ("journals",),
     "/inventory/v1/creditnotes": ("creditnotes",),
 }
 
@@ -49,6 +50,7 @@ _LIST_KEYS: dict[str, tuple[str, ...]] = {
 _DETAIL_KEYS: dict[str, tuple[str, str]] = {
     "/books/v3/customerpayments": ("payment", "payment_id"),
     "/books/v3/expenses": ("expense", "expense_id"),
+    "/books/v3/journals": ("journal", "journal_id"),
     "/inventory/v1/creditnotes": ("creditnote", "creditnote_id"),
 }
 
