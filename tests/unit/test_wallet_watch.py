@@ -149,3 +149,19 @@ def test_debits_of_unknown_shipments_are_paged_once_and_booked_ones_counted() ->
     assert (kind, subject) == ("FreightUnmatched", "1 Shiprocket wallet debit(s) match no shipment shipsync knows")
     assert "transaction 7100002: freight ₹90.00, AWB 19049999999999, order SO-00042" in message
     assert counts.counts == {"FreightBooked": 2, "FreightUnmatched": 1}
+
+
+def test_a_booking_that_fails_does_not_hold_back_the_pages() -> None:
+    from shipsync.errors import TransientError
+
+    def book(rows: list[Any], today: date) -> Any:
+        raise TransientError("zoho: HTTP 503")
+
+    ledger, pages, counts = MemoryLedger(), Pages(), Counts()
+    job = WalletWatch(
+        FakeWallet([reweighed(1)], "1.00"), ledger, pages, counts, WatchSettings(), lambda: TODAY, book=book
+    )
+
+    with pytest.raises(TransientError):
+        job.run()
+    assert [kind for kind, _, _ in pages.sent] == ["WeightDiscrepancy", "WalletLow"]

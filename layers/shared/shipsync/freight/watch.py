@@ -97,8 +97,8 @@ class WalletWatch:
         today: Callable[[], date],
         book: Callable[[list[WalletRow], date], BookingResult] | None = None,
     ) -> None:
-        """``book``: the statement's shipping debits into Zoho Books (``freight.booking``); None while the Books
-        accounts are not configured."""
+        """``book``: the statement's debits and reversals into Zoho Books (``freight.booking``); None while the
+        Books accounts are not configured. It runs last: a Zoho outage must not keep the pages from going out."""
         self._book = book
         self._shiprocket = shiprocket
         self._marks = marks
@@ -118,7 +118,6 @@ class WalletWatch:
                 "statement rows refused",
                 extra={"refused": [f"{row.name}: {row.reason}" for row in statement.refused]},
             )
-        booking = self._book_rows(statement.rows, today) if self._book is not None else None
         need = self._settings.min_balance_paise or daily_need(statement.rows, self._settings.lookback_days)
         balance = int((self._shiprocket.wallet_balance() * 100).to_integral_value())
         low = balance < need
@@ -131,6 +130,7 @@ class WalletWatch:
                 "configured WalletMinBalance). Recharge it before AWB assignment starts failing (code 350).",
                 kind="WalletLow",
             )
+        booking = self._book_rows(statement.rows, today) if self._book is not None else None
         summary: dict[str, object] = {
             "rows": len(statement.rows),
             "refused": len(statement.refused),
