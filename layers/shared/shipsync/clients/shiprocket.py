@@ -44,6 +44,7 @@ from shipsync.errors import (
     TransientError,
     WalletTooLow,
 )
+from shipsync.freight.statement import is_opening_row
 
 logger = Logger(child=True)
 
@@ -324,7 +325,7 @@ class ShiprocketClient:
             if not isinstance(listed, list):
                 _reject(body, "statement answer has no data list")
             rows += listed
-            movements = [row for row in listed if not (isinstance(row, dict) and _is_opening_row(row))]
+            movements = [row for row in listed if not (isinstance(row, dict) and is_opening_row(row))]
             if len(movements) < STATEMENT_PAGE_SIZE:
                 return rows
         # Stopping short would leave rows unbooked without saying so.
@@ -338,12 +339,9 @@ class ShiprocketClient:
         if raw is None or str(raw).strip() == "":
             _reject(body, "wallet balance answer has no data.balance_amount")
         try:
-            balance = Decimal(str(raw).strip().replace(",", ""))
-        except InvalidOperation:
-            balance = Decimal("NaN")
-        if not balance.is_finite():
+            return _decimal(raw, signed=True)
+        except ProviderRequestError:
             _reject(body, "wallet balance is not a number")
-        return balance
 
     def list_pickup_locations(self) -> list[ShiprocketPickupLocation]:
         """``GET /settings/company/pickup``: every pickup location of the account (docs/providers/shiprocket.md
@@ -694,11 +692,6 @@ def _float_or_none(value: Any) -> float | None:
         return None
 
 
-def _is_opening_row(row: Mapping[str, Any]) -> bool:
-    """The published statement's "Wallet Balance" row, which is no movement."""
-    return str(row.get("description") or "").strip().lower() == "wallet balance" and not row.get("transaction_id")
-
-
 def _flag(value: Any) -> bool:
     """Shiprocket's 0/1 flags arrive as ints, strings or booleans."""
     return value in (1, "1")
@@ -711,13 +704,14 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def _decimal(value: Any) -> Decimal:
-    """Rupees from a number or a numeric string (``"1499.00"``); via ``str`` so a float keeps its shown digits."""
+def _decimal(value: Any, *, signed: bool = False) -> Decimal:
+    """Rupees from a number or a numeric string (``"1499.00"``); via ``str`` so a float keeps its shown digits.
+    Negative only when ``signed`` (a wallet balance can be, a COD amount cannot)."""
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
     except InvalidOperation:
         raise ProviderRequestError(PROVIDER, "order answer has no readable COD amount") from None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite() or (amount < 0 and not signed):
         raise ProviderRequestError(PROVIDER, "order answer has no readable COD amount")
     return amount
 

@@ -97,8 +97,9 @@ class FreightBooker:
         *,
         max_writes: int = 40,
     ) -> None:
-        """``max_writes``: expenses created in one run at most (the rest wait for the next run, which reads the
-        same statement window), so a busy day's rows fit the function's time at Zoho's per-minute pace."""
+        """``max_writes``: entries (expenses and journals) created in one run at most (the rest wait for the next
+        run, which reads the same statement window), so a busy day's rows fit the function's time at Zoho's
+        per-minute pace."""
         self._max_writes = max_writes
         self._zoho = zoho
         self._bookings = bookings
@@ -138,7 +139,7 @@ class FreightBooker:
         return self._zoho.find_expenses_by_reference(reference_of(row))
 
     def _create(self, row: WalletRow, salesorder_number: str) -> str:
-        day = _day(row.created_at) or self._today.isoformat()
+        day = (row.day or self._today).isoformat()
         if row.kind is RowKind.REVERSAL:
             entry_id = self._zoho.create_journal(
                 date=day,
@@ -162,10 +163,3 @@ class FreightBooker:
             extra={"transaction_id": row.transaction_id, "awb": row.awb, "kind": row.kind.value},
         )
         return entry_id
-
-
-def _day(created_at: str) -> str | None:
-    try:
-        return date.fromisoformat(created_at[:10]).isoformat()
-    except ValueError:
-        return None

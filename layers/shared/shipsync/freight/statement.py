@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -67,6 +68,14 @@ class WalletRow:
         return self.awb or self.channel_order_id or self.sr_order_id
 
     @property
+    def day(self) -> date | None:
+        """The row's day; None when ``created_at`` does not start with one (its format is not published)."""
+        try:
+            return date.fromisoformat(self.created_at[:10])
+        except ValueError:
+            return None
+
+    @property
     def extra_weight_kg(self) -> float | None:
         if self.applied_weight_kg is None or self.charged_weight_kg is None:
             return None
@@ -96,7 +105,7 @@ def read_statement(raw_rows: Iterable[Any]) -> Statement:
         if not isinstance(raw, Mapping):
             refused.append(RefusedRow(f"row {position}", "is not an object"))
             continue
-        if _is_opening(raw):
+        if is_opening_row(raw):
             continue
         name = _text(raw.get("transaction_id")) or f"row {position}"
         try:
@@ -149,7 +158,8 @@ def kind_of(charge: str, description: str, *, credit: bool) -> RowKind:
     return RowKind.OTHER
 
 
-def _is_opening(raw: Mapping[str, Any]) -> bool:
+def is_opening_row(raw: Mapping[str, Any]) -> bool:
+    """The published statement's "Wallet Balance" row: the balance, no movement."""
     return (
         _text(raw.get("description")).lower() == OPENING_ROW
         and not _text(raw.get("transaction_id"))

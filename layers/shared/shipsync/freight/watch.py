@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Protocol
 
@@ -76,7 +76,7 @@ def discrepancy_of(row: WalletRow, window_days: int, today: date) -> Discrepancy
         declared_kg=declared,
         charged_kg=charged,
         extra_paise=row.amount_paise,
-        deadline=(_day(row.created_at) or today) + timedelta(days=window_days),
+        deadline=(row.day or today) + timedelta(days=window_days),
     )
 
 
@@ -184,10 +184,3 @@ class WalletWatch:
             correlation_id=fresh[0].awb,
         )
         return len(fresh)
-
-
-def _day(created_at: str) -> date | None:
-    try:
-        return datetime.fromisoformat(created_at[:19]).date()
-    except ValueError:
-        return None
