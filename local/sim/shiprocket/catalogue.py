@@ -294,6 +294,12 @@ def charge_weight(weight_kg: float, dims: tuple[float, float, float] | None, min
     return max(math.ceil(max(weight_kg, volumetric, min_weight) / 0.5 - 1e-9) * 0.5, 0.5)
 
 
+def slab_freight(courier: dict[str, Any], zone: str, weight_charged: float) -> float:
+    """The rate card's freight for a charged weight (a 0.5 kg slab): the first slab, then each further one."""
+    first, additional = courier["rates"][zone]
+    return round(float(first) + (weight_charged / 0.5 - 1) * float(additional), 2)
+
+
 def _city_of(pincode: str) -> str:
     return _CITY_BY_PREFIX.get(pincode[:3]) or _state_of(pincode) or "Hub"
 

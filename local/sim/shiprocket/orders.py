@@ -388,6 +388,7 @@ class OrdersMixin(ServiceabilityMixin, PickupMixin):
         order.assigned_at = self._now()
         order.applied_weight = entry["charge_weight"]
         order.zone = zone
+        order.extra["freight"] = entry["freight_charge"]
         order.extra["rto_charges"] = entry["rto_charges"]
         self._wallet_move(order, entry["freight_charge"], WALLET_FREIGHT)
         if entry["cod_charges"]:

@@ -16,6 +16,7 @@ from local.sim.shiprocket.catalogue import (
     _state_of,
     _valid_pincode,
     charge_weight,
+    slab_freight,
     zone_for,
 )
 from local.sim.shiprocket.state import SimState, _Order
@@ -95,8 +96,7 @@ class ServiceabilityMixin(SimState):
             weight_charged = charge_weight(weight, dims, float(courier["min_weight"]))
             if weight_charged > float(courier["max_weight"]):
                 continue
-            first, additional = courier["rates"][zone]
-            freight = round(first + (weight_charged / 0.5 - 1) * additional, 2)
+            freight = slab_freight(courier, zone, weight_charged)
             flat, percent = courier["cod_charge"]
             cod_charges = round(max(flat, declared_value * percent / 100), 2) if cod else 0.0
             days = int(courier["edd_days"][zone])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from local.sim.base import SimApp
+from local.sim.shiprocket.catalogue import charge_weight, slab_freight
 from local.sim.shiprocket.statuses import ORDER_CANCELED, ORDER_NEW
 from local.sim.shiprocket.values import IST, _flag, _sr_datetime
 
@@ -198,21 +198,13 @@ class SimState(SimApp):
         charged = self.weight_discrepancies.get(order.order_id) or self.weight_discrepancies.get(order.awb_code or "")
         if status_id in _AFTER_PICKUP and charged and not order.extra.get("reweighed"):
             order.extra["reweighed"] = True
-            first, additional = order.courier["rates"][order.zone]
-            slabs = max(math.ceil(charged / 0.5), 1)
-            extra = first + (slabs - 1) * additional - self._freight_of(order)
+            weight = charge_weight(charged, None)
+            extra = slab_freight(order.courier, str(order.zone), weight) - float(order.extra["freight"])
             if extra > 0:
-                self._wallet_move(order, extra, WALLET_WEIGHT_DISCREPANCY, charged_weight=slabs * 0.5)
+                self._wallet_move(order, extra, WALLET_WEIGHT_DISCREPANCY, charged_weight=weight)
         if status_id in _RTO_STATUSES and not order.extra.get("rto_charged"):
             order.extra["rto_charged"] = True
             self._wallet_move(order, float(order.extra.get("rto_charges") or 0.0), WALLET_RTO_FREIGHT)
-
-    def _freight_of(self, order: _Order) -> float:
-        return sum(
-            float(row["debit_amount"] or 0)
-            for row in self.wallet_rows
-            if row["awb_code"] == order.awb_code and row["charge"] == WALLET_FREIGHT
-        )
 
     def _wallet_move(self, order: _Order, amount: float, charge: str, *, charged_weight: float | None = None) -> None:
         """Debit (``amount`` > 0) or credit the wallet for ``order``, and write the statement row that says so
