@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
+from local.sample_day.sims import sim_get, sim_post
 from local.stack import LocalStack
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ def parcel_economy(stack: LocalStack, day: SampleDay) -> dict[str, Any]:
     """Ship one prepaid order as 1, 2 and 3 parcels and count each provider's calls (tokens left out): the goal is
     Shiprocket 2 per parcel, Zoho as few extra per parcel as the per-parcel package and shipment order allow."""
     from local.sample_data.catalogue import WAREHOUSES
+    from local.sample_day.records import SHIPROCKET_AUTH_ENDPOINTS, ZOHO_AUTH_ENDPOINTS, delta
 
     template = day.zoho_seed["salesorders"][0]
     items = [item for item in day.zoho_seed["items"] if item["item_id"] == template["line_items"][0]["item_id"]]
@@ -192,8 +194,7 @@ def parcel_economy(stack: LocalStack, day: SampleDay) -> dict[str, Any]:
                 for field in template["custom_fields"]
             ],
         }
-        seed = {"salesorders": [order], "items": [*items, HEAVY_ITEM]}
-        requests.post(f"{stack.zoho_url}/_sim/seed", json=seed, timeout=10).raise_for_status()
+        sim_post(stack.zoho_url, "/_sim/seed", {"salesorders": [order], "items": [*items, HEAVY_ITEM]})
         before = _provider_calls(stack)
         body = {"salesorder": {key: order[key] for key in ("salesorder_id", "salesorder_number", "order_status")}}
         headers = {"x-api-key": stack.tokens["zoho_webhook"]}
@@ -203,32 +204,24 @@ def parcel_economy(stack: LocalStack, day: SampleDay) -> dict[str, Any]:
         stack.wait_idle(120)
         after = _provider_calls(stack)
         shipped = [
-            o for o in _sim(stack.shiprocket_url)["orders"] if o["order_id"].startswith(order["salesorder_number"])
+            o
+            for o in sim_get(stack.shiprocket_url, "/_sim/state")["orders"]
+            if o["order_id"].startswith(order["salesorder_number"])
         ]
         if len(shipped) != parcels:
             raise RuntimeError(f"{order['salesorder_number']} shipped as {len(shipped)} parcels, not {parcels}")
         figure: dict[str, Any] = {}
-        for provider, counts in after.items():
-            spent = {name: n - before[provider].get(name, 0) for name, n in counts.items()}
-            spent = {name: n for name, n in spent.items() if n}
+        for provider, auth in (("zoho", ZOHO_AUTH_ENDPOINTS), ("shiprocket", SHIPROCKET_AUTH_ENDPOINTS)):
+            spent = {name: n for name, n in delta(after[provider], before[provider]).items() if name not in auth}
             figure |= {provider: sum(spent.values()), f"{provider}_by_endpoint": spent}
         figures[f"{parcels}_parcels"] = figure
     return figures
 
 
-def _sim(url: str) -> dict[str, Any]:
-    state: dict[str, Any] = requests.get(f"{url}/_sim/state", timeout=10).json()
-    return state
-
-
 def _provider_calls(stack: LocalStack) -> dict[str, dict[str, int]]:
-    """Per provider, the calls per endpoint (token calls left out)."""
+    """Per provider, the simulator's calls per endpoint so far."""
     return {
-        provider: {
-            endpoint: count
-            for endpoint, count in _sim(url)["calls"].items()
-            if "/auth/" not in endpoint and "/oauth/" not in endpoint
-        }
+        provider: sim_get(url, "/_sim/state")["calls"]
         for provider, url in (("zoho", stack.zoho_url), ("shiprocket", stack.shiprocket_url))
     }
 
