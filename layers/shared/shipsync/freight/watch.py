@@ -18,7 +18,7 @@ from typing import Protocol
 from aws_lambda_powertools import Logger
 
 from shipsync.freight.booking import BookingResult
-from shipsync.freight.statement import RowKind, WalletRow, read_statement
+from shipsync.freight.statement import RowKind, Statement, WalletRow, read_statement
 from shipsync.ports import Alerts, MetricsSink
 from shipsync.remittance.money import Paise, format_inr
 
@@ -96,10 +96,14 @@ class WalletWatch:
         settings: WatchSettings,
         today: Callable[[], date],
         book: Callable[[list[WalletRow], date], BookingResult] | None = None,
+        advise: Callable[[list[Discrepancy]], object] | None = None,
     ) -> None:
         """``book``: the statement's debits and reversals into Zoho Books (``freight.booking``); None while the
-        Books accounts are not configured. It runs last: a Zoho outage must not keep the pages from going out."""
+        Books accounts are not configured. It runs last: a Zoho outage must not keep the pages from going out.
+        ``advise``: given every discrepancy of the look-back window (paged before or not), tells ops which items
+        keep causing them (``freight.item_weights``)."""
         self._book = book
+        self._advise = advise
         self._shiprocket = shiprocket
         self._marks = marks
         self._alerts = alerts
@@ -111,13 +115,6 @@ class WalletWatch:
         today = self._today()
         start = today - timedelta(days=self._settings.lookback_days)
         statement = read_statement(self._shiprocket.wallet_statement(start, today))
-        paged = self._page_discrepancies(statement.rows, today)
-        if statement.refused:
-            self._metrics.count("StatementRowsRefused", len(statement.refused))
-            logger.warning(
-                "statement rows refused",
-                extra={"refused": [f"{row.name}: {row.reason}" for row in statement.refused]},
-            )
         need = self._settings.min_balance_paise or daily_need(statement.rows, self._settings.lookback_days)
         balance = int((self._shiprocket.wallet_balance() * 100).to_integral_value())
         low = balance < need
@@ -130,21 +127,33 @@ class WalletWatch:
                 "configured WalletMinBalance). Recharge it before AWB assignment starts failing (code 350).",
                 kind="WalletLow",
             )
+        # Before the booking: a Zoho outage must not hold back the page.
+        summary = self.take(statement, today)
+        summary.update({"balance_paise": balance, "need_paise": need, "low": low})
+        logger.info("wallet watch", extra=summary)
+        return summary
+
+    def take(self, statement: Statement, today: date) -> dict[str, object]:
+        """Statement rows from any source (the API's window, the panel's CSV): discrepancies paged, refusals
+        counted and logged, then the rows booked. Each step is once per transaction id, so rows seen before cost
+        no page and no booking."""
+        paged = self._page_discrepancies(statement.rows, today)
+        if statement.refused:
+            self._metrics.count("StatementRowsRefused", len(statement.refused))
+            logger.warning(
+                "statement rows refused",
+                extra={"refused": [f"{row.name}: {row.reason}" for row in statement.refused]},
+            )
         booking = self._book_rows(statement.rows, today) if self._book is not None else None
-        summary: dict[str, object] = {
+        return {
             "rows": len(statement.rows),
             "refused": len(statement.refused),
             "discrepancies_paged": paged,
-            "balance_paise": balance,
-            "need_paise": need,
-            "low": low,
             "booked": None if booking is None else len(booking.booked),
             "already_booked": None if booking is None else booking.already,
             "unmatched": None if booking is None else len(booking.unmatched),
             "deferred": None if booking is None else booking.deferred,
         }
-        logger.info("wallet watch", extra=summary)
-        return summary
 
     def _book_rows(self, rows: list[WalletRow], today: date) -> BookingResult:
         assert self._book is not None
@@ -172,6 +181,8 @@ class WalletWatch:
             for row in rows
             if (found := discrepancy_of(row, self._settings.dispute_window_days, today)) is not None
         ]
+        if self._advise is not None and found:
+            self._advise([discrepancy for _, discrepancy in found])
         fresh = [found for row, found in found if self._marks.mark_once(f"WEIGHTDISPUTE#{row.transaction_id}")]
         if not fresh:
             return 0
