@@ -11,6 +11,10 @@ parameter / ``COURIER_RULES_JSON`` parsed by ``CourierRules.from_json``) holds:
 - ``exclude``: courier-name fragments never used.
 - ``parcel``: the largest box one Shiprocket order may be (chargeable kg, longest side in cm); an order
   beyond it ships as several parcels (``orders.parcels``).
+- ``history`` (optional): the seller's own record per courier, as the margin report prints it:
+  ``{"Delhivery Surface": {"shipments": 140, "rto_rate": 0.18, "rto_cost": 124.44}}``, keyed by a
+  courier-name fragment (matched like ``prefer``; the longest matching fragment wins). A record
+  drawn from fewer than ``history_min_shipments`` shipments (default 20) is ignored, as if absent.
 
 Ranking: couriers Shiprocket blocked, excluded ones and, for COD, couriers without COD are
 dropped. The rest are ordered preferred-first; the preferred couriers are equals (the policy
@@ -19,6 +23,13 @@ rate, ETA and RTO performance, each min-max normalised over the eligible courier
 missing data = worst). Ties go to the lower ``courier_company_id``, so the ranking is fully
 deterministic. The service walks the ranking and falls back to the next courier on an AWB
 refusal.
+
+A courier with a trusted history record is compared on its expected cost, ``rate + rto_rate x
+rto_cost``, for every order (a prepaid RTO is billed freight both ways too), and for COD its own
+``rto_rate`` stands in for Shiprocket's ``rto_performance``. That is a score out of 5, higher is
+better, like ``rating`` beside it (5 and 4.4 in Shiprocket's published example); Shiprocket does not
+publish how it is drawn, so the rate is put on that scale linearly, ``5 x (1 - rto_rate)``.
+Couriers without a trusted record keep their quoted rate and Shiprocket's score.
 """
 
 from __future__ import annotations
@@ -37,8 +48,10 @@ from shipsync.domain.models import CourierQuote, PaymentMethod, ShiprocketOrder
 
 __all__ = [
     "VOLUMETRIC_DIVISOR",
+    "CourierHistory",
     "CourierRule",
     "CourierRules",
+    "HistoryMatch",
     "OrderFacts",
     "RankedQuote",
     "Ranking",
@@ -51,6 +64,9 @@ __all__ = [
 
 # Indian couriers bill volumetric weight as L x B x H (cm) / 5000.
 VOLUMETRIC_DIVISOR = 5000.0
+
+# The top of Shiprocket's rto_performance score: a courier whose shipments never come back.
+RTO_PERFORMANCE_SCALE = 5.0
 
 
 def _compact(name: str) -> str:
@@ -148,6 +164,30 @@ class CourierRule(_Strict):
         return any(_compact(fragment) in name for fragment in self.prefer)
 
 
+class CourierHistory(_Strict):
+    """The seller's own record of one courier (the margin report's per-courier figures)."""
+
+    shipments: int = Field(ge=1)
+    rto_rate: float = Field(ge=0, le=1, allow_inf_nan=False)
+    # Rupees: the average total cost of one shipment that came back (forward freight, COD fee, RTO freight,
+    # adjustments).
+    rto_cost: float = Field(ge=0, allow_inf_nan=False)
+
+    def expected_cost(self, rate: float) -> float:
+        return rate + self.rto_rate * self.rto_cost
+
+    def rto_performance(self) -> float:
+        return RTO_PERFORMANCE_SCALE * (1.0 - self.rto_rate)
+
+
+@dataclass(frozen=True)
+class HistoryMatch:
+    """The history record a courier was ranked on, and the table key that matched it."""
+
+    key: str
+    record: CourierHistory
+
+
 class ScoreWeights(_Strict):
     cost: float = Field(default=0.5, ge=0)
     eta: float = Field(default=0.3, ge=0)
@@ -165,6 +205,20 @@ class RankedQuote:
     quote: CourierQuote
     preferred: bool
     score: float  # 0 = best on every measure
+    history: HistoryMatch | None = None
+
+    def inputs(self) -> str:
+        q = self.quote
+        eta = _eta_hours(q)
+        eta_text = f"eta {'?' if eta is None else f'{eta:g}'} h"
+        if self.history is None:
+            return f"rate {q.rate:.2f}, {eta_text}, rto {q.rto_performance}"
+        h = self.history.record
+        return (
+            f"expected cost {h.expected_cost(q.rate):.2f} = {q.rate:.2f} + {h.rto_rate:.4g} \N{MULTIPLICATION SIGN} "
+            f"{h.rto_cost:.2f} over {h.shipments} shipments (history {self.history.key!r}), {eta_text}, "
+            f"rto {h.rto_performance():.2f} from its own rto_rate"
+        )
 
 
 @dataclass(frozen=True)
@@ -183,11 +237,9 @@ class Ranking:
         lines = [f"order {self.facts.describe()}; rule: {self.rule or 'none matched'}"]
         for position, r in enumerate(self.ranked, start=1):
             q = r.quote
-            eta = _eta_hours(q)
             why = f"preferred by {self.rule}" if r.preferred else "not preferred"
             lines.append(
-                f"{position}. {q.courier_name} (#{q.courier_company_id}): {why}; score {r.score:.3f} "
-                f"(rate {q.rate:.2f}, eta {'?' if eta is None else f'{eta:g}'} h, rto {q.rto_performance})"
+                f"{position}. {q.courier_name} (#{q.courier_company_id}): {why}; score {r.score:.3f} ({r.inputs()})"
             )
         lines.extend(f"dropped {q.courier_name} (#{q.courier_company_id}): {reason}" for q, reason in self.dropped)
         return lines
@@ -233,11 +285,26 @@ class CourierRules(_Strict):
     exclude: list[str] = Field(default_factory=list)
     parcel: ParcelLimit = Field(default_factory=ParcelLimit)
     rules: list[CourierRule] = Field(default_factory=list)
+    history: dict[str, CourierHistory] = Field(default_factory=dict)
+    history_min_shipments: int = Field(default=20, ge=1)
 
     @field_validator("exclude")
     @classmethod
     def _exclude_fragments(cls, values: list[str]) -> list[str]:
         return _check_fragments(values)
+
+    @field_validator("history")
+    @classmethod
+    def _history_fragments(cls, values: dict[str, CourierHistory]) -> dict[str, CourierHistory]:
+        _check_fragments(list(values))
+        # Two keys that compact alike ("Ekart", "e-kart") would leave the record that applies to the order
+        # the keys happen to be written in.
+        seen: dict[str, str] = {}
+        for key in values:
+            other = seen.setdefault(_compact(key), key)
+            if other != key:
+                raise ValueError(f"history keys {other!r} and {key!r} name the same courier")
+        return values
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
@@ -266,6 +333,19 @@ class CourierRules(_Strict):
     def applicable_rule(self, facts: OrderFacts) -> CourierRule | None:
         return next((rule for rule in self.rules if rule.when.matches(facts)), None)
 
+    def history_for(self, courier_name: str) -> HistoryMatch | None:
+        """The trusted record with the longest matching fragment (equal lengths: alphabetical first)."""
+        name = _compact(courier_name)
+        matches = [
+            (_compact(key), key, record)
+            for key, record in self.history.items()
+            if record.shipments >= self.history_min_shipments and _compact(key) in name
+        ]
+        if not matches:
+            return None
+        _, key, record = min(matches, key=lambda match: (-len(match[0]), match[0]))
+        return HistoryMatch(key=key, record=record)
+
     def choose(self, quotes: Sequence[CourierQuote], order: ShiprocketOrder) -> Ranking:
         facts = order_facts(order)
         rule = self.applicable_rule(facts)
@@ -282,17 +362,28 @@ class CourierRules(_Strict):
             else:
                 eligible.append(quote)
 
-        cost = _badness([q.rate for q in eligible], higher_is_better=False)
+        history = [self.history_for(q.courier_name) for q in eligible]
+        cost = _badness(
+            [q.rate if h is None else h.record.expected_cost(q.rate) for q, h in zip(eligible, history, strict=True)],
+            higher_is_better=False,
+        )
         eta = _badness([_eta_hours(q) for q in eligible], higher_is_better=False)
-        rto = _badness([q.rto_performance for q in eligible], higher_is_better=True)
+        rto = _badness(
+            [
+                q.rto_performance if h is None else h.record.rto_performance()
+                for q, h in zip(eligible, history, strict=True)
+            ],
+            higher_is_better=True,
+        )
         rto_weight = self.weights.rto if facts.payment == "COD" else 0.0
         ranked = [
             RankedQuote(
                 quote=q,
                 preferred=rule is not None and rule.prefers(q),
                 score=self.weights.cost * c + self.weights.eta * e + rto_weight * r,
+                history=h,
             )
-            for q, c, e, r in zip(eligible, cost, eta, rto, strict=True)
+            for q, h, c, e, r in zip(eligible, history, cost, eta, rto, strict=True)
         ]
         ranked.sort(
             key=lambda r: (not r.preferred, r.score, r.quote.courier_company_id, r.quote.courier_name, r.quote.rate)
