@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 ARGS ?=
 STACK ?=
 
-.PHONY: help venv sam-venv run serve pickups test unit lint fmt build deploy invoke bench fuzz chaos clean
+.PHONY: help venv sam-venv run serve pickups margin test unit lint fmt build deploy invoke bench fuzz chaos clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ serve: venv ## Keep the local stack up (API on 127.0.0.1:3000); writes .local-st
 
 pickups: venv ## Check Zoho locations against Shiprocket pickup locations (the `make serve` stack, or STACK=NAME); ARGS=--register adds the missing
 	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) pickups $(ARGS)
+
+margin: venv ## What each order earned less its freight, from the wallet statement (the `make serve` stack, or STACK=NAME); ARGS="--days 30 --csv FILE"
+	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) margin $(ARGS)
 
 test: venv lint ## Lint, then the whole test suite (unit, contract, policy, end-to-end)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, TextIO
 from shipsync_cli.targets import TargetError, deployed_environment, local_environment
 
 if TYPE_CHECKING:
+    from shipsync.freight.margin import MarginReport
+    from shipsync.freight.statement import RefusedRow
     from shipsync.orders.pickup_check import PickupCheck
 
 OK, PROBLEMS, CANNOT_RUN = 0, 1, 2
@@ -67,6 +69,23 @@ def _parser() -> argparse.ArgumentParser:
     pickups.add_argument("--register", action="store_true", help="register the missing pickup locations from Zoho")
     pickups.add_argument("--json", action="store_true", help="print the result as JSON")
     pickups.set_defaults(command=_pickups)
+    margin = commands.add_parser(
+        "margin",
+        help="what each order earned, less its freight, from the Shiprocket wallet statement",
+        description=(
+            "Join the wallet statement's rows of a period to the shipments in the ledger: per sales order its "
+            "invoice value, COD collected, freight, COD fee, RTO freight, weight adjustments, reversals and net; "
+            "totals per courier, pincode tier and payment method; each courier's RTO record in the courier "
+            "rules' `history` shape. Read-only."
+        ),
+    )
+    margin.add_argument("--days", type=int, default=7, help="the period: the last N days, today included (default 7)")
+    margin.add_argument("--json", action="store_true", help="print the whole report as JSON (amounts in paise)")
+    margin.add_argument("--csv", type=Path, metavar="FILE", help="also write one row per order to FILE (rupees)")
+    margin.add_argument(
+        "--rules-history", action="store_true", help="print only the couriers' record, for the courier rules"
+    )
+    margin.set_defaults(command=_margin)
     return parser
 
 
@@ -93,6 +112,62 @@ def _pickups(args: argparse.Namespace, out: TextIO) -> int:
     else:
         print(render_pickups(check), file=out)
     return OK if check.ok else PROBLEMS
+
+
+def _margin(args: argparse.Namespace, out: TextIO) -> int:
+    from datetime import datetime
+
+    from shipsync.domain.india import IST
+    from shipsync.freight.margin import to_csv
+    from shipsync.freight.wiring import margin, report_period
+
+    try:
+        start, end = report_period(str(args.days), datetime.now(IST).date())
+    except ValueError as problem:
+        raise TargetError(f"--days: {problem}") from None
+    report, refused = margin(start, end)
+    if args.csv:
+        args.csv.write_text(to_csv(report), encoding="utf-8")
+    if args.rules_history:
+        print(json.dumps({"history": report.courier_history()}, indent=2), file=out)
+    elif args.json:
+        document = report.as_dict() | {
+            "period": {"start": start.isoformat(), "end": end.isoformat()},
+            "refused": [{"row": row.name, "reason": row.reason} for row in refused],
+        }
+        print(json.dumps(document, indent=2), file=out)
+    else:
+        print(render_margin(report, refused), file=out)
+    balanced = report.reconciliation.balanced and not refused
+    return OK if balanced and not report.unattributed else PROBLEMS
+
+
+def render_margin(report: MarginReport, refused: Sequence[RefusedRow]) -> str:
+    from shipsync.remittance.money import format_inr
+
+    lines = [f"Margin of {len(report.orders)} order(s): net {format_inr(report.total.net)}"]
+    for title, groups in (("courier", report.by_courier), ("tier", report.by_tier), ("payment", report.by_payment)):
+        lines.append(f"By {title}:")
+        for name, total in groups.items():
+            money = total.money
+            lines.append(
+                f"  {name}: {total.shipments} shipment(s), {total.rtos} RTO; earned {format_inr(money.earned)}, "
+                f"shipping {format_inr(money.shipping_cost)}, net {format_inr(money.net)}"
+                + (f"; RTO cost {format_inr(total.rto_cost)}" if total.rtos else "")
+            )
+    check = report.reconciliation
+    lines.append(
+        f"Wallet: {format_inr(check.wallet_movement)} of shipping movements, {format_inr(check.attributed)} "
+        f"attributed to orders, {format_inr(check.unattributed)} to no known shipment; recharges "
+        f"{format_inr(check.recharges)}."
+    )
+    lines += [
+        f"  unattributed: transaction {row.transaction_id} {row.kind.value} {format_inr(row.amount_paise)} "
+        f"(AWB {row.awb or '-'}, order {row.channel_order_id or row.sr_order_id or '-'})"
+        for row in report.unattributed
+    ]
+    lines += [f"  not readable: {row.name}: {row.reason}" for row in refused]
+    return "\n".join(lines)
 
 
 def render_pickups(check: PickupCheck) -> str:

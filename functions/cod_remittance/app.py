@@ -1,8 +1,10 @@
-"""cod-remittance: Shiprocket COD remittances (posted JSON batch or panel CSV) -> Zoho Books payments.
+"""cod-remittance: Shiprocket COD remittances (posted JSON batch or panel CSV) -> Zoho Books payments, and the
+wallet statement (the API's, or the panel's CSV export) -> Zoho Books expenses and journals.
 
-Two event sources: the API route (authenticate, validate the whole upload, queue one message per
-batch, 202) and the RemittanceQueue worker (a batch: balance check and fan-out; an order: one
-payment, exactly once), with partial batch failures; plus the remittance poll and the wallet watch schedules.
+Two event sources: the API routes (authenticate, validate the whole upload, queue one message per batch or per
+chunk of statement rows, 202) and the RemittanceQueue worker (a batch: balance check and fan-out; an order: one
+payment, exactly once; statement rows: the wallet watch's pages and bookings, once per transaction), with partial
+batch failures; plus the remittance poll and the wallet watch schedules.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shipsync import wiring
 from shipsync.remittance import wiring as remittance
 from shipsync.request_body import read_text
-from shipsync.routes import authenticate, json_response, register_error_handlers
+from shipsync.routes import WebhookRejected, authenticate, json_response, register_error_handlers
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -53,6 +55,61 @@ def remittance_upload() -> Response[Any]:
     ]
     logger.info("remittance queued", extra={"batches": [q["remittance_id"] for q in queued]})
     return json_response(202, {"status": "queued", "batches": queued})
+
+
+@app.post("/webhooks/wallet-statement")
+@tracer.capture_method
+def wallet_statement_upload() -> Response[Any]:
+    """The panel's wallet statement export (CSV), validated whole, queued in chunks for the wallet watch."""
+    from datetime import datetime
+
+    from shipsync.domain.india import IST
+    from shipsync.freight.statement_csv import InvalidStatement, read_statement_csv
+    from shipsync.remittance.messages import wallet_rows_messages
+    from shipsync.request_body import check_text
+
+    event = app.current_event
+    authenticate(event.headers.get("x-api-key"), wiring.webhook_secret("remittance_webhook"))
+    text = read_text(event, remittance.settings().max_body_bytes)
+    try:
+        check_text(text, "rows")
+        rows = read_statement_csv(text)
+    except InvalidStatement as err:
+        raise WebhookRejected(400, str(err), err.field) from None
+    received_on = datetime.now(IST).date()
+    # Sent in file order; a send that fails leaves the chunks before it queued, and the seller's retry repeats them
+    # harmlessly (each transaction is claimed once).
+    queued = [
+        {"message_id": remittance.enqueue_remittance(message), "rows": len(message.rows)}
+        for message in wallet_rows_messages(rows, received_on)
+    ]
+    logger.info("wallet statement queued", extra={"rows": len(rows), "messages": len(queued)})
+    return json_response(202, {"status": "queued", "rows": len(rows), "messages": queued})
+
+
+@app.get("/admin/margin")
+@tracer.capture_method
+def margin_report() -> Response[Any]:
+    """What each order earned less its freight (freight.margin), over the last ``days`` (default 7): JSON in paise,
+    or ``format=csv``, one row per order in rupees. Read-only; IAM-authenticated when deployed."""
+    from datetime import datetime
+
+    from shipsync.domain.india import IST
+    from shipsync.freight import wiring as freight
+    from shipsync.freight.margin import to_csv
+
+    query = app.current_event.query_string_parameters or {}
+    answer_format = query.get("format", "json")
+    if answer_format not in ("json", "csv"):
+        raise WebhookRejected(400, "format must be json or csv", "format")
+    try:
+        start, end = freight.report_period(query.get("days"), datetime.now(IST).date())
+    except ValueError as err:
+        raise WebhookRejected(400, str(err), "days") from None
+    if answer_format == "csv":
+        report, _ = freight.margin(start, end)
+        return Response(status_code=200, content_type="text/csv; charset=utf-8", body=to_csv(report))
+    return json_response(200, freight.margin_document(start, end))
 
 
 register_error_handlers(app, logger, lambda: wiring.outcome_policy(metrics))

@@ -1,4 +1,4 @@
-"""Hostile requests for the five public routes, from a seed: what an attacker or a broken client sends.
+"""Hostile requests for the six routes that take a body, from a seed: what an attacker or a broken client sends.
 
 Each request starts from a valid body (the sample events in ``events/``) and is then broken one way,
 named by its ``kind``: a number too long for Python's int conversion, JSON nested thousands deep,
@@ -78,6 +78,13 @@ def routes() -> tuple[Route, ...]:
         ),
         Route("returns", "/returns", "admin", True, (_event_body("rto_restock/api_returns.json"),)),
         Route("tokens-refresh", "/tokens/refresh", "admin", True, (_event_body("token_refresh/api_refresh.json"),)),
+        Route(
+            "wallet-statement",
+            "/webhooks/wallet-statement",
+            "remittance_webhook",
+            False,
+            (_event_body("cod_remittance/webhook_wallet_statement_csv.json"),),
+        ),
     )
 
 

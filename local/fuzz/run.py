@@ -228,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.report.parent.mkdir(parents=True, exist_ok=True)
     log_path = args.report.with_suffix(".log")
-    print(f"fuzzing the five routes with {args.requests} hostile requests (seed {args.seed})", file=sys.stderr)
+    print(
+        f"fuzzing the six body-taking routes with {args.requests} hostile requests (seed {args.seed})", file=sys.stderr
+    )
     with stack_log(log_path), _stack(args.api, args.port) as stack:
         report = fuzz(stack, args.requests, args.seed)
     args.report.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")

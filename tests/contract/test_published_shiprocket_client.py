@@ -28,6 +28,7 @@ from shipsync.domain.models import (
     ShiprocketOrder,
     ShiprocketOrderDetails,
     ShiprocketOrderItem,
+    ShiprocketOrderProduct,
     ShiprocketPickupAddress,
     ShiprocketPickupLocation,
     ShiprocketReturnOrder,
@@ -253,6 +254,7 @@ def _order_details(outcome: Any) -> None:
         awb=None,
         payment_method="Prepaid",
         cod_amount=Decimal("0"),
+        products=[ShiprocketOrderProduct(sku="Tshirt-Blue-41", name="watch", quantity=1)],
     )
 
 

@@ -1,5 +1,6 @@
-"""The HTTP fuzz (``python -m local.fuzz``, ``make fuzz``) in a small run: hostile requests over the five routes
-of a real local stack, its own process, as an outside client sends them. ~15 s; ``make fuzz`` sends 6,000."""
+"""The HTTP fuzz (``python -m local.fuzz``, ``make fuzz``) in a small run: hostile requests over the six routes
+that take a body, of a real local stack, its own process, as an outside client sends them. ~15 s; ``make fuzz``
+sends 6,000."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def test_hostile_requests_over_http_get_no_5xx_and_a_valid_order_still_ships(tmp
         "cod-remittance",
         "returns",
         "tokens-refresh",
+        "wallet-statement",
     }
     # Both sides were tried: valid requests accepted, hostile ones refused.
     statuses = {int(status) for counts in report["by_route"].values() for status in counts}

@@ -85,7 +85,7 @@ BUSINESS_ALARMS = {
 }
 # Business alarms on a day's count above a configured rate, not on a first occurrence (each occurrence pages).
 RATE_ALARMS = {"WeightDiscrepanciesAlarm"}
-ADMIN_ROUTES = {("/tokens/refresh", "post"), ("/returns", "post")}
+ADMIN_ROUTES = {("/tokens/refresh", "post"), ("/returns", "post"), ("/admin/margin", "get")}
 # Values the local runner can evaluate.
 ENV_GETATT_ATTRIBUTES = {"Arn", "QueueUrl", "QueueName"}
 PER_FUNCTION_ENV = {"POWERTOOLS_SERVICE_NAME"}
@@ -637,6 +637,8 @@ def test_checks_see_the_resources_they_police(cfn: Template) -> None:
         ("/webhooks/zoho/salesorders", "post"),
         ("/webhooks/shipment-status", "post"),
         ("/webhooks/cod-remittance", "post"),
+        ("/webhooks/wallet-statement", "post"),
+        ("/admin/margin", "get"),
         ("/returns", "post"),
         ("/tokens/refresh", "post"),
     }
@@ -782,6 +784,8 @@ def test_cod_remittance_webhook_is_open_and_polls_remittances(cfn: Template) -> 
     operations = {(p, m): op for _, p, m, op in api_operations(cfn)}
     # Integrators and panel uploads cannot sign requests: the function checks x-api-key, API Gateway must not.
     assert operations[("/webhooks/cod-remittance", "post")]["security"] == [{"NONE": []}]
+    # The panel's statement export is uploaded the same way, checked against the same secret by the function.
+    assert operations[("/webhooks/wallet-statement", "post")]["security"] == [{"NONE": []}]
     rules = [
         props(rule)
         for rule in resources(cfn, "AWS::Events::Rule").values()

@@ -9,12 +9,15 @@ so a fake that drifts from the real ledger fails there.
 from __future__ import annotations
 
 import copy
+import time
+from collections.abc import Callable
 from typing import Any, Unpack
 
 from pydantic import BaseModel
 
 from shipsync.ledger.dynamo import REOPENED_FIELDS
 from shipsync.ledger.records import (
+    WALLET_CLAIM_SETTLE_S,
     AwbChanges,
     AwbRecord,
     JobState,
@@ -54,6 +57,7 @@ class MemoryLedger:
         self.return_records: dict[str, dict[str, dict[str, Any]]] = {}  # RETURNS#<salesorder_id>
         self.marks: set[str] = set()  # MARK#<key>
         self.wallet_rows: dict[str, dict[str, Any]] = {}  # WALLET#<transaction id>
+        self.contents: dict[int, list[dict[str, Any]]] = {}  # CONTENTS#<Shiprocket order id>
         self.now = now
 
     @property
@@ -68,14 +72,22 @@ class MemoryLedger:
         self.marks.add(key)
         return True
 
-    def claim_wallet_row(self, transaction_id: str) -> str:
+    def claim_wallet_row(self, transaction_id: str, *, settle_s: float = WALLET_CLAIM_SETTLE_S) -> str:
         if transaction_id not in self.wallet_rows:
-            self.wallet_rows[transaction_id] = {"state": "in_flight"}
+            self.wallet_rows[transaction_id] = {"state": "in_flight", "claimed_at": time.time()}
             return "new"
-        return "booked" if self.wallet_rows[transaction_id]["state"] == "booked" else "in_flight"
+        row = self.wallet_rows[transaction_id]
+        if row["state"] == "booked":
+            return "booked"
+        return "busy" if time.time() - row.get("claimed_at", 0.0) < settle_s else "in_flight"
 
     def mark_wallet_row_booked(self, transaction_id: str, entry_id: str) -> None:
         self.wallet_rows[transaction_id] = {"state": "booked", "entry_id": entry_id}
+
+    def parcel_contents(self, sr_order_id: int, read: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        if int(sr_order_id) not in self.contents:
+            self.contents[int(sr_order_id)] = _plain(read())
+        return copy.deepcopy(self.contents[int(sr_order_id)])
 
     # ------------------------------------------------------------------ SO# and SONUM#
     def get(self, salesorder_id: str) -> OrderRecord | None:

@@ -53,6 +53,12 @@ def booker(books: FakeBooks, ledger: MemoryLedger, known: dict[str, str] | None 
     return FreightBooker(books, ledger, shipment_of(known or {"19041234567890": "SO-00042"}), ACCOUNTS, TODAY)
 
 
+def stopped_after_its_claim(ledger: MemoryLedger, transaction_id: str) -> None:
+    """An earlier attempt claimed the row and stopped, longer ago than any attempt runs."""
+    ledger.claim_wallet_row(transaction_id)
+    ledger.wallet_rows[transaction_id]["claimed_at"] -= 3600
+
+
 def rows(*raw: dict[str, Any]) -> list[WalletRow]:
     return [read_row(entry) for entry in raw]
 
@@ -97,7 +103,7 @@ def test_a_row_booked_before_is_not_booked_again_and_costs_no_zoho_call() -> Non
 @pytest.mark.parametrize(("in_zoho", "created"), [(["EXP-9"], 0), ([], 1)])
 def test_a_claim_left_in_flight_asks_zoho_by_reference_before_writing(in_zoho: list[str], created: int) -> None:
     books, ledger = FakeBooks({"SRW-7100001": in_zoho}), MemoryLedger()
-    ledger.claim_wallet_row("7100001")  # an earlier attempt stopped after its claim
+    stopped_after_its_claim(ledger, "7100001")
 
     result = booker(books, ledger).book(rows(row()))
 
@@ -109,7 +115,7 @@ def test_a_claim_left_in_flight_asks_zoho_by_reference_before_writing(in_zoho: l
 
 def test_an_unreadable_look_up_raises_and_books_nothing() -> None:
     books, ledger = FakeBooks(unreadable=True), MemoryLedger()
-    ledger.claim_wallet_row("7100001")
+    stopped_after_its_claim(ledger, "7100001")
 
     with pytest.raises(ProviderRequestError):
         booker(books, ledger).book(rows(row()))
@@ -121,7 +127,7 @@ def test_a_reversal_is_a_journal_back_from_the_freight_account_to_the_wallet() -
     reversal = row(transaction_id="7100002", debit_amount="", credit_amount="120.90", charge="Freight Reversal")
 
     result = booker(books, ledger).book(rows(reversal))
-    ledger.claim_wallet_row("7100009")
+    stopped_after_its_claim(ledger, "7100009")
     booker(books, ledger).book(rows({**reversal, "transaction_id": "7100009"}))
 
     assert result.booked == ["JNL-1"]
@@ -172,3 +178,14 @@ def test_a_run_writes_at_most_its_share_and_the_next_run_books_the_rest() -> Non
 def test_booking_is_off_until_both_accounts_are_set() -> None:
     assert not BookingAccounts(freight="520", wallet="").enabled
     assert BookingAccounts(freight="520", wallet="530").for_kind(read_row(row()).kind) == "520"
+
+
+def test_a_row_another_attempt_claimed_moments_ago_waits_for_the_next_run() -> None:
+    """The upload and the schedule at once: the second must not ask Zoho before the first has written."""
+    books, ledger = FakeBooks(), MemoryLedger()
+    ledger.claim_wallet_row("7100001")
+
+    result = booker(books, ledger).book(rows(row()))
+
+    assert (result.busy, result.deferred, result.booked, books.looked_up, books.created) == (1, 0, [], [], [])
+    assert ledger.wallet_rows["7100001"]["state"] == "in_flight"

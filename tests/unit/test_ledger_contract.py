@@ -74,11 +74,29 @@ def test_a_mark_is_made_once_per_key(ledgers: Ledgers) -> None:
 
 def test_a_wallet_row_is_claimed_once_and_stays_in_flight_until_booked(ledgers: Ledgers) -> None:
     assert ledgers.main.claim_wallet_row("7100001") == "new"
-    # A retry after a stop between the claim and the booking: Zoho must be asked.
-    assert ledgers.main.claim_wallet_row("7100001") == "in_flight"
+    # Claimed moments ago: its claimant may be writing it now.
+    assert ledgers.main.claim_wallet_row("7100001") == "busy"
+    # A retry after a stop between the claim and the booking (the claim older than any attempt): Zoho must be asked.
+    assert ledgers.main.claim_wallet_row("7100001", settle_s=0) == "in_flight"
     ledgers.main.mark_wallet_row_booked("7100001", "4600000000000100001")
     assert ledgers.main.claim_wallet_row("7100001") == "booked"
     assert ledgers.main.claim_wallet_row("7100002") == "new"
+
+
+def test_a_parcels_contents_are_read_once_and_kept(ledgers: Ledgers) -> None:
+    reads: list[int] = []
+
+    def read(units: int) -> list[dict[str, Any]]:
+        reads.append(units)
+        return [{"sku": "TEE-BLK-M", "name": "Cotton Tee Black M", "quantity": units}]
+
+    first = ledgers.main.parcel_contents(612345678, lambda: read(2))
+    again = ledgers.main.parcel_contents(612345678, lambda: read(5))
+    other = ledgers.main.parcel_contents(612345679, lambda: read(1))
+
+    assert first == again == [{"sku": "TEE-BLK-M", "name": "Cotton Tee Black M", "quantity": 2}]
+    assert other[0]["quantity"] == 1
+    assert reads == [2, 1]
 
 
 # ------------------------------------------------------------------------------ SO#

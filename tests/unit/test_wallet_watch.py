@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from shipsync.freight.statement import read_row
-from shipsync.freight.watch import WalletWatch, WatchSettings, daily_need, discrepancy_of
+from shipsync.freight.watch import Discrepancy, WalletWatch, WatchSettings, daily_need, discrepancy_of
 from tests.unit.memory_ledger import MemoryLedger
 from tests.unit.test_wallet_statement import row
 
@@ -74,6 +74,7 @@ def test_a_discrepancy_is_paged_once_with_its_weights_extra_and_deadline() -> No
 
     assert wallet.asked == [(date(2025, 6, 7), TODAY)] * 2
     assert (first["discrepancies_paged"], again["discrepancies_paged"]) == (1, 0)
+    assert first["item_weights_paged"] is None  # no advisor configured
     [(kind, subject, message)] = pages.sent
     assert (kind, subject) == ("WeightDiscrepancy", "1 weight discrepancy(ies) to dispute, first deadline 2025-06-16")
     assert (
@@ -83,7 +84,10 @@ def test_a_discrepancy_is_paged_once_with_its_weights_extra_and_deadline() -> No
 
 
 def test_only_a_reweighed_debit_with_more_weight_charged_is_a_discrepancy() -> None:
-    assert discrepancy_of(read_row(reweighed(1)), 7, TODAY).deadline == date(2025, 6, 19)  # type: ignore[union-attr]
+    found = discrepancy_of(read_row(reweighed(1)), 7, TODAY)
+    assert found is not None
+    assert (found.deadline, found.sr_order_id) == (date(2025, 6, 19), 612345678)
+    assert discrepancy_of(read_row(reweighed(1, order_id="")), 4, TODAY).sr_order_id is None  # type: ignore[union-attr]
     assert discrepancy_of(read_row(reweighed(1, charged_weight="0.50")), 4, TODAY) is None
     assert discrepancy_of(read_row(freight(1, "85.00")), 4, TODAY) is None
     unreadable_day = discrepancy_of(read_row(reweighed(1, created_at="12 Jun 2025")), 4, TODAY)
@@ -165,3 +169,40 @@ def test_a_booking_that_fails_does_not_hold_back_the_pages() -> None:
     with pytest.raises(TransientError):
         job.run()
     assert sorted(kind for kind, _, _ in pages.sent) == ["WalletLow", "WeightDiscrepancy"]
+
+
+def test_the_advice_gets_the_whole_window_only_when_a_discrepancy_is_new_after_its_page() -> None:
+    ledger, pages, counts = MemoryLedger(), Pages(), Counts()
+    wallet = FakeWallet([reweighed(1), freight(2, "85.00")], "5000.00")
+    asked: list[tuple[list[str], int]] = []
+
+    def advise(discrepancies: list[Discrepancy]) -> int:
+        asked.append(([d.awb for d in discrepancies], len(pages.sent)))
+        return 1
+
+    job = WalletWatch(wallet, ledger, pages, counts, WatchSettings(), lambda: TODAY, advise=advise)
+
+    first = job.run()
+    quiet = job.run()
+    wallet.rows.append(reweighed(3, awb_code="19049999999999"))
+    third = job.run()
+
+    # After the discrepancy page went out; an hour with nothing new costs the advice nothing.
+    assert asked == [(["19041234567890"], 1), (["19041234567890", "19049999999999"], 2)]
+    assert [summary["item_weights_paged"] for summary in (first, quiet, third)] == [1, 0, 1]
+
+
+def test_an_advice_that_fails_does_not_hold_back_the_discrepancy_page() -> None:
+    from shipsync.errors import TransientError
+
+    def advise(discrepancies: list[Discrepancy]) -> int:
+        raise TransientError("shiprocket: HTTP 503")
+
+    ledger, pages, counts = MemoryLedger(), Pages(), Counts()
+    job = WalletWatch(
+        FakeWallet([reweighed(1)], "5000.00"), ledger, pages, counts, WatchSettings(), lambda: TODAY, advise=advise
+    )
+
+    with pytest.raises(TransientError):
+        job.run()
+    assert [kind for kind, _, _ in pages.sent] == ["WeightDiscrepancy"]

@@ -166,6 +166,8 @@ class CodRemittanceSettings(CommonSettings):
     wallet_lookback_days: int = 7
     # The shorter of the windows Shiprocket's help pages give (docs/providers/shiprocket.md §17).
     weight_dispute_days: int = 4
+    # An item in this many of the window's weight discrepancies is paged as "fix its weight" (freight.item_weights).
+    item_weight_repeats: int = 2
     # Books accounts for the wallet's shipping debits (freight.booking); booking is off until both of the first
     # two are set. RTO freight goes to its own account when one is given.
     freight_expense_account_id: str = ""

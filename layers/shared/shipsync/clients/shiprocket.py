@@ -426,7 +426,7 @@ class ShiprocketClient:
         logger.info("shiprocket accepted", extra={"path": path, "answer": _describe(payload)[0]})
 
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails:
-        """``GET /orders/show/{id}``: status, AWB, courier, COD amount and the remittance fields.
+        """``GET /orders/show/{id}``: status, AWB, courier, COD amount, the remittance fields and the products.
 
         See docs/providers/shiprocket.md §11, §14.
 
@@ -464,6 +464,7 @@ class ShiprocketClient:
                 "remittance_status": _str_or_none(data.get("remittance_status")),
                 "courier_name": _str_or_none(shipment.get("courier")),
                 "courier_id": _int_or_none(shipment.get("courier_id")),
+                "products": _products(data.get("products")),
             },
         )
 
@@ -718,3 +719,21 @@ def _decimal(value: Any, *, signed: bool = False) -> Decimal:
 
 def _str_or_none(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
+
+
+def _products(value: Any) -> list[dict[str, Any]] | None:
+    """The ``products`` of orders/show as SKU, name and units; None when a line has no SKU or no whole positive
+    ``quantity``: a list short of a line would under-state what the parcel holds."""
+    if not isinstance(value, list):
+        return None
+    lines = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            return None
+        sku, units = _str_or_none(entry.get("sku")), entry.get("quantity")
+        if isinstance(units, str) and units.strip().isdigit():
+            units = int(units)
+        if sku is None or not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            return None
+        lines.append({"sku": sku, "name": _str_or_none(entry.get("name")) or sku, "quantity": units})
+    return lines

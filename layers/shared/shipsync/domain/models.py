@@ -577,6 +577,15 @@ class ZohoCustomerPayment(_ZohoModel):
     custom_fields: dict[str, str] = Field(default_factory=dict)
 
 
+class ShiprocketOrderProduct(BaseModel):
+    """A line of an order's ``products`` on ``orders/show`` (docs/providers/shiprocket.md §14): the SKU and name
+    we sent (``ShiprocketOrderItem``) and its units (``quantity``)."""
+
+    sku: str
+    name: str
+    quantity: int = Field(gt=0)
+
+
 class ShiprocketOrderDetails(BaseModel):
     """``GET /orders/show/{id}`` as the remittance poll reads it; empty strings arrive as None."""
 
@@ -594,6 +603,9 @@ class ShiprocketOrderDetails(BaseModel):
     # The shipment's courier, once an AWB is assigned (``shipments.courier`` / ``shipments.courier_id``).
     courier_name: str | None = None
     courier_id: int | None = None
+    # What the parcel holds (freight.item_weights); None when the answer has no readable ``products`` list, which
+    # only that reader refuses.
+    products: list[ShiprocketOrderProduct] | None = None
 
     @property
     def is_cod(self) -> bool:

@@ -6,8 +6,10 @@ transaction.
 Exactly once without a Zoho look-up per row: the ledger claims each transaction (``WALLET#<id>``) before the
 write and marks it booked after. Only a claim left in flight by an earlier attempt (stopped between the two) asks
 Zoho first, by the expense's reference (``SRW-<transaction id>``); an answer we cannot read raises, never "not
-there". A row whose shipment the ledger does not know is not booked: it is listed for ops. A recharge is money the
-seller moved, not a shipment's: it is not booked (nor is a row of an unknown kind), docs/providers/zoho.md §16.
+there". A claim younger than any function's timeout is another attempt's, perhaps writing now (the upload and the
+schedule at once): the row waits for the next run. A row whose shipment the ledger does not know is not booked: it
+is listed for ops. A recharge is money the seller moved, not a shipment's: it is not booked (nor is a row of an
+unknown kind), docs/providers/zoho.md §16.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ class BookingResult:
     not_expenses: list[WalletRow] = field(default_factory=list)
     # Left for the next run: this run wrote its share.
     deferred: int = 0
+    # Left for a later run: another attempt claimed them moments ago (WALLET_CLAIM_SETTLE_S).
+    busy: int = 0
 
 
 def reference_of(row: WalletRow) -> str:
@@ -123,6 +127,11 @@ class FreightBooker:
             claim = self._bookings.claim_wallet_row(row.transaction_id)
             if claim == "booked":
                 result.already += 1
+                continue
+            if claim == "busy":
+                # Another attempt claimed it moments ago and may be writing it: asking Zoho now could find nothing
+                # yet and write it twice. A later run finds it booked, or left in flight and safe to look up.
+                result.busy += 1
                 continue
             found = self._find(row) if claim == "in_flight" else []
             entry_id = found[0] if found else self._create(row, number)

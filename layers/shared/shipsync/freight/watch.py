@@ -4,7 +4,8 @@ wallet that will not last the next day, before AWB assignment starts failing.
 Each weight discrepancy is paged once (a ledger marker per statement transaction), with the AWB, the declared and
 charged weights, the extra amount and the dispute deadline: the row's date plus the dispute window (the shorter
 of the windows Shiprocket's help pages give, docs/providers/shiprocket.md §17). A low balance is paged once a day.
-The need is the configured minimum, or else the average day's debits of the look-back window.
+The need is the configured minimum, or else the average day's debits of the look-back window. A run that pages a
+new discrepancy then hands the window's discrepancies to the advice on items re-weighed again and again.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ class WatchSettings:
 class Discrepancy:
     awb: str
     channel_order_id: str | None
+    # The row's Shiprocket order (the statement's ``order_id``), whose ``orders/show`` lists what the parcel holds.
+    sr_order_id: int | None
     declared_kg: float
     charged_kg: float
     extra_paise: Paise
@@ -73,6 +76,7 @@ def discrepancy_of(row: WalletRow, window_days: int, today: date) -> Discrepancy
     return Discrepancy(
         awb=row.awb or row.shipment_key or "?",
         channel_order_id=row.channel_order_id,
+        sr_order_id=int(row.sr_order_id) if row.sr_order_id and row.sr_order_id.isdigit() else None,
         declared_kg=declared,
         charged_kg=charged,
         extra_paise=row.amount_paise,
@@ -96,12 +100,14 @@ class WalletWatch:
         settings: WatchSettings,
         today: Callable[[], date],
         book: Callable[[list[WalletRow], date], BookingResult] | None = None,
-        advise: Callable[[list[Discrepancy]], object] | None = None,
+        advise: Callable[[list[Discrepancy]], int] | None = None,
     ) -> None:
         """``book``: the statement's debits and reversals into Zoho Books (``freight.booking``); None while the
         Books accounts are not configured. It runs last: a Zoho outage must not keep the pages from going out.
         ``advise``: given every discrepancy of the look-back window (paged before or not), tells ops which items
-        keep causing them (``freight.item_weights``)."""
+        keep causing them and returns how many it paged (``freight.item_weights``). Only a run that pages a new
+        discrepancy asks: the answer can change only then, and an hour without one costs no call. It runs after
+        the discrepancy page (which has a deadline) and before the booking."""
         self._book = book
         self._advise = advise
         self._shiprocket = shiprocket
@@ -135,24 +141,33 @@ class WalletWatch:
 
     def take(self, statement: Statement, today: date) -> dict[str, object]:
         """Statement rows from any source (the API's window, the panel's CSV): discrepancies paged, refusals
-        counted and logged, then the rows booked. Each step is once per transaction id, so rows seen before cost
-        no page and no booking."""
-        paged = self._page_discrepancies(statement.rows, today)
+        counted and logged, the items re-weighed again and again advised on, then the rows booked. Each step is
+        once per transaction id, so rows seen before cost no page, no advice and no booking."""
+        window = [
+            (row, discrepancy)
+            for row in statement.rows
+            if (discrepancy := discrepancy_of(row, self._settings.dispute_window_days, today)) is not None
+        ]
+        fresh = [found for row, found in window if self._marks.mark_once(f"WEIGHTDISPUTE#{row.transaction_id}")]
+        self._page_discrepancies(fresh)
         if statement.refused:
             self._metrics.count("StatementRowsRefused", len(statement.refused))
             logger.warning(
                 "statement rows refused",
                 extra={"refused": [f"{row.name}: {row.reason}" for row in statement.refused]},
             )
+        advised = self._advise([found for _, found in window]) if self._advise is not None and fresh else 0
         booking = self._book_rows(statement.rows, today) if self._book is not None else None
         return {
             "rows": len(statement.rows),
             "refused": len(statement.refused),
-            "discrepancies_paged": paged,
+            "discrepancies_paged": len(fresh),
+            "item_weights_paged": None if self._advise is None else advised,
             "booked": None if booking is None else len(booking.booked),
             "already_booked": None if booking is None else booking.already,
             "unmatched": None if booking is None else len(booking.unmatched),
             "deferred": None if booking is None else booking.deferred,
+            "busy": None if booking is None else booking.busy,
         }
 
     def _book_rows(self, rows: list[WalletRow], today: date) -> BookingResult:
@@ -175,17 +190,9 @@ class WalletWatch:
             )
         return result
 
-    def _page_discrepancies(self, rows: list[WalletRow], today: date) -> int:
-        found = [
-            (row, found)
-            for row in rows
-            if (found := discrepancy_of(row, self._settings.dispute_window_days, today)) is not None
-        ]
-        if self._advise is not None and found:
-            self._advise([discrepancy for _, discrepancy in found])
-        fresh = [found for row, found in found if self._marks.mark_once(f"WEIGHTDISPUTE#{row.transaction_id}")]
+    def _page_discrepancies(self, fresh: list[Discrepancy]) -> None:
         if not fresh:
-            return 0
+            return
         self._metrics.count("WeightDiscrepancy", len(fresh))
         self._alerts.page(
             f"{len(fresh)} weight discrepancy(ies) to dispute, first deadline {min(d.deadline for d in fresh)}",
@@ -194,4 +201,3 @@ class WalletWatch:
             kind="WeightDiscrepancy",
             correlation_id=fresh[0].awb,
         )
-        return len(fresh)

@@ -15,7 +15,7 @@ sweep is one Query.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Unpack
@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from shipsync.adapters.aws import client
 from shipsync.ledger.records import (
+    WALLET_CLAIM_SETTLE_S,
     AwbChanges,
     AwbRecord,
     JobState,
@@ -264,17 +265,36 @@ class DynamoLedger:
         expires = int(time.time()) + MARK_DAYS * 86400
         return self._put_new({"pk": f"MARK#{key}", "created_at": _now(), "ttl": expires})
 
-    def claim_wallet_row(self, transaction_id: str) -> WalletClaim:
+    def claim_wallet_row(self, transaction_id: str, *, settle_s: float = WALLET_CLAIM_SETTLE_S) -> WalletClaim:
         """``WALLET#<transaction id>``: "new" for the call that claims a statement row for booking, else "booked"
-        (done) or "in_flight" (an earlier attempt stopped between its claim and its booking: Zoho must be asked)."""
+        (done), "busy" (claimed less than ``settle_s`` ago: the upload and the schedule at once; the claimant may
+        be writing now) or "in_flight" (an earlier attempt stopped between its claim and its booking: Zoho must be
+        asked)."""
         key = f"WALLET#{transaction_id}"
         if self._put_new({"pk": key, "state": "in_flight", "created_at": _now()}):
             return "new"
         item = self._table.get_item(Key={"pk": key}, ConsistentRead=True).get("Item")
-        return "booked" if item is not None and item.get("state") == "booked" else "in_flight"
+        if item is not None and item.get("state") == "booked":
+            return "booked"
+        claimed = datetime.fromisoformat(str((item or {}).get("created_at") or "1970-01-01T00:00:00+00:00"))
+        return "busy" if (datetime.now(UTC) - claimed).total_seconds() < settle_s else "in_flight"
 
     def mark_wallet_row_booked(self, transaction_id: str, entry_id: str) -> None:
         self.update_key(f"WALLET#{transaction_id}", {"state": "booked", "entry_id": entry_id})
+
+    def parcel_contents(self, sr_order_id: int, read: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """``CONTENTS#<Shiprocket order id>``: what the parcel holds, ``read`` the first time it is asked for and
+        kept (a shipped order's contents do not change), so the freight advice reads an order at Shiprocket
+        once. Expires with the markers (``MARK_DAYS``), long after the wallet watch's window."""
+        key = f"CONTENTS#{int(sr_order_id)}"
+        item = self._table.get_item(Key={"pk": key}).get("Item")
+        if item is not None:
+            kept: list[dict[str, Any]] = _from_dynamo(item["items"])
+            return kept
+        items = read()
+        expires = int(time.time()) + MARK_DAYS * 86400
+        self._table.put_item(Item={"pk": key, "items": _to_dynamo(items), "created_at": _now(), "ttl": expires})
+        return items
 
     def _put_number(self, salesorder_number: str, salesorder_id: str, created_at: str) -> None:
         """``SONUM#``: salesorder number -> id (a plain put, so repeating it changes nothing)."""

@@ -413,6 +413,9 @@ class RemittanceHeader(BaseModel):
     received_at: str
 
 
-# A wallet statement row's booking claim (``DynamoLedger.claim_wallet_row``): claimed now, booked before, or left in
-# flight by an attempt that stopped between its claim and its booking.
-WalletClaim = Literal["new", "booked", "in_flight"]
+# A wallet statement row's booking claim (``DynamoLedger.claim_wallet_row``): claimed now, booked before, claimed
+# moments ago by an attempt that may still be writing (``busy``: leave it to that attempt), or left in flight by an
+# attempt that stopped between its claim and its booking.
+WalletClaim = Literal["new", "booked", "busy", "in_flight"]
+# Longer than any function's timeout: a claim this old belongs to an attempt that is no longer running.
+WALLET_CLAIM_SETTLE_S = 300
