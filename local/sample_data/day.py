@@ -61,7 +61,8 @@ class SampleDay:
     def rule_path_orders(self) -> set[str]:
         """One order per path beyond the plain happy one: every failure, every repeated
         delivery, the first heavy COD parcel (the heavy rule outranks the COD rules), the first
-        repeated SKU, then one invoiced RTO, the lost parcel, one NDR and the customer return.
+        repeated SKU, then one invoiced RTO, the lost parcel, one NDR, the customer return and one re-weighed
+        parcel.
         Small enough to replay in seconds under Zoho's request budget."""
         orders = self.expected["orders"]
         picked = {
@@ -76,6 +77,9 @@ class SampleDay:
         picked.add(next(o["salesorder_number"] for o in shipped if o["lifecycle"] == "lost"))
         picked.add(next(o["salesorder_number"] for o in shipped if o["lifecycle"] in NDR_LIFECYCLES))
         picked.add(self.tracking["customer_return"]["salesorder_number"])
+        # One parcel the courier re-weighs (a weight discrepancy in the wallet).
+        reweighed = self.shiprocket_seed.get("weight_discrepancies", {})
+        picked.add(next(o["salesorder_number"] for o in shipped if o["salesorder_number"] in reweighed))
         # One seller's cancellation and the address change.
         changes = self.tracking.get("changes", [])
         picked.update(
@@ -105,6 +109,8 @@ class SampleDay:
                     number: count for number, count in self.expected["repeated_deliveries"].items() if number in numbers
                 },
                 "lifecycle_summary": lifecycle_summary(orders),
+                # Part of the day costs part of the wallet: it ends well above a day's need.
+                "wallet_low_at_day_end": False,
             },
             tracking={
                 **self.tracking,

@@ -78,6 +78,14 @@ CHANGES_SEED = SEED + 12
 # Shiprocket remits on D+8. Three batches of the delivered, invoiced COD orders: one posted as JSON,
 # one found only by the poll, one posted with a bank transfer short by SHORT_TRANSFER rupees.
 REMITTANCE_DATE = "2025-06-19"
+# Couriers re-weigh a few delivered parcels heavier than declared (issue 14): the wallet is debited the extra
+# freight once they are picked up, and the wallet watch pages each with its dispute deadline.
+_REWEIGHED_PER_BLOCK = 3
+# What the courier's scale finds beyond the items' declared dead weight (the box, the filler).
+REWEIGHED_EXTRA_KG = 1.5
+# The wallet the day starts with, per block of orders: a little more than the day costs (about ₹23,900 for the
+# committed day), so it ends below a day's need and the wallet watch pages it (WalletLow).
+WALLET_OPENING_PER_BLOCK = 26_000.0
 REMITTANCE_BATCHES = (("UTR-SR-0619-A", "webhook", 0), ("UTR-SR-0619-B", "poll", 0), ("UTR-SR-0619-C", "webhook", 100))
 # The last delivered, invoiced COD order(s) stay unremitted (next cycle).
 _UNREMITTED_INVOICED_COD = 1
@@ -422,11 +430,17 @@ def generate(order_count: int = ORDER_COUNT) -> dict[str, Any]:
             duplicate: sum(1 for d in deliveries if d["salesorder_number"] == duplicate) for duplicate in duplicates
         },
         "lifecycle_summary": lifecycle_summary(orders),
+        # The day costs a little less than WALLET_OPENING_PER_BLOCK a block: the watch finds the wallet low.
+        "wallet_low_at_day_end": True,
     }
     _check_mix(expected)
     return {
         "zoho_seed.json": {"salesorders": salesorders, "items": items, "invoices": fates.invoices},
-        "shiprocket_seed.json": {"unserviceable_pincodes": [c.pincodes[0] for c in UNSERVICEABLE_CITIES]},
+        "shiprocket_seed.json": {
+            "unserviceable_pincodes": [c.pincodes[0] for c in UNSERVICEABLE_CITIES],
+            "weight_discrepancies": _reweighed(fates.lifecycles, salesorders, blocks),
+            "wallet_balance": WALLET_OPENING_PER_BLOCK * blocks,
+        },
         "webhooks.json": webhooks,
         "tracking.json": {
             "random_seed": TRACKING_SEED,
@@ -515,6 +529,22 @@ def _invoice(index: int, order: dict[str, Any], status: str) -> dict[str, Any]:
         "customer_id": order["customer_id"],
         "date": DAY,
         "status": status,
+    }
+
+
+def _reweighed(lifecycles: dict[str, str], salesorders: list[dict[str, Any]], blocks: int) -> dict[str, float]:
+    """Every seventh delivered order, up to ``_REWEIGHED_PER_BLOCK`` a block, with the weight the courier charges:
+    its items' dead weight and ``REWEIGHED_EXTRA_KG``, which crosses the slab its declared weight was billed at."""
+    by_sku = {item.sku: item for item in (*LIGHT_ITEMS, *HEAVY_ITEMS)}
+    by_number = {order["salesorder_number"]: order for order in salesorders}
+    delivered = sorted(number for number, fate in lifecycles.items() if fate == "delivered")
+    return {
+        number: round(
+            sum(line["quantity"] * by_sku[line["sku"]].weight_kg for line in by_number[number]["line_items"])
+            + REWEIGHED_EXTRA_KG,
+            2,
+        )
+        for number in delivered[::7][: _REWEIGHED_PER_BLOCK * blocks]
     }
 
 

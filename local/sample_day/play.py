@@ -137,6 +137,8 @@ def take_baseline(stack: Stack) -> Baseline:
         int(zoho.get("token_mints", 0)),
         len(stack.alerts()),
         len(shiprocket.get("webhooks", [])),
+        float(shiprocket.get("wallet_balance", 0.0)),
+        len(shiprocket.get("wallet_rows", [])),
     )
 
 
@@ -162,10 +164,11 @@ def run_sample_day(
     present = ours(sim_get(stack.zoho_url, "/_sim/state"), numbers)
     if any(shipment_status(so) for so in present.values()):
         raise RuntimeError("this stack has already replayed the sample day: restart it (or reset it) first")
-    baseline = take_baseline(stack)
     started = time.monotonic()
     sim_post(stack.zoho_url, "/_sim/seed", day.zoho_seed)
     sim_post(stack.shiprocket_url, "/_sim/seed", day.shiprocket_seed)
+    # After the seeds: the day's wallet starts at the seeded balance (seeding calls no API).
+    baseline = take_baseline(stack)
     if chaos is not None:
         chaos.start()
     halfway = (lambda: chaos.at("confirm")) if chaos is not None else None

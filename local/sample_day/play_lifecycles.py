@@ -18,6 +18,7 @@ from local.sample_day.records import (
     CHANGES_PHASE,
     CUSTOMER_RETURN_PHASE,
     REMITTANCE_PHASE,
+    WALLET_PHASE,
     Lifecycles,
     Phase,
     delta,
@@ -36,6 +37,9 @@ TRACKING_PHASES: tuple[tuple[str, frozenset[str], int, str | None], ...] = (
 )
 REMITTANCE_PATH = "/webhooks/cod-remittance"
 REMITTANCE_FUNCTION = "CodRemittanceFunction"
+MARGIN_PATH = "/admin/margin"
+# A watch run books at most 40 rows (freight.booking): a day of ~150 rows needs a few runs.
+WALLET_WATCH_RUNS = 10
 
 
 class PhaseCounts:
@@ -192,7 +196,49 @@ def play_lifecycles(
         result.problems.extend(str(b["problem"]) for b in result.remittances if b.get("problem"))
         if problem:
             result.problems.append(problem)
+            return result
+    if chaos is not None:
+        chaos.at(WALLET_PHASE)
+    result.wallet = play_wallet(stack, progress, attempts)
+    problem = _wait(stack, deadline, WALLET_PHASE)
+    result.phases.append(counts.phase(WALLET_PHASE, len(forward), 0))
+    result.problems.extend(str(p) for p in [result.wallet.get("problem"), problem] if p)
     progress.done(f"tracking: {sum(p.advance_calls for p in result.phases)} advance calls, done")
+    return result
+
+
+def play_wallet(stack: Stack, progress: Progress, attempts: int = 1) -> dict[str, Any]:
+    """The hourly wallet watch, fired until it has booked every row it can (a run books a bounded share), then
+    the margin report as support would fetch it (``GET /admin/margin``, admin bearer token)."""
+    invoke = getattr(stack, "invoke", None)
+    if invoke is None:
+        return {"problem": "the wallet watch needs a stack started here (not --api)"}
+    runs: list[Any] = []
+    for _ in range(WALLET_WATCH_RUNS):
+        progress.note(f"wallet: watch run {len(runs) + 1}")
+        answer = _fire_until_done(invoke, {"poll": "wallet"}, attempts)
+        runs.append(answer)
+        stack.wait_idle(timeout=60.0)
+        if not (isinstance(answer, dict) and answer.get("deferred")):
+            break
+    for attempt in range(1, attempts + 1):
+        margin = requests.get(
+            stack.api_url.rstrip("/") + MARGIN_PATH,
+            params={"days": 2},
+            headers={"Authorization": f"Bearer {stack.tokens['admin']}"},
+            timeout=60,
+        )
+        if margin.status_code < 500 or attempt == attempts:
+            break
+        time.sleep(1.0)
+    result: dict[str, Any] = {"runs": runs, "margin_status": margin.status_code}
+    try:
+        result["margin"] = margin.json()
+    except ValueError:
+        result["margin"] = None
+    if margin.status_code != 200:
+        result["problem"] = f"GET {MARGIN_PATH} answered {margin.status_code}: {margin.text[:200]}"
+    progress.done(f"wallet: {len(runs)} watch run(s), margin {margin.status_code}")
     return result
 
 
@@ -297,9 +343,13 @@ def _post_remittance(stack: Stack, body: bytes, content_type: str, times: int = 
 def _poll_until_done(invoke: Any, attempts: int) -> Any:
     """Fire the remittance poll; one the storm fails, or that could not read every order, is fired again (as its
     next schedule would be), up to ``attempts`` runs in all: the last run's answer."""
+    return _fire_until_done(invoke, {"poll": "remittance"}, attempts)
+
+
+def _fire_until_done(invoke: Any, event: dict[str, Any], attempts: int) -> Any:
     for attempt in range(1, attempts + 1):
         try:
-            answer = invoke(REMITTANCE_FUNCTION, {"poll": "remittance"})
+            answer = invoke(REMITTANCE_FUNCTION, event)
         except Exception:
             if attempt == attempts:
                 raise

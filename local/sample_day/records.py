@@ -8,6 +8,7 @@ from typing import Any
 CUSTOMER_RETURN_PHASE = "customer return"
 CHANGES_PHASE = "cancellations and edits"
 REMITTANCE_PHASE = "COD remittance"
+WALLET_PHASE = "wallet and margin"
 # Token endpoints are reported as mints/logins, not as per-order API traffic.
 ZOHO_AUTH_ENDPOINTS = frozenset({"POST /oauth/v2/token"})
 SHIPROCKET_AUTH_ENDPOINTS = frozenset({"POST /auth/login", "POST /auth/logout"})
@@ -45,6 +46,8 @@ class Lifecycles:
     return_booking: dict[str, Any] | None = None
     # Per batch: the plan (utr, route, short_by, orders), the simulator's batch, what was posted and the answer.
     remittances: list[dict[str, Any]] | None = None
+    # The wallet watch's runs (their answers) and the margin report the admin route gave afterwards.
+    wallet: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class Baseline:
     zoho_token_mints: int
     alerts: int
     tracking_webhooks: int
+    # The Shiprocket wallet before the day: its balance and how many statement rows it had.
+    wallet_balance: float = 0.0
+    wallet_rows: int = 0
 
 
 @dataclass(frozen=True)

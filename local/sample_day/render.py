@@ -65,6 +65,7 @@ def format_report(report: dict[str, Any]) -> str:
     lines += _table([("Zoho access-token mints", mints["zoho"]), ("Shiprocket logins", mints["shiprocket_logins"])])
     lines += _format_lifecycles(report)
     lines += _format_remittance(report["remittance"])
+    lines += _format_wallet(report.get("wallet") or {})
     lines += ["", "Alerts"]
     lines += _table([("total", report["alerts"]["total"]), *report["alerts"]["by_kind"].items()])
     lines += _table([(n, ", ".join(kinds)) for n, kinds in report["alerts"]["tracking_by_order"].items()], indent=4)
@@ -113,6 +114,61 @@ def _format_remittance(remittance: dict[str, Any]) -> list[str]:
         ],
         indent=4,
     )
+    return lines
+
+
+def _rupees(paise: Any) -> str:
+    return f"{(paise or 0) / 100:.2f}"
+
+
+def _format_wallet(wallet: dict[str, Any]) -> list[str]:
+    if not wallet.get("played"):
+        return []
+    margin = wallet["margin"]
+    total = margin.get("total") or {}
+    lines = ["", "Wallet and margin"]
+    lines += _table(
+        [
+            (
+                "statement rows",
+                f"{wallet['statement_rows']} ({', '.join(f'{k} {v}' for k, v in wallet['rows_by_charge'].items())})",
+            ),
+            (
+                "wallet movements",
+                f"{_rupees(wallet['wallet_movement_paise'])} (balance {wallet['opening_balance']:.2f} -> "
+                f"{wallet['closing_balance']:.2f})",
+            ),
+            (
+                "Books entries",
+                f"{wallet['books_entries']} in {wallet['watch_runs']} watch run(s); "
+                f"{wallet['unattributed_rows']} rows of no known shipment",
+            ),
+            (
+                "weight discrepancies paged",
+                f"{wallet['weight_discrepancies_paged']} of {wallet['weight_discrepancies']}",
+            ),
+            ("low-balance pages", wallet["low_balance_paged"]),
+            ("Zoho calls per shipped order", wallet["zoho_calls_per_shipment"]),
+            ("orders in the margin report", margin["orders"]),
+            (
+                "earned, shipping cost, net",
+                f"{_rupees(total.get('earned'))}, {_rupees(total.get('shipping_cost'))}, {_rupees(total.get('net'))}",
+            ),
+        ]
+    )
+    for title in ("by_courier", "by_tier", "by_payment"):
+        lines += _table(
+            [
+                (
+                    f"{title.removeprefix('by_')} {name}",
+                    f"{group['shipments']} shipments, {group['rtos']} RTO, shipping {_rupees(group['shipping_cost'])}, "
+                    f"net {_rupees(group['net'])}"
+                    + (f", RTO cost {_rupees(group['rto_cost'])}" if group["rtos"] else ""),
+                )
+                for name, group in (margin.get(title) or {}).items()
+            ],
+            indent=4,
+        )
     return lines
 
 

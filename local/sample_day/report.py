@@ -22,6 +22,7 @@ from local.sample_day.records import (
 )
 from local.sample_day.report_lifecycles import lifecycle_report
 from local.sample_day.report_remittance import REMITTANCE_ALERT_KINDS, remittance_report
+from local.sample_day.report_wallet import WALLET_ALERT_KINDS, wallet_report
 from local.sample_day.sims import ours, shipment_status
 
 REPORT_VERSION = 2
@@ -186,6 +187,8 @@ def build_report(
     mismatches.extend(lifecycle.pop("mismatches"))
     remittance = remittance_report(day, states.zoho, alert_rows, lifecycles)
     mismatches.extend(remittance.pop("mismatches"))
+    wallet = wallet_report(day.expected, states.shiprocket, states.zoho, alert_rows, baseline, lifecycles)
+    mismatches.extend(wallet.pop("mismatches"))
     latencies = [ack.latency_ms for ack in acks]
     statuses = Counter(str(ack.status) for ack in acks)
     expected_counts = Counter(want["expect"] for want in expected.values())
@@ -237,6 +240,7 @@ def build_report(
         },
         **lifecycle,
         "remittance": remittance,
+        "wallet": wallet,
         "dlq": dlq,
         "dlq_messages": {name: messages for name, messages in sorted(parked.items()) if messages},
         "queues": work,
@@ -258,7 +262,7 @@ def _alert_mismatches(
         got = raised.get(number, Counter())
         problems.extend(f"{number}: no {kind} alert (ops were not paged)" for kind in required if not got[kind])
     for alert in alert_rows:
-        if alert["kind"] in REMITTANCE_ALERT_KINDS:
+        if alert["kind"] in REMITTANCE_ALERT_KINDS | WALLET_ALERT_KINDS:
             continue
         order = expected.get(str(alert["correlation_id"]))
         if order is None or alert["kind"] not in {*order["alerts"], *order["may_alert"]}:

@@ -405,7 +405,16 @@ def test_day_ends_as_expected(replay: tuple[SampleDay, dict[str, Any], int]) -> 
     assert by_kind["ShipmentLost"] == sum(1 for o in orders if o["lifecycle"] == "lost")
     assert by_kind["RtoInitiated"] == sum(1 for o in orders if o["lifecycle"] in RTO_LIFECYCLES)
     ndr = sum(1 for o in orders if o["lifecycle"] in NDR_LIFECYCLES)
-    assert set(by_kind) <= {"InvalidOrder", "ServiceabilityFailed", "ShipmentLost", "RtoInitiated", "NdrRaised"}
+    assert set(by_kind) <= {
+        "InvalidOrder",
+        "ServiceabilityFailed",
+        "ShipmentLost",
+        "RtoInitiated",
+        "NdrRaised",
+        "WeightDiscrepancy",
+    }
+    # The rule-path day's one re-weighed parcel: one page, with its deadline (the wallet part checks its text).
+    assert by_kind["WeightDiscrepancy"] == 1
     assert by_kind.get("NdrRaised", 0) <= 2 * ndr
 
 
@@ -459,9 +468,11 @@ def test_tracking_noise_reaches_zoho_once_per_change(replay: tuple[SampleDay, di
         "RTO delivered + restock",
         "customer return",
         "COD remittance",
+        "wallet and margin",
     ]
-    # Tracking webhooks cost Shiprocket nothing; only the changes, the return booking and the remittance call it.
-    assert all(phase["shiprocket_calls"] == 0 for phase in report["phases"][2:-2])
+    # Tracking webhooks cost Shiprocket nothing; only the changes, the return booking, the remittance and the
+    # wallet call it.
+    assert all(phase["shiprocket_calls"] == 0 for phase in report["phases"][2:-3])
     changes = report["changes"]
     assert changes["cancelled_before_pickup"]["cancelled"] == changes["cancelled_before_pickup"]["expected"]
     assert len(changes["cancelled_before_pickup"]["expected"]) == 1  # the rule-path day keeps one of the two
@@ -528,6 +539,7 @@ def test_report_schema_and_rendering(replay: tuple[SampleDay, dict[str, Any], in
         "tracking",
         "restocks",
         "remittance",
+        "wallet",
         "changes",
         "customer_return",
         "phases",
@@ -555,6 +567,36 @@ def test_report_schema_and_rendering(replay: tuple[SampleDay, dict[str, Any], in
     assert all(courier in text for courier in report["shipped_by_courier"])
     assert all(row["salesorder_number"] in text for row in report["restocks"]["orders"])
     assert "Zoho calls per shipment" in text
+
+
+@pytest.mark.e2e
+def test_every_wallet_movement_is_booked_once_and_in_an_order_s_margin(
+    replay: tuple[SampleDay, dict[str, Any], int],
+) -> None:
+    day, report, _ = replay
+    wallet = report["wallet"]
+    charges = wallet["rows_by_charge"]
+    assert {"Freight Charges", "COD Charges", "RTO Freight Charges", "Weight Discrepancy Charges"} <= set(charges)
+    assert charges["Freight Reversal"] == 1  # the rule-path day's one cancellation before pickup
+    # One Books entry per statement row (the check behind report["ok"] is per transaction id).
+    assert wallet["books_entries"] == wallet["statement_rows"] - wallet["unattributed_rows"]
+    reweighed = [
+        o for o in day.expected["orders"] if o["salesorder_number"] in day.shiprocket_seed["weight_discrepancies"]
+    ]
+    assert wallet["weight_discrepancies"] == wallet["weight_discrepancies_paged"] == len(reweighed) >= 1
+    margin = wallet["margin"]
+    assert margin["reconciliation"]["wallet_movement"] == wallet["wallet_movement_paise"] > 0
+    assert margin["reconciliation"]["balanced"] is True
+    assert (
+        margin["total"]["shipping_cost"] + margin["reconciliation"]["unattributed"] == wallet["wallet_movement_paise"]
+    )
+    shipped = sum(1 for o in day.expected["orders"] if o["expect"] == SHIPPED)
+    assert margin["orders"] == shipped
+    for groups in ("by_courier", "by_tier", "by_payment"):
+        assert sum(g["shipping_cost"] for g in margin[groups].values()) == margin["total"]["shipping_cost"]
+    # The rule-path day is too small to empty the seeded wallet; the whole day expects its page (make run).
+    assert day.expected["wallet_low_at_day_end"] is False
+    assert wallet["low_balance_paged"] == 0
 
 
 def test_remittance_plan_pays_delivered_invoiced_cod_and_leaves_some_unremitted() -> None:
