@@ -651,9 +651,11 @@ def test_state_has_the_design_keys_and_call_counts(seeded: Zoho) -> None:
 
     state = seeded.state()
 
-    assert set(state) == {*STATE_KEYS, "token_mints", "tokens_live", "calls"}
+    assert set(state) == {*STATE_KEYS, "token_mints", "tokens_live", "calls", "daily_calls"}
     assert [order["salesorder_id"] for order in state["salesorders"]] == [SO_ID]
     assert state["calls"] == {"POST /oauth/v2/token": 1, "GET /inventory/v1/salesorders/{salesorder_id}": 2}
+    # The two API calls count against the day's cap; minting a token does not.
+    assert state["daily_calls"]["used"] == 2
     assert all(state[key] == [] for key in ("packages", "shipmentorders", "creditnotes", "customerpayments"))
 
 

@@ -107,3 +107,18 @@ def test_a_cancelled_awbs_freight_comes_back_as_a_journal_and_the_books_equal_th
         round(float(r["debit_amount"] or 0) * 100) - round(float(r["credit_amount"] or 0) * 100) for r in wallet
     )
     assert booked == moved == 0
+
+
+def test_the_booking_waits_when_zoho_s_day_is_down_to_its_reserve(fresh: LocalStack) -> None:
+    """FREIGHT_ZOHO_RESERVE (300 by default): with 301 calls left today the first expense is written, Zoho's answer
+    says 300 are left, and the other row waits for a later run; nothing is refused by Zoho on the way."""
+    ship(fresh, 99)
+    used = sim_state(fresh.zoho_url)["daily_calls"]["used"]
+    requests.post(f"{fresh.zoho_url}/_sim/seed", json={"daily_cap": used + 301}, timeout=10).raise_for_status()
+
+    result = watch(fresh)
+
+    assert (result["booked"], result["deferred"], result["budget_reached"]) == (1, 1, True)
+    zoho = sim_state(fresh.zoho_url)
+    assert len(zoho["expenses"]) == 1
+    assert zoho["daily_calls"] == {"cap": used + 301, "used": used + 1}

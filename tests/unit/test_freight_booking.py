@@ -189,3 +189,26 @@ def test_a_row_another_attempt_claimed_moments_ago_waits_for_the_next_run() -> N
 
     assert (result.busy, result.deferred, result.booked, books.looked_up, books.created) == (1, 0, [], [], [])
     assert ledger.wallet_rows["7100001"]["state"] == "in_flight"
+
+
+def test_the_booking_stops_at_zoho_s_daily_reserve_and_leaves_the_rest_for_a_later_run() -> None:
+    books, ledger = FakeBooks(), MemoryLedger()
+    left = iter([None, 302, 301, 300, 299])
+    debits = rows(*(row(transaction_id=f"71000{n:02d}") for n in range(1, 6)))
+    job = FreightBooker(
+        books,
+        ledger,
+        shipment_of({"19041234567890": "SO-00042"}),
+        ACCOUNTS,
+        TODAY,
+        calls_left=lambda: next(left),
+        reserve=300,
+    )
+
+    result = job.book(debits)
+
+    # Unknown (no answer yet), then 302 and 301 left: three written; at 300 the reserve is reached.
+    assert (len(result.booked), result.deferred, result.budget_reached) == (3, 2, True)
+    assert [entry["reference_number"] for entry in books.created] == ["SRW-7100001", "SRW-7100002", "SRW-7100003"]
+    # What waits is unclaimed: the next run writes it as new, with no look-up.
+    assert set(ledger.wallet_rows) == {"7100001", "7100002", "7100003"}

@@ -375,6 +375,24 @@ def test_rate_limit_remaining_is_logged_at_debug(
     assert "98450" not in everything
 
 
+def test_the_days_calls_left_are_zoho_s_last_answer_until_its_reset(
+    rsps: responses.RequestsMock, client: ZohoClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert client.daily_calls_left() is None  # nothing heard yet
+    rsps.get(
+        f"{API}/inventory/v1/salesorders/{SO_ID}",
+        json=SALESORDER,
+        headers={"X-Rate-Limit-Limit": "2000", "X-Rate-Limit-Remaining": "412", "X-Rate-Limit-Reset": "3600"},
+    )
+    client.get_salesorder(SO_ID)
+    assert client.daily_calls_left() == 412
+
+    later = transport.time.time() + 3601
+    monkeypatch.setattr(transport.time, "time", lambda: later)
+    # Past the reset the count is a new day's, not known until the next answer.
+    assert client.daily_calls_left() is None
+
+
 def test_auth_repr_hides_the_token() -> None:
     assert TOKEN not in repr(_auth())
 

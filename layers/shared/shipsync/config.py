@@ -173,3 +173,6 @@ class CodRemittanceSettings(CommonSettings):
     freight_expense_account_id: str = ""
     wallet_account_id: str = ""
     rto_expense_account_id: str = ""
+    # Books entries for the wallet wait when this few of Zoho's daily calls are left (freight.booking): the reserve
+    # for what cannot wait (confirmations, payments, restocks).
+    freight_zoho_reserve: int = 300

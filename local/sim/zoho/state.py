@@ -88,6 +88,8 @@ class ZohoState(SimApp):
             state: dict[str, Any] = {key: copy.deepcopy(list(self.records[key].values())) for key in STATE_KEYS}
             state["token_mints"] = self.token_mints
             state["tokens_live"] = sum(1 for token in self.tokens.values() if token.expires_at > self.clock())
+            # The organisation's day so far against its cap (``X-Rate-Limit-*``, docs/providers/zoho.md §4).
+            state["daily_calls"] = {"cap": self.daily_cap, "used": self.day_count}
             return state
 
     def _new_id(self) -> str:

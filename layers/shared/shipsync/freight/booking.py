@@ -14,6 +14,7 @@ unknown kind), docs/providers/zoho.md §16.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -30,6 +31,8 @@ logger = Logger(child=True)
 # Zoho's limit on an expense's reference and description (docs/providers/zoho.md §16).
 ZOHO_TEXT_MAX = 100
 REFERENCE_PREFIX = "SRW-"
+# Entries one run creates at most: ~40 Zoho writes fit a minute of Zoho's pace and the function's time.
+DEFAULT_MAX_WRITES = 40
 EXPENSE_KINDS = frozenset({RowKind.FREIGHT, RowKind.COD_FEE, RowKind.RTO_FREIGHT, RowKind.WEIGHT_ADJUSTMENT})
 BOOKED_KINDS = EXPENSE_KINDS | {RowKind.REVERSAL}
 _LABELS = {
@@ -79,6 +82,8 @@ class BookingResult:
     deferred: int = 0
     # Left for a later run: another attempt claimed them moments ago (WALLET_CLAIM_SETTLE_S).
     busy: int = 0
+    # The day's Zoho calls fell to the reserve: the deferred rows wait for a later run (after Zoho's reset).
+    budget_reached: bool = False
 
 
 def reference_of(row: WalletRow) -> str:
@@ -99,11 +104,17 @@ class FreightBooker:
         accounts: BookingAccounts,
         today: date,
         *,
-        max_writes: int = 40,
+        max_writes: int = DEFAULT_MAX_WRITES,
+        calls_left: Callable[[], int | None] = lambda: None,
+        reserve: int = 0,
     ) -> None:
         """``max_writes``: entries (expenses and journals) created in one run at most (the rest wait for the next
         run, which reads the same statement window), so a busy day's rows fit the function's time at Zoho's
-        per-minute pace."""
+        per-minute pace. ``calls_left``: what is left of Zoho's daily cap (None: not known yet); with ``reserve``
+        or fewer left, the booking stops and leaves the rest for a later run: the seller's books can wait a day,
+        a confirmation, a payment or a restock cannot (docs/providers/zoho.md §4)."""
+        self._calls_left = calls_left
+        self._reserve = reserve
         self._max_writes = max_writes
         self._zoho = zoho
         self._bookings = bookings
@@ -121,7 +132,7 @@ class FreightBooker:
             if number is None:
                 result.unmatched.append(row)
                 continue
-            if len(result.booked) >= self._max_writes:
+            if len(result.booked) >= self._max_writes or self._budget_spent(result):
                 result.deferred += 1
                 continue
             claim = self._bookings.claim_wallet_row(row.transaction_id)
@@ -141,6 +152,15 @@ class FreightBooker:
             else:
                 result.booked.append(entry_id)
         return result
+
+    def _budget_spent(self, result: BookingResult) -> bool:
+        left = self._calls_left()
+        if left is None or left > self._reserve:
+            return False
+        if not result.budget_reached:
+            result.budget_reached = True
+            logger.warning("zoho daily budget at its reserve: booking waits", extra={"left": left})
+        return True
 
     def _find(self, row: WalletRow) -> list[str]:
         if row.kind is RowKind.REVERSAL:

@@ -168,6 +168,7 @@ class WalletWatch:
             "unmatched": None if booking is None else len(booking.unmatched),
             "deferred": None if booking is None else booking.deferred,
             "busy": None if booking is None else booking.busy,
+            "budget_reached": None if booking is None else booking.budget_reached,
         }
 
     def _book_rows(self, rows: list[WalletRow], today: date) -> BookingResult:
@@ -175,6 +176,8 @@ class WalletWatch:
         result = self._book(rows, today)
         if result.booked:
             self._metrics.count("FreightBooked", len(result.booked))
+        if result.budget_reached:
+            self._metrics.count("FreightBookingDeferred", result.deferred)
         fresh = [row for row in result.unmatched if self._marks.mark_once(f"WALLETUNMATCHED#{row.transaction_id}")]
         if fresh:
             self._metrics.count("FreightUnmatched", len(fresh))

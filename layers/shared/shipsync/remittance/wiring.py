@@ -177,7 +177,7 @@ class TakeWalletRows:
 
 
 def freight_booker(accounts: BookingAccounts, today: date, max_writes: int | None = None) -> FreightBooker:
-    from shipsync.freight.booking import FreightBooker
+    from shipsync.freight.booking import DEFAULT_MAX_WRITES, FreightBooker
 
     ledger = wiring.ledger()
 
@@ -189,9 +189,17 @@ def freight_booker(accounts: BookingAccounts, today: date, max_writes: int | Non
         reference = row.channel_order_id
         return reference if reference and ledger.find_salesorder_id(reference) else None
 
-    if max_writes is None:
-        return FreightBooker(wiring.zoho_client(), ledger, shipment_of, accounts, today)
-    return FreightBooker(wiring.zoho_client(), ledger, shipment_of, accounts, today, max_writes=max_writes)
+    zoho = wiring.zoho_client()
+    return FreightBooker(
+        zoho,
+        ledger,
+        shipment_of,
+        accounts,
+        today,
+        max_writes=DEFAULT_MAX_WRITES if max_writes is None else max_writes,
+        calls_left=zoho.daily_calls_left,
+        reserve=settings().freight_zoho_reserve,
+    )
 
 
 def enqueue_remittance(message: BatchMessage | LineMessage | WalletRowsMessage) -> str:

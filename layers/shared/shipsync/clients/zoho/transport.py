@@ -120,6 +120,17 @@ class ZohoTransport:
         self._timeout = timeout
         self._limiter = limiter or _no_limit
         self._item_cache = item_cache or _PROCESS_ITEM_CACHE
+        # The day's remaining calls as Zoho's last answer gave them, and when that count resets (epoch seconds).
+        self._daily_remaining: tuple[int, float] | None = None
+
+    def daily_calls_left(self) -> int | None:
+        """What Zoho's last answer said is left of the organisation's daily cap (``X-Rate-Limit-Remaining``,
+        docs/providers/zoho.md §4); None before any answer carried it, or once its ``X-Rate-Limit-Reset`` passed.
+        This process's view: other functions spend the same pool between two of its calls."""
+        if self._daily_remaining is None:
+            return None
+        remaining, resets_at = self._daily_remaining
+        return remaining if time.time() < resets_at else None
 
     def _request(
         self,
@@ -145,14 +156,20 @@ class ZohoTransport:
             json_body=body,
             headers={"Authorization": f"Zoho-oauthtoken {auth.access_token}", "Accept": "application/json"},
         )
-        remaining = response.headers.get("X-Rate-Limit-Remaining")
-        if remaining is not None:
-            logger.debug("zoho rate limit", extra={"path": path_template, "rate_limit_remaining": remaining})
+        self._note_daily_remaining(response.headers)
         payload = json_or_none(response)
         raise_for_error(response.status_code, payload, auth.version)
         if not isinstance(payload, dict):
             raise ProviderRequestError(PROVIDER, "expected a JSON object", http_status=response.status_code)
         return payload
+
+    def _note_daily_remaining(self, headers: Mapping[str, str]) -> None:
+        remaining, reset = headers.get("X-Rate-Limit-Remaining"), headers.get("X-Rate-Limit-Reset")
+        if remaining is None or not remaining.strip().isdigit():
+            return
+        seconds = int(reset) if reset is not None and reset.strip().isdigit() else 0
+        self._daily_remaining = (int(remaining), time.time() + seconds)
+        logger.debug("zoho rate limit", extra={"rate_limit_remaining": remaining, "reset_s": seconds})
 
     def _rows_by_reference(self, path: str, reference_number: str) -> list[dict[str, Any]]:
         """List rows whose ``reference_number`` is exactly ``reference_number``, over every page."""
