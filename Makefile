@@ -13,8 +13,10 @@ EVENT ?= events/order_confirmed/webhook_json.json
 PYTEST_ARGS ?=
 ARGS ?=
 STACK ?=
+QUEUE ?=
+ORDER ?=
 
-.PHONY: help venv sam-venv run serve pickups margin test unit lint fmt build deploy invoke bench fuzz chaos clean
+.PHONY: help venv sam-venv run serve pickups margin status reconcile dlq replay test unit lint fmt build deploy invoke bench fuzz chaos clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -44,6 +46,20 @@ pickups: venv ## Check Zoho locations against Shiprocket pickup locations (the `
 
 margin: venv ## What each order earned less its freight, from the wallet statement (the `make serve` stack, or STACK=NAME); ARGS="--days 30 --csv FILE"
 	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) margin $(ARGS)
+
+status: venv ## An order's story from the ledger: ORDER=SO-00231 (or an AWB); the `make serve` stack, or STACK=NAME; ARGS=--json
+	@test -n "$(ORDER)" || { echo 'make status ORDER=SO-00231 (a sales order number, its Zoho id or an AWB)'; exit 2; }
+	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) status $(ORDER) $(ARGS)
+
+reconcile: venv ## The ledger, Shiprocket and Zoho compared for recent shipments; ARGS="--since 2d --fix --yes" repairs the safe kinds
+	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) reconcile $(ARGS)
+
+dlq: venv ## Every DLQ with its depth and what each message concerns (the `make serve` stack, or STACK=NAME); ARGS=--json
+	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) dlq $(ARGS)
+
+replay: venv ## Send a DLQ's messages back to their queue: QUEUE=OrderDLQ ARGS="--all --yes" (or --id ID; without --yes, a dry run)
+	@test -n "$(QUEUE)" || { echo 'make replay QUEUE=OrderDLQ ARGS="--all --yes" (QUEUE: a DLQ from `make dlq`)'; exit 2; }
+	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) replay $(QUEUE) $(ARGS)
 
 test: venv lint ## Lint, then the whole test suite (unit, contract, policy, end-to-end)
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
@@ -85,7 +101,7 @@ bench: venv ## Benchmarks: webhook ack vs bare SQS send, handler import time, ca
 chaos: venv ## A chaos day: 160 orders, ~10 % transient faults, tokens expired twice; exit 0 only with 0 lost, 0 duplicates, 0 DLQ
 	$(BIN)/python -m local.sample_day --port 0 --chaos 0.1 --orders 160 --report reports/chaos.json
 
-fuzz: venv ## 6,000 hostile requests over the five routes of a local stack: 0 x 5xx, no provider write, a valid order still ships
+fuzz: venv ## 6,000 hostile requests over the six body-taking routes of a local stack: 0 x 5xx, no provider write, a valid order still ships
 	$(BIN)/python -m local.fuzz --report reports/fuzz.json
 
 clean: ## Remove virtualenvs, build output and reports

@@ -7,16 +7,19 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from shipsync_cli.targets import TargetError, deployed_environment, local_environment
+from shipsync_cli.reconcile import add_reconcile
+from shipsync_cli.status import add_status
+from shipsync_cli.targets import TargetError, deployed_environment, local_environment, stack_outputs
 
 if TYPE_CHECKING:
     from shipsync.freight.margin import MarginReport
     from shipsync.freight.statement import RefusedRow
     from shipsync.orders.pickup_check import PickupCheck
+    from shipsync_cli.queues import DeadLetter, DeadLetterQueue, Listing, Replay
 
 OK, PROBLEMS, CANNOT_RUN = 0, 1, 2
 DEFAULT_STATE_FILE = Path(".local-stack.json")
@@ -69,6 +72,8 @@ def _parser() -> argparse.ArgumentParser:
     pickups.add_argument("--register", action="store_true", help="register the missing pickup locations from Zoho")
     pickups.add_argument("--json", action="store_true", help="print the result as JSON")
     pickups.set_defaults(command=_pickups)
+    add_status(commands)
+    add_reconcile(commands)
     margin = commands.add_parser(
         "margin",
         help="what each order earned, less its freight, from the Shiprocket wallet statement",
@@ -86,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         "--rules-history", action="store_true", help="print only the couriers' record, for the courier rules"
     )
     margin.set_defaults(command=_margin)
+    _add_dead_letter_commands(commands)
     return parser
 
 
@@ -112,6 +118,192 @@ def _pickups(args: argparse.Namespace, out: TextIO) -> int:
     else:
         print(render_pickups(check), file=out)
     return OK if check.ok else PROBLEMS
+
+
+# ----- the DLQs: `dlq` and `replay` (issue 15); the SQS and CloudFormation work is in shipsync_cli.queues -----
+
+
+def _add_dead_letter_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dlq = commands.add_parser(
+        "dlq",
+        help="every DLQ with its depth and what each message concerns",
+        description=(
+            "List every DLQ of the stack with its depth and, per message (up to 100 a queue), the order, AWB, "
+            "remittance or provider it concerns, its receive count, when it was first sent, its message id and the "
+            "last error the worker or the ledger recorded. Messages stay in their queue. Exit 0 when every DLQ is "
+            "empty, 1 when any holds messages."
+        ),
+    )
+    dlq.add_argument("--json", action="store_true", help="print the result as JSON")
+    dlq.set_defaults(command=_dlq)
+    replay = commands.add_parser(
+        "replay",
+        help="send a DLQ's messages back to their source queue (asks for --yes)",
+        description=(
+            "Send messages of a DLQ back to the queue that dead-lettered them, where the normal idempotent path "
+            "runs them again: each is sent, then deleted from the DLQ; a FIFO message keeps its group and gets a "
+            "new deduplication id. Without --yes it only prints what it would send."
+        ),
+    )
+    replay.add_argument("queue", metavar="QUEUE", help="the DLQ's logical name: OrderDLQ, StatusDLQ, RtoDLQ...")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--id", dest="ids", action="extend", nargs="+", metavar="MESSAGE_ID", help="these messages (from `dlq`)"
+    )
+    which.add_argument("--all", action="store_true", help="every message the DLQ holds when it starts")
+    replay.add_argument("--yes", action="store_true", help="do it (without: print what it would do, change nothing)")
+    replay.add_argument("--json", action="store_true", help="print the result as JSON")
+    replay.set_defaults(command=_replay)
+
+
+def _dlq(args: argparse.Namespace, out: TextIO) -> int:
+    from shipsync_cli import queues
+
+    session = _aws_session(args)
+    with _aws_errors():
+        sqs = session.client("sqs")
+        ledger = queues.LedgerReasons(session.client("dynamodb"), os.environ.get("LEDGER_TABLE"))
+        listings = [queues.look(sqs, queue, ledger=ledger) for queue in _dead_letter_queues(args, session)]
+    if args.json:
+        document = {
+            "ok": not any(listing.depth for listing in listings),
+            "queues": [listing.as_json() for listing in listings],
+            "ledger": f"not read: {ledger.problem}" if ledger.problem else "read",
+        }
+        print(json.dumps(document, indent=2), file=out)
+    else:
+        print(render_dlq(listings, ledger.problem), file=out)
+    return PROBLEMS if any(listing.depth for listing in listings) else OK
+
+
+def _replay(args: argparse.Namespace, out: TextIO) -> int:
+    from shipsync_cli import queues
+
+    session = _aws_session(args)
+    with _aws_errors():
+        queue = queues.find(_dead_letter_queues(args, session), args.queue)
+        result = queues.replay(session.client("sqs"), queue, ids=None if args.all else args.ids, apply=args.yes)
+    if args.json:
+        print(json.dumps(result.as_json(), indent=2), file=out)
+    else:
+        print(render_replay(result), file=out)
+    if not result.applied:
+        # Nothing was done: 1 when there was something to do, so a script cannot take a dry run for a replay.
+        return PROBLEMS if result.sent or not result.ok else OK
+    return OK if result.ok else PROBLEMS
+
+
+def _aws_session(args: argparse.Namespace) -> Any:
+    import boto3
+
+    # Made after _use_stack: a local stack's environment points boto3 at moto (AWS_ENDPOINT_URL).
+    return boto3.session.Session(region_name=args.region)
+
+
+def _dead_letter_queues(args: argparse.Namespace, session: Any) -> list[DeadLetterQueue]:
+    """Every DLQ: a deployed stack's outputs, or a local stack's environment (shipsync_cli.queues says why)."""
+    from shipsync_cli import queues
+
+    if args.stack:
+        found = queues.from_outputs(stack_outputs(args.stack, session.client("cloudformation")))
+    else:
+        found = queues.from_environment(local_environment(args.local_stack or DEFAULT_STATE_FILE))
+    if not found:
+        raise TargetError("the stack names no DLQ (no *DLQUrl output, no *_DLQ_URL in its environment)")
+    return found
+
+
+@contextlib.contextmanager
+def _aws_errors() -> Iterator[None]:
+    """An AWS error (no access, no queue, no endpoint) or a DLQ that cannot be used: one line, exit 2."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from shipsync_cli.queues import QueueError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError, QueueError) as err:
+        raise TargetError(str(err)) from err
+
+
+def render_dlq(listings: Sequence[Listing], ledger_problem: str | None) -> str:
+    lines = []
+    for listing in listings:
+        if not listing.depth:
+            lines.append(f"{listing.queue.name}: empty")
+            continue
+        kind = "FIFO" if listing.queue.fifo else "standard"
+        in_flight = f", {listing.in_flight} in flight" if listing.in_flight else ""
+        lines.append(f"{listing.queue.name} ({kind}): {listing.depth} message(s){in_flight}")
+        for letter in listing.letters:
+            group = f", group {letter.group}" if letter.group else ""
+            lines += [
+                f"  {_concerns(letter)}: {letter.job}",
+                f"      message {letter.message_id}{group}, {letter.receive_count} receive(s), "
+                f"first sent {letter.sent_at or '-'}",
+                f"      last error: {letter.last_error or '-'}; ledger: {letter.ledger_state or '-'}",
+            ]
+        if listing.capped:
+            lines.append(f"  ... listed the first {len(listing.letters)} of {listing.depth}")
+        elif listing.unlisted:
+            lines.append(
+                f"  ... {listing.unlisted} not listed: in flight, or behind an earlier message of their FIFO group"
+            )
+    waiting = [listing for listing in listings if listing.depth]
+    if ledger_problem and waiting:
+        lines.append(f"Ledger not read ({ledger_problem}): last errors only where the message carries one.")
+    if not waiting:
+        lines.append("No dead letters.")
+    else:
+        total = sum(listing.depth for listing in waiting)
+        lines.append(
+            f"{total} message(s) in {len(waiting)} DLQ(s). `shipsync replay QUEUE --all` says what it would send "
+            "back; add --yes to send."
+        )
+    return "\n".join(lines)
+
+
+def render_replay(result: Replay) -> str:
+    route = f"{result.queue.name} -> {result.source_name} ({'FIFO' if result.queue.fifo else 'standard'})"
+    if not result.sent and result.ok:
+        return f"{route}: nothing to send back."
+    verb = "sent back" if result.applied else "would send back"
+    lines = [f"{route}: {verb} {len(result.sent)} message(s)" + (":" if result.sent else ".")]
+    for sent in result.sent:
+        new = f" -> {sent.new_message_id}" if sent.new_message_id else ""
+        lines.append(f"  {sent.letter.message_id}{new}: {_concerns(sent.letter)}: {sent.letter.job}")
+    lines += [f"  not sent: {letter.message_id}: {_concerns(letter)}: {error}" for letter, error in result.failed]
+    lines += [
+        f"  sent, but still in {result.queue.name} (it will show again): {letter.message_id}"
+        for letter in result.not_deleted
+    ]
+    lines += [f"  not found in {result.queue.name}: {message_id}" for message_id in result.not_found]
+    if result.stopped:
+        lines.append(f"Stopped: {result.stopped}.")
+    if not result.applied:
+        lines.append("Nothing changed: add --yes to send them back.")
+    return "\n".join(lines)
+
+
+def _concerns(letter: DeadLetter) -> str:
+    labels = {
+        "salesorder_number": "{}",
+        "salesorder_id": "sales order id {}",
+        "awb": "AWB {}",
+        "order_id": "order {}",
+        "remittance_id": "remittance {}",
+        "provider": "provider {}",
+        "transactions": "transactions {}",
+    }
+    concerns = dict(letter.concerns)
+    if "salesorder_number" in concerns:
+        # The number says which order; the id is for the ledger.
+        concerns.pop("salesorder_id", None)
+    named = [labels.get(key, key + " {}").format(value) for key, value in concerns.items()]
+    return ", ".join(named) or "names nothing known"
+
+
+# ----- end of the DLQ commands -----
 
 
 def _margin(args: argparse.Namespace, out: TextIO) -> int:

@@ -51,3 +51,18 @@ def deployed_environment(stack: str, cloudformation: CloudFormation, lambda_: La
     if not variables:
         raise TargetError(f"stack {stack}: function {name} has no environment")
     return {str(key): str(value) for key, value in variables.items()}
+
+
+class StackDescriptions(Protocol):
+    def describe_stacks(self, **kwargs: Any) -> dict[str, Any]: ...
+
+
+def stack_outputs(stack: str, cloudformation: StackDescriptions) -> dict[str, str]:
+    """The deployed stack's outputs by key: the DLQ commands find every queue there, where the order function's
+    environment names only its own (``cloudformation:DescribeStacks``)."""
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except Exception as err:  # botocore's errors carry the reason (no stack, no access): say it as it is
+        raise TargetError(f"stack {stack}: {err}") from err
+    outputs = stacks[0].get("Outputs", []) if stacks else []
+    return {str(output["OutputKey"]): str(output["OutputValue"]) for output in outputs}

@@ -59,6 +59,21 @@ def zoho_salesorder_webhook() -> Response[Any]:
     )
 
 
+@app.get("/admin/orders/<salesorder_number>")
+@tracer.capture_method
+def order_story(salesorder_number: str) -> Response[Any]:
+    """The ledger's story of one order (``ops.story``), named by its number, Zoho id or an AWB. Read-only; IAM
+    when deployed."""
+    from shipsync.ops.wiring import story_reader
+    from shipsync.routes import WebhookRejected
+
+    story = story_reader().story(salesorder_number)
+    if story is None:
+        raise WebhookRejected(404, f"no order {salesorder_number} in the ledger", "salesorder_number")
+    logger.append_keys(salesorder_number=story.salesorder_number)
+    return json_response(200, story.as_dict())
+
+
 register_error_handlers(app, logger, lambda: wiring.outcome_policy(metrics))
 
 

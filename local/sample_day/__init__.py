@@ -15,8 +15,9 @@ are counted apart:
    advanced to the warehouse and restocked.
 
 Then the outcome is read back from the simulators, the queues and the ops-alert inbox. The
-summary goes to stdout as a table and to ``--report`` as JSON; the exit code is 0 only when the
-day ends as ``expected.json`` says and every DLQ is empty.
+summary goes to stdout as a table and to ``--report`` as JSON, with a self-contained HTML page of charts
+beside it (``run.html``, ``local.sample_day.html``); the exit code is 0 only when the day ends as
+``expected.json`` says and every DLQ is empty.
 
     python -m local.sample_day --report reports/run.json          # own stack on 127.0.0.1:3000
     python -m local.sample_day --api .local-stack.json            # a running `make serve`
@@ -30,6 +31,7 @@ exit code is 0 only when the first three are 0.
 
 from __future__ import annotations
 
+from local.sample_day.html import render_html
 from local.sample_day.play import run_sample_day
 from local.sample_day.play_lifecycles import remittance_csv
 from local.sample_day.records import Baseline, DayStates, Lifecycles, Phase
@@ -49,6 +51,7 @@ __all__ = [
     "build_report",
     "format_report",
     "remittance_csv",
+    "render_html",
     "run_sample_day",
     "scaled_local_stack",
 ]

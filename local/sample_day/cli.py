@@ -11,6 +11,7 @@ from local import sample_day
 from local.runner.service_logs import stack_log
 from local.sample_data import from_documents, generate, load
 from local.sample_day.chaos import DEFAULT_SEED, READ_TIMEOUT_S, Chaos, format_chaos
+from local.sample_day.html import render_html
 from local.sample_day.play import DEFAULT_TIMEOUT_S, run_sample_day
 from local.sample_day.render import format_report
 from local.sample_day.stacks import SHIPSYNC_ZOHO_PER_MINUTE, ZOHO_LIMIT_SCALE, ZOHO_PER_MINUTE, open_stack
@@ -20,7 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local.sample_day", description=(sample_day.__doc__ or "").split("\n\n")[0]
     )
-    parser.add_argument("--report", type=Path, default=Path("reports/run.json"), help="JSON report path")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=Path("reports/run.json"),
+        help="JSON report path; the HTML page goes beside it (the same path ending in .html)",
+    )
     parser.add_argument(
         "--api",
         type=Path,
@@ -61,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--chaos takes a rate between 0 and 1")
     if args.chaos is not None and args.api:
         parser.error("--chaos needs a stack started here (its clients' read timeout is shortened)")
+    if args.report.suffix == ".html":
+        parser.error("--report names the JSON file: the HTML page is written beside it")
     if args.orders is not None and args.data:
         parser.error("--orders generates its day: not with --data")
     day = load(args.data) if args.data else load()
@@ -80,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             chaos = Chaos(stack, args.chaos, args.seed) if args.chaos is not None else None
             report = run_sample_day(stack, day, progress=sys.stderr, timeout=args.timeout, chaos=chaos)
     args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    page_path = args.report.with_suffix(".html")
+    page_path.write_text(render_html(report), encoding="utf-8")
     print(format_report(report))
     if "chaos" in report:
         print(format_chaos(report))
@@ -88,5 +98,5 @@ def main(argv: list[str] | None = None) -> int:
             f"\nZoho limits: simulator {ZOHO_PER_MINUTE * scale}/min, shipsync limiter "
             f"{SHIPSYNC_ZOHO_PER_MINUTE * scale}/min (real: {ZOHO_PER_MINUTE}/{SHIPSYNC_ZOHO_PER_MINUTE})"
         )
-    print(f"\nreport written to {args.report}; stack logs in {log_path}")
+    print(f"\nreport written to {args.report} (page: {page_path}); stack logs in {log_path}")
     return 0 if report["ok"] else 1

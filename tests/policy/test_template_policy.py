@@ -85,7 +85,12 @@ BUSINESS_ALARMS = {
 }
 # Business alarms on a day's count above a configured rate, not on a first occurrence (each occurrence pages).
 RATE_ALARMS = {"WeightDiscrepanciesAlarm"}
-ADMIN_ROUTES = {("/tokens/refresh", "post"), ("/returns", "post"), ("/admin/margin", "get")}
+ADMIN_ROUTES = {
+    ("/tokens/refresh", "post"),
+    ("/returns", "post"),
+    ("/admin/margin", "get"),
+    ("/admin/orders/{salesorder_number}", "get"),
+}
 # Values the local runner can evaluate.
 ENV_GETATT_ATTRIBUTES = {"Arn", "QueueUrl", "QueueName"}
 PER_FUNCTION_ENV = {"POWERTOOLS_SERVICE_NAME"}
@@ -639,6 +644,7 @@ def test_checks_see_the_resources_they_police(cfn: Template) -> None:
         ("/webhooks/cod-remittance", "post"),
         ("/webhooks/wallet-statement", "post"),
         ("/admin/margin", "get"),
+        ("/admin/orders/{salesorder_number}", "get"),
         ("/returns", "post"),
         ("/tokens/refresh", "post"),
     }

@@ -202,6 +202,11 @@ class MemoryLedger:
         quiet.sort(key=lambda item: str(item["last_event_at"]))
         return [AwbRecord.model_validate(copy.deepcopy(item)) for item in quiet[:limit]]
 
+    def shipments_since(self, created_after: str, limit: int = 2000) -> list[AwbRecord]:
+        found = [item for item in self.awbs.values() if str(item.get("created_at") or "") >= created_after]
+        found.sort(key=lambda item: str(item.get("created_at") or ""))
+        return [AwbRecord.model_validate(copy.deepcopy(item)) for item in found[:limit]]
+
     # ------------------------------------------------------------------ remittance
     def record_remittance(self, header: RemittanceHeader) -> None:
         self.remittances[header.remittance_id] = _plain(header.model_dump(exclude={"remittance_id"}))

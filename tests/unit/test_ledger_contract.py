@@ -353,3 +353,12 @@ def test_each_writable_field_is_a_field_of_its_record_and_only_identity_is_not_w
     writable = set(changes.__annotations__)
     assert writable <= set(record.model_fields)
     assert set(record.model_fields) - writable == identity
+
+
+def test_shipments_since_lists_the_awbs_written_from_a_time(ledgers: Ledgers) -> None:
+    for awb in ("A1", "A2"):
+        ledgers.main.put_awb(AwbRecord(awb=awb, salesorder_id="SO-ID"))  # stamped with the time it is written
+
+    assert {r.awb for r in ledgers.main.shipments_since("2000-01-01T00:00:00+00:00")} == {"A1", "A2"}
+    assert len(ledgers.main.shipments_since("2000-01-01T00:00:00+00:00", limit=1)) == 1
+    assert ledgers.main.shipments_since("2999-01-01T00:00:00+00:00") == []

@@ -205,6 +205,23 @@ class DynamoLedger:
         )
         return [AwbRecord.model_validate(_from_dynamo(i)) for i in response.get("Items", [])]
 
+    def shipments_since(self, created_after: str, limit: int = 2000) -> list[AwbRecord]:
+        """Every AWB item written at or after the ISO time, oldest first (``ops.reconcile``: an ops command and a
+        nightly job, so a filtered scan of the table, page by page, is its price)."""
+        from boto3.dynamodb.conditions import Attr
+
+        found: list[AwbRecord] = []
+        kwargs: dict[str, Any] = {
+            "FilterExpression": Attr("pk").begins_with("AWB#") & Attr("created_at").gte(created_after)
+        }
+        while len(found) < limit:
+            page = self._table.scan(**kwargs)
+            found += [AwbRecord.model_validate(_from_dynamo(item)) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sorted(found, key=lambda record: record.created_at or "")[:limit]
+
     def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[OrderRecord]:
         from boto3.dynamodb.conditions import Key
 

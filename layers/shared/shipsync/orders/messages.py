@@ -14,7 +14,8 @@ class OrderMessage(BaseModel):
 
     salesorder_id: str = Field(min_length=1)
     salesorder_number: str = Field(min_length=1)
-    source: Literal["webhook", "sweep", "tracking"]
+    # "reconcile": ``shipsync reconcile --fix`` re-driving a job whose Zoho step it reopened (ops.reconcile).
+    source: Literal["webhook", "sweep", "tracking", "reconcile"]
     # "reverse": Shiprocket cancelled the shipment (seen by tracking); the Zoho side is undone.
     intent: Literal["ship", "cancel", "reverse"] = "ship"
     # The webhook's ``last_modified_time``: an edit of a shipped order is looked for only when it is new.
