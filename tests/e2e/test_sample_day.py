@@ -356,7 +356,8 @@ def test_report_catches_a_delivered_order_left_in_transit() -> None:
 
 
 @pytest.fixture(scope="module")
-def replay(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleDay, dict[str, Any], int]:
+def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The rule-path day run once for the module: where its report went, and how the command ended."""
     report_path = tmp_path_factory.mktemp("sample_day") / "run.json"
     done = subprocess.run(
         [
@@ -378,8 +379,32 @@ def replay(tmp_path_factory: pytest.TempPathFactory) -> tuple[SampleDay, dict[st
         check=False,
     )
     assert report_path.exists(), done.stderr[-2000:]
+    return report_path, done
+
+
+@pytest.fixture(scope="module")
+def replay(replayed: tuple[Path, subprocess.CompletedProcess[str]]) -> tuple[SampleDay, dict[str, Any], int]:
+    report_path, done = replayed
     report: dict[str, Any] = json.loads(report_path.read_text(encoding="utf-8"))
     return DAY.only(DAY.rule_path_orders()), report, done.returncode
+
+
+@pytest.mark.e2e
+def test_the_day_writes_its_page_beside_the_report_with_the_report_s_numbers(
+    replayed: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    from tests.unit.test_run_html import numbers_differing, read_page
+
+    report_path, done = replayed
+    page_path = report_path.with_suffix(".html")
+    assert str(page_path) in done.stdout
+    report: dict[str, Any] = json.loads(report_path.read_text(encoding="utf-8"))
+    page = page_path.read_text(encoding="utf-8")
+    assert numbers_differing(page, report) == []
+    keys = {attrs["data-key"] for attrs, _ in read_page(page).numbers}
+    assert {"orders.shipped", "dlq.OrderDLQ", "remittance.cod_collected", "wallet.margin.total.net"} <= keys
+    assert all(f"shipped_by_courier.{courier}" in keys for courier in report["shipped_by_courier"])
+    assert "<script" not in page.lower()
 
 
 @pytest.mark.e2e

@@ -13,10 +13,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import Final
 
 from shipsync.freight.statement import is_opening_row, read_row
+from shipsync.remittance.csv_upload import csv_rows
 
 __all__ = ["FIELD_ALIASES", "MAX_CELL_CHARS", "MAX_ROWS", "InvalidStatement", "read_statement_csv"]
 
@@ -73,7 +74,7 @@ def read_statement_csv(text: str) -> list[dict[str, str]]:
     Raises InvalidStatement.
     """
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
-    lines = _lines(reader)
+    lines = csv_rows(reader, InvalidStatement)
     first = next(lines, None)
     if first is None:
         raise InvalidStatement("body", "the CSV is empty")
@@ -105,20 +106,6 @@ def read_statement_csv(text: str) -> list[dict[str, str]]:
     if not rows:
         raise InvalidStatement("rows", "the CSV has no movements")
     return rows
-
-
-def _lines(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    """The non-blank rows with their line numbers; a row ``csv`` cannot read (an unclosed quote, a cell over its
-    128 KiB limit) is refused naming its line."""
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            raise InvalidStatement(f"rows.{reader.line_num}", f"unreadable CSV: {err}") from None
-        if any(cell.strip() for cell in row):
-            yield reader.line_num, row
 
 
 def _resolve(headers: Sequence[str]) -> dict[str, int]:

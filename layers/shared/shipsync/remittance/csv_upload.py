@@ -33,7 +33,7 @@ from shipsync.remittance.batches import (
 )
 from shipsync.remittance.money import Paise, format_inr, parse_deduction, parse_paise
 
-__all__ = ["ColumnMapping", "parse_csv", "parse_csv_batches"]
+__all__ = ["ColumnMapping", "csv_rows", "parse_csv", "parse_csv_batches"]
 
 _Role = Literal[
     "awb", "order_id", "cod_amount", "deducted_charges", "remittance_id", "remittance_date", "bank_transfer_amount"
@@ -172,7 +172,7 @@ def parse_csv_batches(text: str, mapping: ColumnMapping | None = None) -> list[R
     the file starts with it). Raises InvalidRemittance.
     """
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), strict=True)
-    rows = _rows(reader)
+    rows = csv_rows(reader, InvalidRemittance)
     first = next(rows, None)
     if first is None:
         raise InvalidRemittance("body", "the CSV is empty")
@@ -186,16 +186,17 @@ def parse_csv_batches(text: str, mapping: ColumnMapping | None = None) -> list[R
     return [_csv_batch(group) for group in groups.values()]
 
 
-def _rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    """The non-blank rows with their line numbers; a row ``csv`` cannot read (an unclosed quote, a cell over
-    its 128 KiB limit) is refused naming its line."""
+def csv_rows(reader: Any, refused: Callable[[str, str], Exception]) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank rows of a ``csv.reader`` with their line numbers; a row ``csv`` cannot read (an unclosed
+    quote, a cell over its 128 KiB limit) raises ``refused(field, reason)`` naming its line (the panel's
+    remittance and wallet statement exports alike)."""
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as err:
-            raise InvalidRemittance(f"rows.{reader.line_num}", f"unreadable CSV: {err}") from None
+            raise refused(f"rows.{reader.line_num}", f"unreadable CSV: {err}") from None
         if any(cell.strip() for cell in row):
             yield reader.line_num, row
 
