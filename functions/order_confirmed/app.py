@@ -2,7 +2,8 @@
 webhook for a voided (or "cancel"-marked) order cancels it on both sides (orders.cancel).
 
 Three event sources, one function: the API route (authenticate, validate, enqueue, 202), the
-OrderQueue worker (partial batch failures), and the stuck-order sweep schedule.
+OrderQueue worker (partial batch failures), the stuck-order sweep schedule, the admin read of an order's story
+and the ops' morning digest schedule (ops.digest).
 """
 
 from __future__ import annotations
@@ -99,6 +100,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 context=context,
             )
         )
+    if event.get("digest") == "morning":
+        from shipsync.ops.wiring import morning_digest
+
+        # "day" (YYYY-MM-DD): an earlier day's digest, asked by hand; the schedule sends none (yesterday).
+        day = event.get("day")
+        return wiring.outcome_policy(metrics).run_schedule("morning digest", lambda: morning_digest(metrics, day))
     if event.get("sweep") == "stuck-orders" or event.get("source") == "aws.events":
         return wiring.outcome_policy(metrics).run_schedule("stuck-order sweep", orders.stuck_order_sweep(metrics).run)
     return app.resolve(event, context)

@@ -207,6 +207,22 @@ class MemoryLedger:
         found.sort(key=lambda item: str(item.get("created_at") or ""))
         return [AwbRecord.model_validate(copy.deepcopy(item)) for item in found[:limit]]
 
+    def jobs_confirmed_between(self, start: str, end: str, limit: int = 5000) -> list[OrderRecord]:
+        found = [
+            OrderRecord.model_validate(copy.deepcopy(item))
+            for key, item in self.entries.items()
+            if "#" not in key and start <= str(item.get("confirmed_at") or "") < end
+        ]
+        return found[:limit]
+
+    def remittances_received_between(self, start: str, end: str, limit: int = 500) -> list[RemittanceHeader]:
+        found = [
+            RemittanceHeader.model_validate({**copy.deepcopy(item), "remittance_id": remittance_id})
+            for remittance_id, item in self.remittances.items()
+            if start <= str(item.get("received_at") or "") < end
+        ]
+        return found[:limit]
+
     # ------------------------------------------------------------------ remittance
     def record_remittance(self, header: RemittanceHeader) -> None:
         self.remittances[header.remittance_id] = _plain(header.model_dump(exclude={"remittance_id"}))

@@ -362,3 +362,27 @@ def test_shipments_since_lists_the_awbs_written_from_a_time(ledgers: Ledgers) ->
     assert {r.awb for r in ledgers.main.shipments_since("2000-01-01T00:00:00+00:00")} == {"A1", "A2"}
     assert len(ledgers.main.shipments_since("2000-01-01T00:00:00+00:00", limit=1)) == 1
     assert ledgers.main.shipments_since("2999-01-01T00:00:00+00:00") == []
+
+
+def test_the_days_jobs_and_remittances_are_found_by_their_times(ledgers: Ledgers) -> None:
+    order = ledgers.main.ensure("SO-ID-1", "SO-00001")
+    ledgers.main.ensure_parcel(order, parcel=1, order_ref="SO-00001-1", lines={"L1": 1.0})
+    confirmed = order.confirmed_at
+    header = RemittanceHeader(
+        remittance_id="UTR-1",
+        remittance_date="2025-06-19",
+        source="webhook",
+        bank_transfer_paise=100,
+        expected_paise=200,
+        balanced=False,
+        balance_known=True,
+        awbs=["A1"],
+        received_at=confirmed,
+    )
+    ledgers.main.record_remittance(header)
+
+    # The order's own job only, not its parcel's.
+    assert [job.salesorder_number for job in ledgers.main.jobs_confirmed_between(confirmed, "9999")] == ["SO-00001"]
+    assert ledgers.main.jobs_confirmed_between("9998", "9999") == []
+    assert ledgers.main.remittances_received_between(confirmed, "9999") == [header]
+    assert ledgers.main.remittances_received_between("9998", "9999") == []

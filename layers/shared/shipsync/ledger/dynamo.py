@@ -207,20 +207,41 @@ class DynamoLedger:
 
     def shipments_since(self, created_after: str, limit: int = 2000) -> list[AwbRecord]:
         """Every AWB item written at or after the ISO time, oldest first (``ops.reconcile``: an ops command and a
-        nightly job, so a filtered scan of the table, page by page, is its price)."""
+        nightly job, so a filtered scan of the table is its price)."""
         from boto3.dynamodb.conditions import Attr
 
-        found: list[AwbRecord] = []
-        kwargs: dict[str, Any] = {
-            "FilterExpression": Attr("pk").begins_with("AWB#") & Attr("created_at").gte(created_after)
-        }
+        items = self._scan(Attr("pk").begins_with("AWB#") & Attr("created_at").gte(created_after), limit)
+        found = [AwbRecord.model_validate(item) for item in items]
+        return sorted(found, key=lambda record: record.created_at or "")[:limit]
+
+    def jobs_confirmed_between(self, start: str, end: str, limit: int = 5000) -> list[OrderRecord]:
+        """The sales orders' own jobs (not their parcels') confirmed from ``start`` to before ``end`` (ISO times):
+        the morning digest's day (``ops.digest``), a scan once a day."""
+        from boto3.dynamodb.conditions import Attr
+
+        condition = Attr("pk").begins_with("SO#") & Attr("parcel_ref").not_exists() & Attr("confirmed_at").gte(start)
+        items = self._scan(condition & Attr("confirmed_at").lt(end), limit)
+        return [OrderRecord.model_validate(item) for item in items]
+
+    def remittances_received_between(self, start: str, end: str, limit: int = 500) -> list[RemittanceHeader]:
+        from boto3.dynamodb.conditions import Attr
+
+        condition = Attr("pk").begins_with("REMIT#") & Attr("received_at").gte(start) & Attr("received_at").lt(end)
+        return [
+            RemittanceHeader.model_validate({**item, "remittance_id": str(item["pk"]).removeprefix("REMIT#")})
+            for item in self._scan(condition, limit)
+        ]
+
+    def _scan(self, condition: Any, limit: int) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"FilterExpression": condition}
         while len(found) < limit:
             page = self._table.scan(**kwargs)
-            found += [AwbRecord.model_validate(_from_dynamo(item)) for item in page.get("Items", [])]
+            found += [_from_dynamo(item) for item in page.get("Items", [])]
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return sorted(found, key=lambda record: record.created_at or "")[:limit]
+        return found[:limit]
 
     def open_jobs(self, confirmed_before: str, limit: int = 100) -> list[OrderRecord]:
         from boto3.dynamodb.conditions import Key

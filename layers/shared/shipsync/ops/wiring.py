@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from shipsync import wiring
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools import Metrics
+
     from shipsync.ops.reconcile import Reconciler
     from shipsync.ops.story import StoryReader
 
@@ -43,3 +45,33 @@ def reconciler(status_queue_url: str) -> Reconciler:
         # The StatusQueue is FIFO, by AWB; the OrderQueue is a standard queue.
         send_order=lambda message: send(order_queue_url, message),
     )
+
+
+def morning_digest(metrics: Metrics, day: str | None = None) -> dict[str, object]:
+    """Yesterday (IST) in one OpsAlerts message (``ops.digest``); ``day`` (YYYY-MM-DD) asks for another day's."""
+    import json
+    from datetime import UTC, date, datetime, timedelta
+
+    from shipsync.adapters.aws import client
+    from shipsync.domain.india import IST
+    from shipsync.ops.digest import DigestReader, compose
+    from shipsync.orders.wiring import settings as order_settings
+
+    def dlq_depths() -> dict[str, int]:
+        depths = {}
+        for url in json.loads(order_settings().dlq_urls_json):
+            attributes = client("sqs").get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            depths[url.rsplit("/", 1)[-1]] = sum(int(value) for value in attributes.values())
+        return depths
+
+    now = datetime.now(UTC)
+    reader = DigestReader(wiring.ledger(), dlq_depths, wiring.zoho_client().daily_calls_left)
+    wanted = date.fromisoformat(day) if day else now.astimezone(IST).date() - timedelta(days=1)
+    facts = reader.facts(wanted, now)
+    subject, message = compose(facts, now)
+    wiring.alerts().page(subject, message, kind="MorningDigest")
+    wiring.metrics_sink(metrics).count("MorningDigest")
+    return {"subject": subject, "lines": message.count("\n") + 1, "orders": len(facts.jobs)}
