@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from shipsync_cli.doctor import add_doctor
 from shipsync_cli.reconcile import add_reconcile
 from shipsync_cli.status import add_status
 from shipsync_cli.targets import TargetError, deployed_environment, local_environment, stack_outputs
@@ -74,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     pickups.set_defaults(command=_pickups)
     add_status(commands)
     add_reconcile(commands)
+    add_doctor(commands)
     margin = commands.add_parser(
         "margin",
         help="what each order earned, less its freight, from the Shiprocket wallet statement",

@@ -340,6 +340,13 @@ def _duplicates(
         returns = [r for r in shiprocket.get("returns", []) if str(r.get("order_id", "")).startswith(number + "-")]
         if len(returns) > 1:
             found.append(f"{number}: {len(returns)} Shiprocket return orders for one customer return")
+    # The wallet's statement rows: one Books entry per transaction, however often the watch met a lost answer.
+    booked = Counter(
+        str(entry.get("reference_number"))
+        for entry in [*zoho.get("expenses", []), *zoho.get("journals", [])]
+        if str(entry.get("reference_number", "")).startswith("SRW-")
+    )
+    found += [f"wallet {reference}: {count} Books entries" for reference, count in sorted(booked.items()) if count > 1]
     return found
 
 

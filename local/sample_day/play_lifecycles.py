@@ -216,10 +216,13 @@ def play_wallet(stack: Stack, progress: Progress, attempts: int = 1) -> dict[str
     runs: list[Any] = []
     for _ in range(WALLET_WATCH_RUNS):
         progress.note(f"wallet: watch run {len(runs) + 1}")
-        answer = _fire_until_done(invoke, {"poll": "wallet"}, attempts)
+        try:
+            answer = _fire_until_done(invoke, {"poll": "wallet"}, attempts)
+        except Exception as err:  # a run the storm failed: the next hour's schedule would run again
+            answer = {"failed": f"{type(err).__name__}: {err}"[:200]}
         runs.append(answer)
         stack.wait_idle(timeout=60.0)
-        if not (isinstance(answer, dict) and answer.get("deferred")):
+        if isinstance(answer, dict) and not answer.get("failed") and not answer.get("deferred"):
             break
     for attempt in range(1, attempts + 1):
         margin = requests.get(

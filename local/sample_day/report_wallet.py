@@ -68,7 +68,10 @@ def wallet_report(
     if discrepancies and "dispute by" not in paged:
         mismatches.append("the weight discrepancy page gives no dispute deadline")
     runs = played.get("runs") or []
-    last = runs[-1] if runs and isinstance(runs[-1], dict) else {}
+    # A run the storm failed decides nothing (the next hour's would run again): the last one that ran through.
+    last = next((run for run in reversed(runs) if isinstance(run, dict) and not run.get("failed")), {})
+    if runs and not last:
+        mismatches.append(f"none of the {len(runs)} wallet watch runs ran through")
     low_pages = sum(1 for a in alert_rows if a["kind"] == "WalletLow")
     if low_pages != (1 if last.get("low") else 0):
         mismatches.append(f"{low_pages} WalletLow page(s), the watch found the wallet low: {bool(last.get('low'))}")

@@ -161,6 +161,14 @@ def _location(location: Any) -> None:
     assert (location.phone, location.email) == ("+1-925-921-9201", "willsmith@bowmanfurniture.com")
 
 
+def _custom_field_definitions(definitions: Any) -> None:
+    # Not published: the shape a live integrator reads, with the captured order's one field (docs/providers/zoho.md
+    # §17). The doctor judges by api_name, names the field by label and reports an explicit is_active false.
+    assert [(d.api_name, d.customfield_id, d.label, d.data_type, d.is_active) for d in definitions] == [
+        ("cf_remark", "1783541000007214019", "Remark", "string", True)
+    ]
+
+
 def _payments_found(payments: Any) -> None:
     # The Books list row has no reference_number: the payment was read whole (one more call) and matched.
     [payment] = payments
@@ -187,6 +195,9 @@ CASES: dict[str, Case] = {
     ),
     "list_locations": Case(("inventory_locations_list",), lambda z: z.list_locations(), _locations),
     "get_location": Case(("inventory_locations_get",), lambda z: z.get_location("460000000038080"), _location),
+    "list_salesorder_custom_fields": Case(
+        ("inventory_settings_preferences",), lambda z: z.list_salesorder_custom_fields(), _custom_field_definitions
+    ),
     "update_salesorder_custom_fields": Case(
         ("inventory_salesorders_update",),
         lambda z: z.update_salesorder_custom_fields("4815000000044895", {"cf_awb_number": "1411220456789"}),

@@ -748,6 +748,8 @@ SCENARIOS: dict[str, Scenario] = {
     "inventory_salesreturnreceives_create": new_receive,
     "inventory_salesreturns_create": new_salesreturn,
     "inventory_salesreturns_get": received_and_credited_return,
+    # The simulator's organisation starts with the sample seller's sales-order custom fields.
+    "inventory_settings_preferences": nothing_first,
     "inventory_shipmentorders_create": new_shipment,
     "inventory_shipmentorders_delete": shipment_deleted,
     "inventory_shipmentorders_delivered": delivery,

@@ -24,12 +24,16 @@ order bill its lines at the order's line discounts, so they total what the order
 Seed knobs (``POST /_sim/seed``): ``organization_id``, ``token_ttl_s``, ``per_minute_limit``,
 ``daily_cap``, ``concurrency_limit``, ``oauth_clients`` ([{client_id, client_secret,
 refresh_token}]) and records ``salesorders``, ``items``, ``invoices`` (merged by id; missing
-fields get Zoho-like defaults; an invoice without lines bills its whole sales order). ``clock``
+fields get Zoho-like defaults; an invoice without lines bills its whole sales order), and
+``customfields`` ({"salesorder": [{api_name, label?, data_type?, is_active?}]}: that entity's custom field
+definitions replaced, as ``GET /inventory/v1/settings/preferences`` lists them; they start as the sample seller's
+``DEFAULT_SALESORDER_CUSTOM_FIELDS``, the fields shipsync uses, and do not restrict writes). ``clock``
 can be replaced in-process to move time in tests. ``POST /_sim/expire-tokens`` ends every live access
 token now (as the Shiprocket simulator's does): the next call with one answers 401 code 57.
 """
 
 from local.sim.zoho.app import ZohoSim
+from local.sim.zoho.settings import DEFAULT_SALESORDER_CUSTOM_FIELDS
 from local.sim.zoho.state import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -45,6 +49,7 @@ __all__ = [
     "DEFAULT_ORGANIZATION_ID",
     "DEFAULT_PER_MINUTE_LIMIT",
     "DEFAULT_REFRESH_TOKEN",
+    "DEFAULT_SALESORDER_CUSTOM_FIELDS",
     "STATE_KEYS",
     "ZohoSim",
 ]

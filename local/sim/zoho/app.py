@@ -19,6 +19,7 @@ from local.sim.zoho.packages import PackagesMixin
 from local.sim.zoho.payments import PaymentsMixin
 from local.sim.zoho.salesorders import SalesOrdersMixin
 from local.sim.zoho.salesreturns import SalesReturnsMixin
+from local.sim.zoho.settings import SettingsMixin
 
 API_PREFIXES = ("/inventory/v1/", "/books/v3/")
 
@@ -45,6 +46,7 @@ class ZohoSim(
     PaymentsMixin,
     InvoicesMixin,
     LocationsMixin,
+    SettingsMixin,
 ):
     """One mixin a concern over ``ZohoState``. The bases list each mixin before the one it builds on
     (packages and returns move item stock, credit notes and payments settle invoices), as Python's method
@@ -87,6 +89,7 @@ class ZohoSim(
         self._api("POST", f"{inv}/salesorders/{{salesorder_id}}/status/void", self._void_salesorder)
         self._api("GET", f"{inv}/locations", self._list_locations)
         self._api("GET", f"{inv}/locations/{{location_id}}", self._get_location)
+        self._api("GET", f"{inv}/settings/preferences", self._preferences)
         self._api("GET", f"{inv}/items", self._list_items)
         self._api("GET", f"{inv}/items/{{item_id}}", self._get_item)
         self._api("POST", f"{inv}/packages", self._create_package)
@@ -133,13 +136,15 @@ class ZohoSim(
                     seeded[key] = ids
             for invoice_id in seeded.get("invoices", []):
                 self._link_invoice(self.records["invoices"][invoice_id])
+            if "customfields" in payload:
+                seeded["customfields"] = self.seed_customfields(payload["customfields"])
             edited, refused = [], []
             for edit in payload.get("salesorder_edits", []):
                 try:
                     edited.append(self.edit_salesorder(edit))
                 except ZohoError as error:
                     refused.append({"salesorder_id": edit.get("salesorder_id"), "message": error.message})
-            known = {"oauth_clients", "salesorder_edits"}
+            known = {"oauth_clients", "salesorder_edits", "customfields"}
             ignored = sorted(set(payload) - set(settings) - set(seeders) - known)
             return {
                 "seeded": seeded,

@@ -95,6 +95,19 @@ class ZohoCustomField(_ZohoModel):
     value: str | float | int | bool | None = None
 
 
+class ZohoCustomFieldDefinition(_ZohoModel):
+    """A custom field the organisation defines for an entity, as ``GET /settings/preferences`` lists it under
+    ``customfields.<entity>`` (docs/providers/zoho.md §17: not in Zoho's published specs, UNCERTAIN). The keys
+    beyond ``api_name`` are those of a custom field on a live sales order (GUESS that a definition has them)."""
+
+    api_name: str
+    customfield_id: str | None = None
+    label: str | None = None
+    data_type: str | None = None
+    # None when the answer does not say: only an explicit false is reported as inactive.
+    is_active: bool | None = None
+
+
 class ZohoLineItem(_ZohoModel):
     line_item_id: str
     item_id: str | None = None

@@ -1,5 +1,5 @@
-"""Zoho Inventory v1 endpoints (docs/providers/zoho.md §5, §7, §8, §10): sales orders, items, packages,
-shipment orders, sales returns and their receives, invoices read, credit notes."""
+"""Zoho Inventory v1 endpoints (docs/providers/zoho.md §5, §7, §8, §10, §15, §17): sales orders, items, packages,
+shipment orders, sales returns and their receives, invoices read, credit notes, locations, custom field settings."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from shipsync.domain.models import (
     CreditNoteLine,
     ReturnLine,
     ZohoCreditNote,
+    ZohoCustomFieldDefinition,
     ZohoInvoice,
     ZohoItem,
     ZohoLocation,
@@ -69,6 +70,23 @@ class ZohoInventory(ZohoTransport):
     def get_location(self, location_id: str) -> ZohoLocation:
         body = self._request("GET", "/inventory/v1/locations/{location_id}", location_id=location_id)
         return parse_answer(ZohoLocation, entity_of(body, "location"))
+
+    def list_salesorder_custom_fields(self) -> list[ZohoCustomFieldDefinition]:
+        """``GET /settings/preferences``: the sales-order custom fields the organisation defines, under
+        ``customfields.salesorder`` (docs/providers/zoho.md §17; not in Zoho's published specs, UNCERTAIN). The doctor
+        reports a field missing from this list, so an answer it cannot read is an error, never "no fields"."""
+        body = self._request("GET", "/inventory/v1/settings/preferences")
+        groups = body.get("customfields")
+        rows = groups.get("salesorder") if isinstance(groups, dict) else None
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise ProviderRequestError(
+                PROVIDER, "preferences answer has no customfields.salesorder list", code=body.get("code")
+            )
+        # A read entry names its field by api_name, or by placeholder (the same cf_ name, docs/providers/zoho.md §5).
+        return [
+            parse_answer(ZohoCustomFieldDefinition, {**row, "api_name": row.get("api_name") or row.get("placeholder")})
+            for row in rows
+        ]
 
     def update_salesorder_custom_fields(self, salesorder_id: str, values: Mapping[str, str]) -> None:
         self._request(
