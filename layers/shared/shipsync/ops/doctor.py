@@ -24,14 +24,13 @@ from shipsync.config import ZOHO_DATA_CENTRES
 from shipsync.domain.models import ShiprocketPickupLocation, ZohoCustomFieldDefinition, ZohoLocation
 from shipsync.errors import NotConfigured, ProviderRequestError, ShipsyncError, TokenRejected
 from shipsync.orders.pickup_check import PickupCheck
+from shipsync.tokens.providers import ZOHO_EXPIRY_MARGIN_S
 
 # docs/providers/shiprocket.md §7: the panel refuses a webhook URL holding any of these (read as substrings of the
 # whole URL, the strict reading the simulator applies too).
 FORBIDDEN_URL_WORDS = ("shiprocket", "kartrocket", "sr", "kr")
 # docs/providers/shiprocket.md §1: a Shiprocket token lives 10 days.
 SHIPROCKET_TOKEN_DAYS = 10
-# The margin the Zoho token provider applies (tokens.providers): a token this close to its end is not used.
-ZOHO_EXPIRY_MARGIN_S = 30
 # Zoho's answer for an organisation the user does not belong to (docs/providers/zoho.md §3).
 _WRONG_ORGANIZATION_CODE = 6041
 # Zoho's answer for a path it does not serve (docs/providers/zoho.md §3).
@@ -314,6 +313,7 @@ def zoho_token_state(document: Mapping[str, Any], now: float) -> Finding | None:
     if not document.get("access_token"):
         return Finding("access_token", "no Zoho access token stored yet", _token_fix(ZOHO), "token_missing")
     expires_at = _number(document.get("expires_at"))
+    # The token provider's own margin: a token this close to its end is one the functions would not use either.
     if expires_at <= now + ZOHO_EXPIRY_MARGIN_S:
         when = _utc(expires_at) if expires_at else "an unknown time"
         return Finding(
