@@ -83,9 +83,10 @@ REMITTANCE_DATE = "2025-06-19"
 _REWEIGHED_PER_BLOCK = 3
 # What the courier's scale finds beyond the items' declared dead weight (the box, the filler).
 REWEIGHED_EXTRA_KG = 1.5
-# The wallet the day starts with, per block of orders: a little more than the day costs (about ₹23,900 for the
-# committed day), so it ends below a day's need and the wallet watch pages it (WalletLow).
-WALLET_OPENING_PER_BLOCK = 26_000.0
+# The wallet the day starts with, per block of orders: a little more than the day costs (₹23,874 for the committed
+# day, ₹68,160 for 160 orders), so it ends below a day's need (a seventh of the day's cost, the watch's 7-day
+# average) and the wallet watch pages it (WalletLow), without ever running short of an AWB's freight.
+WALLET_OPENING_PER_BLOCK = 25_500.0
 REMITTANCE_BATCHES = (("UTR-SR-0619-A", "webhook", 0), ("UTR-SR-0619-B", "poll", 0), ("UTR-SR-0619-C", "webhook", 100))
 # The last delivered, invoiced COD order(s) stay unremitted (next cycle).
 _UNREMITTED_INVOICED_COD = 1
