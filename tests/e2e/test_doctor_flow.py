@@ -21,22 +21,9 @@ from local.stack import REPO_ROOT, LocalStack
 from tests.e2e.test_cancel_flow import provider_calls, spent
 from tests.e2e.test_order_flow import sim_state
 from tests.e2e.test_pickup_setup_flow import state_file
+from tests.unit.test_doctor import ALL_OK
 
 pytestmark = pytest.mark.e2e
-
-ALL_OK = {
-    "shiprocket_secret": "ok",
-    "zoho_secret": "ok",
-    "webhooks_secret": "ok",
-    "zoho_token": "ok",
-    "shiprocket_token": "ok",
-    "zoho_custom_fields": "ok",
-    "zoho_webhook": "cannot_check",
-    "pickup_locations": "ok",
-    "shiprocket_webhook_url": "ok",
-    "shiprocket_webhook": "cannot_check",
-    "alarms": "ok",
-}
 
 
 def doctor(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
