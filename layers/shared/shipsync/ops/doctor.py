@@ -342,7 +342,7 @@ def shiprocket_token_state(document: Mapping[str, Any], now: float) -> Finding |
 
 
 def _token_fix(provider: str) -> str:
-    # Only token-refresh mints (DESIGN §1.5): the doctor points at it rather than logging in itself.
+    # Only token-refresh mints (README "Architecture"): the doctor points at it rather than logging in itself.
     return (
         _REFRESH % provider + "; if no token comes, `shipsync dlq` shows the TokenRefreshDLQ's reason and the "
         "token-refresh function's log names the refused credentials"
