@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from shipsync.freight.statement import is_opening_row, read_row
-from shipsync.remittance.csv_upload import csv_rows
+from shipsync.remittance.csv_upload import claim_columns, csv_rows, unmapped
 
 __all__ = ["FIELD_ALIASES", "MAX_CELL_CHARS", "MAX_ROWS", "InvalidStatement", "read_statement_csv"]
 
@@ -110,21 +110,10 @@ def read_statement_csv(text: str) -> list[dict[str, str]]:
 
 def _resolve(headers: Sequence[str]) -> dict[str, int]:
     """API field -> column index, each column serving one field. Raises InvalidStatement("columns", ...)."""
-    keys = [header_key(header) for header in headers]
-    claimed: set[int] = set()
-    columns: dict[str, int] = {}
-    for field, aliases in FIELD_ALIASES.items():
-        for alias in aliases:
-            wanted = header_key(alias)
-            index = next((i for i, key in enumerate(keys) if key == wanted and i not in claimed), None)
-            if index is not None:
-                columns[field] = index
-                claimed.add(index)
-                break
+    columns = claim_columns(headers, FIELD_ALIASES.items(), header_key)
     missing = [_LABELS[field] for field in REQUIRED if field not in columns]
     if missing:
-        found = ", ".join(header.strip() for header in headers if header.strip()) or "no columns"
-        raise InvalidStatement("columns", f"cannot map: {', '.join(missing)} (found: {found})")
+        raise InvalidStatement("columns", unmapped(missing, headers))
     return columns
 
 

@@ -14,10 +14,10 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, model_validator
 
@@ -33,7 +33,7 @@ from shipsync.remittance.batches import (
 )
 from shipsync.remittance.money import Paise, format_inr, parse_deduction, parse_paise
 
-__all__ = ["ColumnMapping", "csv_rows", "parse_csv", "parse_csv_batches"]
+__all__ = ["ColumnMapping", "claim_columns", "csv_rows", "parse_csv", "parse_csv_batches", "unmapped"]
 
 _Role = Literal[
     "awb", "order_id", "cod_amount", "deducted_charges", "remittance_id", "remittance_date", "bank_transfer_amount"
@@ -60,6 +60,7 @@ _ROLE_LABELS: Final[dict[_Role, str]] = {
     "bank_transfer_amount": "Bank Transfer Amount",
 }
 _UNIT_SUFFIX: Final = re.compile(r"\((?:rs\.?|inr|₹)\)", re.IGNORECASE)
+_Field = TypeVar("_Field")
 _NOT_ALNUM: Final = re.compile(r"[^0-9a-z]+")
 
 
@@ -124,21 +125,10 @@ class ColumnMapping(BaseModel):
 
     def resolve(self, headers: Sequence[str]) -> dict[_Role, int]:
         """Role -> column index. Raises InvalidRemittance("columns", ...) naming what is missing."""
-        keys = [_header_key(header) for header in headers]
-        claimed: set[int] = set()
-        columns: dict[_Role, int] = {}
-        for role in _ROLE_ORDER:
-            for alias in getattr(self, role):
-                wanted = _header_key(alias)
-                index = next((i for i, key in enumerate(keys) if key == wanted and i not in claimed), None)
-                if wanted and index is not None:
-                    columns[role] = index
-                    claimed.add(index)
-                    break
+        columns = claim_columns(headers, ((role, getattr(self, role)) for role in _ROLE_ORDER), _header_key)
         missing = [_ROLE_LABELS[role] for role in _REQUIRED_ROLES if role not in columns]
         if missing:
-            found = ", ".join(header.strip() for header in headers if header.strip()) or "no columns"
-            raise InvalidRemittance("columns", f"cannot map: {', '.join(missing)} (found: {found})")
+            raise InvalidRemittance("columns", unmapped(missing, headers))
         return columns
 
 
@@ -184,6 +174,32 @@ def parse_csv_batches(text: str, mapping: ColumnMapping | None = None) -> list[R
     if not groups:
         raise InvalidRemittance("orders", "the CSV has no data rows")
     return [_csv_batch(group) for group in groups.values()]
+
+
+def claim_columns(
+    headers: Sequence[str], aliases: Iterable[tuple[_Field, Iterable[str]]], key: Callable[[str], str]
+) -> dict[_Field, int]:
+    """Field -> column index, the fields in the order given and each column serving one field (a panel export's
+    columns matched by ``key``, which folds case, spaces, punctuation and unit suffixes; the remittance and the
+    wallet statement alike). A field none of whose aliases names a free column is left out."""
+    keys = [key(header) for header in headers]
+    claimed: set[int] = set()
+    columns: dict[_Field, int] = {}
+    for field, names in aliases:
+        for alias in names:
+            wanted = key(alias)
+            index = next((i for i, found in enumerate(keys) if found == wanted and i not in claimed), None)
+            if wanted and index is not None:
+                columns[field] = index
+                claimed.add(index)
+                break
+    return columns
+
+
+def unmapped(missing: Sequence[str], headers: Sequence[str]) -> str:
+    """Why a CSV is refused for its columns: what is missing, and what the file has instead."""
+    found = ", ".join(header.strip() for header in headers if header.strip()) or "no columns"
+    return f"cannot map: {', '.join(missing)} (found: {found})"
 
 
 def csv_rows(reader: Any, refused: Callable[[str, str], Exception]) -> Iterator[tuple[int, list[str]]]:
