@@ -19,8 +19,8 @@ from shipsync_cli.targets import TargetError, deployed_environment, local_enviro
 if TYPE_CHECKING:
     from shipsync.freight.margin import MarginReport
     from shipsync.freight.statement import RefusedRow
+    from shipsync.ops.dead_letters import DeadLetter, DeadLetterQueue, Listing, Replay
     from shipsync.orders.pickup_check import PickupCheck
-    from shipsync_cli.queues import DeadLetter, DeadLetterQueue, Listing, Replay
 
 OK, PROBLEMS, CANNOT_RUN = 0, 1, 2
 DEFAULT_STATE_FILE = Path(".local-stack.json")
@@ -122,7 +122,7 @@ def _pickups(args: argparse.Namespace, out: TextIO) -> int:
     return OK if check.ok else PROBLEMS
 
 
-# ----- the DLQs: `dlq` and `replay` (issue 15); the SQS and CloudFormation work is in shipsync_cli.queues -----
+# ----- the DLQs: `dlq` and `replay` (issue 15); the SQS and CloudFormation work is in shipsync.ops.dead_letters -----
 
 
 def _add_dead_letter_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -159,7 +159,7 @@ def _add_dead_letter_commands(commands: argparse._SubParsersAction[argparse.Argu
 
 
 def _dlq(args: argparse.Namespace, out: TextIO) -> int:
-    from shipsync_cli import queues
+    from shipsync.ops import dead_letters as queues
 
     session = _aws_session(args)
     with _aws_errors():
@@ -167,19 +167,14 @@ def _dlq(args: argparse.Namespace, out: TextIO) -> int:
         ledger = queues.LedgerReasons(session.client("dynamodb"), os.environ.get("LEDGER_TABLE"))
         listings = [queues.look(sqs, queue, ledger=ledger) for queue in _dead_letter_queues(args, session)]
     if args.json:
-        document = {
-            "ok": not any(listing.depth for listing in listings),
-            "queues": [listing.as_json() for listing in listings],
-            "ledger": f"not read: {ledger.problem}" if ledger.problem else "read",
-        }
-        print(json.dumps(document, indent=2), file=out)
+        print(json.dumps(queues.listing_document(listings, ledger), indent=2), file=out)
     else:
         print(render_dlq(listings, ledger.problem), file=out)
     return PROBLEMS if any(listing.depth for listing in listings) else OK
 
 
 def _replay(args: argparse.Namespace, out: TextIO) -> int:
-    from shipsync_cli import queues
+    from shipsync.ops import dead_letters as queues
 
     session = _aws_session(args)
     with _aws_errors():
@@ -203,8 +198,8 @@ def _aws_session(args: argparse.Namespace) -> Any:
 
 
 def _dead_letter_queues(args: argparse.Namespace, session: Any) -> list[DeadLetterQueue]:
-    """Every DLQ: a deployed stack's outputs, or a local stack's environment (shipsync_cli.queues says why)."""
-    from shipsync_cli import queues
+    """Every DLQ: a deployed stack's outputs, or a local stack's environment (shipsync.ops.dead_letters says why)."""
+    from shipsync.ops import dead_letters as queues
 
     if args.stack:
         found = queues.from_outputs(stack_outputs(args.stack, session.client("cloudformation")))
@@ -220,7 +215,7 @@ def _aws_errors() -> Iterator[None]:
     """An AWS error (no access, no queue, no endpoint) or a DLQ that cannot be used: one line, exit 2."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from shipsync_cli.queues import QueueError
+    from shipsync.ops.dead_letters import QueueError
 
     try:
         yield

@@ -2,8 +2,8 @@
 webhook for a voided (or "cancel"-marked) order cancels it on both sides (orders.cancel).
 
 Three event sources, one function: the API route (authenticate, validate, enqueue, 202), the
-OrderQueue worker (partial batch failures), the stuck-order sweep schedule, the admin read of an order's story
-and the ops' morning digest schedule (ops.digest).
+OrderQueue worker (partial batch failures), the stuck-order sweep schedule, the admin reads of an order's story
+and of the DLQs, and the ops' morning digest schedule (ops.digest).
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ logger = Logger(service=SERVICE)
 tracer = Tracer(service=SERVICE)
 metrics = Metrics(namespace="shipsync", service=SERVICE)
 app = APIGatewayRestResolver()
+# Messages GET /admin/dlq lists per queue unless asked: each page of ten is a receive, and the answer must come
+# well inside API Gateway's 29 s.
+ADMIN_DLQ_LISTED = 20
 
 
 @app.post("/webhooks/zoho/salesorders")
@@ -73,6 +76,21 @@ def order_story(salesorder_number: str) -> Response[Any]:
         raise WebhookRejected(404, f"no order {salesorder_number} in the ledger", "salesorder_number")
     logger.append_keys(salesorder_number=story.salesorder_number)
     return json_response(200, story.as_dict())
+
+
+@app.get("/admin/dlq")
+@tracer.capture_method
+def dead_letters() -> Response[Any]:
+    """Every DLQ's depth and, per message (``limit`` a queue, default 20, at most 100), what it concerns and its
+    last error (``ops.dead_letters``); the messages stay in their queues. Read-only; IAM when deployed."""
+    from shipsync.ops.dead_letters import MAX_LISTED
+    from shipsync.ops.wiring import dead_letter_document
+    from shipsync.routes import WebhookRejected
+
+    wanted = (app.current_event.query_string_parameters or {}).get("limit", str(ADMIN_DLQ_LISTED))
+    if not wanted.isdigit() or not 1 <= int(wanted) <= MAX_LISTED:
+        raise WebhookRejected(400, f"limit must be a whole number from 1 to {MAX_LISTED}", "limit")
+    return json_response(200, dead_letter_document(int(wanted)))
 
 
 register_error_handlers(app, logger, lambda: wiring.outcome_policy(metrics))

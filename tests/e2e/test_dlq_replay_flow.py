@@ -1,7 +1,7 @@
 """Issue 15's DLQ commands on the local stack: a Zoho outage held until an order's job is dead-lettered (the
 OrderQueue's ten receives spent), then cleared; ``shipsync dlq`` shows the message, ``shipsync replay OrderDLQ --all
 --yes`` sends it back and the job carries on from the ledger: one Shiprocket order, one Zoho package and shipment
-order. A second replay sends nothing.
+order. A second replay sends nothing. ``GET /admin/dlq`` lists what ``shipsync dlq`` lists.
 
 Each run is a process of its own, as an operator runs it: its environment is the stack's, not this test's.
 """
@@ -77,6 +77,22 @@ def test_an_order_dead_lettered_by_an_outage_is_listed_replayed_and_shipped_once
     assert letter["ledger_state"] == "awb_assigned"
     assert "98450" not in raw
     assert fresh.queue_depths()["OrderDLQ"] == 1  # still there, and visible
+
+    # The admin read, for a support tool: the same listing from the order function, behind the admin credential.
+    url = f"{fresh.api_url}/admin/dlq"
+    admin = {"Authorization": f"Bearer {fresh.tokens['admin']}"}
+    assert requests.get(url, timeout=30).status_code in (401, 403)
+    assert requests.get(url, params={"limit": "0"}, headers=admin, timeout=30).status_code == 400
+    served = requests.get(url, headers=admin, timeout=60)
+    assert served.status_code == 200
+    by_name = {queue["queue"]: queue for queue in served.json()["queues"]}
+    assert set(by_name) == set(by_queue)
+    [same] = by_name["OrderDLQ"]["messages"]
+    assert {key: same[key] for key in ("message_id", "concerns", "ledger_state")} == {
+        key: letter[key] for key in ("message_id", "concerns", "ledger_state")
+    }
+    assert "98450" not in served.text
+    assert fresh.queue_depths()["OrderDLQ"] == 1
 
     code, planned, _ = shipsync(path, "replay", "OrderDLQ", "--all")
 

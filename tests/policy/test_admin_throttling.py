@@ -20,7 +20,7 @@ def test_every_admin_read_has_its_own_lower_throttle(source_template: Template) 
     settings = _method_settings(source_template)
     [default] = [s for s in settings if s["ResourcePath"] == "/*"]
     reads = sorted(path for path, method in ADMIN_ROUTES if method == "get")
-    assert reads == ["/admin/margin", "/admin/orders/{salesorder_number}"]
+    assert reads == ["/admin/dlq", "/admin/margin", "/admin/orders/{salesorder_number}"]
     for path in reads:
         # API Gateway names a resource path with "/" written "~1".
         [own] = [s for s in settings if s["ResourcePath"] == "/" + path.replace("/", "~1")]

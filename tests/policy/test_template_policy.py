@@ -86,6 +86,7 @@ BUSINESS_ALARMS = {
 # Business alarms on a day's count above a configured rate, not on a first occurrence (each occurrence pages).
 RATE_ALARMS = {"WeightDiscrepanciesAlarm"}
 ADMIN_ROUTES = {
+    ("/admin/dlq", "get"),
     ("/tokens/refresh", "post"),
     ("/returns", "post"),
     ("/admin/margin", "get"),
@@ -643,6 +644,7 @@ def test_checks_see_the_resources_they_police(cfn: Template) -> None:
         ("/webhooks/shipment-status", "post"),
         ("/webhooks/cod-remittance", "post"),
         ("/webhooks/wallet-statement", "post"),
+        ("/admin/dlq", "get"),
         ("/admin/margin", "get"),
         ("/admin/orders/{salesorder_number}", "get"),
         ("/returns", "post"),

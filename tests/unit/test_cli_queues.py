@@ -17,7 +17,7 @@ import pytest
 from moto import mock_aws
 
 from local.cfn_template import load_template
-from shipsync_cli import queues
+from shipsync.ops import dead_letters as queues
 from shipsync_cli.app import CANNOT_RUN, OK, PROBLEMS, main
 from shipsync_cli.targets import TargetError, stack_outputs
 
@@ -144,7 +144,7 @@ def _refs(value: Any) -> str | None:
 
 
 def test_the_template_names_every_dlq_as_a_stack_output_and_in_a_functions_environment() -> None:
-    # The two places the commands look (shipsync_cli.queues): a new DLQ missing from either would go unlisted.
+    # The two places the commands look (shipsync.ops.dead_letters): a new DLQ missing from either would go unlisted.
     template = load_template(TEMPLATE)
     resources = template["Resources"]
     dead_letter_targets = {
@@ -167,6 +167,24 @@ def test_the_template_names_every_dlq_as_a_stack_output_and_in_a_functions_envir
     assert {queue.name for queue in from_environment} == dead_letter_targets
     assert all(queue.name == queue.url for queue in [*from_outputs, *from_environment])
     assert len(dead_letter_targets) == 5
+
+
+def test_the_order_function_names_every_dlq_by_its_logical_name_for_the_admin_read() -> None:
+    # GET /admin/dlq and the digest read DLQ_URLS_JSON: {"OrderDLQ": "${OrderDLQ}", ...}, one entry per DLQ.
+    template = load_template(TEMPLATE)
+    resources = template["Resources"]
+    dead_letter_targets = {
+        resource["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in resource.get("Properties", {})
+    }
+    variables = resources["OrderConfirmedFunction"]["Properties"]["Environment"]["Variables"]
+    named = json.loads(variables["DLQ_URLS_JSON"]["Fn::Sub"])
+
+    found = queues.from_names(named)
+
+    assert {queue.name for queue in found} == dead_letter_targets
+    assert all(queue.url == "${" + queue.name + "}" for queue in found)
 
 
 def test_a_deployed_stacks_outputs_are_read_by_key() -> None:

@@ -103,8 +103,8 @@ class OrderConfirmedSettings(CommonSettings):
     # Sweep: orders confirmed this long ago with no AWB are re-driven, and alerted after
     # ``stuck_alert_after_minutes``.
     stuck_after_minutes: int = 15
-    # The DLQs the morning digest counts (ops.digest): a JSON list of queue URLs.
-    dlq_urls_json: str = "[]"
+    # Every DLQ, which the morning digest counts and GET /admin/dlq lists: a JSON object, logical name -> URL.
+    dlq_urls_json: str = "{}"
     stuck_alert_after_minutes: int = 60
 
 

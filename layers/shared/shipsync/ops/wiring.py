@@ -9,6 +9,7 @@ from shipsync import wiring
 if TYPE_CHECKING:
     from aws_lambda_powertools import Metrics
 
+    from shipsync.ops.dead_letters import DeadLetterQueue
     from shipsync.ops.reconcile import Reconciler
     from shipsync.ops.story import StoryReader
 
@@ -49,23 +50,16 @@ def reconciler(status_queue_url: str) -> Reconciler:
 
 def morning_digest(metrics: Metrics, day: str | None = None) -> dict[str, object]:
     """Yesterday (IST) in one OpsAlerts message (``ops.digest``); ``day`` (YYYY-MM-DD) asks for another day's."""
-    import json
     from datetime import UTC, date, datetime, timedelta
 
     from shipsync.adapters.aws import client
     from shipsync.domain.india import IST
+    from shipsync.ops.dead_letters import depth
     from shipsync.ops.digest import DigestReader, compose
-    from shipsync.orders.wiring import settings as order_settings
 
     def dlq_depths() -> dict[str, int]:
-        depths = {}
-        for url in json.loads(order_settings().dlq_urls_json):
-            attributes = client("sqs").get_queue_attributes(
-                QueueUrl=url,
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-            )["Attributes"]
-            depths[url.rsplit("/", 1)[-1]] = sum(int(value) for value in attributes.values())
-        return depths
+        sqs = client("sqs")
+        return {queue.name: sum(depth(sqs, queue.url)) for queue in dead_letter_queues()}
 
     now = datetime.now(UTC)
     reader = DigestReader(wiring.ledger(), dlq_depths, wiring.zoho_client().daily_calls_left)
@@ -75,3 +69,24 @@ def morning_digest(metrics: Metrics, day: str | None = None) -> dict[str, object
     wiring.alerts().page(subject, message, kind="MorningDigest")
     wiring.metrics_sink(metrics).count("MorningDigest")
     return {"subject": subject, "lines": message.count("\n") + 1, "orders": len(facts.jobs)}
+
+
+def dead_letter_queues() -> list[DeadLetterQueue]:
+    """Every DLQ of the stack, by logical name: the order function's ``DLQ_URLS_JSON``."""
+    import json
+
+    from shipsync.ops.dead_letters import from_names
+    from shipsync.orders.wiring import settings as order_settings
+
+    return from_names(json.loads(order_settings().dlq_urls_json))
+
+
+def dead_letter_document(limit: int) -> dict[str, object]:
+    """``GET /admin/dlq``: each DLQ's depth and up to ``limit`` of its messages, left in their queue; what
+    ``shipsync dlq --json`` prints."""
+    from shipsync.adapters.aws import client
+    from shipsync.ops.dead_letters import LedgerReasons, listing_document, look
+
+    sqs = client("sqs")
+    ledger = LedgerReasons(client("dynamodb"), wiring.common_settings().ledger_table)
+    return listing_document([look(sqs, queue, ledger=ledger, limit=limit) for queue in dead_letter_queues()], ledger)

@@ -1,10 +1,12 @@
-"""The stack's dead-letter queues (``shipsync dlq``, ``shipsync replay``): what each holds, and sending it back.
+"""The stack's dead-letter queues (``shipsync dlq``, ``shipsync replay``, ``GET /admin/dlq``): what each holds, and
+sending it back.
 
 Finding them. A deployed stack's outputs name every DLQ's URL (``OrderDLQUrl``..., template.yaml Outputs); the
 order function's environment, which the other commands borrow, names only its own DLQ. A local stack has no
 CloudFormation, but its ``.local-stack.json`` environment is every function's, and each DLQ's URL is there as
 ``<NAME>_DLQ_URL`` (each worker moves a malformed message to its DLQ itself). tests/unit/test_cli_queues.py holds
-the template to both conventions. A DLQ's source queue is SQS's own answer (``ListDeadLetterSourceQueues``, the
+the template to both conventions. The admin route runs in the order function, whose ``DLQ_URLS_JSON`` names every
+DLQ by its logical name (``from_names``). A DLQ's source queue is SQS's own answer (``ListDeadLetterSourceQueues``, the
 queue whose redrive policy names it), the same on both.
 
 Looking. SQS has no peek. A receive with VisibilityTimeout 0 leaves a message visible, but the next receive then
@@ -29,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -94,6 +96,11 @@ def from_environment(environment: Mapping[str, str]) -> list[DeadLetterQueue]:
             stem = variable.removesuffix("_DLQ_URL")
             found.append(DeadLetterQueue("".join(part.title() for part in stem.split("_")) + "DLQ", url))
     return sorted(found, key=lambda queue: queue.name)
+
+
+def from_names(urls: Mapping[str, str]) -> list[DeadLetterQueue]:
+    """The DLQs a function is handed by logical name (``DLQ_URLS_JSON``: ``{"OrderDLQ": url, ...}``)."""
+    return sorted((DeadLetterQueue(name, url) for name, url in urls.items() if url), key=lambda queue: queue.name)
 
 
 def find(queues: Iterable[DeadLetterQueue], name: str) -> DeadLetterQueue:
@@ -337,6 +344,15 @@ def look(sqs: Any, queue: DeadLetterQueue, *, ledger: LedgerReasons | None = Non
     if ledger is not None:
         letters = [ledger.add_to(queue, letter) for letter in letters]
     return Listing(queue, visible, in_flight, letters, capped=len(seen) >= limit and visible > limit)
+
+
+def listing_document(listings: Sequence[Listing], ledger: LedgerReasons) -> dict[str, Any]:
+    """What ``shipsync dlq --json`` prints and ``GET /admin/dlq`` answers."""
+    return {
+        "ok": not any(listing.depth for listing in listings),
+        "queues": [listing.as_json() for listing in listings],
+        "ledger": f"not read: {ledger.problem}" if ledger.problem else "read",
+    }
 
 
 def _receive(sqs: Any, url: str, *, hold: int, count: int) -> list[dict[str, Any]]:
