@@ -46,6 +46,7 @@ def since_time(text: str, now: datetime) -> str:
 
 def reconcile_command(args: argparse.Namespace, out: TextIO) -> int:
     from shipsync.ops.wiring import reconciler
+    from shipsync.orders.wiring import settings as order_settings
     from shipsync_cli.targets import TargetError
 
     try:
@@ -55,7 +56,7 @@ def reconcile_command(args: argparse.Namespace, out: TextIO) -> int:
     status_queue_url = os.environ.get("STATUS_QUEUE_URL") or _deployed_status_queue(args)
     if not status_queue_url:
         raise TargetError("the stack names no StatusQueue (where re-sent tracking events go)")
-    job = reconciler(status_queue_url)
+    job = reconciler(status_queue_url, order_settings().order_queue_url)
     report = job.run(since, fix=args.fix and args.yes)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2), file=out)

@@ -1,8 +1,8 @@
 """shipment-status: Shiprocket tracking webhook -> StatusQueue -> forward-only status in the ledger and Zoho.
 
 Three event sources, one function: the API route (authenticate, validate, enqueue, 200), the
-StatusQueue worker (partial batch failures), and the tracking poll schedule for shipments whose
-webhooks went quiet.
+StatusQueue worker (partial batch failures), and two schedules: the tracking poll for shipments whose
+webhooks went quiet, and the nightly reconciliation (ops.nightly).
 """
 
 from __future__ import annotations
@@ -63,6 +63,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return dict(
             process_partial_response(event=event, record_handler=process_event, processor=processor, context=context)
         )
+    if event.get("reconcile") == "nightly":
+        from shipsync.ops.wiring import nightly_reconcile
+
+        return nightly_reconcile(metrics, context.get_remaining_time_in_millis)
     if event.get("poll") == "tracking" or event.get("source") == "aws.events":
         # Ops can poll every tracked shipment now (after an outage): {"poll": "tracking", "quiet_after_minutes": 0}.
         quiet_after = event.get("quiet_after_minutes")

@@ -1,6 +1,7 @@
 """``shipsync reconcile`` on the local stack (issue 15): differences made on purpose in the simulators' state (a
 delivered webhook lost, a Zoho shipment order deleted) are found by kind, ``--fix`` without ``--yes`` changes
-nothing, ``--fix --yes`` repairs both through the normal path, and a second run finds nothing."""
+nothing, ``--fix --yes`` repairs both through the normal path, and a second run finds nothing. The nightly
+schedule pages such a difference once and repairs nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 import requests
-from test_cancel_flow import provider_calls, spent
+from test_cancel_flow import pages, provider_calls, spent
 from test_order_flow import custom_fields, sim_state, zoho_order
 from test_status_flow import advance, ship
 
@@ -112,3 +113,25 @@ def test_a_lost_delivery_and_a_deleted_shipment_order_are_found_and_repaired_onc
 
     code, again = reconcile(path)
     assert (code, again["differences"]) == (0, [])
+
+
+def test_the_nightly_schedule_pages_a_lost_delivery_once_and_changes_nothing(fresh: LocalStack) -> None:
+    _, delivered_awb = ship(fresh, 87)
+    advance(fresh, {"awb": delivered_awb, "deliver_webhooks": False})
+    _, quiet_awb = ship(fresh, 88)
+    fresh.wait_idle(60)
+    before = provider_calls(fresh)
+
+    first = fresh.fire_schedule("ShipmentStatusFunction", "NightlyReconcile")
+    second = fresh.fire_schedule("ShipmentStatusFunction", "NightlyReconcile")
+
+    assert (first["total"], first["compared"], first["done"], first["paged"]) == (2, 2, True, 1)
+    # The night's pass is done: a later run of the window compares nothing and pages nothing.
+    assert (second["compared_now"], second["paged"]) == (0, 0)
+    [page] = [p for p in pages(fresh) if p["kind"] == "ReconcileDifferences"]
+    assert page["subject"].endswith("1 new difference(s)")
+    assert f"[delivered_not_recorded] SO-00087 AWB {delivered_awb}" in page["message"]
+    assert quiet_awb not in page["message"]
+    # It lists, it does not fix: reads only at both providers.
+    reads = ("GET ", "POST /courier/track/awbs")
+    assert {k: v for k, v in spent(before, provider_calls(fresh)).items() if not k.startswith(reads)} == {}

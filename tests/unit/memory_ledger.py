@@ -23,6 +23,7 @@ from shipsync.ledger.records import (
     JobState,
     OrderChanges,
     OrderRecord,
+    ReconcilePass,
     RemittanceHeader,
     RestockChanges,
     RestockRecord,
@@ -58,6 +59,7 @@ class MemoryLedger:
         self.marks: set[str] = set()  # MARK#<key>
         self.wallet_rows: dict[str, dict[str, Any]] = {}  # WALLET#<transaction id>
         self.contents: dict[int, list[dict[str, Any]]] = {}  # CONTENTS#<Shiprocket order id>
+        self.reconcile_passes: dict[str, dict[str, Any]] = {}  # RECONCILE#<night>
         self.now = now
 
     @property
@@ -71,6 +73,14 @@ class MemoryLedger:
             return False
         self.marks.add(key)
         return True
+
+    # ------------------------------------------------------------- RECONCILE#
+    def reconcile_pass(self, night: str) -> ReconcilePass | None:
+        item = self.reconcile_passes.get(night)
+        return ReconcilePass.model_validate(copy.deepcopy(item)) if item is not None else None
+
+    def save_reconcile_pass(self, night_pass: ReconcilePass) -> None:
+        self.reconcile_passes[night_pass.night] = _plain(night_pass)
 
     def claim_wallet_row(self, transaction_id: str, *, settle_s: float = WALLET_CLAIM_SETTLE_S) -> str:
         if transaction_id not in self.wallet_rows:

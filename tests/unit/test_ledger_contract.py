@@ -20,6 +20,7 @@ from shipsync.ledger.records import (
     JobState,
     OrderChanges,
     OrderRecord,
+    ReconcilePass,
     RemittanceHeader,
     RestockChanges,
     RestockRecord,
@@ -70,6 +71,23 @@ def test_a_mark_is_made_once_per_key(ledgers: Ledgers) -> None:
     assert ledgers.main.mark_once("WEIGHTDISPUTE#7100001") is True
     assert ledgers.main.mark_once("WEIGHTDISPUTE#7100001") is False
     assert ledgers.main.mark_once("WEIGHTDISPUTE#7100002") is True
+
+
+def test_a_nights_reconciliation_pass_is_kept_whole_and_replaced(ledgers: Ledgers) -> None:
+    ledger = ledgers.main
+    assert ledger.reconcile_pass("2026-12-07") is None
+    first = ReconcilePass(night="2026-12-07", since="2026-12-04T00:00:00+00:00", total=3)
+    ledger.save_reconcile_pass(first)
+    assert ledger.reconcile_pass("2026-12-07") == first
+
+    new = [{"kind": "status_behind", "awb": "111", "salesorder_number": "SO-1", "detail": "d", "fix": "f"}]
+    later = first.model_copy(
+        update={"compared": 2, "through_created_at": "2026-12-05T10:00:00+00:00", "through_awb": "111", "new": new}
+    )
+    ledger.save_reconcile_pass(later)
+
+    assert ledger.reconcile_pass("2026-12-07") == later
+    assert ledger.reconcile_pass("2026-12-06") is None
 
 
 def test_a_wallet_row_is_claimed_once_and_stays_in_flight_until_booked(ledgers: Ledgers) -> None:

@@ -129,6 +129,10 @@ class ShipmentStatusSettings(CommonSettings):
     # Optional NDR rule, e.g. "re-attempt-then-return": re-attempt the first NDR, return after.
     ndr_rule: str = ""
     ndr_max_reattempts: int = 1
+    # The nightly reconciliation (ops.nightly): the days of shipments it compares, and the Zoho calls left of the
+    # day below which it waits for the next night (deferrable work: the reserve is for what cannot wait).
+    reconcile_days: int = 3
+    deferrable_zoho_reserve: int = 300
 
 
 class RtoRestockSettings(CommonSettings):

@@ -30,6 +30,7 @@ from shipsync.ledger.records import (
     JobState,
     OrderChanges,
     OrderRecord,
+    ReconcilePass,
     RemittanceHeader,
     WalletClaim,
 )
@@ -333,6 +334,17 @@ class DynamoLedger:
         expires = int(time.time()) + MARK_DAYS * 86400
         self._table.put_item(Item={"pk": key, "items": _to_dynamo(items), "created_at": _now(), "ttl": expires})
         return items
+
+    def reconcile_pass(self, night: str) -> ReconcilePass | None:
+        item = self._table.get_item(Key={"pk": f"RECONCILE#{night}"}, ConsistentRead=True).get("Item")
+        return ReconcilePass.model_validate(_from_dynamo(item)) if item is not None else None
+
+    def save_reconcile_pass(self, night_pass: ReconcilePass) -> None:
+        """The whole pass, replaced: one scheduled run at a time writes it (the runs are 15 minutes apart and each
+        stops well inside its function's timeout). Expires with the markers."""
+        expires = int(time.time()) + MARK_DAYS * 86400
+        item = {"pk": f"RECONCILE#{night_pass.night}", **night_pass.model_dump(), "updated_at": _now(), "ttl": expires}
+        self._table.put_item(Item=_to_dynamo({key: value for key, value in item.items() if value is not None}))
 
     def _put_number(self, salesorder_number: str, salesorder_id: str, created_at: str) -> None:
         """``SONUM#``: salesorder number -> id (a plain put, so repeating it changes nothing)."""

@@ -419,3 +419,25 @@ class RemittanceHeader(BaseModel):
 WalletClaim = Literal["new", "booked", "busy", "in_flight"]
 # Longer than any function's timeout: a claim this old belongs to an attempt that is no longer running.
 WALLET_CLAIM_SETTLE_S = 300
+
+
+class ReconcilePass(BaseModel):
+    """``RECONCILE#<night>``: one night's reconciliation (``ops.nightly``), compared over several scheduled runs.
+
+    The cursor is the last shipment compared, in the order ``shipments_since`` gives them (created_at, then AWB).
+    ``new`` holds the differences no earlier pass paged, kept until the pass pages them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    night: str  # YYYY-MM-DD, IST
+    since: str  # ISO time: the shipments recorded at or after it
+    total: int  # shipments in the period when the pass began
+    compared: int = 0
+    differences: int = 0
+    through_created_at: str | None = None
+    through_awb: str | None = None
+    new: list[dict[str, str]] = []
+    new_unlisted: int = 0  # past the page's length
+    runs: int = 0
+    done: bool = False
+    paged: bool = False

@@ -132,10 +132,12 @@ def differences(view: ShipmentView) -> list[Difference]:
 
 @dataclass
 class ReconcileReport:
-    shipments: int = 0
+    shipments: int = 0  # compared
     differences: list[Difference] = field(default_factory=list)
     fixed: list[Difference] = field(default_factory=list)
     provider_calls: dict[str, int] = field(default_factory=dict)
+    last: AwbRecord | None = None  # the last shipment compared
+    stopped: bool = False  # by ``stop``, before every shipment was compared
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -183,39 +185,69 @@ class Reconciler:
         self._send_order = send_order
 
     def run(self, since: str, *, fix: bool = False) -> ReconcileReport:
+        return self.compare([s for s in self._ledger.shipments_since(since) if not s.is_return], fix=fix)
+
+    def compare(
+        self, shipments: Sequence[AwbRecord], *, fix: bool = False, stop: Callable[[], bool] = lambda: False
+    ) -> ReconcileReport:
+        """``shipments`` in their order, until ``stop`` says so before a sales order not yet read (the nightly run's
+        time and Zoho budget): ``report.last`` is then the last one compared, ``report.stopped`` True."""
         report = ReconcileReport()
         calls = report.provider_calls
-        shipments = [s for s in self._ledger.shipments_since(since) if not s.is_return]
-        report.shipments = len(shipments)
-        tracked: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(shipments), TRACKED_PER_CALL):
-            tracked |= self._shiprocket.track_awbs([s.awb for s in shipments[start : start + TRACKED_PER_CALL]])
-            calls["shiprocket track"] = calls.get("shiprocket track", 0) + 1
         orders: dict[str, ZohoSalesOrder] = {}
-        for shipment in shipments:
-            if shipment.salesorder_id not in orders:
-                orders[shipment.salesorder_id] = self._zoho.get_salesorder(shipment.salesorder_id)
-                calls["zoho salesorder"] = calls.get("zoho salesorder", 0) + 1
-            so = orders[shipment.salesorder_id]
-            events = tuple(events_from_tracking(shipment.awb, tracked.get(shipment.awb) or {}))
-            view = ShipmentView(
-                shipment=shipment,
-                job=self._ledger.get(shipment.job_id),
-                at_shiprocket=events[-1].status if events else None,
-                events=events,
-                salesorder=so,
-                restock=self._restocks.restock(shipment.awb),
-                remitted_utr=self._remitted(shipment, so, calls),
-            )
-            found = differences(view)
-            report.differences += found
-            if fix:
-                report.fixed += self._fix(view, found)
+        for start in range(0, len(shipments), TRACKED_PER_CALL):
+            chunk = shipments[start : start + TRACKED_PER_CALL]
+            if chunk[0].salesorder_id not in orders and stop():
+                report.stopped = True
+                break
+            tracked = self._shiprocket.track_awbs([s.awb for s in chunk])
+            calls["shiprocket track"] = calls.get("shiprocket track", 0) + 1
+            for shipment in chunk:
+                if shipment.salesorder_id not in orders:
+                    if report.last is not None and stop():
+                        report.stopped = True
+                        break
+                    orders[shipment.salesorder_id] = self._zoho.get_salesorder(shipment.salesorder_id)
+                    calls["zoho salesorder"] = calls.get("zoho salesorder", 0) + 1
+                self._compare_one(shipment, orders[shipment.salesorder_id], tracked, report, fix=fix)
+            if report.stopped:
+                break
         logger.info(
             "reconciled",
-            extra={"shipments": report.shipments, "differences": len(report.differences), "fixed": len(report.fixed)},
+            extra={
+                "shipments": report.shipments,
+                "differences": len(report.differences),
+                "fixed": len(report.fixed),
+                "stopped": report.stopped,
+            },
         )
         return report
+
+    def _compare_one(
+        self,
+        shipment: AwbRecord,
+        so: ZohoSalesOrder,
+        tracked: dict[str, dict[str, Any]],
+        report: ReconcileReport,
+        *,
+        fix: bool,
+    ) -> None:
+        events = tuple(events_from_tracking(shipment.awb, tracked.get(shipment.awb) or {}))
+        view = ShipmentView(
+            shipment=shipment,
+            job=self._ledger.get(shipment.job_id),
+            at_shiprocket=events[-1].status if events else None,
+            events=events,
+            salesorder=so,
+            restock=self._restocks.restock(shipment.awb),
+            remitted_utr=self._remitted(shipment, so, report.provider_calls),
+        )
+        found = differences(view)
+        report.differences += found
+        if fix:
+            report.fixed += self._fix(view, found)
+        report.shipments += 1
+        report.last = shipment
 
     def _remitted(self, shipment: AwbRecord, so: ZohoSalesOrder, calls: dict[str, int]) -> str | None:
         """Asked of Shiprocket only for a delivered COD order whose invoice Zoho shows unpaid and the ledger has not

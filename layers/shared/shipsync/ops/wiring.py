@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from shipsync import wiring
@@ -26,26 +27,59 @@ def story_reader() -> StoryReader:
     )
 
 
-def reconciler(status_queue_url: str) -> Reconciler:
-    """``status_queue_url``: where re-sent tracking events go (the order function's own environment does not name
-    the StatusQueue; the command takes it from the stack)."""
+def reconciler(status_queue_url: str, order_queue_url: str) -> Reconciler:
+    """``status_queue_url``, ``order_queue_url``: where re-sent tracking events and reopened jobs go (the command
+    takes the StatusQueue from the stack: the order function's environment does not name it)."""
     from shipsync.adapters.queues import send
     from shipsync.ledger.restock import DynamoRestockLedger
     from shipsync.ops.reconcile import Reconciler
-    from shipsync.orders.wiring import settings as order_settings
 
     ledger = wiring.ledger()
-    settings = wiring.common_settings()
-    order_queue_url = order_settings().order_queue_url
     return Reconciler(
         ledger,
-        DynamoRestockLedger(settings.ledger_table, ledger),
+        DynamoRestockLedger(wiring.common_settings().ledger_table, ledger),
         wiring.shiprocket_client(),
         wiring.zoho_client(),
         send_status=lambda message: send(status_queue_url, message, group=message.event.awb),
         # The StatusQueue is FIFO, by AWB; the OrderQueue is a standard queue.
         send_order=lambda message: send(order_queue_url, message),
     )
+
+
+def nightly_reconcile(metrics: Metrics, remaining_ms: Callable[[], int]) -> dict[str, object]:
+    """One run of the night's reconciliation pass (``ops.nightly``), in the shipment-status function;
+    ``remaining_ms``: the Lambda's time left."""
+    from datetime import UTC, datetime
+
+    from shipsync.ops.nightly import STOP_MARGIN_MS, NightlyReconcile
+    from shipsync.tracking.wiring import settings as tracking_settings
+
+    settings = tracking_settings()
+    zoho = wiring.zoho_client()
+    job = reconciler(settings.status_queue_url, settings.order_queue_url)
+    budget: dict[str, int | None] = {}
+
+    def stop() -> bool:
+        left = zoho.daily_calls_left()
+        if left is not None and left < settings.deferrable_zoho_reserve:
+            budget["zoho_calls_left"] = left
+            return True
+        return remaining_ms() < STOP_MARGIN_MS
+
+    nightly = NightlyReconcile(
+        wiring.ledger(),
+        lambda shipments, *, stop: job.compare(shipments, stop=stop),
+        wiring.alerts(),
+        days=settings.reconcile_days,
+    )
+    run = nightly.run(datetime.now(UTC), stop)
+    sink = wiring.metrics_sink(metrics)
+    sink.count("ReconcileCompared", run.compared)
+    if run.paged:
+        sink.count("ReconcileNewDifferences", run.paged)
+    if budget:
+        sink.count("ReconcileDeferred")
+    return run.as_dict() | budget
 
 
 def morning_digest(metrics: Metrics, day: str | None = None) -> dict[str, object]:
