@@ -124,3 +124,10 @@ def state_name(state: str | None, state_code: str | None) -> str | None:
     if state_code and state_code.strip():
         return STATE_NAMES.get(state_code.strip().upper())
     return None
+
+
+def destination_tier(city: str | None, pincode: object) -> str:
+    """"tier-1", "tier-2/3", or "unknown" with neither a city nor a pincode: how the reports group destinations."""
+    if not city and not pincode:
+        return "unknown"
+    return "tier-1" if tier1_city(city, str(pincode) if pincode else None) else "tier-2/3"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from shipsync.domain.india import tier1_city
+from shipsync.domain.india import destination_tier
 from shipsync.domain.statuses import ShipmentStatus
 from shipsync.freight.margin import UNKNOWN, Outcome, ShipmentFacts
 from shipsync.freight.statement import WalletRow
@@ -67,7 +67,7 @@ class LedgerShipments:
             awb=record.awb,
             salesorder_number=record.salesorder_number or (job.salesorder_number if job else record.salesorder_id),
             courier=record.courier_name or UNKNOWN,
-            tier=_tier(city, snapshot.get("pincode")),
+            tier=destination_tier(city, snapshot.get("pincode")),
             payment_method=payment or UNKNOWN,
             invoice_paise=0 if record.is_return else _paise(record.order_value),
             outcome=outcome,
@@ -96,7 +96,7 @@ def _facts(job: OrderRecord, *, awb: str, outcome: Outcome) -> ShipmentFacts:
         awb=awb,
         salesorder_number=job.salesorder_number,
         courier=job.courier_name or UNKNOWN,
-        tier=_tier(job.delivery_city, snapshot.get("pincode")),
+        tier=destination_tier(job.delivery_city, snapshot.get("pincode")),
         payment_method=job.payment_method or UNKNOWN,
         invoice_paise=_paise(job.order_value),
         outcome=outcome,
@@ -121,12 +121,6 @@ def _cancelled(job: OrderRecord) -> bool:
         CancelOutcome.CANCELLED,
         CancelOutcome.NEVER_SHIPPED,
     )
-
-
-def _tier(city: str | None, pincode: object) -> str:
-    if not city and not pincode:
-        return UNKNOWN
-    return "tier-1" if tier1_city(city, str(pincode) if pincode else None) else "tier-2/3"
 
 
 def _paise(value: float | None) -> Paise:
