@@ -16,7 +16,7 @@ STACK ?=
 QUEUE ?=
 ORDER ?=
 
-.PHONY: help venv sam-venv run serve pickups margin status reconcile doctor dlq replay test unit lint fmt build deploy invoke bench fuzz chaos clean
+.PHONY: help venv sam-venv run serve pickups margin status reconcile report doctor dlq replay test unit lint fmt build deploy invoke bench fuzz chaos clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ status: venv ## An order's story from the ledger: ORDER=SO-00231 (or an AWB); th
 
 reconcile: venv ## The ledger, Shiprocket and Zoho compared for recent shipments; ARGS="--since 2d --fix --yes" repairs the safe kinds
 	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) reconcile $(ARGS)
+
+report: venv ## The period's operations, read-only (the `make serve` stack, or STACK=NAME); ARGS="--since 7d --html reports/ops.html"
+	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) report $(ARGS)
 
 doctor: venv ## The deployment's setup checked end to end, read-only (the `make serve` stack, or STACK=NAME); ARGS=--json
 	$(BIN)/python -m shipsync_cli $(if $(STACK),--stack $(STACK),--local-stack .local-stack.json) doctor $(ARGS)

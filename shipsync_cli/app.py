@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from shipsync_cli.doctor import add_doctor
 from shipsync_cli.reconcile import add_reconcile
+from shipsync_cli.report import add_report
 from shipsync_cli.status import add_status
 from shipsync_cli.targets import TargetError, deployed_environment, local_environment, stack_outputs
 
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     pickups.set_defaults(command=_pickups)
     add_status(commands)
     add_reconcile(commands)
+    add_report(commands)
     add_doctor(commands)
     margin = commands.add_parser(
         "margin",

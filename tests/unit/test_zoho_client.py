@@ -378,14 +378,14 @@ def test_rate_limit_remaining_is_logged_at_debug(
 def test_the_days_calls_left_are_zoho_s_last_answer_until_its_reset(
     rsps: responses.RequestsMock, client: ZohoClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert client.daily_calls_left() is None  # nothing heard yet
+    assert (client.daily_calls_left(), client.daily_calls_cap()) == (None, None)  # nothing heard yet
     rsps.get(
         f"{API}/inventory/v1/salesorders/{SO_ID}",
         json=SALESORDER,
         headers={"X-Rate-Limit-Limit": "2000", "X-Rate-Limit-Remaining": "412", "X-Rate-Limit-Reset": "3600"},
     )
     client.get_salesorder(SO_ID)
-    assert client.daily_calls_left() == 412
+    assert (client.daily_calls_left(), client.daily_calls_cap()) == (412, 2000)
 
     later = transport.time.time() + 3601
     monkeypatch.setattr(transport.time, "time", lambda: later)

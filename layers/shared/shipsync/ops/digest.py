@@ -21,14 +21,14 @@ from shipsync.domain.statuses import ShipmentStatus
 from shipsync.ledger.records import AwbRecord, JobState, OrderRecord, RemittanceHeader
 from shipsync.remittance.money import format_inr
 
-_FAILED = {
+FAILED_STATES = {
     JobState.INVALID: "invalid order",
     JobState.NOT_SERVICEABLE: "not serviceable",
     JobState.AWB_FAILED: "no courier took it",
     JobState.FAILED: "refused by a provider",
 }
 _RTO_ON_THE_WAY = frozenset({ShipmentStatus.RTO_INITIATED.value, ShipmentStatus.RTO_IN_TRANSIT.value})
-_AGE_BUCKETS = ((7, "0-7 d"), (14, "8-14 d"), (10_000, "over 14 d"))
+AGE_BUCKETS = ((7, "0-7 d"), (14, "8-14 d"), (10_000, "over 14 d"))
 NDRS_LISTED = 5
 
 
@@ -52,11 +52,11 @@ def day_bounds(day: date) -> tuple[str, str]:
 def compose(facts: DigestFacts, now: datetime) -> tuple[str, str]:
     jobs = facts.jobs
     shipped = sum(1 for job in jobs if job.state is JobState.SYNCED)
-    failed = [job for job in jobs if job.state in _FAILED]
+    failed = [job for job in jobs if job.state in FAILED_STATES]
     subject = f"shipsync {facts.day:%d %b}: {shipped} shipped, {len(failed)} failed"
     lines = [f"Yesterday ({facts.day:%a %d %b}, IST): {len(jobs)} confirmed, {shipped} shipped, {len(failed)} failed"]
     if failed:
-        reasons = Counter(f"{_FAILED[job.state]}: {_first_clause(job.failure_reason)}" for job in failed)
+        reasons = Counter(f"{FAILED_STATES[job.state]}: {failure_clause(job.failure_reason)}" for job in failed)
         lines += [f"  {count} x {reason}" for reason, count in reasons.most_common()]
     ndrs = [s for s in facts.open_shipments if s.status == ShipmentStatus.UNDELIVERED.value]
     lines.append(f"NDR waiting for an action: {len(ndrs)}")
@@ -73,10 +73,10 @@ def compose(facts: DigestFacts, now: datetime) -> tuple[str, str]:
         + (f" ({', '.join(f'{name} {n}' for name, n in rtos.most_common())})" if rtos else "")
     )
     owed = sum(round((s.order_value or 0) * 100) for s in facts.unremitted)
-    ages = Counter(_bucket(s.delivered_at, now) for s in facts.unremitted)
+    ages = Counter(age_bucket(s.delivered_at, now) for s in facts.unremitted)
     lines.append(
         f"COD delivered, not remitted: {len(facts.unremitted)} ({format_inr(owed)})"
-        + (f": {', '.join(f'{label} {ages[label]}' for _, label in _AGE_BUCKETS if ages[label])}" if ages else "")
+        + (f": {', '.join(f'{label} {ages[label]}' for _, label in AGE_BUCKETS if ages[label])}" if ages else "")
     )
     short = [r for r in facts.remittances if r.balance_known and not r.balanced]
     lines.append(f"Remittances yesterday: {len(facts.remittances)}, not balanced: {len(short)}")
@@ -93,7 +93,7 @@ def compose(facts: DigestFacts, now: datetime) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def _first_clause(reason: str | None) -> str:
+def failure_clause(reason: str | None) -> str:
     return (reason or "no reason recorded").split(":")[0].strip()[:60]
 
 
@@ -109,10 +109,10 @@ def _age(since: str | None, now: datetime) -> str:
     return "?" if hours is None else f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
 
 
-def _bucket(delivered_at: str | None, now: datetime) -> str:
+def age_bucket(delivered_at: str | None, now: datetime) -> str:
     hours = _hours(delivered_at, now)
     days = 0 if hours is None else hours / 24
-    return next(label for limit, label in _AGE_BUCKETS if days <= limit)
+    return next(label for limit, label in AGE_BUCKETS if days <= limit)
 
 
 class DigestLedger(Protocol):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from shipsync import wiring
 
@@ -124,3 +125,25 @@ def dead_letter_document(limit: int) -> dict[str, object]:
     sqs = client("sqs")
     ledger = LedgerReasons(client("dynamodb"), wiring.common_settings().ledger_table)
     return listing_document([look(sqs, queue, ledger=ledger, limit=limit) for queue in dead_letter_queues()], ledger)
+
+
+def period_report(first_day: date, last_day: date) -> dict[str, Any]:
+    """The days from ``first_day`` to ``last_day`` (IST, both included) as ``ops.period`` composes them. Zoho's
+    budget costs one read (``GET /locations``): its answer's headers say what is left of the day."""
+    from datetime import UTC, datetime
+
+    from shipsync.adapters.aws import client
+    from shipsync.ops.dead_letters import depth
+    from shipsync.ops.period import PeriodReader, compose
+
+    def dlq_depths() -> dict[str, int]:
+        sqs = client("sqs")
+        return {queue.name: sum(depth(sqs, queue.url)) for queue in dead_letter_queues()}
+
+    def zoho_budget() -> tuple[int | None, int | None]:
+        zoho = wiring.zoho_client()
+        zoho.list_locations()
+        return zoho.daily_calls_left(), zoho.daily_calls_cap()
+
+    facts = PeriodReader(wiring.ledger(), dlq_depths, zoho_budget).facts(first_day, last_day)
+    return compose(facts, datetime.now(UTC))

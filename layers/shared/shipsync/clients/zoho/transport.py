@@ -122,6 +122,7 @@ class ZohoTransport:
         self._item_cache = item_cache or _PROCESS_ITEM_CACHE
         # The day's remaining calls as Zoho's last answer gave them, and when that count resets (epoch seconds).
         self._daily_remaining: tuple[int, float] | None = None
+        self._daily_cap: int | None = None
 
     def daily_calls_left(self) -> int | None:
         """What Zoho's last answer said is left of the organisation's daily cap (``X-Rate-Limit-Remaining``,
@@ -131,6 +132,10 @@ class ZohoTransport:
             return None
         remaining, resets_at = self._daily_remaining
         return remaining if time.time() < resets_at else None
+
+    def daily_calls_cap(self) -> int | None:
+        """The organisation's daily cap as Zoho's last answer gave it (``X-Rate-Limit-Limit``); None before."""
+        return self._daily_cap
 
     def _request(
         self,
@@ -169,6 +174,9 @@ class ZohoTransport:
             return
         seconds = int(reset) if reset is not None and reset.strip().isdigit() else 0
         self._daily_remaining = (int(remaining), time.time() + seconds)
+        cap = headers.get("X-Rate-Limit-Limit")
+        if cap is not None and cap.strip().isdigit():
+            self._daily_cap = int(cap)
         logger.debug("zoho rate limit", extra={"rate_limit_remaining": remaining, "reset_s": seconds})
 
     def _rows_by_reference(self, path: str, reference_number: str) -> list[dict[str, Any]]:
