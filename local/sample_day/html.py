@@ -141,13 +141,28 @@ def _exceptions_section(report: dict[str, Any]) -> str:
         "exceptions",
         _TITLES["exceptions"],
         page.pair(page.chart("Parcels paged about (NDR, RTO, lost)", paged), planned),
-        page.note(
-            "NDRs by courier and by pincode tier: not in the report (its NDR pages name the order, not the courier "
-            "or the tier). RTOs by courier and tier come from the margin report of the wallet phase."
-        ),
+        _paged_by(report, "by_courier", "courier"),
+        _paged_by(report, "by_tier", "pincode tier"),
+        page.note("RTO costs by courier and tier come from the margin report of the wallet phase."),
         _rtos_by_courier(report, margin),
         _rtos_by_tier(report, margin),
     )
+
+
+def _paged_by(report: dict[str, Any], group: str, heading: str) -> str:
+    """NDRs and RTOs as ops were paged about them, per courier or tier of the shipped orders."""
+    names = list(report["exceptions"][group])
+
+    def at(name: str, key: str) -> page.Num:
+        return page.at(report, "exceptions", group, name, key)
+
+    table = page.table(
+        [heading, "shipped", "NDRs", "RTOs"],
+        [[name, at(name, "shipped"), at(name, "ndrs"), at(name, "rtos")] for name in names],
+    )
+    ndrs = page.chart(f"NDRs by {heading}", [page.Bar(name, at(name, "ndrs"), "bad") for name in names])
+    rtos = page.chart(f"RTOs by {heading}", [page.Bar(name, at(name, "rtos"), "bad") for name in names])
+    return f"<h3>Paged NDRs and RTOs by {page.escape(heading)}</h3>" + page.pair(table, ndrs, rtos)
 
 
 def _rtos_by_courier(report: dict[str, Any], margin: dict[str, Any]) -> str:

@@ -121,6 +121,8 @@ def build_report(
     by_payment: Counter[str] = Counter()
     by_tier: Counter[str] = Counter()
     by_pickup: Counter[str] = Counter()
+    # NDRs and RTOs as ops were paged about them (NdrRaised, RtoInitiated), per courier and per pincode tier.
+    exceptions: dict[str, dict[str, dict[str, int]]] = {"by_courier": {}, "by_tier": {}}
     for number in sorted(numbers):
         want = expected[number]
         so = orders.get(number)
@@ -129,9 +131,16 @@ def build_report(
         sr_orders = sr_by_number[number]
         if status == SHIPPED:
             shipped.append(number)
-            by_courier[str(fields.get("cf_courier_partner") or "?")] += 1
+            courier = str(fields.get("cf_courier_partner") or "?")
+            by_courier[courier] += 1
             by_payment[want["payment"]] += 1
             by_tier[want["tier"]] += 1
+            paged = {alert["kind"] for alert in alert_rows if alert["correlation_id"] == number}
+            for group, name in (("by_courier", courier), ("by_tier", want["tier"])):
+                row = exceptions[group].setdefault(name, {"shipped": 0, "ndrs": 0, "rtos": 0})
+                row["shipped"] += 1
+                row["ndrs"] += "NdrRaised" in paged
+                row["rtos"] += "RtoInitiated" in paged
             by_pickup.update(str(o.get("pickup_location")) for o in sr_orders)
             warehouse = WAREHOUSES.get(str((so or {}).get("location_id")))
             if warehouse and any(o.get("pickup_location") != warehouse["pickup_location"] for o in sr_orders):
@@ -219,6 +228,7 @@ def build_report(
         "shipped_by_payment": dict(sorted(by_payment.items())),
         "shipped_by_tier": dict(sorted(by_tier.items())),
         "shipped_by_pickup_location": dict(sorted(by_pickup.items())),
+        "exceptions": {group: dict(sorted(rows.items())) for group, rows in exceptions.items()},
         "failures": dict(sorted(failures.items())),
         "duplicates": duplicates,
         "api_calls": {

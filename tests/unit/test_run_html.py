@@ -284,7 +284,21 @@ def test_every_number_on_the_page_is_the_report_s() -> None:
         "wallet.margin.total.net",
         "wallet.margin.by_payment.COD.net",
         f"wallet.margin.by_courier.{HOSTILE_COURIER}.net",
+        "exceptions.by_courier.Delhivery Surface.ndrs",
+        "exceptions.by_tier.tier1.rtos",
     } <= keys
+
+
+def test_ndrs_and_rtos_per_courier_and_tier_are_the_orders_ops_were_paged_about() -> None:
+    report = _report()
+    paged = report["alerts"]["tracking_by_order"]
+    for group in ("by_courier", "by_tier"):
+        rows = report["exceptions"][group].values()
+        assert sum(row["ndrs"] for row in rows) == sum("NdrRaised" in kinds for kinds in paged.values())
+        assert sum(row["rtos"] for row in rows) == sum("RtoInitiated" in kinds for kinds in paged.values())
+        assert sum(row["shipped"] for row in rows) == report["orders"]["shipped"]
+    assert sum(row["ndrs"] for row in report["exceptions"]["by_tier"].values()) > 0
+    assert {name: row["shipped"] for name, row in report["exceptions"]["by_tier"].items()} == report["shipped_by_tier"]
 
 
 def test_the_read_back_catches_a_number_that_is_not_the_report_s() -> None:
