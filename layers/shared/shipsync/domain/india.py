@@ -127,7 +127,7 @@ def state_name(state: str | None, state_code: str | None) -> str | None:
 
 
 def destination_tier(city: str | None, pincode: object) -> str:
-    """"tier-1", "tier-2/3", or "unknown" with neither a city nor a pincode: how the reports group destinations."""
+    """How the reports group destinations: "tier-1", "tier-2/3", or "unknown" with neither a city nor a pincode."""
     if not city and not pincode:
         return "unknown"
     return "tier-1" if tier1_city(city, str(pincode) if pincode else None) else "tier-2/3"
