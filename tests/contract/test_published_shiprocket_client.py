@@ -25,6 +25,7 @@ from shipsync.domain.models import (
     ForwardShipmentResult,
     LabelResult,
     PickupResult,
+    ShiprocketListedOrder,
     ShiprocketOrder,
     ShiprocketOrderDetails,
     ShiprocketOrderItem,
@@ -115,6 +116,9 @@ ENDPOINTS: dict[str, Endpoint] = {
         "POST", f"{BASE}/ndr/1411220456789/action", lambda c: c.ndr_action("1411220456789", "re-attempt", "call first")
     ),
     "orders_show": Endpoint("GET", f"{BASE}/orders/show/259492257", lambda c: c.get_order(259492257)),
+    "orders_list": Endpoint(
+        "GET", f"{BASE}/orders", lambda c: c.list_orders(date(2019, 7, 24), date(2019, 7, 31), max_pages=50)
+    ),
     "orders_cancel": Endpoint("POST", f"{BASE}/orders/cancel", lambda c: c.cancel_orders([16168898, 16167171])),
     "account_details_statement": Endpoint(
         "GET",
@@ -258,6 +262,27 @@ def _order_details(outcome: Any) -> None:
     )
 
 
+def _listed_orders(outcome: Any) -> None:
+    # One page of one order: a cancelled order without an AWB ("" is none), its one shipment, created_at as printed.
+    assert outcome == [
+        ShiprocketListedOrder(
+            sr_order_id=16178831,
+            channel_order_id="224-4779888",
+            created_at="31 Jul 2019, 03:03 PM",
+            status="CANCELED",
+            status_code=5,
+            awbs=(),
+            shipment_ids=(16028538,),
+        )
+    ]
+
+
+def _too_many_pages(outcome: Any) -> None:
+    # 1,309 pages are more than the 50 asked for: refused, never a short list taken for the whole one.
+    assert type(outcome) is ProviderRequestError
+    assert "1309 order list pages" in outcome.message
+
+
 # (fixture file, example name, saved status[, folder when the name repeats]) -> what the client must make of it.
 EXPECTED: dict[tuple[Any, ...], Check] = {
     ("courier_serviceability", "Successful Call", 200): _quotes,
@@ -315,6 +340,8 @@ EXPECTED: dict[tuple[Any, ...], Check] = {
     ("orders_show", "Successful Call", 200): _order_details,
     ("orders_show", "Incorrect Endpoint Path", 404): raises(ProviderRequestError, http_status=404),
     ("orders_show", "Invalid Data", 400): raises(ProviderRequestError, http_status=400),
+    ("orders_list", "Successful Call", 200): _listed_orders,
+    ("orders_list", "Successful Call With No Parameters", 200): _too_many_pages,
     # 204 and nothing else: accepted (the order's state read afterwards says it is cancelled).
     ("orders_cancel", "Successful Call", 204): _accepted,
     # An unknown id is answered as a server error: retried like one (docs/providers/shiprocket.md §10).

@@ -262,6 +262,23 @@ def _show_return_order(api: Api) -> Answer:
     return api.get(f"/orders/show/{created.body['order_id']}")
 
 
+def _list_one_cancelled_order(api: Api) -> Answer:
+    # As published: one page of one order, created, its address changed, then cancelled (the entry's activities).
+    created = create(api)
+    assert api.post("/orders/address/update", _address_body(created["order_id"])).status == 202
+    assert api.post("/orders/cancel", {"ids": [created["order_id"]]}).status == 204
+    return api.get("/orders", params={"per_page": 1})
+
+
+def _list_first_of_two_pages(api: Api) -> Answer:
+    # As published without parameters: the first page of 15 with a `next` link (16 orders make a second page).
+    for index in range(16):
+        create(api, f"ZI-SO-{200 + index}")
+    answer = api.get("/orders")
+    assert answer.body["meta"]["pagination"]["links"] == {"next": f"{api.base}/orders?page=2"}, answer.text
+    return answer
+
+
 def _cancel_success(api: Api) -> Answer:
     ids = [create(api, "ZI-SO-00042")["order_id"], create(api, "ZI-SO-00043")["order_id"]]
     return api.post("/orders/cancel", {"ids": ids})
@@ -427,6 +444,8 @@ SCENARIOS: dict[tuple[Any, ...], Scenario] = {
     ("orders_show", "Successful Call", 200): _show_return_order,
     ("orders_show", "Incorrect Endpoint Path", 404): lambda api: api.get("/orders/show"),
     ("orders_show", "Invalid Data", 400): lambda api: api.get("/orders/show/00000001"),
+    ("orders_list", "Successful Call", 200): _list_one_cancelled_order,
+    ("orders_list", "Successful Call With No Parameters", 200): _list_first_of_two_pages,
     ("orders_cancel", "Successful Call", 204): _cancel_success,
     ("orders_cancel", "Invalid Data", 500): lambda api: api.post("/orders/cancel", {"ids": [12312312]}),
     ("orders_cancel", "Missing Fields", 422): lambda api: api.post("/orders/cancel", {"ids": []}),

@@ -1,4 +1,4 @@
-"""Shiprocket external API v1 simulator (docs/providers/shiprocket.md §1-10, §12, §14, §15).
+"""Shiprocket external API v1 simulator (docs/providers/shiprocket.md §1-10, §12, §14, §14a, §15).
 
 Served under ``/v1/external`` (a client's base URL is ``<server url>/v1/external``); the
 ``/_sim/*`` endpoints of ``local.sim.base`` stay at the root, plus ``POST /_sim/expire-tokens``

@@ -17,6 +17,7 @@ from typing import Any
 from local.sim.base import Handler, Request, Response
 from local.sim.shiprocket.catalogue import DEFAULT_COURIERS, DEFAULT_UNSERVICEABLE_PINCODES
 from local.sim.shiprocket.forward_shipment import ForwardShipmentMixin
+from local.sim.shiprocket.order_list import OrderListMixin
 from local.sim.shiprocket.order_show import OrderShowMixin
 from local.sim.shiprocket.pickup import DEFAULT_PICKUP_LOCATIONS
 from local.sim.shiprocket.remittance import RemittanceMixin
@@ -47,7 +48,9 @@ def _b64url(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, ReturnsMixin, RemittanceMixin, WalletMixin):
+class ShiprocketSim(
+    ForwardShipmentMixin, OrderShowMixin, OrderListMixin, TrackingMixin, ReturnsMixin, RemittanceMixin, WalletMixin
+):
     """One mixin per concern over ``SimState``; the routes are wired here, all but login behind the bearer token."""
 
     name = "shiprocket"
@@ -67,6 +70,7 @@ class ShiprocketSim(ForwardShipmentMixin, OrderShowMixin, TrackingMixin, Returns
             ("POST", "/courier/generate/label", self._generate_label),
             ("POST", "/shipments/create/forward-shipment", self._forward_shipment),
             ("GET", "/orders/show/{id}", self._show_order),
+            ("GET", "/orders", self._list_orders),
             ("POST", "/orders/cancel", self._cancel_orders),
             ("POST", "/orders/cancel/shipment/awbs", self._cancel_awbs),
             ("POST", "/orders/address/update", self._update_address),

@@ -1,4 +1,4 @@
-"""Shiprocket external API v1 client (docs/providers/shiprocket.md §1-7, §9, §12, §14).
+"""Shiprocket external API v1 client (docs/providers/shiprocket.md §1-7, §9, §12, §14, §14a).
 
 Every answer goes through ``raise_for_error`` first (HTTP status, wallet code 350, error
 envelopes); each method then checks the errors Shiprocket reports inside HTTP 200
@@ -26,6 +26,7 @@ from shipsync.domain.models import (
     ForwardShipmentResult,
     LabelResult,
     PickupResult,
+    ShiprocketListedOrder,
     ShiprocketOrder,
     ShiprocketOrderDetails,
     ShiprocketPickupAddress,
@@ -58,6 +59,10 @@ ORDER_ID_TAKEN = "The order id has already been taken."
 # Rows asked per statement page, and how many pages one read may take (50,000 rows: months of a busy seller).
 STATEMENT_PAGE_SIZE = 100
 MAX_STATEMENT_PAGES = 500
+# Orders asked per page of ``GET /orders``, and how many pages one listing may take by default (5,000 orders). No
+# page size limit is published; the answer's own ``meta.pagination`` decides where the pages end (§14a).
+ORDER_LIST_PAGE_SIZE = 100
+MAX_ORDER_LIST_PAGES = 50
 
 # What Shiprocket answers when a retried write had already gone through (docs/providers/shiprocket.md §4, §5):
 # the step is done, whatever the HTTP status (400 and 500 are both published for the pickup).
@@ -468,6 +473,56 @@ class ShiprocketClient:
             },
         )
 
+    def list_orders(
+        self,
+        start: date,
+        end: date,
+        *,
+        per_page: int = ORDER_LIST_PAGE_SIZE,
+        max_pages: int = MAX_ORDER_LIST_PAGES,
+    ) -> list[ShiprocketListedOrder]:
+        """``GET /orders?from&to``: the account's orders of ``start`` to ``end`` (dates, both included), lowest
+        Shiprocket id first, page by page until ``meta.pagination`` says the last (docs/providers/shiprocket.md §14a).
+
+        A reconciliation looks for what is missing, so an answer it cannot read (no ``data`` list, no readable
+        ``meta.pagination``, another page than asked, an order without an id) is a ``ProviderRequestError``, never
+        "no orders"; so is a listing of more than ``max_pages`` pages, which would stop short. An order listed on
+        two pages (the list moved while it was read) is kept once."""
+        if end < start:
+            raise ValueError(f"the order list ends ({end}) before it starts ({start})")
+        if per_page < 1 or max_pages < 1:
+            raise ValueError(f"per_page and max_pages must be positive, got {per_page} and {max_pages}")
+        listed: dict[int, ShiprocketListedOrder] = {}
+        page = 1
+        while True:
+            # Ascending ids: an order created while the pages are read lands on the last page, not before.
+            params = {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "page": page,
+                "per_page": per_page,
+                "sort": "ASC",
+                "sort_by": "id",
+            }
+            body = _object(self._request("GET", "/orders", params=params))
+            rows = body.get("data")
+            if not isinstance(rows, list):
+                _reject(body, "order list answer has no data list")
+            current_page, total_pages = _pagination(body)
+            if current_page != page:
+                _reject(body, f"order list answered page {current_page} when page {page} was asked")
+            if total_pages > max_pages:
+                raise ProviderRequestError(
+                    PROVIDER, f"{total_pages} order list pages from {start} to {end}, more than {max_pages}"
+                )
+            for row in rows:
+                order = _listed_order(row)
+                listed.setdefault(order.sr_order_id, order)
+            # total_pages is at most max_pages: the pages end here, never short of the last.
+            if page >= total_pages:
+                return list(listed.values())
+            page += 1
+
     # ------------------------------------------------------------------ plumbing
 
     def _request(
@@ -719,6 +774,51 @@ def _decimal(value: Any, *, signed: bool = False) -> Decimal:
 
 def _str_or_none(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
+
+
+def _pagination(body: Mapping[str, Any]) -> tuple[int, int]:
+    """(``current_page``, ``total_pages``) of a list answer's ``meta.pagination``; an error when unreadable."""
+    meta = body.get("meta")
+    pagination = meta.get("pagination") if isinstance(meta, dict) else None
+    if not isinstance(pagination, dict):
+        _reject(body, "list answer has no meta.pagination")
+    current_page, total_pages = (
+        _int_or_none(pagination.get("current_page")),
+        _int_or_none(pagination.get("total_pages")),
+    )
+    if current_page is None or total_pages is None or current_page < 1 or total_pages < 0:
+        _reject(body, "list answer has no readable meta.pagination current_page / total_pages")
+    return current_page, total_pages
+
+
+def _listed_order(row: Any) -> ShiprocketListedOrder:
+    """One ``data`` entry of ``GET /orders``; ``shipments`` is a list there (an object on orders/show: both read)."""
+    sr_order_id = _int_or_none(row.get("id")) if isinstance(row, dict) else None
+    if not isinstance(row, dict) or sr_order_id is None:
+        _reject(row, "an order of the order list has no id")
+    shipments = row.get("shipments")
+    if shipments is None:
+        shipments = []
+    elif isinstance(shipments, dict):
+        shipments = [shipments]
+    if not isinstance(shipments, list) or not all(isinstance(shipment, dict) for shipment in shipments):
+        _reject(row, f"order {sr_order_id} of the order list has unreadable shipments")
+    awbs = [awb for awb in (_str_or_none(shipment.get("awb")) for shipment in shipments) if awb is not None]
+    shipment_ids = [
+        found for found in (_int_or_none(shipment.get("id")) for shipment in shipments) if found is not None
+    ]
+    return _parse(
+        ShiprocketListedOrder,
+        {
+            "sr_order_id": sr_order_id,
+            "channel_order_id": _str_or_none(row.get("channel_order_id")),
+            "created_at": _str_or_none(row.get("created_at")),
+            "status": _str_or_none(row.get("status")),
+            "status_code": _int_or_none(row.get("status_code")),
+            "awbs": tuple(awbs),
+            "shipment_ids": tuple(shipment_ids),
+        },
+    )
 
 
 def _products(value: Any) -> list[dict[str, Any]] | None:

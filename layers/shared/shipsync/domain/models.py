@@ -599,6 +599,24 @@ class ShiprocketOrderProduct(BaseModel):
     quantity: int = Field(gt=0)
 
 
+class ShiprocketListedOrder(BaseModel):
+    """One order of ``GET /orders`` as a reconciliation against Zoho reads it (docs/providers/shiprocket.md §14a)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sr_order_id: int
+    # Our reference: the ``order_id`` our create sent (the sales order number, ``orders.mapping``), which
+    # Shiprocket echoes as ``channel_order_id``. None when the entry carries none.
+    channel_order_id: str | None = None
+    # As Shiprocket prints it ("31 Jul 2019, 03:03 PM", IST), not parsed.
+    created_at: str | None = None
+    status: str | None = None
+    status_code: int | None = None
+    # The entry's shipments: their AWBs ("" before one is assigned: left out) and ids.
+    awbs: tuple[str, ...] = ()
+    shipment_ids: tuple[int, ...] = ()
+
+
 class ShiprocketOrderDetails(BaseModel):
     """``GET /orders/show/{id}`` as the remittance poll reads it; empty strings arrive as None."""
 
