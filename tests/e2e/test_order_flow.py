@@ -265,20 +265,24 @@ def test_a_pickup_whose_answer_was_lost_completes_with_one_pickup_and_one_label(
     assert fresh.queue_depths()["OrderDLQ"] == 0
 
 
-def test_cancelled_shiprocket_order_is_recreated_under_a_suffix(fresh: LocalStack) -> None:
-    so = salesorder(4)
-    seed(fresh, so)
-    base = f"{fresh.shiprocket_url}/v1/external"
+def shiprocket_session(stack: LocalStack) -> tuple[str, dict[str, str]]:
+    """The simulator's API base and a logged-in header, as a seller's own script (or the panel) would have."""
+    base = f"{stack.shiprocket_url}/v1/external"
     token = requests.post(
         f"{base}/auth/login", json={"email": DEFAULT_API_EMAIL, "password": DEFAULT_API_PASSWORD}, timeout=10
     ).json()["token"]
-    auth = {"Authorization": f"Bearer {token}"}
-    old = requests.post(
+    return base, {"Authorization": f"Bearer {token}"}
+
+
+def panel_order(stack: LocalStack, order_id: str) -> dict[str, Any]:
+    """A Shiprocket order made outside shipsync, under ``order_id``."""
+    base, auth = shiprocket_session(stack)
+    answer: dict[str, Any] = requests.post(
         f"{base}/orders/create/adhoc",
         headers=auth,
         timeout=10,
         json={
-            "order_id": "SO-00004",
+            "order_id": order_id,
             "order_date": "2025-01-10",
             "pickup_location": "Primary",
             "billing_customer_name": "Old",
@@ -300,6 +304,14 @@ def test_cancelled_shiprocket_order_is_recreated_under_a_suffix(fresh: LocalStac
             "weight": 0.5,
         },
     ).json()
+    return answer
+
+
+def test_cancelled_shiprocket_order_is_recreated_under_a_suffix(fresh: LocalStack) -> None:
+    so = salesorder(4)
+    seed(fresh, so)
+    old = panel_order(fresh, "SO-00004")
+    base, auth = shiprocket_session(fresh)
     requests.post(f"{base}/orders/cancel", headers=auth, json={"ids": [old["order_id"]]}, timeout=10).raise_for_status()
 
     post_webhook(fresh, so)

@@ -54,8 +54,10 @@ class FakeCompare:
         return report
 
 
-def nightly(ledger: MemoryLedger, compare: Any, alerts: RecordingAlerts) -> NightlyReconcile:
-    return NightlyReconcile(ledger, compare, alerts, days=3)
+def nightly(
+    ledger: MemoryLedger, compare: Any, alerts: RecordingAlerts, orphans: list[Difference] | None = None
+) -> NightlyReconcile:
+    return NightlyReconcile(ledger, compare, lambda since: list(orphans or []), alerts, days=3)
 
 
 def never() -> bool:
@@ -156,3 +158,17 @@ def test_the_comparison_stops_before_a_sales_order_it_has_not_read_and_says_wher
     assert report.last is not None
     assert report.last.awb == awbs[1]
     assert reconciler.compare(shipments).shipments == 4
+
+
+def test_shiprocket_orders_without_a_sales_order_are_asked_once_the_pass_is_done() -> None:
+    ledger, alerts = MemoryLedger(), RecordingAlerts()
+    shipped(ledger, 3)
+    orphan = Difference(Kind.SHIPROCKET_ORDER_WITHOUT_SALESORDER, "PANEL-7", "", "Shiprocket order 9", "cancel it")
+    job = nightly(ledger, FakeCompare({}, budget=2), alerts, orphans=[orphan])
+
+    first = job.run(NIGHT, never)
+    second = job.run(NIGHT + timedelta(minutes=15), never)
+
+    assert (first.night_pass.differences, second.night_pass.differences) == (0, 1)
+    [page] = alerts.pages
+    assert "[shiprocket_order_without_salesorder] PANEL-7" in page["message"]

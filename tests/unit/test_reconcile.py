@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from shipsync.domain.models import ShiprocketOrderDetails, ZohoSalesOrder
+from shipsync.domain.models import ShiprocketListedOrder, ShiprocketOrderDetails, ZohoSalesOrder
 from shipsync.domain.statuses import ShipmentStatus
 from shipsync.ledger.records import AwbRecord, JobState, OrderRecord, RestockRecord, RestockState
 from shipsync.ops.reconcile import Kind, Reconciler, ShipmentView, differences
@@ -127,9 +127,15 @@ def test_an_rto_back_without_a_finished_restock_and_a_remitted_unpaid_order_are_
 
 
 class FakeShiprocket:
-    def __init__(self, tracking: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, tracking: dict[str, dict[str, Any]], listed: list[ShiprocketListedOrder] | None = None) -> None:
         self.tracking = tracking
         self.shows: list[int] = []
+        self.listed = listed or []
+        self.listings: list[tuple[date, date]] = []
+
+    def list_orders(self, start: date, end: date) -> list[ShiprocketListedOrder]:
+        self.listings.append((start, end))
+        return self.listed
 
     def track_awbs(self, awbs: list[str]) -> dict[str, dict[str, Any]]:
         return {awb: self.tracking[awb] for awb in awbs if awb in self.tracking}
@@ -176,4 +182,31 @@ def test_fix_reopens_only_the_missing_zoho_step_and_re_drives_the_order_job() ->
     assert (entry.state, entry.zoho_package_id, entry.zoho_shipment_id) == (JobState.AWB_ASSIGNED, "PKG-1", None)
     assert kinds(fixed.fixed) == [Kind.SHIPMENT_ORDER_MISSING]
     assert statuses == []
-    assert fixed.provider_calls == {"shiprocket track": 1, "zoho salesorder": 1}
+    assert fixed.provider_calls == {"shiprocket track": 1, "zoho salesorder": 1, "shiprocket orders": 1}
+
+
+def test_a_shiprocket_order_no_sales_order_accounts_for_is_listed_and_cancelled_ones_are_not() -> None:
+    ledger = MemoryLedger()
+    ledger.ensure(SO_ID, "SO-00031")
+    listed = [
+        ShiprocketListedOrder(sr_order_id=1, channel_order_id="SO-00031", status="NEW", status_code=1),
+        # A re-ship's and a parcel's references are the sales order's too.
+        ShiprocketListedOrder(sr_order_id=2, channel_order_id="SO-00031-R1-2", status_code=1),
+        ShiprocketListedOrder(sr_order_id=3, channel_order_id="PANEL-7", status="NEW", status_code=1, awbs=("77",)),
+        ShiprocketListedOrder(sr_order_id=4, channel_order_id="PANEL-8", status="CANCELED", status_code=5),
+        ShiprocketListedOrder(sr_order_id=5, channel_order_id=None, status_code=6),
+    ]
+    shiprocket = FakeShiprocket({}, listed)
+    reconciler = Reconciler(ledger, NoRestocks(), shiprocket, FakeZoho(salesorder()), print, print)
+
+    report = reconciler.run("2026-12-04T18:30:00+00:00")
+
+    found = [(d.kind, d.salesorder_number, d.awb, d.fixable) for d in report.differences]
+    assert found == [
+        (Kind.SHIPROCKET_ORDER_WITHOUT_SALESORDER, "PANEL-7", "77", False),
+        (Kind.SHIPROCKET_ORDER_WITHOUT_SALESORDER, "-", "", False),
+    ]
+    assert "Shiprocket order 3 (NEW" in report.differences[0].detail
+    # The period's IST days: 00:00 IST on 5 Dec onwards.
+    assert shiprocket.listings[0][0] == date(2026, 12, 5)
+    assert report.provider_calls["shiprocket orders"] == 1

@@ -6,7 +6,8 @@ function of 60 seconds, so one run compares some tens of orders. The schedule th
 through the night window (template.yaml ``NightlyReconcile``). Each run goes on from the pass's cursor in the ledger
 (``RECONCILE#<night>``, ``ReconcilePass``). It stops with ``STOP_MARGIN_MS`` of its time left, or when Zoho's day
 has fewer calls left than the reserve: reconciliation is work that can wait, the orders cannot. Once every shipment
-of the period is compared, the pass pages once: the differences whose kind and AWB were never paged before
+of the period is compared (and Shiprocket's order list read for orders no sales order accounts for), the pass
+pages once: the differences whose kind and AWB were never paged before
 (``MARK#RECONCILED#<kind>#<awb>``, kept 90 days). A difference still there the next night is not paged again. A
 pass the window did not finish is paged by the next night's first run, as incomplete, with what it found.
 
@@ -59,9 +60,20 @@ class NightlyRun:
 
 
 class NightlyReconcile:
-    def __init__(self, ledger: NightlyLedger, compare: Compare, alerts: Alerts, *, days: int) -> None:
+    def __init__(
+        self,
+        ledger: NightlyLedger,
+        compare: Compare,
+        orphans: Callable[[str], list[Difference]],
+        alerts: Alerts,
+        *,
+        days: int,
+    ) -> None:
+        """``orphans``: Shiprocket's orders since a time that no sales order accounts for, asked once a pass (no
+        Zoho call)."""
         self._ledger = ledger
         self._compare = compare
+        self._orphans = orphans
         self._alerts = alerts
         self._days = days
 
@@ -80,6 +92,8 @@ class NightlyReconcile:
             shipments = self._shipments(night_pass.since)
         remaining = [s for s in shipments if _after(s, night_pass)]
         report = self._compare(remaining, stop=stop)
+        if not report.stopped:
+            report.differences += self._orphans(night_pass.since)
         night_pass = self._record(night_pass, report)
         if not report.stopped:
             night_pass.done = True

@@ -8,22 +8,29 @@ safely, by re-driving it:
   is cleared and the job re-driven on the OrderQueue; the order worker redoes that step (it finds an existing
   package by its number, so nothing is made twice).
 The other kinds are listed with the step that fixes them: ``zoho_status_behind`` (the ledger has the status, Zoho
-does not: its write failed, ops were paged), ``remitted_not_paid``, ``rto_delivered_not_restocked``.
+does not: its write failed, ops were paged), ``remitted_not_paid``, ``rto_delivered_not_restocked``, and
+``shiprocket_order_without_salesorder``: an order of Shiprocket's list (docs/providers/shiprocket.md §14a) whose
+reference names no sales order the ledger has seen (made by hand in the panel, by another channel, or by a
+shipsync whose ledger was lost). A cancelled one (status 5 CANCELED, §8b) is left out: it ships nothing.
 
 Cost: one Zoho read per sales order (``GET salesorders/{id}``: custom fields, packages, invoices), one Shiprocket
-tracking call per 50 AWBs, and one ``orders/show`` for each delivered COD order whose invoice is unpaid.
+tracking call per 50 AWBs, one ``orders/show`` for each delivered COD order whose invoice is unpaid, and one
+order-list page per 100 Shiprocket orders of the period (with a ledger read or two per order).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol, Unpack
 
 from aws_lambda_powertools import Logger
 
-from shipsync.domain.models import ShiprocketOrderDetails, ZohoSalesOrder
+from shipsync.domain.india import IST
+from shipsync.domain.models import ShiprocketListedOrder, ShiprocketOrderDetails, ZohoSalesOrder
 from shipsync.domain.statuses import ShipmentStatus
 from shipsync.ledger.records import AwbRecord, JobState, OrderChanges, OrderRecord, RestockRecord, RestockState
 from shipsync.orders.mapping import package_number
@@ -35,6 +42,10 @@ from shipsync.tracking.messages import StatusMessage
 logger = Logger(child=True)
 
 TRACKED_PER_CALL = 50
+# Shiprocket's order status "CANCELED" (docs/providers/shiprocket.md §8b).
+_CANCELED = 5
+# What our order references add to a sales order number: a re-ship's "-R1", a parcel's "-2", or both.
+_REFERENCE_SUFFIX = re.compile(r"(?:-R\d+)?(?:-\d+)?$")
 _RTO_BACK = frozenset({ShipmentStatus.RTO_DELIVERED, ShipmentStatus.RETURNED})
 
 
@@ -46,6 +57,7 @@ class Kind(StrEnum):
     SHIPMENT_ORDER_MISSING = "shipment_order_missing"
     REMITTED_NOT_PAID = "remitted_not_paid"
     RTO_DELIVERED_NOT_RESTOCKED = "rto_delivered_not_restocked"
+    SHIPROCKET_ORDER_WITHOUT_SALESORDER = "shiprocket_order_without_salesorder"
 
 
 FIXABLE = frozenset(
@@ -151,6 +163,7 @@ class ReconcileReport:
 class ReconcileLedger(Protocol):
     def shipments_since(self, created_after: str, limit: int = 2000) -> list[AwbRecord]: ...
     def get(self, salesorder_id: str) -> OrderRecord | None: ...
+    def find_salesorder_id(self, salesorder_number: str) -> str | None: ...
     def update(self, salesorder_id: str, **changes: Unpack[OrderChanges]) -> None: ...
 
 
@@ -161,6 +174,7 @@ class RestockReads(Protocol):
 class ReconcileShiprocket(Protocol):
     def track_awbs(self, awbs: Sequence[str]) -> dict[str, dict[str, Any]]: ...
     def get_order(self, sr_order_id: int) -> ShiprocketOrderDetails: ...
+    def list_orders(self, start: date, end: date) -> list[ShiprocketListedOrder]: ...
 
 
 class ReconcileZoho(Protocol):
@@ -185,7 +199,39 @@ class Reconciler:
         self._send_order = send_order
 
     def run(self, since: str, *, fix: bool = False) -> ReconcileReport:
-        return self.compare([s for s in self._ledger.shipments_since(since) if not s.is_return], fix=fix)
+        report = self.compare([s for s in self._ledger.shipments_since(since) if not s.is_return], fix=fix)
+        report.differences += self.orphans(since, report.provider_calls)
+        return report
+
+    def orphans(self, since: str, calls: dict[str, int]) -> list[Difference]:
+        """Shiprocket's orders created since ``since`` (IST days, today included) that no sales order accounts for."""
+        start = datetime.fromisoformat(since).astimezone(IST).date()
+        listed = self._shiprocket.list_orders(start, datetime.now(IST).date())
+        calls["shiprocket orders"] = calls.get("shiprocket orders", 0) + 1
+        found = []
+        for order in listed:
+            if order.status_code == _CANCELED or self._known_reference(order.channel_order_id):
+                continue
+            found.append(
+                Difference(
+                    Kind.SHIPROCKET_ORDER_WITHOUT_SALESORDER,
+                    order.channel_order_id or "-",
+                    order.awbs[0] if order.awbs else "",
+                    f"Shiprocket order {order.sr_order_id} ({order.status or 'no status'}, created "
+                    f"{order.created_at or '?'}) names no sales order shipsync has seen",
+                    "cancel it in Shiprocket if nothing should ship, or confirm its sales order in Zoho",
+                )
+            )
+        return found
+
+    def _known_reference(self, reference: str | None) -> bool:
+        if not reference:
+            return False
+        number = reference.strip()
+        return bool(
+            self._ledger.find_salesorder_id(number)
+            or self._ledger.find_salesorder_id(_REFERENCE_SUFFIX.sub("", number, count=1))
+        )
 
     def compare(
         self, shipments: Sequence[AwbRecord], *, fix: bool = False, stop: Callable[[], bool] = lambda: False

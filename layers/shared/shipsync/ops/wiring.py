@@ -70,6 +70,7 @@ def nightly_reconcile(metrics: Metrics, remaining_ms: Callable[[], int]) -> dict
     nightly = NightlyReconcile(
         wiring.ledger(),
         lambda shipments, *, stop: job.compare(shipments, stop=stop),
+        lambda since: job.orphans(since, {}),
         wiring.alerts(),
         days=settings.reconcile_days,
     )
