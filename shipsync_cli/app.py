@@ -145,8 +145,9 @@ def _add_dead_letter_commands(commands: argparse._SubParsersAction[argparse.Argu
         help="send a DLQ's messages back to their source queue (asks for --yes)",
         description=(
             "Send messages of a DLQ back to the queue that dead-lettered them, where the normal idempotent path "
-            "runs them again: each is sent, then deleted from the DLQ; a FIFO message keeps its group and gets a "
-            "new deduplication id. Without --yes it only prints what it would send."
+            "runs them again. A deployed stack's standard DLQ with --all is moved by SQS (StartMessageMoveTask); "
+            "otherwise each message is sent, then deleted from the DLQ, and a FIFO message keeps its group and gets "
+            "a new deduplication id. Without --yes it only prints what it would send."
         ),
     )
     replay.add_argument("queue", metavar="QUEUE", help="the DLQ's logical name: OrderDLQ, StatusDLQ, RtoDLQ...")
@@ -156,6 +157,12 @@ def _add_dead_letter_commands(commands: argparse._SubParsersAction[argparse.Argu
     )
     which.add_argument("--all", action="store_true", help="every message the DLQ holds when it starts")
     replay.add_argument("--yes", action="store_true", help="do it (without: print what it would do, change nothing)")
+    replay.add_argument(
+        "--resend",
+        action="store_true",
+        help="receive and resend each message even where SQS's move task could move them (a deployed stack's "
+        "standard DLQ with --all)",
+    )
     replay.add_argument("--json", action="store_true", help="print the result as JSON")
     replay.set_defaults(command=_replay)
 
@@ -181,7 +188,14 @@ def _replay(args: argparse.Namespace, out: TextIO) -> int:
     session = _aws_session(args)
     with _aws_errors():
         queue = queues.find(_dead_letter_queues(args, session), args.queue)
-        result = queues.replay(session.client("sqs"), queue, ids=None if args.all else args.ids, apply=args.yes)
+        # moto, the local AWS, has no move task: a local stack's replays are receive-and-resend.
+        result = queues.replay(
+            session.client("sqs"),
+            queue,
+            ids=None if args.all else args.ids,
+            apply=args.yes,
+            move_task=bool(args.stack) and not args.resend,
+        )
     if args.json:
         print(json.dumps(result.as_json(), indent=2), file=out)
     else:
@@ -264,6 +278,10 @@ def render_dlq(listings: Sequence[Listing], ledger_problem: str | None) -> str:
 
 def render_replay(result: Replay) -> str:
     route = f"{result.queue.name} -> {result.source_name} ({'FIFO' if result.queue.fifo else 'standard'})"
+    if result.method == "move_task":
+        moved = "?" if result.moved is None else str(result.moved)
+        line = f"{route}: SQS move task {result.task_handle or '(not started)'} moved {moved} message(s)."
+        return line + (f"\nStopped: {result.stopped}." if result.stopped else "")
     if not result.sent and result.ok:
         return f"{route}: nothing to send back."
     verb = "sent back" if result.applied else "would send back"

@@ -558,3 +558,97 @@ def test_scrub_masks_phone_numbers_and_tokens_but_keeps_zoho_ids() -> None:
     assert "ananya" not in scrubbed
     assert "1947583000000100001" in scrubbed
     assert scrubbed.startswith("phone ***45, ***45, (***45, ***34; sales order")
+
+
+class MoveTaskSqs:
+    """moto's SQS with the message move task moto lacks, doing what SQS documents: every message of the source
+    queue to the destination, the task RUNNING for its first ``running`` listings and ``ends`` after."""
+
+    def __init__(self, sqs: Any, *, ends: str = "COMPLETED", running: int = 1) -> None:
+        self._sqs = sqs
+        self.ends = ends
+        self.running = running
+        self.started: list[dict[str, Any]] = []
+        self.listed = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sqs, name)
+
+    def _url(self, arn: str) -> str:
+        return str(self._sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"])
+
+    def start_message_move_task(self, **kwargs: Any) -> dict[str, Any]:
+        self.started.append(kwargs)
+        source, destination = self._url(kwargs["SourceArn"]), self._url(kwargs["DestinationArn"])
+        self.moved = 0
+        while messages := self._sqs.receive_message(QueueUrl=source, MaxNumberOfMessages=10).get("Messages"):
+            for message in messages:
+                self._sqs.send_message(QueueUrl=destination, MessageBody=message["Body"])
+                self._sqs.delete_message(QueueUrl=source, ReceiptHandle=message["ReceiptHandle"])
+                self.moved += 1
+        return {"TaskHandle": "task-1"}
+
+    def list_message_move_tasks(self, **kwargs: Any) -> dict[str, Any]:
+        assert kwargs["MaxResults"] == 1
+        self.listed += 1
+        status = "RUNNING" if self.listed <= self.running else self.ends
+        task = {"Status": status, "ApproximateNumberOfMessagesMoved": self.moved, "SourceArn": kwargs["SourceArn"]}
+        if status == "FAILED":
+            task["FailureReason"] = f"AccessDenied for {PHONE}"
+        return {"Results": [task]}
+
+
+def test_a_deployed_standard_dlq_is_moved_by_sqss_move_task_and_waited_for(stack: Stack) -> None:
+    for number in (1, 2):
+        dead_letter(stack, stack.order_queue, order_job(number))
+    dlq = queues.DeadLetterQueue("OrderDLQ", stack.order_dlq)
+    sqs, naps = MoveTaskSqs(stack.sqs), []
+
+    result = queues.move_back(sqs, dlq, sleep=naps.append)
+
+    assert (result.method, result.task_handle, result.moved, result.ok) == ("move_task", "task-1", 2, True)
+    assert naps == [queues.MOVE_TASK_POLL_S]  # listed RUNNING once, then COMPLETED
+    arn = stack.sqs.get_queue_attributes(QueueUrl=stack.order_queue, AttributeNames=["QueueArn"])["Attributes"]
+    assert sqs.started[0]["DestinationArn"] == arn["QueueArn"]
+    assert sqs.started[0]["SourceArn"].endswith(":shipsync-test-order-dlq")
+    assert stack.depth(stack.order_dlq) == (0, 0)
+    assert sorted(json.loads(m["Body"])["salesorder_number"] for m in received(stack, stack.order_queue)) == [
+        "SO-00001",
+        "SO-00002",
+    ]
+
+    # replay --all --yes of a deployed standard DLQ takes this path; a second one moves nothing.
+    again = queues.replay(MoveTaskSqs(stack.sqs, running=0), dlq, ids=None, apply=True, move_task=True)
+
+    assert (again.method, again.moved, again.ok, again.sent) == ("move_task", 0, True, [])
+
+
+def test_a_failed_move_task_is_said_without_the_phone_its_reason_quotes(stack: Stack) -> None:
+    dead_letter(stack, stack.order_queue, order_job(1))
+    naps: list[float] = []
+
+    result = queues.move_back(
+        MoveTaskSqs(stack.sqs, ends="FAILED"), queues.DeadLetterQueue("OrderDLQ", stack.order_dlq), sleep=naps.append
+    )
+
+    assert not result.ok
+    assert result.stopped is not None
+    assert result.stopped.startswith("the move task ended FAILED: AccessDenied for ***21")
+    assert naps == [queues.MOVE_TASK_POLL_S]
+
+
+def test_a_fifo_dlq_or_chosen_messages_are_resent_even_where_a_move_task_was_asked(stack: Stack) -> None:
+    event = status_event("19041234560007", 6)
+    dead_letter(stack, stack.status_queue, event, group="19041234560007")
+    order_id = dead_letter(stack, stack.order_queue, order_job(1))
+    sqs = MoveTaskSqs(stack.sqs)
+
+    fifo = queues.replay(
+        sqs, queues.DeadLetterQueue("StatusDLQ", stack.status_dlq), ids=None, apply=True, move_task=True
+    )
+    chosen = queues.replay(
+        sqs, queues.DeadLetterQueue("OrderDLQ", stack.order_dlq), ids=[order_id], apply=True, move_task=True
+    )
+
+    assert (fifo.method, len(fifo.sent), chosen.method, len(chosen.sent)) == ("resend", 1, "resend", 1)
+    assert sqs.started == []

@@ -20,18 +20,20 @@ read (a Zoho webhook with the buyer's address and phone). Only known identifier 
 of identifier characters are printed; free text (the worker's rejection reason, the ledger's failure reason) has
 anything shaped like a phone number or a token masked.
 
-Replaying. Receive-and-resend for every queue type, deleting from the DLQ only once the send succeeded. SQS's
-``StartMessageMoveTask`` would do it server-side for a standard DLQ, but the moto the tests pin (5.2.5) does not
-implement it, so that path could not be tested here; and receive-and-resend can say which messages moved, where a
-move task reports counts, later. A FIFO message keeps its group and gets a new deduplication id.
+Replaying. Every message of a standard DLQ (``--all``) is moved by SQS itself: ``StartMessageMoveTask`` to the
+source queue, then ``ListMessageMoveTasks`` until the task ends (``move_back``). SQS's move task does not take FIFO
+queues, nor a chosen few messages, and moto (the local AWS, 5.2.5) does not implement it: those replays are
+receive-and-resend, deleting from the DLQ only once the send succeeded. A FIFO message keeps its group and gets a
+new deduplication id. A move task reports counts; receive-and-resend names each message it moved.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +46,9 @@ MAX_REPLAYED = 1000
 PEEK_HOLD_S = 30
 # How long a replay holds a page of ten while it sends each back and deletes it.
 REPLAY_HOLD_S = 300
+# How often a move task's progress is asked, and how long a replay waits for it (it goes on in SQS after that).
+MOVE_TASK_POLL_S = 2.0
+MOVE_TASK_WAIT_S = 300.0
 # A long poll, however short, asks every SQS server; a short poll samples some and can answer nothing from a queue
 # that holds messages. Only waited in full when the messages left are in flight.
 RECEIVE_WAIT_S = 1
@@ -403,6 +408,10 @@ class Replay:
     not_deleted: list[DeadLetter] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)
     stopped: str | None = None  # why it ended before all was done: the cap, an SQS error
+    # "move_task": SQS moved them (StartMessageMoveTask), counted in ``moved``; "resend": each one in ``sent``.
+    method: str = "resend"
+    task_handle: str | None = None
+    moved: int | None = None
 
     @property
     def source_name(self) -> str:
@@ -423,14 +432,26 @@ class Replay:
             "not_deleted": [letter.message_id for letter in self.not_deleted],
             "not_found": self.not_found,
             "stopped": self.stopped,
+            "method": self.method,
+            "task_handle": self.task_handle,
+            "moved": self.moved,
             "ok": self.ok,
         }
 
 
 def replay(
-    sqs: Any, queue: DeadLetterQueue, *, ids: Collection[str] | None, apply: bool, limit: int = MAX_REPLAYED
+    sqs: Any,
+    queue: DeadLetterQueue,
+    *,
+    ids: Collection[str] | None,
+    apply: bool,
+    limit: int = MAX_REPLAYED,
+    move_task: bool = False,
 ) -> Replay:
-    """Send ``ids`` (None: every message) of ``queue`` back to its source queue; without ``apply``, only say which."""
+    """Send ``ids`` (None: every message) of ``queue`` back to its source queue; without ``apply``, only say which.
+    ``move_task``: every message of a standard DLQ goes by SQS's move task (``move_back``)."""
+    if apply and move_task and ids is None and not queue.fifo:
+        return move_back(sqs, queue)
     source = source_queue(sqs, queue)
     if not apply:
         listing = look(sqs, queue, limit=limit)
@@ -446,6 +467,49 @@ def replay(
     except Exception as err:  # an SQS error part way: what was sent so far is still reported
         result.stopped = f"{type(err).__name__}: {scrub(str(err))}"
     return result
+
+
+def move_back(
+    sqs: Any,
+    queue: DeadLetterQueue,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Replay:
+    """Every message of a standard DLQ moved to its source queue by SQS (``StartMessageMoveTask``), waited for up to
+    ``MOVE_TASK_WAIT_S``. SQS runs one move task per queue at a time, so the newest task listed is this one."""
+    source = source_queue(sqs, queue)
+    result = Replay(queue, source, applied=True, method="move_task")
+    try:
+        dlq_arn = _arn(sqs, queue.url)
+        started = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=_arn(sqs, source))
+        result.task_handle = str(started["TaskHandle"])
+        deadline = clock() + MOVE_TASK_WAIT_S
+        while True:
+            [task, *_] = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=1).get("Results") or [{}]
+            status = task.get("Status")
+            moved = task.get("ApproximateNumberOfMessagesMoved")
+            result.moved = int(moved) if moved is not None else None
+            if status == "COMPLETED":
+                break
+            if status in ("FAILED", "CANCELLING", "CANCELLED"):
+                reason = scrub(str(task.get("FailureReason") or "no reason given"))
+                result.stopped = f"the move task ended {status}: {reason}"
+                break
+            if clock() >= deadline:
+                result.stopped = (
+                    f"the move task is still {status or 'not listed'} after {MOVE_TASK_WAIT_S:.0f} s; SQS goes on "
+                    "with it: run `dlq` later"
+                )
+                break
+            sleep(MOVE_TASK_POLL_S)
+    except Exception as err:  # one already running, no access: said, and the DLQ is as it was or moving
+        result.stopped = f"{type(err).__name__}: {scrub(str(err))}"
+    return result
+
+
+def _arn(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
 
 
 def _send_back(
