@@ -36,7 +36,6 @@ from shipsync.ledger.records import AwbRecord, JobState, OrderChanges, OrderReco
 from shipsync.orders.mapping import package_number
 from shipsync.orders.messages import OrderMessage
 from shipsync.tracking.events import TrackingEvent, events_from_tracking, rank
-from shipsync.tracking.job import as_webhook_payload
 from shipsync.tracking.messages import StatusMessage
 
 logger = Logger(child=True)
@@ -312,7 +311,7 @@ class Reconciler:
         kinds = {d.kind for d in found}
         if kinds & {Kind.DELIVERED_NOT_RECORDED, Kind.STATUS_BEHIND}:
             for event in view.events:
-                self._send_status(StatusMessage.of(as_webhook_payload(event, is_return=False)))
+                self._send_status(StatusMessage.of_event(event, is_return=False))
             fixed += [d for d in found if d.kind in (Kind.DELIVERED_NOT_RECORDED, Kind.STATUS_BEHIND)]
         job = view.job
         redo = [d for d in found if d.kind in (Kind.AWB_MISSING_IN_ZOHO, Kind.SHIPMENT_ORDER_MISSING)]

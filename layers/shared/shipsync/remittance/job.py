@@ -54,7 +54,6 @@ from shipsync.remittance.messages import BatchMessage, LineMessage, RemittanceMe
 from shipsync.remittance.money import format_inr, parse_paise, rupees
 from shipsync.remittance.payment_plan import PaymentRefused, charges_still_to_book, payment_plan, remittance_key
 from shipsync.tracking.events import events_from_tracking
-from shipsync.tracking.job import as_webhook_payload
 from shipsync.tracking.messages import StatusMessage
 
 logger = Logger(child=True)
@@ -340,7 +339,7 @@ class RemittanceJob:
         now_at_shiprocket = events[-1].status if events else None
         if now_at_shiprocket is ShipmentStatus.DELIVERED:
             for event in events:
-                self.record_delivery(StatusMessage.of(as_webhook_payload(event, is_return=False)))
+                self.record_delivery(StatusMessage.of_event(event, is_return=False))
             self.metrics.count("DeliveryFoundByRemittance")
             logger.warning("delivered at Shiprocket but not in the ledger: recording it first", extra={"awb": awb})
             raise DeliveryBeingRecorded(f"{awb}: delivered at Shiprocket; the payment follows its recorded delivery")

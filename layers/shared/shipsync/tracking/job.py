@@ -288,7 +288,7 @@ class ShipmentStatusJob:
             polled += len(batch)
             for awb in batch:
                 for event in events_from_tracking(awb, tracking.get(awb) or {}):
-                    self.requeue(StatusMessage.of(as_webhook_payload(event, is_return=awb in returns)))
+                    self.requeue(StatusMessage.of_event(event, is_return=awb in returns))
                     queued += 1
                 self.ledger.update_awb(awb, last_event_at=_iso(self.clock()))
         logger.info("tracking poll", extra={"quiet": len(quiet), "polled": polled, "queued": queued})
@@ -332,28 +332,6 @@ class ApplyEvent:
             correlation_id=number,
             mark=mark,
         )
-
-
-def as_webhook_payload(event: TrackingEvent, *, is_return: bool) -> dict[str, Any]:
-    """A polled event in the webhook's own shape, so one parser and one path handle both."""
-    when = event.event_time.astimezone(IST)
-    return {
-        "awb": event.awb,
-        "shipment_status_id": event.shipment_status_id,
-        "current_timestamp": when.strftime("%d %m %Y %H:%M:%S"),
-        "courier_name": event.courier_name,
-        "is_return": 1 if is_return else 0,
-        "scans": [
-            {
-                "date": when.strftime("%Y-%m-%d %H:%M:%S"),
-                "activity": event.reason or event.raw_status_label or "",
-                "location": event.location or "",
-                "sr-status": str(event.shipment_status_id),
-                "sr-status-label": event.raw_status_label or "",
-            }
-        ],
-        "source": "tracking-poll",
-    }
 
 
 def _restock_message(
