@@ -178,16 +178,16 @@ class TakeWalletRows:
 
 def freight_booker(accounts: BookingAccounts, today: date, max_writes: int | None = None) -> FreightBooker:
     from shipsync.freight.booking import DEFAULT_MAX_WRITES, FreightBooker
+    from shipsync.freight.shipments import LedgerShipments
 
     ledger = wiring.ledger()
+    # The margin report's matching, so a row is the same order's in the books and in the margin.
+    shipments = LedgerShipments(ledger)
 
     def shipment_of(row: WalletRow) -> str | None:
         """The sales order of the row's AWB, else of its order reference (a parcel's or a re-ship's too)."""
-        record = ledger.find_by_awb(row.awb) if row.awb else None
-        if record is not None:
-            return record.salesorder_number or record.parcel_ref
-        reference = row.channel_order_id
-        return reference if reference and ledger.find_salesorder_id(reference) else None
+        facts = shipments(row)
+        return facts.salesorder_number if facts is not None else None
 
     zoho = wiring.zoho_client()
     return FreightBooker(
