@@ -555,6 +555,7 @@ def test_report_schema_and_rendering(replay: tuple[SampleDay, dict[str, Any], in
         "shipped_by_payment",
         "shipped_by_tier",
         "shipped_by_pickup_location",
+        "exceptions",
         "failures",
         "duplicates",
         "api_calls",
@@ -577,6 +578,12 @@ def test_report_schema_and_rendering(replay: tuple[SampleDay, dict[str, Any], in
     assert set(report["webhooks"]["ack_ms"]) == {"p50", "p99", "max"}
     assert report["webhooks"]["ack_ms"]["p50"] <= report["webhooks"]["ack_ms"]["p99"]
     assert set(report["orders"]) == {"confirmed", "shipped", "failed", "unfinished", "expected"}
+    # NDRs and RTOs per courier and tier cover the shipped orders, each once per grouping.
+    for group in ("by_courier", "by_tier"):
+        assert sum(row["shipped"] for row in report["exceptions"][group].values()) == report["orders"]["shipped"]
+    assert sum(row["ndrs"] for row in report["exceptions"]["by_tier"].values()) == sum(
+        "NdrRaised" in kinds for kinds in report["alerts"]["tracking_by_order"].values()
+    )
     # A two-warehouse seller: orders leave from both pickup locations, each from its warehouse's (else a mismatch).
     by_pickup = report["shipped_by_pickup_location"]
     assert set(by_pickup) == {"Primary", "Pune-WH1"}
