@@ -139,6 +139,15 @@ def received(stack: Stack, url: str) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------------------------- finding them
 
 
+def _dead_letter_targets(resources: dict[str, Any]) -> set[str]:
+    """The logical ids of the queues some queue's redrive policy names."""
+    return {
+        resource["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in resource.get("Properties", {})
+    }
+
+
 def _refs(value: Any) -> str | None:
     return value.get("Ref") if isinstance(value, dict) else None
 
@@ -147,11 +156,7 @@ def test_the_template_names_every_dlq_as_a_stack_output_and_in_a_functions_envir
     # The two places the commands look (shipsync.ops.dead_letters): a new DLQ missing from either would go unlisted.
     template = load_template(TEMPLATE)
     resources = template["Resources"]
-    dead_letter_targets = {
-        resource["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
-        for resource in resources.values()
-        if resource["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in resource.get("Properties", {})
-    }
+    dead_letter_targets = _dead_letter_targets(resources)
     outputs = {key: _refs(output["Value"]) or "" for key, output in template["Outputs"].items()}
     variables: dict[str, str] = {}
     for block in [template["Globals"]["Function"], *(r["Properties"] for r in resources.values())]:
@@ -173,11 +178,7 @@ def test_the_order_function_names_every_dlq_by_its_logical_name_for_the_admin_re
     # GET /admin/dlq and the digest read DLQ_URLS_JSON: {"OrderDLQ": "${OrderDLQ}", ...}, one entry per DLQ.
     template = load_template(TEMPLATE)
     resources = template["Resources"]
-    dead_letter_targets = {
-        resource["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
-        for resource in resources.values()
-        if resource["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in resource.get("Properties", {})
-    }
+    dead_letter_targets = _dead_letter_targets(resources)
     variables = resources["OrderConfirmedFunction"]["Properties"]["Environment"]["Variables"]
     named = json.loads(variables["DLQ_URLS_JSON"]["Fn::Sub"])
 

@@ -16,18 +16,16 @@ and the ``updated_from`` / ``updated_to`` pair of the request's prose are ignore
 from __future__ import annotations
 
 import math
-import re
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from local.sim.base import Request, Response
 from local.sim.shiprocket.state import DEFAULT_CHANNEL_ID, SimState, _Order
-from local.sim.shiprocket.values import _amount, _number
+from local.sim.shiprocket.values import _amount, _date_bounds, _number
 
 # The page size of the published answer to a call without parameters (per_page 15).
 DEFAULT_ORDER_PAGE_SIZE = 15
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FILTERS = ("status", "payment_method", "channel_order_id", "delivery_country")
 
 # Keys of the published entry the simulator has no model for, with the published values.
@@ -72,17 +70,7 @@ class OrderListMixin(SimState):
     def _list_orders(self, request: Request) -> Response:
         """``GET /orders`` with the query of the collection's parameter table (docs/providers/shiprocket.md §14a)."""
         query = request.query
-        bounds: dict[str, date | None] = {}
-        problems: dict[str, list[str]] = {}
-        for key in ("from", "to"):
-            raw = query.get(key, "").strip()
-            try:
-                bounds[key] = date.fromisoformat(raw) if raw and _DATE.fullmatch(raw) else None
-            except ValueError:
-                bounds[key] = None
-            if raw and bounds[key] is None:
-                # GUESS: the refusal of a bad date is not published; a Laravel validation answer, as elsewhere.
-                problems[key] = [f"The {key} does not match the format Y-m-d."]
+        bounds, problems = _date_bounds(query)
         if problems:
             return Response(422, {"message": "The given data was invalid.", "errors": problems, "status_code": 422})
         # GUESS: return orders have their own list (Return & Exchange Orders / Get All Return Orders); this one

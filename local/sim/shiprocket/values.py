@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 IST = timezone(timedelta(hours=5, minutes=30), "Asia/Kolkata")
@@ -54,3 +56,22 @@ def _laravel_datetime(moment: datetime) -> dict[str, Any]:
 
 def _sr_datetime(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date_bounds(query: Mapping[str, str]) -> tuple[dict[str, date | None], dict[str, list[str]]]:
+    """A list's ``from`` / ``to`` (``YYYY-MM-DD``, each optional) and, for a malformed one, its refusal text."""
+    bounds: dict[str, date | None] = {}
+    problems: dict[str, list[str]] = {}
+    for key in ("from", "to"):
+        raw = query.get(key, "").strip()
+        try:
+            bounds[key] = date.fromisoformat(raw) if raw and _DATE.fullmatch(raw) else None
+        except ValueError:
+            bounds[key] = None
+        if raw and bounds[key] is None:
+            # GUESS: the refusal of a bad date is not published; a Laravel validation answer, as elsewhere.
+            problems[key] = [f"The {key} does not match the format Y-m-d."]
+    return bounds, problems

@@ -9,17 +9,16 @@ empty; here that row carries the balance before the first row listed (GUESS: the
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from local.sim.base import Request, Response
 from local.sim.shiprocket.state import SimState
+from local.sim.shiprocket.values import _date_bounds
 
 # GUESS: no page size is published.
 DEFAULT_STATEMENT_PAGE_SIZE = 50
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _OPENING_ROW: dict[str, Any] = {
     "transaction_id": "",
     "order_id": "",
@@ -49,17 +48,7 @@ class WalletMixin(SimState):
 
     def _statement(self, request: Request) -> Response:
         """``GET /account/details/statement?from&to&page&per_page``, every parameter optional as published."""
-        problems: dict[str, list[str]] = {}
-        bounds: dict[str, date | None] = {}
-        for key in ("from", "to"):
-            raw = request.query.get(key, "").strip()
-            try:
-                bounds[key] = date.fromisoformat(raw) if raw and _DATE.fullmatch(raw) else None
-            except ValueError:
-                bounds[key] = None
-            if raw and bounds[key] is None:
-                # GUESS: the refusal of a bad date is not published; a Laravel validation answer, as elsewhere.
-                problems[key] = [f"The {key} does not match the format Y-m-d."]
+        bounds, problems = _date_bounds(request.query)
         page, per_page = _whole(request.query.get("page"), 1), _whole(request.query.get("per_page"), 0)
         for key, value in (("page", page), ("per_page", per_page)):
             if value is None:
