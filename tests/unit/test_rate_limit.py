@@ -6,8 +6,10 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from shipsync.adapters.rate_limit import DynamoMinuteLimiter, LimiterSettings
+from shipsync.adapters import aws
+from shipsync.adapters.rate_limit import DynamoDailyBudget, DynamoMinuteLimiter, LimiterSettings
 from shipsync.errors import RateLimited
+from shipsync.ports import DayBudget
 
 
 class FakeClock:
@@ -68,3 +70,52 @@ def test_gives_up_with_rate_limited_when_the_wait_is_too_long(table: str) -> Non
         limiter()
     with pytest.raises(RateLimited):
         limiter()
+
+
+# ------------------------------------------------------------------------------------------ the day's budget
+
+RESET = 1_700_040_000.0
+
+
+def test_the_stack_keeps_the_lowest_count_of_the_day_whoever_heard_it(table: str) -> None:
+    clock = FakeClock()
+    first, second, reader = (DynamoDailyBudget(table, "zoho", clock=clock) for _ in range(3))
+
+    first.record(DayBudget(900, 1000, RESET))
+    # A function whose answer came earlier (a higher count) does not undo the newer one.
+    second.record(DayBudget(950, 1000, RESET + 3))
+    second.record(DayBudget(880, 1000, RESET + 3))
+
+    assert reader.current() == DayBudget(880, 1000, RESET + 3)
+
+
+def test_a_new_day_replaces_the_old_count_and_a_passed_reset_knows_nothing(table: str) -> None:
+    clock = FakeClock(start=RESET - 60)
+    budget = DynamoDailyBudget(table, "zoho", clock=clock)
+    budget.record(DayBudget(12, 1000, RESET))
+    clock.now = RESET + 1
+
+    assert DynamoDailyBudget(table, "zoho", clock=clock).current() is None  # yesterday's reset has passed
+
+    budget.record(DayBudget(999, 1000, RESET + 86400))
+    assert DynamoDailyBudget(table, "zoho", clock=clock).current() == DayBudget(999, 1000, RESET + 86400)
+
+
+def test_one_process_writes_every_tenth_call_and_reads_at_most_every_thirty_seconds(table: str) -> None:
+    clock = FakeClock()
+    budget = DynamoDailyBudget(table, "zoho", clock=clock)
+    calls: list[str] = []
+    # The adapters share one cached client: what it sends is what the budget costs.
+    aws.client("dynamodb").meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name), unique_id="count-budget-calls"
+    )
+    for remaining in range(1000, 970, -1):  # 30 answers
+        budget.record(DayBudget(remaining, 1000, RESET))
+    for _ in range(5):
+        budget.current()
+    clock.now += DynamoDailyBudget.READ_TTL_S
+    seen = budget.current()
+
+    assert calls.count("UpdateItem") == 3  # at 1000, 990, 980 left
+    assert calls.count("GetItem") == 2
+    assert seen == DayBudget(980, 1000, RESET)

@@ -19,6 +19,7 @@ from shipsync.clients.auth import zoho_refresh_access_token
 from shipsync.clients.http import new_session
 from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient, transport
 from shipsync.errors import DailyCapReached, ProviderRequestError, RateLimited, TokenRejected, TransientError
+from shipsync.ports import DayBudget
 from tests.fixtures.reference import zoho_item_a, zoho_salesorder_a
 
 API = "https://www.zohoapis.in"
@@ -391,6 +392,48 @@ def test_the_days_calls_left_are_zoho_s_last_answer_until_its_reset(
     monkeypatch.setattr(transport.time, "time", lambda: later)
     # Past the reset the count is a new day's, not known until the next answer.
     assert client.daily_calls_left() is None
+
+
+class SharedBudget:
+    """The stack's budget as DynamoDailyBudget keeps it: the lowest count of the day."""
+
+    def __init__(self, *, broken: bool = False) -> None:
+        self.kept: DayBudget | None = None
+        self.broken = broken
+
+    def record(self, budget: DayBudget) -> None:
+        if self.broken:
+            raise RuntimeError("DynamoDB is away")
+        if self.kept is None or budget.remaining < self.kept.remaining:
+            self.kept = budget
+
+    def current(self) -> DayBudget | None:
+        if self.broken:
+            raise RuntimeError("DynamoDB is away")
+        return self.kept
+
+
+def test_the_days_calls_left_are_the_stacks_lowest_count_not_only_this_processs(rsps: responses.RequestsMock) -> None:
+    shared = SharedBudget()
+    heard, other = (ZohoClient(_auth, session=new_session(), item_cache=ItemCache(), budget=shared) for _ in range(2))
+    limits = {"X-Rate-Limit-Limit": "2000", "X-Rate-Limit-Remaining": "412", "X-Rate-Limit-Reset": "3600"}
+    rsps.get(f"{API}/inventory/v1/salesorders/{SO_ID}", json=SALESORDER, headers=limits)
+
+    heard.get_salesorder(SO_ID)
+
+    # Another function that has not called Zoho yet knows the stack's count.
+    assert (other.daily_calls_left(), other.daily_calls_cap()) == (412, 2000)
+    assert shared.kept is not None
+    assert shared.kept.remaining == 412
+
+
+def test_a_budget_store_that_fails_never_fails_the_call(rsps: responses.RequestsMock) -> None:
+    client = ZohoClient(_auth, session=new_session(), item_cache=ItemCache(), budget=SharedBudget(broken=True))
+    limits = {"X-Rate-Limit-Limit": "2000", "X-Rate-Limit-Remaining": "412", "X-Rate-Limit-Reset": "3600"}
+    rsps.get(f"{API}/inventory/v1/salesorders/{SO_ID}", json=SALESORDER, headers=limits)
+
+    assert client.get_salesorder(SO_ID).salesorder_id == SO_ID
+    assert client.daily_calls_left() == 412  # this process's own count still stands
 
 
 def test_auth_repr_hides_the_token() -> None:

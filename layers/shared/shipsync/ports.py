@@ -8,6 +8,7 @@ per sales order: the ledger records each step before the next runs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
@@ -345,3 +346,19 @@ class ShiprocketOrdersApi(Protocol):
 class ShiprocketRemittanceApi(ShiprocketOrdersApi, Protocol):
     def track_awbs(self, awbs: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Asked when a remitted shipment is not delivered in the ledger: was its delivered webhook lost?"""
+
+
+@dataclass(frozen=True)
+class DayBudget:
+    """What a Zoho answer said of the organisation's day: calls left, the cap, when the count resets."""
+
+    remaining: int
+    cap: int | None
+    resets_at: float  # epoch seconds
+
+
+class DailyBudgetStore(Protocol):
+    """The stack's shared view of Zoho's daily budget (adapters.rate_limit.DynamoDailyBudget)."""
+
+    def record(self, budget: DayBudget) -> None: ...
+    def current(self) -> DayBudget | None: ...

@@ -62,8 +62,8 @@ def metrics_sink(metrics: Metrics) -> PowertoolsMetricsSink:
 
 @cache
 def zoho_client() -> ZohoClient:
-    """The Zoho client every function shares: token from the store, global rate limiter."""
-    from shipsync.adapters.rate_limit import DynamoMinuteLimiter, LimiterSettings
+    """The Zoho client every function shares: token from the store, global rate limiter, shared daily budget."""
+    from shipsync.adapters.rate_limit import DynamoDailyBudget, DynamoMinuteLimiter, LimiterSettings
     from shipsync.clients.http import timeout_from_settings
     from shipsync.clients.zoho import ZohoClient
     from shipsync.tokens.providers import zoho_auth_provider
@@ -77,6 +77,8 @@ def zoho_client() -> ZohoClient:
         api_base_override=settings.zoho_api_base_url,
         timeout=timeout_from_settings(settings),
         limiter=limiter,
+        # The day's calls left as the whole stack heard them, next to the per-minute buckets.
+        budget=DynamoDailyBudget(settings.ledger_table, key="zoho"),
     )
 
 

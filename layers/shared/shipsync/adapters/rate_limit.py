@@ -9,6 +9,9 @@ Why short buckets: with per-minute buckets, 90 calls at the end of one minute an
 start of the next all pass, 180 in a rolling minute. With 2-second buckets of 3 slots, any
 rolling 60 s overlaps at most 31 buckets, so at most 93 calls, while a steady burst still
 drains at 90 per minute (90 % of the ceiling).
+
+The day's budget (``DynamoDailyBudget``) sits in the same table: the lowest count of calls left that any
+function heard from Zoho today.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from pydantic import BaseModel
 
 from shipsync.errors import RateLimited
+from shipsync.ports import DayBudget
 
 
 class LimiterSettings(BaseModel):
@@ -84,3 +88,81 @@ class DynamoMinuteLimiter:
             if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
+
+
+# ------------------------------------------------------------------------------------------ the day's budget
+
+
+class DynamoDailyBudget:
+    """The organisation's daily Zoho budget as the whole stack last heard it (``BUDGET#<key>``), beside the
+    per-minute buckets: each function hears ``X-Rate-Limit-*`` on its own answers (docs/providers/zoho.md §4), and
+    the lowest count of the current day is what every function reads.
+
+    A count replaces the stored one when it is lower, or of a new day (its reset more than ``NEW_DAY_S`` later):
+    a slow function's older, higher count never undoes a newer one. One process writes at most every
+    ``WRITE_EVERY`` calls of its own, so the budget costs a DynamoDB write per ten Zoho calls; a read is kept
+    ``READ_TTL_S``."""
+
+    WRITE_EVERY = 10
+    READ_TTL_S = 30.0
+    NEW_DAY_S = 600.0
+
+    def __init__(self, table_name: str, key: str, *, clock: Callable[[], float] = time.time) -> None:
+        self._table_name = table_name
+        self._key = key
+        self._clock = clock
+        self._written: DayBudget | None = None
+        self._read: tuple[float, DayBudget | None] | None = None
+
+    def record(self, budget: DayBudget) -> None:
+        last = self._written
+        same_day = last is not None and abs(budget.resets_at - last.resets_at) < self.NEW_DAY_S
+        if same_day and last is not None and last.remaining - budget.remaining < self.WRITE_EVERY:
+            return
+        from botocore.exceptions import ClientError
+
+        from shipsync.adapters.aws import client
+
+        values = {
+            ":remaining": {"N": str(budget.remaining)},
+            ":resets_at": {"N": str(int(budget.resets_at))},
+            ":new_day": {"N": str(int(budget.resets_at - self.NEW_DAY_S))},
+            ":ttl": {"N": str(int(budget.resets_at + 86400))},
+        }
+        cap = ", cap = :cap" if budget.cap is not None else ""
+        if budget.cap is not None:
+            values[":cap"] = {"N": str(budget.cap)}
+        try:
+            client("dynamodb").update_item(
+                TableName=self._table_name,
+                Key={"pk": {"S": f"BUDGET#{self._key}"}},
+                UpdateExpression=f"SET remaining = :remaining, resets_at = :resets_at, #ttl = :ttl{cap}",
+                ConditionExpression=(
+                    "attribute_not_exists(remaining) OR resets_at < :new_day OR remaining > :remaining"
+                ),
+                ExpressionAttributeNames={"#ttl": "ttl"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        self._written = budget
+
+    def current(self) -> DayBudget | None:
+        """The stack's lowest count of the day, or None when none is known or its reset has passed."""
+        now = self._clock()
+        if self._read is None or now - self._read[0] >= self.READ_TTL_S:
+            from shipsync.adapters.aws import client
+
+            item = (
+                client("dynamodb")
+                .get_item(TableName=self._table_name, Key={"pk": {"S": f"BUDGET#{self._key}"}}, ConsistentRead=True)
+                .get("Item")
+            )
+            found = None
+            if item is not None and "remaining" in item and "resets_at" in item:
+                cap = item.get("cap", {}).get("N")
+                found = DayBudget(int(item["remaining"]["N"]), int(cap) if cap else None, float(item["resets_at"]["N"]))
+            self._read = (now, found)
+        budget = self._read[1]
+        return budget if budget is not None and now < budget.resets_at else None

@@ -25,6 +25,7 @@ from shipsync.errors import (
     TokenRejected,
     TransientError,
 )
+from shipsync.ports import DailyBudgetStore, DayBudget
 
 logger = Logger(child=True)
 
@@ -113,6 +114,7 @@ class ZohoTransport:
         timeout: Timeout = DEFAULT_TIMEOUT,
         limiter: Callable[[], None] | None = None,
         item_cache: ItemCache | None = None,
+        budget: DailyBudgetStore | None = None,
     ) -> None:
         self._token_provider = token_provider
         self._api_base_override = api_base_override.rstrip("/")
@@ -123,19 +125,36 @@ class ZohoTransport:
         # The day's remaining calls as Zoho's last answer gave them, and when that count resets (epoch seconds).
         self._daily_remaining: tuple[int, float] | None = None
         self._daily_cap: int | None = None
+        self._budget = budget
 
     def daily_calls_left(self) -> int | None:
-        """What Zoho's last answer said is left of the organisation's daily cap (``X-Rate-Limit-Remaining``,
-        docs/providers/zoho.md §4); None before any answer carried it, or once its ``X-Rate-Limit-Reset`` passed.
-        This process's view: other functions spend the same pool between two of its calls."""
-        if self._daily_remaining is None:
-            return None
-        remaining, resets_at = self._daily_remaining
-        return remaining if time.time() < resets_at else None
+        """What is left of the organisation's daily cap (``X-Rate-Limit-Remaining``, docs/providers/zoho.md §4): the
+        lower of what Zoho's last answer to this process said and what the stack's shared budget holds (other
+        functions spend the same pool); None when neither knows today's, or once its ``X-Rate-Limit-Reset``
+        passed."""
+        own = None
+        if self._daily_remaining is not None:
+            remaining, resets_at = self._daily_remaining
+            own = remaining if time.time() < resets_at else None
+        shared = self._shared_budget()
+        known = [count for count in (own, shared.remaining if shared else None) if count is not None]
+        return min(known) if known else None
 
     def daily_calls_cap(self) -> int | None:
-        """The organisation's daily cap as Zoho's last answer gave it (``X-Rate-Limit-Limit``); None before."""
-        return self._daily_cap
+        """The organisation's daily cap as Zoho's answers gave it (``X-Rate-Limit-Limit``); None before."""
+        if self._daily_cap is not None:
+            return self._daily_cap
+        shared = self._shared_budget()
+        return shared.cap if shared else None
+
+    def _shared_budget(self) -> DayBudget | None:
+        if self._budget is None:
+            return None
+        try:
+            return self._budget.current()
+        except Exception:  # the shared figure is advice: this process's own count still stands
+            logger.warning("zoho daily budget not read", exc_info=True)
+            return None
 
     def _request(
         self,
@@ -177,6 +196,11 @@ class ZohoTransport:
         cap = headers.get("X-Rate-Limit-Limit")
         if cap is not None and cap.strip().isdigit():
             self._daily_cap = int(cap)
+        if self._budget is not None:
+            try:
+                self._budget.record(DayBudget(int(remaining), self._daily_cap, self._daily_remaining[1]))
+            except Exception:  # never fails the call it rode on: the next answer writes it again
+                logger.warning("zoho daily budget not recorded", exc_info=True)
         logger.debug("zoho rate limit", extra={"rate_limit_remaining": remaining, "reset_s": seconds})
 
     def _rows_by_reference(self, path: str, reference_number: str) -> list[dict[str, Any]]:
