@@ -110,7 +110,7 @@ def test_a_cancelled_awbs_freight_comes_back_as_a_journal_and_the_books_equal_th
 
 
 def test_the_booking_waits_when_zoho_s_day_is_down_to_its_reserve(fresh: LocalStack) -> None:
-    """FREIGHT_ZOHO_RESERVE (300 by default): with 301 calls left today the first expense is written, Zoho's answer
+    """ZOHO_RESERVE (300 by default): with 301 calls left today the first expense is written, Zoho's answer
     says 300 are left, and the other row waits for a later run; nothing is refused by Zoho on the way."""
     ship(fresh, 99)
     used = sim_state(fresh.zoho_url)["daily_calls"]["used"]

@@ -52,3 +52,17 @@ def rsps() -> Iterator[responses.RequestsMock]:
     """Mocked HTTP that fails the test on an unregistered request or on a registered one never made."""
     with responses.RequestsMock() as mock:
         yield mock
+
+
+@pytest.fixture
+def table(aws_env: None) -> str:
+    """A ledger table in moto (the limiter's buckets and the day's budget live there)."""
+    import boto3
+
+    boto3.client("dynamodb").create_table(
+        TableName="ledger",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return "ledger"

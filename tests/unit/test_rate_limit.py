@@ -3,7 +3,6 @@ Zoho's 100 requests in any rolling minute, and drains at >= 90 % of that ceiling
 
 from __future__ import annotations
 
-import boto3
 import pytest
 
 from shipsync.adapters import aws
@@ -21,17 +20,6 @@ class FakeClock:
 
     def sleep(self, seconds: float) -> None:
         self.now += seconds
-
-
-@pytest.fixture
-def table(aws_env: None) -> str:
-    boto3.client("dynamodb").create_table(
-        TableName="ledger",
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return "ledger"
 
 
 def test_burst_stays_under_zoho_rolling_minute_and_drains_at_90_percent(table: str) -> None:

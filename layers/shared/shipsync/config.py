@@ -79,6 +79,10 @@ class CommonSettings(_Settings):
     # maxReceiveCount of every work queue's redrive policy (template.yaml): the receive after which SQS moves a
     # message that failed again to its DLQ.
     queue_max_receives: int = 10
+    # Zoho calls of the day kept for the work that cannot wait (confirmations, payments, restocks): below it the
+    # work that can (wallet entries in the books, the nightly reconciliation) waits for the reset, and ops are
+    # paged once (policy.zoho_budget).
+    zoho_reserve: int = 300
 
 
 class OrderConfirmedSettings(CommonSettings):
@@ -129,10 +133,8 @@ class ShipmentStatusSettings(CommonSettings):
     # Optional NDR rule, e.g. "re-attempt-then-return": re-attempt the first NDR, return after.
     ndr_rule: str = ""
     ndr_max_reattempts: int = 1
-    # The nightly reconciliation (ops.nightly): the days of shipments it compares, and the Zoho calls left of the
-    # day below which it waits for the next night (deferrable work: the reserve is for what cannot wait).
+    # The nightly reconciliation (ops.nightly): the days of shipments it compares (it waits below zoho_reserve).
     reconcile_days: int = 3
-    deferrable_zoho_reserve: int = 300
 
 
 class RtoRestockSettings(CommonSettings):
@@ -179,6 +181,3 @@ class CodRemittanceSettings(CommonSettings):
     freight_expense_account_id: str = ""
     wallet_account_id: str = ""
     rto_expense_account_id: str = ""
-    # Books entries for the wallet wait when this few of Zoho's daily calls are left (freight.booking): the reserve
-    # for what cannot wait (confirmations, payments, restocks).
-    freight_zoho_reserve: int = 300

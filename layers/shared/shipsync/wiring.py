@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from shipsync.ledger.dynamo import DynamoLedger
     from shipsync.observability.metrics import PowertoolsMetricsSink
     from shipsync.policy.outcomes import OutcomePolicy, QueueMessage, QueueWorker
-    from shipsync.ports import Alerts, TokenRefreshRequester
+    from shipsync.ports import Alerts, DayBudget, TokenRefreshRequester
 
 M = TypeVar("M", bound="QueueMessage")
 
@@ -77,9 +77,19 @@ def zoho_client() -> ZohoClient:
         api_base_override=settings.zoho_api_base_url,
         timeout=timeout_from_settings(settings),
         limiter=limiter,
-        # The day's calls left as the whole stack heard them, next to the per-minute buckets.
-        budget=DynamoDailyBudget(settings.ledger_table, key="zoho"),
+        # The day's calls left as the whole stack heard them, next to the per-minute buckets; a low count pages.
+        budget=DynamoDailyBudget(settings.ledger_table, key="zoho", watch=_zoho_budget_watch()),
     )
+
+
+def _zoho_budget_watch() -> Callable[[DayBudget], None]:
+    from aws_lambda_powertools import Metrics
+
+    from shipsync.policy.zoho_budget import ZohoBudgetWatch
+
+    # Powertools' Metrics instances of a namespace share one set: the count flushes with the handler's metrics.
+    metrics = metrics_sink(Metrics(namespace="shipsync"))
+    return ZohoBudgetWatch(common_settings().zoho_reserve, ledger(), alerts(), metrics)
 
 
 @cache

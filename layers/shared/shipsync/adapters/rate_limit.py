@@ -107,10 +107,19 @@ class DynamoDailyBudget:
     READ_TTL_S = 30.0
     NEW_DAY_S = 600.0
 
-    def __init__(self, table_name: str, key: str, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        key: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        watch: Callable[[DayBudget], None] | None = None,
+    ) -> None:
+        """``watch``: told each count that became the stack's lowest (policy.zoho_budget pages on a low one)."""
         self._table_name = table_name
         self._key = key
         self._clock = clock
+        self._watch = watch
         self._written: DayBudget | None = None
         self._read: tuple[float, DayBudget | None] | None = None
 
@@ -146,7 +155,11 @@ class DynamoDailyBudget:
         except ClientError as err:
             if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+            self._written = budget  # a lower count was there already: nothing new to tell
+            return
         self._written = budget
+        if self._watch is not None:
+            self._watch(budget)
 
     def current(self) -> DayBudget | None:
         """The stack's lowest count of the day, or None when none is known or its reset has passed."""

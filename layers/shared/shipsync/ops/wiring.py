@@ -62,7 +62,7 @@ def nightly_reconcile(metrics: Metrics, remaining_ms: Callable[[], int]) -> dict
 
     def stop() -> bool:
         left = zoho.daily_calls_left()
-        if left is not None and left < settings.deferrable_zoho_reserve:
+        if left is not None and left < settings.zoho_reserve:
             budget["zoho_calls_left"] = left
             return True
         return remaining_ms() < STOP_MARGIN_MS

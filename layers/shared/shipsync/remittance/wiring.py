@@ -198,7 +198,7 @@ def freight_booker(accounts: BookingAccounts, today: date, max_writes: int | Non
         today,
         max_writes=DEFAULT_MAX_WRITES if max_writes is None else max_writes,
         calls_left=zoho.daily_calls_left,
-        reserve=settings().freight_zoho_reserve,
+        reserve=settings().zoho_reserve,
     )
 
 
