@@ -147,6 +147,32 @@ def test_an_account_problem_pages_and_retries(error: TransientError, metric: str
     assert rig.metrics.counts[metric] == 1
 
 
+def test_zoho_s_daily_cap_pages_once_a_day_however_many_messages_meet_it() -> None:
+    rig = Rig()
+    marks: set[str] = set()
+
+    def mark_once(key: str) -> bool:
+        new = key not in marks
+        marks.add(key)
+        return new
+
+    rig.policy.mark_once = mark_once
+    for _ in range(3):
+        with pytest.raises(DailyCapReached):
+            rig.policy.run(Work(DailyCapReached("zoho: code 45")))
+
+    [page] = rig.alerts.pages
+    assert page["kind"] == "ZohoDailyCapReached"
+    assert "Zoho's daily cap is reached" in page["subject"]
+    assert "replay it after the reset" in page["message"]
+    assert "SO-01042" in page["message"]
+    assert rig.metrics.counts["ZohoDailyCapReached"] == 3  # each meeting still counts
+    # The wallet is the seller's own account problem per order: it still pages each time.
+    with pytest.raises(WalletTooLow):
+        rig.policy.run(Work(WalletTooLow("350")))
+    assert len(rig.alerts.pages) == 2
+
+
 def test_a_bug_is_retried_without_a_give_up() -> None:
     rig, work = Rig(), Work(KeyError("salesorder"))
     with pytest.raises(KeyError):

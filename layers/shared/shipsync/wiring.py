@@ -130,6 +130,7 @@ def outcome_policy(metrics: Metrics) -> OutcomePolicy:
         alerts=alerts(),
         metrics=metrics_sink(metrics),
         refresh_token=lambda err: on_token_rejected(err, token_store(), refresh_requester()),
+        mark_once=lambda key: ledger().mark_once(key),
     )
 
 

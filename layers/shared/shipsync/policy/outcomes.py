@@ -9,8 +9,9 @@ schedule, the route error handlers of ``routes``) look the error up here:
     NamedRecordMissing                                      ops are paged, the message is acknowledged
     TokenRejected                  REFRESH_TOKEN_AND_RETRY  the token is dropped from the cache, token-refresh
                                                             is asked for a new one, the work retries
-    DailyCapReached, WalletTooLow  PAGE_AND_RETRY           ops are paged (the account needs a human), the
-                                                            work retries; if it lasts: DLQ + alarm
+    DailyCapReached, WalletTooLow  PAGE_AND_RETRY           ops are paged (the account needs a human; Zoho's
+                                                            cap once a day), the work retries; if it lasts:
+                                                            DLQ + alarm
     TransientError                 RETRY                    the work retries; if it lasts: DLQ + alarm
     PermanentError                 GIVE_UP                  the feature's mark on the sales order in Zoho,
                                                             its ledger record, a page naming the reason;
@@ -25,12 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
+from shipsync.domain.india import IST
 from shipsync.errors import (
     DailyCapReached,
     MalformedMessage,
@@ -136,6 +139,9 @@ class OutcomePolicy:
     alerts: Alerts
     metrics: MetricsSink
     refresh_token: Callable[[TokenRejected], None]
+    # True for the first call with a key (ledger MARK#): an account problem of the whole organisation (Zoho's daily
+    # cap) pages once a day, not once per message that meets it. None: every meeting pages.
+    mark_once: Callable[[str], bool] | None = None
 
     def run(self, attempt: Attempt[T]) -> T:
         try:
@@ -157,6 +163,19 @@ class OutcomePolicy:
         elif action is Action.PAGE_AND_RETRY:
             metric = ACCOUNT_PROBLEM_METRICS[type(err)]
             self.metrics.count(metric)
+            if isinstance(err, DailyCapReached) and self.mark_once is not None:
+                day = datetime.now(IST).date().isoformat()
+                if self.mark_once(f"ZOHOCAP#{day}"):
+                    self.alerts.page(
+                        f"{metric}: Zoho's daily cap is reached ({day})",
+                        f"{err}. Every Zoho call is refused until the organisation's day resets; the work that met it "
+                        "retries from its queue, and what runs out of receives waits in its DLQ: replay it after "
+                        "the reset (shipsync replay QUEUE --all --yes). First met by "
+                        f"{correlation_id}; this page comes once a day.",
+                        kind=metric,
+                        correlation_id=day,
+                    )
+                return
             self.alerts.page(f"{metric}: {correlation_id}", str(err), kind=metric, correlation_id=correlation_id)
 
     def run_schedule(self, name: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
