@@ -84,14 +84,18 @@ fmt: venv ## Format and auto-fix with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-build: sam-venv ## sam build (needs python3.12: found via pyenv when the default python is another version)
+build: sam-venv ## sam build, layer and functions with compiled bytecode (needs python3.12: found via pyenv when the default python is another version)
 	@PY312=$$(python3.12 -c 'import sys; assert sys.version_info[:2] == (3, 12); print(sys.executable)' 2>/dev/null || true); \
 	if [ -z "$$PY312" ] && command -v pyenv >/dev/null; then \
 	  V=$$(pyenv versions --bare | grep -E '^3\.12' | tail -1); \
 	  [ -n "$$V" ] && PY312="$$(pyenv root)/versions/$$V/bin/python3.12"; \
 	fi; \
-	if [ -z "$$PY312" ]; then echo "sam build needs python3.12: install it (e.g. pyenv install 3.12) or use 'sam build --use-container'"; exit 1; fi; \
-	echo "sam build with $$PY312"; PATH="$$(dirname $$PY312):$$PATH" $(SAM) build --template-file template.yaml
+	if [ -z "$$PY312" ]; then echo "sam build needs python3.12 (it compiles the runtime's bytecode): install it, e.g. pyenv install 3.12"; exit 1; fi; \
+	STAMP=.aws-sam/lambda_build.sha256; SUM=$$(sha256sum local/lambda_build.py | cut -d' ' -f1); \
+	if [ "$$(cat $$STAMP 2>/dev/null)" != "$$SUM" ]; then rm -rf .aws-sam/cache; fi; \
+	echo "sam build with $$PY312"; \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL LAMBDA_PYTHON="$$PY312" PATH="$$(dirname $$PY312):$$PATH" \
+	  $(SAM) build --template-file template.yaml && echo "$$SUM" > $$STAMP
 
 deploy: build ## sam deploy (guided on first use); STAGE=dev|prod picks the samconfig environment
 	@if grep -q "^\[$(STAGE).deploy" samconfig.toml; then $(SAM) deploy --config-env $(STAGE); \
@@ -101,7 +105,7 @@ invoke: venv ## Invoke FN with EVENT: sam local invoke where a container runtime
 	@if docker info >/dev/null 2>&1; then $(MAKE) build && $(SAM) local invoke $(FN) -e $(EVENT); \
 	else $(BIN)/python -m local.invoke $(FN) $(EVENT); fi
 
-bench: venv ## Benchmarks: webhook ack vs bare SQS send, handler import time, calls per order, HTTP fuzz, chaos day
+bench: venv ## Benchmarks: webhook ack vs bare SQS send, handler import time, the built artifact's cold import (bytecode or not) and sizes, calls per order, HTTP fuzz, chaos day
 	$(BIN)/python -m local.bench
 
 chaos: venv ## A chaos day: 160 orders, ~10 % transient faults, tokens expired twice; exit 0 only with 0 lost, 0 duplicates, 0 DLQ

@@ -10,6 +10,10 @@
    fresh stack, its own process): answers by status, 5xx (goal 0), transport errors, provider writes.
 5. A bad day: the chaos day (``python -m local.sample_day --chaos 0.1 --orders 160``, its own process):
    faults injected, token mints, lost / duplicated / dead-lettered work (goal 0 each), wall time.
+6. The built artifact (``make build``): order-confirmed's handler import from copies of the built layer and function,
+   read-only and with no cache written, as shipped (hash-based bytecode), with every .pyc removed, and from a warm
+   cache, side by side in the same run (goal: shipped within 1.2x of warm); the layer's content no handler imports;
+   the zipped size of each function package and of the layer. ``--built-artifact-only`` runs only this part.
 
 Prints a table and writes ``reports/bench.json``.
 """
@@ -17,16 +21,23 @@ Prints a table and writes ``reports/bench.json``.
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
+import shutil
+import stat
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
 
+from local import lambda_build
 from local.sample_day.sims import sim_get, sim_post
 from local.stack import LocalStack
 
@@ -257,16 +268,327 @@ def chaos_run(orders: int) -> dict[str, Any]:
     }
 
 
+# ----- 6. The built artifact (issue 16.3) -----
+
+BUILD_DIR = REPO_ROOT / ".aws-sam/build"
+BUILT_FUNCTIONS = {
+    "order-confirmed": "OrderConfirmedFunction",
+    "token-refresh": "TokenRefreshFunction",
+    "shipment-status": "ShipmentStatusFunction",
+    "rto-restock": "RtoRestockFunction",
+    "cod-remittance": "CodRemittanceFunction",
+}
+BUILT_LAYER = "SharedLayer"
+MEASURED_FUNCTION = "OrderConfirmedFunction"
+COLD_IMPORT_GOAL = 1.2
+# Lambda's own limit on a function's code plus its layers, unzipped.
+UNZIPPED_LIMIT_MB = 250
+# What of Lambda's environment changes the handler import: Powertools' Tracer is on only with LAMBDA_TASK_ROOT (then
+# aws_xray_sdk patches botocore and requests at import, as in the deployed functions with Tracing: Active).
+LAMBDA_ENV = {
+    "AWS_REGION": "ap-south-1",
+    "AWS_DEFAULT_REGION": "ap-south-1",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+    "AWS_LAMBDA_FUNCTION_NAME": "shipsync-bench-order-confirmed",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+    "POWERTOOLS_SERVICE_NAME": "order-confirmed",
+    "POWERTOOLS_METRICS_NAMESPACE": "shipsync",
+    "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+    "LANG": "C.UTF-8",
+}
+# /var/task then /opt/python first on sys.path, as Lambda's bootstrap puts them; the wall clock spans `import app`
+# only (the interpreter's own start is the same in every variant).
+ARTIFACT_PROBE = """
+import json, sys, time
+sys.path[:0] = [{task!r}, {layer!r}]
+t0 = time.perf_counter()
+import app
+t1 = time.perf_counter()
+prefix = {layer!r} + "/"
+names = {{
+    n.partition(".")[0] for n, m in list(sys.modules.items()) if (getattr(m, "__file__", None) or "").startswith(prefix)
+}}
+print(json.dumps({{"ms": (t1 - t0) * 1000, "app": app.__file__, "layer_modules": sorted(names)}}))
+"""
+VARIANTS = {
+    "shipped": "(a) as shipped, hash-based bytecode",
+    "no_bytecode": "(b) the same files, every .pyc removed",
+    "warm_cache": "(c) warm cache (a normal import wrote it)",
+}
+
+
+def _quiet_make_env() -> dict[str, str]:
+    """The environment without the calling make's flags (``make bench`` runs this bench)."""
+    return {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
+
+
+def _make_build() -> float:
+    """``make build``, the one build command (SAM's cache makes a repeat cheap); its wall time in seconds."""
+    started = time.perf_counter()
+    done = subprocess.run(["make", "build"], cwd=REPO_ROOT, capture_output=True, text=True, env=_quiet_make_env())
+    if done.returncode != 0:
+        raise RuntimeError(f"make build failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    return round(time.perf_counter() - started, 1)
+
+
+def _files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def _size(root: Path) -> int:
+    return sum(p.stat().st_size for p in _files(root)) if root.is_dir() else root.stat().st_size
+
+
+def _loads_here(python: str, layer: Path) -> bool:
+    """Whether ``python`` can load the layer's native extensions (the layer is built for Lambda's architecture)."""
+    probe = "import importlib.machinery as m, json; print(json.dumps(m.EXTENSION_SUFFIXES))"
+    suffixes = json.loads(
+        subprocess.run([python, "-I", "-c", probe], capture_output=True, text=True, check=True).stdout
+    )
+    for so in layer.rglob("*.so"):
+        module = so.name.partition(".")[0]
+        if not any(so.name == module + suffix for suffix in suffixes):
+            return False
+    return True
+
+
+def _normalised(root: Path) -> set[str]:
+    """The relative paths of a layer's files, the architecture taken out of native extensions' names."""
+    names = set()
+    for path in _files(root):
+        name = str(path.relative_to(root))
+        for arch in ("aarch64", "x86_64"):
+            name = name.replace(f"-{arch}-linux-gnu", "-ARCH-linux-gnu")
+        names.add(name)
+    return names
+
+
+def _loadable_layer(python: str, scratch: Path) -> tuple[Path, dict[str, Any]]:
+    """The built layer, or, when this machine cannot load its native wheels (it is built for arm64), the same build
+    (layers/shared/Makefile, the same pins and compileall) for this machine's architecture."""
+    built = BUILD_DIR / BUILT_LAYER
+    if _loads_here(python, built / "python"):
+        return built, {"layer": "as built by make build"}
+    arch = lambda_build.host_arch()
+    command = [
+        "make",
+        "-s",
+        "-f",
+        "Makefile",
+        f"build-{BUILT_LAYER}",
+        f"ARTIFACTS_DIR={scratch}",
+        f"LAMBDA_ARCH={arch}",
+        f"LAMBDA_PYTHON={python}",
+    ]
+    done = subprocess.run(
+        command, cwd=REPO_ROOT / "layers/shared", capture_output=True, text=True, env=_quiet_make_env()
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"layer build for {arch} failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    shipped, twin = _normalised(built), _normalised(scratch)
+    differing = sorted(shipped ^ twin)
+    return scratch, {
+        "layer": f"the built layer's native wheels are not for this machine: rebuilt by its Makefile for {arch}",
+        "files_differing_from_built": len(differing),
+        "differing_sample": differing[:10],
+    }
+
+
+def _make_read_only(root: Path) -> None:
+    for path in [*root.rglob("*"), root]:
+        mode = path.stat().st_mode
+        path.chmod(mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _make_writable(root: Path) -> None:
+    for path in [root, *root.rglob("*")]:
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+
+
+def _strip_bytecode(root: Path) -> None:
+    for cache in [p for p in root.rglob("__pycache__") if p.is_dir()]:
+        shutil.rmtree(cache)
+    for pyc in root.rglob("*.pyc"):
+        pyc.unlink()
+
+
+def _pyc_count(root: Path) -> int:
+    return sum(1 for _ in root.rglob("*.pyc"))
+
+
+def _artifact_probe(python: str, task: Path, layer: Path, *, write_cache: bool = False) -> dict[str, Any]:
+    """Import the handler in a fresh interpreter: isolated (-I), without site-packages (-S), and writing no bytecode
+    (-B) unless it is to write the warm cache."""
+    flags = ["-I", "-S"] if write_cache else ["-I", "-S", "-B"]
+    code = ARTIFACT_PROBE.format(task=str(task), layer=str(layer))
+    env = {"PATH": os.environ.get("PATH", ""), "LAMBDA_TASK_ROOT": str(task), **LAMBDA_ENV}
+    out = subprocess.run([python, *flags, "-c", code], capture_output=True, text=True, env=env, cwd=task)
+    if out.returncode != 0:
+        raise RuntimeError(f"handler import from {task} failed:\n{out.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.splitlines()[-1])
+    if not str(result["app"]).startswith(str(task)):
+        raise RuntimeError(f"app came from {result['app']}, not {task}")
+    return result
+
+
+def _zipped(root: Path) -> dict[str, Any]:
+    """The package as sam package zips it (deflate): sizes in KiB."""
+    buffer = io.BytesIO()
+    files = sorted(_files(root))
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.write(path, str(path.relative_to(root)))
+    return {
+        "zipped_kib": round(buffer.getbuffer().nbytes / 1024, 1),
+        "unzipped_kib": round(sum(p.stat().st_size for p in files) / 1024, 1),
+        "files": len(files),
+    }
+
+
+def _layer_content(python: str, layer: Path, scratch: Path) -> dict[str, Any]:
+    """What of the layer no handler imports: each built function's handler imported once, the layer's top-level
+    modules that none of them loaded listed with their size; and what the build should have dropped, if left."""
+    imported: set[str] = set()
+    for logical_id in BUILT_FUNCTIONS.values():
+        task = scratch / logical_id
+        shutil.copytree(BUILD_DIR / logical_id, task)
+        imported |= set(_artifact_probe(python, task, layer)["layer_modules"])
+    built = BUILD_DIR / BUILT_LAYER / "python"
+    top_level = {
+        entry.name.removesuffix(".py"): entry
+        for entry in built.iterdir()
+        if entry.name != "__pycache__" and not entry.name.endswith(".dist-info")
+    }
+    unused = {name: round(_size(path) / 1024) for name, path in sorted(top_level.items()) if name not in imported}
+    dist_info = [p for p in built.glob("*.dist-info") if p.is_dir()]
+    left = sorted(
+        str(p.relative_to(built))
+        for p in [
+            built / "bin",
+            *built.glob("*-stubs"),
+            *built.rglob("*.pyi"),
+            *built.rglob("*.c"),
+            *(f for d in dist_info for f in d.iterdir() if f.name in lambda_build.DIST_INFO_DROPPED),
+        ]
+        if p.exists()
+    )
+    botocore_data = built / "botocore/data"
+    return {
+        "not_imported_by_any_handler_kib": unused,
+        "not_imported_note": (
+            "kept: imported after the handler's import, at run time (e.g. shipsync.adapters.aws imports boto3 at "
+            "the first AWS client, boto3 imports s3transfer for S3 transfers)"
+        ),
+        "dist_info_kept_kib": round(sum(_size(d) for d in dist_info) / 1024),
+        "left_that_the_build_drops": left,
+        "botocore_data": {
+            "kib": round(_size(botocore_data) / 1024) if botocore_data.exists() else 0,
+            "services": sum(1 for p in botocore_data.iterdir() if p.is_dir()) if botocore_data.exists() else 0,
+            "note": "kept whole: a client for a service left out fails at run time, not at import or in tests",
+        },
+    }
+
+
+def built_artifact(runs: int) -> dict[str, Any]:
+    """Issue 16.3: the built handler import with and without bytecode and from a warm cache, same run; the layer's
+    unused content; the package sizes."""
+    python = lambda_build.find_python((3, 12))
+    if python is None:
+        return {"skipped": "no python3.12 on PATH or in pyenv (make build needs one as well)"}
+    results: dict[str, Any] = {"python": python, "make_build_s": _make_build()}
+    with tempfile.TemporaryDirectory(prefix="shipsync-artifact-") as tmp:
+        scratch = Path(tmp)
+        layer, origin = _loadable_layer(python, scratch / "layer-here")
+        results |= origin
+        bases: dict[str, Path] = {}
+        try:
+            for name in VARIANTS:
+                base = bases[name] = scratch / name
+                shutil.copytree(layer / "python", base / "opt/python")
+                shutil.copytree(BUILD_DIR / MEASURED_FUNCTION, base / "var/task")
+                if name != "shipped":
+                    _strip_bytecode(base)
+                if name == "warm_cache":
+                    _artifact_probe(python, base / "var/task", base / "opt/python", write_cache=True)
+                _make_read_only(base)
+            pyc_before = {name: _pyc_count(base) for name, base in bases.items()}
+            samples: dict[str, list[float]] = {name: [] for name in VARIANTS}
+            for _ in range(runs):
+                # Interleaved, so that each variant meets the same machine.
+                for name, base in bases.items():
+                    samples[name].append(_artifact_probe(python, base / "var/task", base / "opt/python")["ms"])
+            written = {name: _pyc_count(base) - pyc_before[name] for name, base in bases.items()}
+            if any(written.values()):
+                raise RuntimeError(f"a measured import wrote bytecode: {written}")
+            results["layer_content"] = _layer_content(python, bases["shipped"] / "opt/python", scratch / "tasks")
+        finally:
+            for base in bases.values():
+                _make_writable(base)
+    medians = {name: round(statistics.median(values), 1) for name, values in samples.items()}
+    ratio = round(medians["shipped"] / medians["warm_cache"], 2)
+    results["handler_import_ms_median"] = medians
+    results["runs"] = runs
+    results["pyc_files"] = pyc_before
+    results["shipped_over_warm"] = ratio
+    results["goal_met"] = ratio <= COLD_IMPORT_GOAL
+    packages = {name: _zipped(BUILD_DIR / logical_id) for name, logical_id in BUILT_FUNCTIONS.items()}
+    packages["layer"] = _zipped(BUILD_DIR / BUILT_LAYER)
+    results["package_sizes"] = packages
+    return results
+
+
+def _print_built_artifact(results: dict[str, Any]) -> None:
+    """The section as a table (printed last, above the JSON, where the stack's logs do not bury it)."""
+    if "skipped" in results:
+        print(f"Built artifact: skipped, {results['skipped']}")
+        return
+    medians, runs = results["handler_import_ms_median"], results["runs"]
+    print(f"Built artifact: order-confirmed handler import, python3.12, median of {runs}, no cache written")
+    print(f"  make build {results['make_build_s']} s; layer {results['layer']}")
+    for name, label in VARIANTS.items():
+        print(f"  {label:<45} {medians[name]:>8.1f} ms  ({results['pyc_files'][name]} .pyc)")
+    verdict = "met" if results["goal_met"] else "NOT met"
+    print(f"  (a)/(c) = {results['shipped_over_warm']}  goal <= {COLD_IMPORT_GOAL}: {verdict}")
+    print(f"  (b)/(a) = {round(medians['no_bytecode'] / medians['shipped'], 2)}  what the bytecode saves")
+    content = results["layer_content"]
+    unused = ", ".join(f"{name} {kib} KiB" for name, kib in content["not_imported_by_any_handler_kib"].items())
+    print(f"  layer, imported by no handler: {unused or 'nothing'} ({content['not_imported_note']})")
+    print(f"  layer, left that the build drops: {', '.join(content['left_that_the_build_drops']) or 'nothing'}")
+    data = content["botocore_data"]
+    print(
+        f"  layer, dist-info kept {content['dist_info_kept_kib']} KiB; botocore/data {data['kib']} KiB for "
+        f"{data['services']} services ({data['note']})"
+    )
+    packages = results["package_sizes"]
+    width = max(len(name) for name in packages)
+    for name, size in packages.items():
+        print(f"  {name:<{width}}  {size['zipped_kib']:>9.1f} KiB zipped  {size['unzipped_kib']:>9.1f} KiB unzipped")
+    largest = max(size["unzipped_kib"] for name, size in packages.items() if name != "layer")
+    total_mb = (packages["layer"]["unzipped_kib"] + largest) / 1024
+    print(f"  largest function + layer unzipped {total_mb:.1f} MB of Lambda's {UNZIPPED_LIMIT_MB} MB")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300, help="webhook posts for the latency figures")
     parser.add_argument("--import-runs", type=int, default=7, help="fresh interpreters per handler")
     parser.add_argument("--fuzz-requests", type=int, default=6000, help="hostile requests of the HTTP fuzz")
     parser.add_argument("--chaos-orders", type=int, default=160, help="orders of the chaos day")
-    parser.add_argument("--report", default="reports/bench.json")
+    parser.add_argument("--artifact-runs", type=int, default=5, help="fresh interpreters per built-artifact variant")
+    parser.add_argument(
+        "--built-artifact-only",
+        action="store_true",
+        help="only the built artifact's figures (make build, cold import, layer content, package sizes)",
+    )
+    parser.add_argument("--report", default=None, help="default reports/bench.json (-built-artifact.json with --only)")
     args = parser.parse_args(argv)
 
+    if args.built_artifact_only:
+        artifact = built_artifact(args.artifact_runs)
+        _print_built_artifact(artifact)
+        return _write({"built_artifact": artifact}, args.report or BUILT_ARTIFACT_REPORT)
     results: dict[str, Any] = {"cold_start": import_times(args.import_runs)}
+    results["built_artifact"] = built_artifact(args.artifact_runs)
     from local.sample_data import load
     from local.sample_day import ZOHO_LIMIT_SCALE, run_sample_day, scaled_local_stack
 
@@ -281,8 +603,16 @@ def main(argv: list[str] | None = None) -> int:
     results["fuzz"] = fuzz_run(args.fuzz_requests)
     results["chaos_day"] = chaos_run(args.chaos_orders)
 
+    _print_built_artifact(results["built_artifact"])
+    return _write(results, args.report or "reports/bench.json")
+
+
+BUILT_ARTIFACT_REPORT = "reports/bench-built-artifact.json"
+
+
+def _write(results: dict[str, Any], report: str) -> int:
     print(json.dumps(results, indent=2))
-    path = Path(args.report)
+    path = Path(report)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
