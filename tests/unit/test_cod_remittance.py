@@ -212,6 +212,43 @@ def test_reposts_and_a_crash_after_the_payment_never_pay_twice() -> None:
     assert len(world.zoho.payments) == 1
 
 
+def test_a_first_attempt_pays_without_looking_for_an_earlier_payment() -> None:
+    world = World()
+
+    assert world.pay().result == "paid"
+
+    # What it cost: the order and its invoice read, the payment, the order marked; no look-up by reference.
+    assert world.zoho.calls == {"get_salesorder": 1, "get_invoice": 1, "create_payment": 1, "update_salesorder": 1}
+    assert world.ledger.awbs["19041234567890"]["payment_attempt"].startswith(f"{UTR}@")
+
+
+def test_an_attempt_whose_payment_answer_was_lost_looks_it_up_and_never_pays_twice() -> None:
+    world = World()
+    answer = world.zoho.create_customer_payment
+
+    def lost(**kwargs: Any) -> Any:
+        answer(**kwargs)
+        raise TransientError("zoho: read timed out")
+
+    world.zoho.create_customer_payment = lost  # type: ignore[method-assign]
+    with pytest.raises(TransientError):
+        world.pay()
+    world.zoho.create_customer_payment = answer  # type: ignore[method-assign]
+
+    assert world.pay().result == "duplicate"
+    assert (len(world.zoho.payments), world.zoho.calls["find_payments"]) == (1, 1)
+
+
+def test_a_remittance_paid_by_hand_before_shipsync_is_refused_by_the_invoices_balance() -> None:
+    # No attempt of ours reached the write, so nothing is looked up; the invoice has nothing left to pay.
+    world = World(FakeZoho(invoice_balance="0"))
+
+    outcome = world.pay()
+
+    assert outcome.result != "paid"
+    assert world.zoho.calls["create_payment"] == 0
+
+
 def test_deductions_as_an_expense_when_configured() -> None:
     world = World(charges_mode="expense")
     world.pay()

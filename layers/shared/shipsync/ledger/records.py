@@ -273,6 +273,9 @@ class AwbRecord(BaseModel):
     cod_open: str | None = None
     delivered_at: str | None = None
     payment_id: str | None = None
+    # Set just before a payment is written to Zoho: a later attempt that finds it without ``payment_id`` may have
+    # paid (its answer lost), so only that attempt looks for the payment by reference (remittance.job).
+    payment_attempt: str | None = None
     remitted_utr: str | None = None
     remittance_date: str | None = None
     remitted_at: str | None = None
@@ -331,6 +334,7 @@ class AwbChanges(TypedDict, total=False):
     cod_open: str | None
     delivered_at: str | None
     payment_id: str | None
+    payment_attempt: str | None
     remitted_utr: str | None
     remittance_date: str | None
     remitted_at: str | None

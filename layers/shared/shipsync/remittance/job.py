@@ -205,7 +205,13 @@ class RemittanceJob:
         if self.charges_mode == "expense" and line.deducted_charges and len(key) > ZOHO_REFERENCE_MAX:
             reason = f"'{key}' is too long to reference the deductions' expense (Zoho allows {ZOHO_REFERENCE_MAX})"
             return self._refuse(line, remittance_id, shipment, reason)
-        existing = self._existing_payment(remittance_id, shipment, invoice.invoice_number)
+        # Only an attempt that reached the write may have paid without the ledger hearing of it: the others skip
+        # the look-up (a payment made by hand shows in the invoice's balance, which the plan checks).
+        existing = (
+            self._existing_payment(remittance_id, shipment, invoice.invoice_number)
+            if shipment.payment_attempt
+            else None
+        )
         if existing is not None:
             # A payment made by an attempt that died before the ledger write: record it, do not repeat.
             self.ledger.update_awb(awb, payment_id=existing, remitted_utr=remittance_id)
@@ -221,6 +227,7 @@ class RemittanceJob:
             )
         except PaymentRefused as refusal:
             return self._refuse(line, remittance_id, shipment, refusal.reason)
+        self.ledger.update_awb(awb, payment_attempt=f"{remittance_id}@{self.clock().isoformat(timespec='seconds')}")
         payment = self.zoho.create_customer_payment(
             customer_id=so.customer_id or "",
             invoice_id=invoice_id,
