@@ -3,6 +3,7 @@ NDR with and without a rule, unknown AWBs, duplicates, and the tracking poll."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -430,3 +431,72 @@ def test_a_poll_of_everything_includes_a_shipment_whose_last_event_is_this_secon
 
     assert world.job.poll_quiet(timedelta(0))["quiet"] == 1
     assert world.job.poll_quiet(timedelta(seconds=1))["quiet"] == 0
+
+
+# ------------------------------------------------------------------ coalesced intermediate statuses (issue 16)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def coalescing(world: World, *, calls_left: int | None = None, reserve: int = 300) -> Clock:
+    clock = Clock()
+    world.job = dataclasses.replace(
+        world.job, coalesce=timedelta(minutes=60), clock=clock, zoho_calls_left=lambda: calls_left, zoho_reserve=reserve
+    )
+    return clock
+
+
+def test_intermediate_statuses_wait_for_the_milestone_and_go_with_it() -> None:
+    world = World()
+    coalescing(world)
+    for status_id, when, etd in [
+        (42, "12 01 2025 14:20:11", "2025-01-15 18:00:00"),  # Picked Up
+        (18, "13 01 2025 08:00:00", "2025-01-16 18:00:00"),  # In Transit, a new promise
+        (17, "14 01 2025 09:12:40", None),  # Out for Delivery
+    ]:
+        world.job.handle(webhook(status_id, when, etd=etd))
+    assert world.zoho.fields == []
+    assert world.ledger.awbs[AWB]["status"] == "Out for Delivery"  # the ledger knows at once
+
+    world.job.handle(webhook(7, "14 01 2025 15:30:00"))
+
+    # One write for the lifecycle's four statuses, carrying the courier's latest promise that waited.
+    assert world.zoho.fields == [{"cf_shipment_status": "Delivered", "cf_expected_delivery": "2025-01-16"}]
+    assert world.zoho.delivered == [("5005", "2025-01-14 15:30")]
+    assert world.ledger.awbs[AWB].get("zoho_pending") is None
+
+
+def test_what_waited_past_its_window_is_written_by_the_poll_once() -> None:
+    world = World()
+    clock = coalescing(world)
+    world.job.handle(webhook(18, "13 01 2025 08:00:00"))
+
+    assert world.job.flush_due() == {"due": 0, "written": 0, "deferred": 0}  # still inside its hour
+    clock.now = NOW + timedelta(minutes=61)
+    assert world.job.flush_due() == {"due": 1, "written": 1, "deferred": 0}
+    assert world.job.flush_due()["due"] == 0
+
+    assert world.statuses_written() == ["In Transit"]
+    # Forward only: the later status is written at once, not behind the one that waited.
+    world.job.handle(webhook(7, "14 01 2025 15:30:00"))
+    assert world.statuses_written() == ["In Transit", "Delivered"]
+
+
+def test_milestones_are_written_at_once_and_due_writes_wait_when_zohos_day_is_at_its_reserve() -> None:
+    world = World()
+    clock = coalescing(world, calls_left=120)
+    world.job.handle(webhook(18, "13 01 2025 08:00:00"))
+    clock.now = NOW + timedelta(hours=2)
+
+    assert world.job.flush_due() == {"due": 1, "written": 0, "deferred": 1}
+    assert world.metrics.counts["StatusWritesDeferred"] == 1
+    # An NDR is someone's to act on: written now, whatever the budget, with the status that waited.
+    world.job.handle(webhook(21, "14 01 2025 18:00:00", activity="Consignee refused"))
+    assert world.statuses_written() == ["Undelivered (NDR)"]
+    assert world.ledger.awbs[AWB].get("zoho_due_at") is None

@@ -133,6 +133,9 @@ class ShipmentStatusSettings(CommonSettings):
     # Optional NDR rule, e.g. "re-attempt-then-return": re-attempt the first NDR, return after.
     ndr_rule: str = ""
     ndr_max_reattempts: int = 1
+    # An intermediate status (Picked Up, In Transit, Out for Delivery, RTO In Transit) may wait this long for the
+    # next status to be written with it to Zoho (tracking.job.COALESCED); 0 writes each at once.
+    status_coalesce_minutes: int = 60
     # The nightly reconciliation (ops.nightly): the days of shipments it compares (it waits below zoho_reserve).
     reconcile_days: int = 3
 

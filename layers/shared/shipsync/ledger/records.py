@@ -264,6 +264,9 @@ class AwbRecord(BaseModel):
     ndr_actions: list[dict[str, Any]] = Field(default_factory=list)
     # The courier's expected delivery date last written to Zoho (cf_expected_delivery), YYYY-MM-DD.
     expected_delivery: str | None = None
+    # Zoho fields of an intermediate status not written yet (tracking.job coalesces them), and when they are due.
+    zoho_pending: dict[str, str] | None = None
+    zoho_due_at: str | None = None
     # a customer return's own shipment (``lines`` also: what a parcel of a split order carries)
     is_return: bool = False
     return_ref: str | None = None
@@ -331,6 +334,8 @@ class AwbChanges(TypedDict, total=False):
     ndr_count: int
     ndr_actions: list[dict[str, Any]]
     expected_delivery: str | None
+    zoho_pending: dict[str, str] | None
+    zoho_due_at: str | None
     cod_open: str | None
     delivered_at: str | None
     payment_id: str | None

@@ -62,6 +62,19 @@ class StatusLedger(Protocol):
     def get(self, salesorder_id: str) -> OrderRecord | None: ...
 
 
+# Statuses no one acts on before the next (issue 16): their Zoho write may wait for the next one, within the
+# job's ``coalesce`` window. Everything else (Delivered, NDR, RTO initiated or delivered, Lost, Cancelled...) is
+# written at once, with whatever waited.
+COALESCED = frozenset(
+    {
+        ShipmentStatus.PICKED_UP,
+        ShipmentStatus.IN_TRANSIT,
+        ShipmentStatus.OUT_FOR_DELIVERY,
+        ShipmentStatus.RTO_IN_TRANSIT,
+    }
+)
+
+
 @dataclass(frozen=True)
 class StatusOutcome:
     awb: str
@@ -85,6 +98,11 @@ class ShipmentStatusJob:
     ndr_rule: str = ""
     ndr_max_reattempts: int = 1
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # How long an intermediate status may wait to be written to Zoho (0: at once); see ``COALESCED``.
+    coalesce: timedelta = timedelta(0)
+    # Zoho's calls left today and the reserve under which a due write waits (it is work that can).
+    zoho_calls_left: Callable[[], int | None] = lambda: None
+    zoho_reserve: int = 0
 
     # ------------------------------------------------------------------ one event
     def attempt(self, message: StatusMessage) -> ApplyEvent:
@@ -127,13 +145,23 @@ class ShipmentStatusJob:
         etd = event.expected_delivery if not is_return else None
         if etd and etd != shipment.expected_delivery:
             fields["cf_expected_delivery"] = etd
-        self.zoho.update_salesorder_custom_fields(shipment.salesorder_id, fields)
         changes: AwbChanges = {
             "status": new.value,
             "status_time": _iso(event.event_time),
             "last_event_at": _iso(self.clock()),
             "transitions": [*shipment.transitions, _transition_record(transition, event, self.clock())],
         }
+        if self.coalesce and new in COALESCED:
+            # Nobody acts on it before the next one: it waits (with what waited before it) for the next milestone
+            # or, past the window, the tracking poll's flush.
+            changes["zoho_pending"] = {**(shipment.zoho_pending or {}), **fields}
+            changes["zoho_due_at"] = shipment.zoho_due_at or _iso(self.clock() + self.coalesce)
+        else:
+            self.zoho.update_salesorder_custom_fields(
+                shipment.salesorder_id, {**(shipment.zoho_pending or {}), **fields}
+            )
+            if shipment.zoho_pending is not None:
+                changes |= {"zoho_pending": None, "zoho_due_at": None}
         if "cf_expected_delivery" in fields:
             changes["expected_delivery"] = fields["cf_expected_delivery"]
         if new is ShipmentStatus.DELIVERED and not is_return:
@@ -274,6 +302,30 @@ class ShipmentStatusJob:
         return "re-attempt" if attempts <= self.ndr_max_reattempts else "return"
 
     # ------------------------------------------------------------------ tracking poll
+    def flush_due(self, limit: int = 200) -> dict[str, int]:
+        """Write to Zoho the coalesced statuses whose window has passed (the tracking poll's schedule), unless
+        Zoho's day is down to its reserve: then they wait, as the milestones do not."""
+        now = self.clock()
+        everything_open = _iso(now + timedelta(days=1))
+        due = [
+            s
+            for s in self.ledger.quiet_shipments(everything_open, limit=2000)
+            if s.zoho_pending and s.zoho_due_at and s.zoho_due_at <= _iso(now)
+        ][:limit]
+        written = deferred = 0
+        for shipment in due:
+            left = self.zoho_calls_left()
+            if left is not None and left < self.zoho_reserve:
+                deferred = len(due) - written
+                self.metrics.count("StatusWritesDeferred", deferred)
+                break
+            assert shipment.zoho_pending is not None
+            self.zoho.update_salesorder_custom_fields(shipment.salesorder_id, shipment.zoho_pending)
+            self.ledger.update_awb(shipment.awb, zoho_pending=None, zoho_due_at=None)
+            written += 1
+        logger.info("coalesced statuses written", extra={"due": len(due), "written": written, "deferred": deferred})
+        return {"due": len(due), "written": written, "deferred": deferred}
+
     def poll_quiet(self, quiet_for: timedelta, batch_size: int = 50) -> dict[str, int]:
         """Poll Shiprocket for tracked shipments with no event for ``quiet_for`` and queue what it
         returns as webhook-shaped events (known ones are dropped as duplicates by ``handle``)."""

@@ -42,6 +42,9 @@ def status_job(metrics: Metrics) -> ShipmentStatusJob:
         requeue=enqueue_status,
         ndr_rule=config.ndr_rule,
         ndr_max_reattempts=config.ndr_max_reattempts,
+        coalesce=timedelta(minutes=config.status_coalesce_minutes),
+        zoho_calls_left=wiring.zoho_client().daily_calls_left,
+        zoho_reserve=config.zoho_reserve,
     )
 
 
@@ -66,9 +69,11 @@ def poll(metrics: Metrics, quiet_after_minutes: int | None) -> dict[str, Any]:
     config = settings()
     quiet_after = timedelta(minutes=config.quiet_after_minutes if quiet_after_minutes is None else quiet_after_minutes)
     job = status_job(metrics)
-    return wiring.outcome_policy(metrics).run_schedule(
-        "tracking poll", lambda: job.poll_quiet(quiet_after, config.poll_batch_size)
-    )
+
+    def run() -> dict[str, Any]:
+        return job.poll_quiet(quiet_after, config.poll_batch_size) | {"coalesced": job.flush_due()}
+
+    return wiring.outcome_policy(metrics).run_schedule("tracking poll", run)
 
 
 def enqueue_status(message: StatusMessage) -> str:
