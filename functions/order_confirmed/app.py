@@ -54,6 +54,7 @@ def zoho_salesorder_webhook() -> Response[Any]:
             source="webhook",
             intent=intent,
             revision=order.revision,
+            salesorder=order.snapshot if intent == "ship" else None,
         )
     )
     logger.info("queued", extra={"message_id": message_id, "intent": intent})

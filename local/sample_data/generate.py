@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from dataclasses import dataclass
@@ -340,7 +341,12 @@ def _item_record(item: Item, item_id: str, rng: random.Random) -> dict[str, Any]
     }
 
 
-def _webhook_body(order: dict[str, Any]) -> dict[str, Any]:
+def _webhook_body(order: dict[str, Any], delivery_format: str) -> dict[str, Any]:
+    """A JSON delivery is a workflow's default payload, the whole sales order (as the live body published in
+    tests/contract/published/zoho/inventory_webhook_salesorder.json); the older rule's form body is a custom
+    payload of a few fields, from which the worker must read the order (orders.intake)."""
+    if delivery_format == "json":
+        return {"salesorder": copy.deepcopy(order)}
     shipping = order["shipping_address"]
     return {
         "salesorder": {
@@ -400,7 +406,7 @@ def generate(order_count: int = ORDER_COUNT) -> dict[str, Any]:
             "seq": seq,
             "salesorder_id": by_number[d["salesorder_number"]]["salesorder_id"],
             **d,
-            "body": _webhook_body(by_number[d["salesorder_number"]]),
+            "body": _webhook_body(by_number[d["salesorder_number"]], d["format"]),
         }
         for seq, d in enumerate(deliveries, start=1)
     ]

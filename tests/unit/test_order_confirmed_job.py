@@ -74,8 +74,8 @@ class World:
 
         self.policy = outcome_policy(self.alerts, self.metrics)
 
-    def run(self) -> Any:
-        message = OrderMessage(salesorder_id=SO_ID, salesorder_number="SO-01042", source="webhook")
+    def run(self, snapshot: dict[str, Any] | None = None) -> Any:
+        message = OrderMessage(salesorder_id=SO_ID, salesorder_number="SO-01042", source="webhook", salesorder=snapshot)
         return self.policy.run(self.job.attempt(message))
 
 
@@ -363,3 +363,45 @@ def test_a_request_shiprocket_refuses_marks_the_order_and_pages_instead_of_retry
         update={"last_modified_time": "2025-01-11T16:00:00+0530"}
     )
     assert world.run().state == JobState.SYNCED
+
+
+# ------------------------------------------------------------------ the webhook's own sales order (issue 16)
+
+
+def test_a_fresh_job_ships_from_the_webhooks_sales_order_without_reading_it_again() -> None:
+    world = World()
+    snapshot = world.zoho.salesorders[SO_ID].model_dump(mode="json")
+
+    outcome = world.run(snapshot)
+
+    assert outcome.state == JobState.SYNCED
+    assert world.zoho.calls["get_salesorder"] == 0
+    assert world.metrics.counts["SalesOrderFromWebhook"] == 1
+    assert world.zoho.custom_fields[SO_ID]["cf_awb_number"] == outcome.awb
+    assert len(world.zoho.packages) == 1
+
+
+def test_a_retried_job_reads_the_order_even_with_the_webhooks_copy() -> None:
+    # The first attempt wrote to Shiprocket and died: only Zoho can say what the Zoho side holds now.
+    world = World()
+    snapshot = world.zoho.salesorders[SO_ID].model_dump(mode="json")
+    world.shiprocket.fail_wrapper_after_create = True
+    world.shiprocket.lose_answer = {"pickup"}
+    with pytest.raises(TransientError):
+        world.run(snapshot)
+    world.shiprocket.fail_wrapper_after_create = False
+
+    outcome = world.run(snapshot)
+
+    assert outcome.state == JobState.SYNCED
+    assert world.zoho.calls["get_salesorder"] == 1
+    assert len(world.shiprocket.orders) == 1
+
+
+def test_a_copy_of_another_order_is_not_taken_for_this_one() -> None:
+    world = World()
+    other = world.zoho.salesorders[SO_ID].model_dump(mode="json") | {"salesorder_id": "1947583000000999999"}
+
+    world.run(other)
+
+    assert world.zoho.calls["get_salesorder"] == 1

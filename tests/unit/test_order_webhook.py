@@ -79,6 +79,8 @@ def test_confirmed_order_is_queued_then_acknowledged(aws: dict[str, Any], event_
             "intent": "ship",
             # The webhook's last_modified_time: an edit of a shipped order is looked for when it is new.
             "revision": "2024-06-01T10:16:03+0530",
+            # A partial payload (no packages, no packed quantities): the worker reads the order.
+            "salesorder": None,
         }
     ]
 
@@ -194,3 +196,47 @@ def test_the_sample_cancel_event_queues_a_cancel(aws: dict[str, Any]) -> None:
     assert (status, body["intent"]) == (202, "cancel")
     [message] = queued(aws["queue_url"])
     assert (message["salesorder_number"], message["intent"]) == ("SO-01042", "cancel")
+
+
+# ------------------------------------------------------------------ the whole sales order as a snapshot (issue 16)
+
+PUBLISHED_WEBHOOK = Path(__file__).parents[1] / "contract" / "published" / "zoho" / "inventory_webhook_salesorder.json"
+
+
+def _whole_order() -> dict[str, Any]:
+    """The live webhook body another integrator captured (a workflow's default payload: the whole order)."""
+    body = json.loads(PUBLISHED_WEBHOOK.read_text())["examples"][0]["body"]
+    return copy.deepcopy(body["salesorder"])
+
+
+def test_a_webhook_carrying_the_whole_order_keeps_it_for_the_worker() -> None:
+    from shipsync.orders.intake import parse_salesorder
+
+    so = _whole_order()
+
+    order = parse_salesorder(json.dumps({"salesorder": so}), "application/json")
+
+    assert order.snapshot == so
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda so: so.pop("packages"),  # without the list, "no package yet" is not known
+        lambda so: so["line_items"][0].pop("quantity_packed"),  # what is left to pack is not known
+        lambda so: so.pop("shipping_address"),
+        lambda so: so.__setitem__("line_items", []),
+        lambda so: so["shipping_address"].__setitem__("address", "12 MG Road\x07"),  # scrubbed on the way in
+        lambda so: so.__setitem__("notes", "x" * 200_000),  # too big for a queue message
+    ],
+)
+def test_a_partial_scrubbed_or_oversized_body_is_not_kept(damage: Any) -> None:
+    from shipsync.orders.intake import parse_salesorder
+
+    so = _whole_order()
+    damage(so)
+
+    order = parse_salesorder(json.dumps({"salesorder": so}), "application/json")
+
+    assert order.snapshot is None
+    assert order.salesorder_number == "SO-00823"

@@ -644,9 +644,17 @@ class ShipOrder:
             raise NamedRecordMissing("sales order", entry.salesorder_number, err) from err
 
     def _read_salesorder(self, entry: OrderRecord) -> ZohoSalesOrder:
-        """The sales order the message names. One Zoho says does not exist ends the job (closed as missing, so the
-        stuck-order sweep leaves it alone and a repeat costs nothing) and dead-letters the message: there is nothing
-        to mark."""
+        """The sales order the message names. A job no attempt has started (nothing written anywhere yet) ships
+        from the webhook's own copy when the message carries it; any other reads Zoho's. One Zoho says does not
+        exist ends the job (closed as missing, so the stuck-order sweep leaves it alone and a repeat costs
+        nothing) and dead-letters the message: there is nothing to mark."""
+        snapshot = self.message.salesorder
+        fresh = entry.state is JobState.RECEIVED and entry.sr_order_id is None and not entry.shipping_claimed
+        if snapshot is not None and fresh and not entry.parcels:
+            so = ZohoSalesOrder.model_validate(snapshot)
+            if so.salesorder_id == entry.salesorder_id:
+                self.job.metrics.count("SalesOrderFromWebhook")
+                return so
         try:
             return self.job.zoho.get_salesorder(entry.salesorder_id)
         except RecordMissing as err:
