@@ -4,8 +4,10 @@
    SQS SendMessage to the same moto server in the same run (the ack must stay within 1.5x).
 2. Cold start: importing each handler in a fresh interpreter, next to the unavoidable imports
    (boto3, requests, pydantic, Powertools Logger/Metrics/Tracer) in the same environment.
-3. API economy: Shiprocket and Zoho calls per shipped order, from the simulators' counts; and the calls to ship
-   one order as 1, 2 and 3 parcels (two warehouses, then a box over the weight limit).
+3. API economy: Shiprocket and Zoho calls per shipped order, from the simulators' counts; Zoho calls per order
+   lifecycle next to issue 16's goals (confirm <= 3, delivered prepaid <= 6, delivered and remitted COD <= 8,
+   RTO <= 12); and the calls to ship one order as 1, 2 and 3 parcels (two warehouses, then a box over the weight
+   limit).
 4. Hostile input: the HTTP fuzz (``python -m local.fuzz``, 6,000 requests over the five routes of a
    fresh stack, its own process): answers by status, 5xx (goal 0), transport errors, provider writes.
 5. A bad day: the chaos day (``python -m local.sample_day --chaos 0.1 --orders 160``, its own process):
@@ -597,6 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         report = run_sample_day(stack, day)
         results["sample_day_ok"] = report["ok"]
         results["api_calls"] = report["api_calls"]
+        results["zoho_calls_per_lifecycle"] = zoho_lifecycles(report)
         results["latency"] = ack_latency(stack, day.webhooks, args.requests)
         results["calls_per_parcel"] = parcel_economy(stack, day)
 
@@ -604,7 +607,39 @@ def main(argv: list[str] | None = None) -> int:
     results["chaos_day"] = chaos_run(args.chaos_orders)
 
     _print_built_artifact(results["built_artifact"])
+    _print_zoho_lifecycles(results["zoho_calls_per_lifecycle"])
     return _write(results, args.report or "reports/bench.json")
+
+
+# Issue 16's goals: Zoho calls per order lifecycle on the sample day.
+ZOHO_LIFECYCLE_GOALS = {"confirm": 3, "delivered_prepaid": 6, "delivered_and_remitted_cod": 8, "rto": 12}
+
+
+def zoho_lifecycles(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The sample day's Zoho calls per lifecycle (its report's phases over the orders that lived them), each
+    next to its goal. A delivered COD order's lifecycle is a delivered one plus its remittance's calls."""
+    lifecycles = report["zoho_calls_per_lifecycle"]
+    remitted = report["remittance"].get("zoho_calls_per_remitted_order")
+    figures = {
+        "confirm": lifecycles["confirm"],
+        "delivered_prepaid": lifecycles["delivered"]["total"],
+        "delivered_and_remitted_cod": (
+            round(lifecycles["delivered"]["total"] + remitted, 2) if remitted is not None else None
+        ),
+        "rto": lifecycles["rto"]["total"],
+    }
+    return {
+        name: {"calls": value, "goal": ZOHO_LIFECYCLE_GOALS[name], "met": value is not None and value <= goal}
+        for name, value in figures.items()
+        for goal in [ZOHO_LIFECYCLE_GOALS[name]]
+    }
+
+
+def _print_zoho_lifecycles(figures: dict[str, dict[str, Any]]) -> None:
+    print("Zoho calls per order lifecycle (sample day)")
+    for name, row in figures.items():
+        mark = "ok" if row["met"] else "over"
+        print(f"  {name:28} {row['calls']!s:>6}  goal <= {row['goal']:<3} {mark}")
 
 
 BUILT_ARTIFACT_REPORT = "reports/bench-built-artifact.json"
