@@ -409,3 +409,26 @@ def test_wrong_key_is_401_through_the_runner(fresh: LocalStack) -> None:
     )
     assert response.status_code == 401
     assert fresh.queue_depths()["OrderQueue"] == 0
+
+
+def test_a_webhook_with_the_whole_order_ships_without_reading_it_again(fresh: LocalStack) -> None:
+    so = salesorder(181)
+    so |= {"packages": [], "last_modified_time": "2025-01-11T10:16:03+0530"}
+    so["line_items"] = [line | {"quantity_packed": 0} for line in so["line_items"]]
+    seed(fresh, so)
+
+    # A workflow's default payload: the whole order, not the few fields post_webhook sends.
+    answer = requests.post(
+        f"{fresh.api_url}/webhooks/zoho/salesorders",
+        json={"salesorder": so},
+        headers={"x-api-key": fresh.tokens["zoho_webhook"]},
+        timeout=10,
+    )
+    assert answer.status_code == 202
+    fresh.wait_idle(60)
+
+    zoho = sim_state(fresh.zoho_url)
+    assert zoho["calls"].get("GET /inventory/v1/salesorders/{salesorder_id}", 0) == 0
+    [order] = [o for o in sim_state(fresh.shiprocket_url)["orders"] if o["order_id"] == "SO-00181"]
+    assert custom_fields(zoho_order(fresh, so["salesorder_id"]))["cf_awb_number"] == order["awb_code"]
+    assert [p["salesorder_number"] for p in zoho["packages"]] == ["SO-00181"]
