@@ -641,6 +641,60 @@ def test_too_many_requests_in_flight_answer_429_code_1070(seeded: Zoho) -> None:
     assert seeded.state()["calls"][endpoint] == 5
 
 
+def test_refused_calls_are_counted_by_reason_and_accepted_ones_timed(seeded: Zoho) -> None:
+    seeded.seed({"per_minute_limit": 2, "daily_cap": 3})
+    token = seeded.token()
+    path = f"/inventory/v1/salesorders/{SO_ID}"
+    started = seeded.clock.now
+    accepted = [seeded.call("GET", path, token).status_code for _ in range(2)]
+    seeded.clock.now += 1
+    per_minute = [seeded.call("GET", path, token).json()["code"] for _ in range(2)]
+    seeded.clock.now += 61
+    third = seeded.call("GET", path, token)
+    daily = seeded.call("GET", path, token)
+
+    state = seeded.state()
+
+    assert (accepted, per_minute, third.status_code, daily.json()["code"]) == ([200, 200], [44, 44], 200, 45)
+    assert state["refused"] == {"per_minute": 2, "daily_cap": 1, "concurrency": 0}
+    assert state["accepted_call_times"] == [started, started, started + 62]
+    assert state["minute_calls"] == {"limit": 2, "used": 1}
+    # Refused calls are in the per-endpoint count; minting a token is not an API call the limits count.
+    assert state["calls"]["GET /inventory/v1/salesorders/{salesorder_id}"] == 6
+
+
+def test_concurrency_refusals_are_counted_and_reset_clears_the_counts(seeded: Zoho) -> None:
+    seeded.seed({"concurrency_limit": 1})
+    token = seeded.token()
+    path = f"/inventory/v1/salesorders/{SO_ID}"
+    endpoint = "GET /inventory/v1/salesorders/{salesorder_id}"
+    requests.post(f"{seeded.url}/_sim/faults", json={"rules": [{"endpoint": endpoint, "delay_s": 0.5}]}, timeout=5)
+    barrier = threading.Barrier(3)
+    codes: list[int] = []
+
+    def call() -> None:
+        barrier.wait()
+        codes.append(seeded.call("GET", path, token).json()["code"])
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(codes) == [0, 1070, 1070]
+    state = seeded.state()
+    assert state["refused"] == {"per_minute": 0, "daily_cap": 0, "concurrency": 2}
+    assert len(state["accepted_call_times"]) == 1
+
+    requests.post(f"{seeded.url}/_sim/reset", timeout=5).raise_for_status()
+
+    cleared = seeded.state()
+    assert cleared["refused"] == {"per_minute": 0, "daily_cap": 0, "concurrency": 0}
+    assert cleared["accepted_call_times"] == []
+    assert cleared["minute_calls"] == {"limit": 100, "used": 0}
+
+
 # ---------------------------------------------------------------------------- built-ins
 
 
@@ -651,7 +705,10 @@ def test_state_has_the_design_keys_and_call_counts(seeded: Zoho) -> None:
 
     state = seeded.state()
 
-    assert set(state) == {*STATE_KEYS, "token_mints", "tokens_live", "calls", "daily_calls"}
+    assert set(state) == {
+        *STATE_KEYS,
+        *("token_mints", "tokens_live", "calls", "daily_calls", "minute_calls", "refused", "accepted_call_times"),
+    }
     assert [order["salesorder_id"] for order in state["salesorders"]] == [SO_ID]
     assert state["calls"] == {"POST /oauth/v2/token": 1, "GET /inventory/v1/salesorders/{salesorder_id}": 2}
     # The two API calls count against the day's cap; minting a token does not.

@@ -22,14 +22,21 @@ PUT; expenses are recorded as sent and listed by ``reference_number``. Invoices 
 order bill its lines at the order's line discounts, so they total what the order totals.
 
 Seed knobs (``POST /_sim/seed``): ``organization_id``, ``token_ttl_s``, ``per_minute_limit``,
-``daily_cap``, ``concurrency_limit``, ``oauth_clients`` ([{client_id, client_secret,
-refresh_token}]) and records ``salesorders``, ``items``, ``invoices`` (merged by id; missing
+``daily_cap``, ``new_day`` (true: the organisation's next day starts now, as at midnight IST: the daily count
+starts again and ``X-Rate-Limit-Reset`` is a day away), ``concurrency_limit``, ``oauth_clients`` ([{client_id,
+client_secret, refresh_token}]) and records ``salesorders``, ``items``, ``invoices`` (merged by id; missing
 fields get Zoho-like defaults; an invoice without lines bills its whole sales order), and
 ``customfields`` ({"salesorder": [{api_name, label?, data_type?, is_active?}]}: that entity's custom field
 definitions replaced, as ``GET /inventory/v1/settings/preferences`` lists them; they start as the sample seller's
 ``DEFAULT_SALESORDER_CUSTOM_FIELDS``, the fields shipsync uses, and do not restrict writes). ``clock``
 can be replaced in-process to move time in tests. ``POST /_sim/expire-tokens`` ends every live access
 token now (as the Shiprocket simulator's does): the next call with one answers 401 code 57.
+
+Besides the records and ``calls`` (per endpoint, refused calls included), ``GET /_sim/state`` answers the limits'
+bookkeeping: ``daily_calls`` ({cap, used}), ``minute_calls`` ({limit, used}: the per-minute limit in force and the
+calls of the rolling 60 s), ``refused`` ({per_minute, daily_cap, concurrency}: the 429s answered with code 44, 45
+and 1070) and ``accepted_call_times`` (when the last 20,000 calls that counted against the limits were accepted,
+epoch seconds, oldest first: a bench's drain rate). ``POST /_sim/reset`` clears them all.
 """
 
 from local.sim.zoho.app import ZohoSim

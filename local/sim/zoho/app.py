@@ -115,6 +115,8 @@ class ZohoSim(
             for key, cast in settings.items():
                 if key in payload:
                     setattr(self, key, cast(payload[key]))
+            if payload.get("new_day"):
+                self.start_new_day()
             for client in payload.get("oauth_clients", []):
                 self.client_secrets[str(client["client_id"])] = str(client["client_secret"])
                 self.refresh_tokens[str(client["refresh_token"])] = str(client["client_id"])
@@ -144,7 +146,7 @@ class ZohoSim(
                     edited.append(self.edit_salesorder(edit))
                 except ZohoError as error:
                     refused.append({"salesorder_id": edit.get("salesorder_id"), "message": error.message})
-            known = {"oauth_clients", "salesorder_edits", "customfields"}
+            known = {"oauth_clients", "salesorder_edits", "customfields", "new_day"}
             ignored = sorted(set(payload) - set(settings) - set(seeders) - known)
             return {
                 "seeded": seeded,
@@ -169,6 +171,7 @@ class ZohoSim(
         if not admitted:
             with self.lock:
                 self.calls[endpoint] += 1
+                self.refused["concurrency"] += 1
             return Response(429, {"code": 1070, "message": CONCURRENCY_MESSAGE})
         try:
             return super().handle(method, raw_path, headers, body)

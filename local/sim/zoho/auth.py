@@ -101,13 +101,21 @@ class AuthMixin(ZohoState):
 
     # ------------------------------------------------------------------ rate limits
     def _day(self, now: float) -> tuple[int, int]:
-        """(day number, seconds to its end) in the organization's time zone (IST)."""
-        local = now + IST.utcoffset(None).total_seconds()
+        """(day number, seconds to its end) in the organization's time zone (IST), moved on by ``day_shift_s``
+        (the ``new_day`` seed knob: a day that starts now)."""
+        local = now + IST.utcoffset(None).total_seconds() + self.day_shift_s
         return int(local // 86400), int(86400 - local % 86400)
+
+    def start_new_day(self) -> None:
+        """The organisation's next day starts now, as at midnight IST: the count starts again and the reset
+        answered is a whole day away."""
+        local = self.clock() + IST.utcoffset(None).total_seconds() + self.day_shift_s
+        self.day_shift_s += 86400 - local % 86400 + 1  # a second into the new day: no rounding back into the old
 
     def _count_call(self) -> Response | None:
         # One pool for Books and Inventory (sharing is UNCERTAIN; one pool is the stricter
-        # reading). Rejected calls do not consume quota.
+        # reading). Rejected calls do not consume quota; they are counted by reason (``refused``), and the
+        # accepted ones' times kept (``accepted_call_times``).
         now = self.clock()
         day, _ = self._day(now)
         if day != self.day_key:
@@ -118,10 +126,13 @@ class AuthMixin(ZohoState):
             message = (
                 f"The API call for this organization has exceeded the maximum call rate limit of {self.daily_cap}."
             )
+            self.refused["daily_cap"] += 1
             return Response(429, {"code": 45, "message": message})
         if len(self.minute_window) >= self.per_minute_limit:
+            self.refused["per_minute"] += 1
             return Response(429, {"code": 44, "message": PER_MINUTE_MESSAGE})
         self.minute_window.append(now)
+        self.accepted_call_times.append(now)
         self.day_count += 1
         return None
 

@@ -23,6 +23,10 @@ DEFAULT_TOKEN_TTL_S = 3600
 DEFAULT_PER_MINUTE_LIMIT = 100
 DEFAULT_DAILY_CAP = 10000
 DEFAULT_CONCURRENCY_LIMIT = 10
+# The accepted API calls' times kept for ``/_sim/state`` (a bench's drain rate): the last this many.
+ACCEPTED_CALL_TIMES_KEPT = 20_000
+# Why a call was refused with a 429: per-minute limit (code 44), daily cap (45), too many in flight (1070).
+REFUSAL_REASONS = ("per_minute", "daily_cap", "concurrency")
 
 STATE_KEYS = (
     "salesorders",
@@ -70,8 +74,11 @@ class ZohoState(SimApp):
             self.tokens: dict[str, _Token] = {}
             self.token_mints = 0
             self.minute_window: deque[float] = deque()
+            self.accepted_call_times: deque[float] = deque(maxlen=ACCEPTED_CALL_TIMES_KEPT)
+            self.refused: dict[str, int] = dict.fromkeys(REFUSAL_REASONS, 0)
             self.day_key = -1
             self.day_count = 0
+            self.day_shift_s = 0.0
             self.records: dict[str, dict[str, dict[str, Any]]] = {key: {} for key in STATE_KEYS}
             self.custom_field_ids: dict[str, str] = {}
             self._ids = itertools.count(4_600_000_000_000_100_001)
@@ -90,6 +97,13 @@ class ZohoState(SimApp):
             state["tokens_live"] = sum(1 for token in self.tokens.values() if token.expires_at > self.clock())
             # The organisation's day so far against its cap (``X-Rate-Limit-*``, docs/providers/zoho.md §4).
             state["daily_calls"] = {"cap": self.daily_cap, "used": self.day_count}
+            # The rolling minute against its limit (code 44), the 429s answered by reason, and when the last
+            # ``ACCEPTED_CALL_TIMES_KEPT`` accepted API calls came (epoch seconds, oldest first).
+            now = self.clock()
+            in_window = sum(1 for moment in self.minute_window if moment > now - 60)
+            state["minute_calls"] = {"limit": self.per_minute_limit, "used": in_window}
+            state["refused"] = dict(self.refused)
+            state["accepted_call_times"] = list(self.accepted_call_times)
             return state
 
     def _new_id(self) -> str:
