@@ -55,8 +55,34 @@ def client_environment(url: str) -> dict[str, str]:
 # -- the moto server ----------------------------------------------------------------------
 
 
+class HeldMessages:
+    """Receipt handles whose visibility a function set itself (``ChangeMessageVisibility``, one message: the
+    local runner's own retries use the batch call). Lambda leaves such a message as the function set it, so the
+    runner must not shorten it to its retry delay."""
+
+    def __init__(self) -> None:
+        self._handles: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, receipt_handle: str) -> None:
+        with self._lock:
+            self._handles.add(receipt_handle)
+
+    def take(self, receipt_handle: str) -> bool:
+        """True (once) if a function held the message received with ``receipt_handle``."""
+        with self._lock:
+            if receipt_handle in self._handles:
+                self._handles.discard(receipt_handle)
+                return True
+            return False
+
+
+HELD_BY_FUNCTIONS = HeldMessages()
+
+
 class _OneAtATime:
-    """WSGI middleware running moto's handlers one request at a time (long polls excepted)."""
+    """WSGI middleware running moto's handlers one request at a time (long polls excepted), noting the messages
+    a function held (``HELD_BY_FUNCTIONS``)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -66,9 +92,31 @@ class _OneAtATime:
         if _is_long_poll(environ):
             result: Iterable[bytes] = self.app(environ, start_response)
             return result
+        held = _held_receipt_handle(environ)
+        statuses: list[str] = []
+
+        def noting_status(status: str, *args: Any) -> Any:
+            statuses.append(status)
+            return start_response(status, *args)
+
         with self.lock:
             # Drain the response inside the lock: a lazy iterable would run the backend outside it.
-            return list(self.app(environ, start_response))
+            body = list(self.app(environ, noting_status))
+        if held and statuses and statuses[0].startswith("200"):
+            HELD_BY_FUNCTIONS.add(held)
+        return body
+
+
+def _held_receipt_handle(environ: dict[str, Any]) -> str | None:
+    if environ.get("HTTP_X_AMZ_TARGET", "") != "AmazonSQS.ChangeMessageVisibility":
+        return None
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    with contextlib.suppress(ValueError, AttributeError):
+        handle = json.loads(body or b"{}").get("ReceiptHandle")
+        return str(handle) if handle else None
+    return None
 
 
 def _is_long_poll(environ: dict[str, Any]) -> bool:

@@ -23,6 +23,7 @@ import secrets
 import signal
 import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
@@ -274,6 +275,28 @@ class LocalStack:
     def fire_schedule(self, function_id: str, event_name: str | None = None) -> Any:
         return self.runner.fire_schedule(function_id, event_name)
 
+    def held(self) -> int:
+        """How many messages functions hold (work waiting for Zoho's daily reset)."""
+        return self.runner.held()
+
+    def zoho_day_reset(self, calls: int) -> int:
+        """What Zoho's daily reset, hours away, does to this stack now: the day budget the functions share
+        (``BUDGET#zoho``, as ``adapters.rate_limit`` keeps it) becomes the new day's ``calls``, and the messages
+        held for the reset come back. Returns how many came back. The Zoho simulator's own new day is its
+        ``new_day`` seed knob; the functions' cached reads of the budget (30 s) still have to age."""
+        now = time.time()
+        client("dynamodb").put_item(
+            TableName=self.runner.resources.ref("LedgerTable"),
+            Item={
+                "pk": {"S": "BUDGET#zoho"},
+                "remaining": {"N": str(calls)},
+                "cap": {"N": str(calls)},
+                "resets_at": {"N": str(int(now + 86400))},
+                "ttl": {"N": str(int(now + 2 * 86400))},
+            },
+        )
+        return self.runner.end_holds()
+
     def wait_idle(self, timeout: float = 30.0) -> None:
         self.runner.wait_idle(timeout)
 
@@ -325,6 +348,7 @@ class LocalStack:
                 response.read()
         resources = self.runner.resources
         sqs = client("sqs")
+        self.runner.end_holds()  # the held messages are drained with the rest
         for logical_id in resources.of_type("AWS::SQS::Queue"):
             if logical_id in resources.refs:
                 _drain(sqs, resources.queue_url(logical_id))

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from local.aws import StackResources, client
+from local.aws import HELD_BY_FUNCTIONS, StackResources, client
 from local.cfn_template import TemplateError, load_template
 from local.runner import service_logs
 from local.runner.api import ApiGateway, http_server
@@ -48,6 +48,9 @@ class Runner:
         # A failed message comes back after retry_delay_s * retry_backoff ** (receives - 1) seconds,
         # capped at the queue's VisibilityTimeout (what Lambda would wait).
         self.retry_delay_s = retry_delay_s
+        # (queue URL, receipt handle) of the messages functions held (end_holds).
+        self._holds: list[tuple[str, str]] = []
+        self._holds_lock = threading.Lock()
         self.retry_backoff = retry_backoff
         self.admin_token = admin_token or secrets.token_urlsafe(24)
         self.api_port = api_port
@@ -304,7 +307,11 @@ class Runner:
             else:
                 failed = failed_ids(source, result, ids)
             done = [m for m in messages if m["MessageId"] not in failed]
-            retry = [m for m in messages if m["MessageId"] in failed]
+            # A message the function held itself (work waiting for Zoho's reset) stays as the function set it.
+            held = [m for m in messages if m["MessageId"] in failed and HELD_BY_FUNCTIONS.take(m["ReceiptHandle"])]
+            retry = [m for m in messages if m["MessageId"] in failed and m not in held]
+            with self._holds_lock:
+                self._holds.extend((source.queue_url, m["ReceiptHandle"]) for m in held)
             for chunk in range(0, len(done), 10):
                 sqs.delete_message_batch(
                     QueueUrl=source.queue_url,
@@ -327,6 +334,26 @@ class Runner:
                         for i, m in enumerate(retry[chunk : chunk + 10])
                     ],
                 )
+
+    def held(self) -> int:
+        """How many messages functions hold (work waiting for Zoho's daily reset)."""
+        with self._holds_lock:
+            return len(self._holds)
+
+    def end_holds(self) -> int:
+        """Make every message a function held visible now (as its hold's end would, hours later); returns how many.
+        A hold that ended already (its message received again) is skipped."""
+        with self._holds_lock:
+            holds, self._holds = self._holds, []
+        sqs = client("sqs")
+        ended = 0
+        for queue_url, receipt_handle in holds:
+            try:
+                sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=0)
+            except sqs.exceptions.ReceiptHandleIsInvalid:
+                continue
+            ended += 1
+        return ended
 
     def retry_delay(self, source: SqsSource, receives: int) -> int:
         """Seconds a message that failed on its ``receives``-th delivery stays invisible."""

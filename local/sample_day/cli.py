@@ -15,6 +15,7 @@ from local.sample_day.html import render_html
 from local.sample_day.play import DEFAULT_TIMEOUT_S, run_sample_day
 from local.sample_day.render import format_report
 from local.sample_day.stacks import SHIPSYNC_ZOHO_PER_MINUTE, ZOHO_LIMIT_SCALE, ZOHO_PER_MINUTE, open_stack
+from local.sample_day.zoho_cap import ZohoCap, format_cap
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,11 +63,29 @@ def main(argv: list[str] | None = None) -> int:
         "only when nothing was lost, duplicated or dead-lettered (see local.sample_day.chaos)",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="the chaos day's random seed")
+    parser.add_argument(
+        "--zoho-daily-cap",
+        type=int,
+        metavar="N",
+        help="Zoho allows only N calls today: the essential work goes on, the rest waits for the reset, which "
+        "then comes and the stack drains (see local.sample_day.zoho_cap); exit 0 only when every essential "
+        "write was done before the reset and the drained day is as expected",
+    )
+    parser.add_argument(
+        "--zoho-reserve",
+        type=int,
+        metavar="R",
+        help="with --zoho-daily-cap: the stack's ZohoReserve (default: a quarter of N)",
+    )
     args = parser.parse_args(argv)
     if args.chaos is not None and not 0 < args.chaos < 1:
         parser.error("--chaos takes a rate between 0 and 1")
     if args.chaos is not None and args.api:
         parser.error("--chaos needs a stack started here (its clients' read timeout is shortened)")
+    if args.zoho_daily_cap is not None and (args.api or args.chaos is not None):
+        parser.error("--zoho-daily-cap needs a stack started here, without --chaos")
+    if args.zoho_reserve is not None and args.zoho_daily_cap is None:
+        parser.error("--zoho-reserve goes with --zoho-daily-cap")
     if args.report.suffix == ".html":
         parser.error("--report names the JSON file: the HTML page is written beside it")
     if args.orders is not None and args.data:
@@ -84,15 +103,24 @@ def main(argv: list[str] | None = None) -> int:
     with stack_log(log_path):
         scale = 1 if args.real_zoho_limits else ZOHO_LIMIT_SCALE
         extra_env = {"HTTP_READ_TIMEOUT_S": str(READ_TIMEOUT_S)} if args.chaos is not None else None
+        zoho_cap = None
+        if args.zoho_daily_cap is not None:
+            reserve = args.zoho_reserve if args.zoho_reserve is not None else args.zoho_daily_cap // 4
+            zoho_cap = ZohoCap(args.zoho_daily_cap, reserve)
+            extra_env = zoho_cap.environment()
         with open_stack(args.api, args.port, scale, extra_env) as stack:
             chaos = Chaos(stack, args.chaos, args.seed) if args.chaos is not None else None
-            report = run_sample_day(stack, day, progress=sys.stderr, timeout=args.timeout, chaos=chaos)
+            report = run_sample_day(
+                stack, day, progress=sys.stderr, timeout=args.timeout, chaos=chaos, zoho_cap=zoho_cap
+            )
     args.report.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     page_path = args.report.with_suffix(".html")
     page_path.write_text(render_html(report), encoding="utf-8")
     print(format_report(report))
     if "chaos" in report:
         print(format_chaos(report))
+    if "zoho_cap" in report:
+        print(format_cap(report["zoho_cap"]))
     if not args.api:
         print(
             f"\nZoho limits: simulator {ZOHO_PER_MINUTE * scale}/min, shipsync limiter "

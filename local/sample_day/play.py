@@ -6,6 +6,7 @@ import json
 import threading
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any, TextIO
@@ -14,12 +15,13 @@ import requests
 
 from local.sample_data import INVALID, SHIPPED, UNSERVICEABLE, SampleDay, load
 from local.sample_day.chaos import Chaos, chaos_report, disordered_day, drain
-from local.sample_day.play_lifecycles import PhaseCounts, play_lifecycles
+from local.sample_day.play_lifecycles import PhaseCounts, play_lifecycles, play_wallet
 from local.sample_day.progress import Progress
 from local.sample_day.records import Ack, Baseline, DayStates
-from local.sample_day.report import build_report
+from local.sample_day.report import alert_fields, build_report
 from local.sample_day.sims import Stack, ours, shipment_status, sim_get, sim_post
 from local.sample_day.stacks import RemoteStack
+from local.sample_day.zoho_cap import HoldingStack, ZohoCap, before_reset, reset_and_drain, split_alerts
 
 WEBHOOK_PATH = "/webhooks/zoho/salesorders"
 WORKERS = 4
@@ -150,12 +152,17 @@ def run_sample_day(
     timeout: float = DEFAULT_TIMEOUT_S,
     workers: int = WORKERS,
     chaos: Chaos | None = None,
+    zoho_cap: ZohoCap | None = None,
 ) -> dict[str, Any]:
     """Replay the day on a started stack and return the report (``report["ok"]``: as expected).
 
     With ``chaos`` the day plays under its storm (``local.sample_day.chaos``), the faults are cleared after the
     last phase and the stack drains; ``report["chaos"]`` counts what was lost, duplicated or dead-lettered, and
-    ``report["ok"]`` is its verdict."""
+    ``report["ok"]`` is its verdict.
+
+    With ``zoho_cap`` the day plays under a small Zoho daily cap, then Zoho's day resets and the stack drains
+    (``local.sample_day.zoho_cap``); ``report["zoho_cap"]`` says what was done before the reset and what waited,
+    and the day's checks read the drained state."""
     day = day or load()
     if chaos is not None:
         day = disordered_day(day, chaos.rate, chaos.seed)
@@ -169,6 +176,7 @@ def run_sample_day(
     sim_post(stack.shiprocket_url, "/_sim/seed", day.shiprocket_seed)
     # After the seeds: the day's wallet starts at the seeded balance (seeding calls no API).
     baseline = take_baseline(stack)
+    cap_in_force = zoho_cap.start(stack) if zoho_cap is not None else None
     if chaos is not None:
         chaos.start()
     halfway = (lambda: chaos.at("confirm")) if chaos is not None else None
@@ -184,6 +192,26 @@ def run_sample_day(
         lifecycles = play_lifecycles(
             stack, day, confirmed_shiprocket, counts, bar, max(timeout - (confirmed - started), 30.0), chaos
         )
+    capped: dict[str, Any] | None = None
+    if zoho_cap is not None and lifecycles is not None:
+        now_states = DayStates(
+            confirmed_zoho,
+            confirmed_shiprocket,
+            sim_get(stack.zoho_url, "/_sim/state"),
+            sim_get(stack.shiprocket_url, "/_sim/state"),
+        )
+        held = stack.held() if isinstance(stack, HoldingStack) else 0
+        before = before_reset(stack, day, now_states, lifecycles, stack.alerts()[baseline.alerts :], held)
+        after = reset_and_drain(stack, cap_in_force or zoho_cap.calls, bar, play_wallet)
+        # The day's wallet checks read the watch as it ended: after the reset, with every row booked.
+        lifecycles.wallet = after.pop("wallet")
+        capped = {
+            "cap": zoho_cap.calls,
+            "reserve": zoho_cap.reserve,
+            "cap_in_force": cap_in_force,
+            "before_reset": before,
+            "after_reset": after,
+        }
     drained: dict[str, Any] = {}
     if chaos is not None:
         chaos.clear()
@@ -206,18 +234,25 @@ def run_sample_day(
         sim_get(stack.shiprocket_url, "/_sim/state"),
     )
     parked = peek_dlqs(stack, depths)
+    alerts, budget_alerts = split_alerts(stack.alerts()[baseline.alerts :])
     report = build_report(
         day,
         acks,
         states,
         depths,
-        stack.alerts()[baseline.alerts :],
+        alerts if zoho_cap is not None else [*alerts, *budget_alerts],
         baseline,
         timings,
         problem,
         parked,
         lifecycles,
     )
+    if capped is not None:
+        capped["budget_pages"] = dict(Counter(str(alert_fields(alert)["kind"]) for alert in budget_alerts))
+        report["zoho_cap"] = capped
+        report["ok"] = report["ok"] and capped["before_reset"]["essential"]["complete"]
+    elif zoho_cap is not None:
+        report["ok"] = False  # the day ended before its lifecycles: build_report says why
     if chaos is not None:
         report["chaos"] = chaos_report(chaos, day, states.zoho, states.shiprocket, depths, parked, drained)
         report["ok"] = report["chaos"]["ok"]

@@ -36,7 +36,7 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
-def _alert_fields(alert: dict[str, Any]) -> dict[str, Any]:
+def alert_fields(alert: dict[str, Any]) -> dict[str, Any]:
     """kind, subject, message and correlation id of an OpsAlerts message (our JSON body inside SNS)."""
     try:
         body = json.loads(alert.get("message") or "")
@@ -102,7 +102,7 @@ def build_report(
     shipment_count = Counter(
         s["salesorder_number"] for s in zoho_state["shipmentorders"] if s["salesorder_number"] in numbers
     )
-    alert_rows = [_alert_fields(alert) for alert in alerts]
+    alert_rows = [alert_fields(alert) for alert in alerts]
 
     mismatches: list[str] = []
     if wait_problem:

@@ -57,7 +57,7 @@ def lifecycle_report(
             f"customer return of {booking['request']['salesorder_number']} answered {booking['status']}: "
             f"{booking.get('error') or '?'}"
         )
-    restocks, restock_problems = _restocks(day, zoho, expected)
+    restocks, restock_problems = restocks_of(day, zoho, expected)
     if ran:
         mismatches.extend(restock_problems)
         mismatches.extend(_stock_mismatches(day, zoho, expected))
@@ -71,7 +71,7 @@ def lifecycle_report(
     )
     phases = [confirm, *(lifecycles.phases if lifecycles else [])]
     tracking_phases = [phase for phase in phases[1:] if phase.name != CHANGES_PHASE]
-    changes, change_problems = _changes(day, states, phases)
+    changes, change_problems = changes_of(day, states, phases)
     if ran:
         mismatches.extend(change_problems)
     status_puts = sum(phase.zoho_calls.get(ZOHO_STATUS_WRITE, 0) for phase in tracking_phases)
@@ -121,7 +121,7 @@ def lifecycle_report(
     }
 
 
-def _changes(day: SampleDay, states: DayStates, phases: list[Phase]) -> tuple[dict[str, Any], list[str]]:
+def changes_of(day: SampleDay, states: DayStates, phases: list[Phase]) -> tuple[dict[str, Any], list[str]]:
     """The sellers' cancellations and address edits: what Shiprocket and Zoho show, and the calls each cost."""
     planned = day.tracking.get("changes") or []
     cancels = sorted(c["salesorder_number"] for c in planned if c["kind"] == "cancel")
@@ -165,7 +165,7 @@ def _last_scan_status(hook: dict[str, Any]) -> str | None:
     return str(scans[-1].get("sr-status")) if isinstance(scans[-1], dict) else None
 
 
-def _restocks(
+def restocks_of(
     day: SampleDay, zoho: dict[str, Any], expected: dict[str, dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """One row per order that must come back (what Zoho holds for it), and what differs from expected."""

@@ -3,6 +3,7 @@ over real sockets on 127.0.0.1, so a drift between the clients and the simulator
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from local.sim.zoho import (
 from shipsync.clients.auth import shiprocket_login, zoho_refresh_access_token
 from shipsync.clients.shiprocket import ShiprocketClient
 from shipsync.clients.zoho import ItemCache, ZohoAuth, ZohoClient
+from shipsync.domain.india import IST
 from shipsync.domain.models import ShiprocketOrder, ShiprocketOrderItem
 from shipsync.errors import (
     AwbAlreadyAssigned,
@@ -405,8 +407,21 @@ def test_zoho_rate_limits(zoho_sim: SimServer) -> None:
         client.get_salesorder(SO_ID)
 
     _sim_post(zoho_sim, "/_sim/seed", {"per_minute_limit": 100, "daily_cap": 1})
-    with pytest.raises(DailyCapReached):
+    with pytest.raises(DailyCapReached) as refused:
         client.get_salesorder(SO_ID)
+    # The refusal's headers say when the organisation's day resets (midnight IST in the simulator): the work waits.
+    midnight = datetime.combine(datetime.now(IST).date() + timedelta(days=1), time(0), IST).timestamp()
+    assert refused.value.resets_at == pytest.approx(midnight, abs=5)
+
+    # The simulator's next day, started now: the count starts again and the next reset is a day away.
+    _sim_post(zoho_sim, "/_sim/seed", {"daily_cap": 3, "new_day": True})
+    client.get_salesorder(SO_ID)
+    assert client.daily_calls_left() == 2
+    client.get_salesorder(SO_ID)
+    client.get_salesorder(SO_ID)
+    with pytest.raises(DailyCapReached) as refused_again:
+        client.get_salesorder(SO_ID)
+    assert refused_again.value.resets_at == pytest.approx(datetime.now(IST).timestamp() + 86400, abs=10)
 
 
 def test_zoho_token_mint_refusals_and_throttle(zoho_sim: SimServer) -> None:

@@ -15,6 +15,7 @@ import boto3
 import pytest
 from order_fakes import CountingMetrics, RecordingAlerts, RecordingRefreshes, outcome_policy
 
+from shipsync.domain.india import IST
 from shipsync.errors import (
     AllCouriersRefused,
     BusyElsewhere,
@@ -29,7 +30,7 @@ from shipsync.errors import (
     TransientError,
     WalletTooLow,
 )
-from shipsync.policy.outcomes import Action, Failure, action_for
+from shipsync.policy.outcomes import MAX_HOLD_S, Action, Failure, QueueWorker, action_for, hold_seconds
 from tests.fixtures.lambda_app import LambdaContext, load_app
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -40,7 +41,7 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
     [
         (MalformedMessage("OrderMessage", ["salesorder_id"]), Action.DEAD_LETTER),
         (TokenRejected("zoho", 3), Action.REFRESH_TOKEN_AND_RETRY),
-        (DailyCapReached("zoho: code 45"), Action.PAGE_AND_RETRY),
+        (DailyCapReached("zoho: code 45"), Action.WAIT_FOR_RESET),
         (WalletTooLow("shiprocket: 350"), Action.PAGE_AND_RETRY),
         (RateLimited("zoho: 44"), Action.RETRY),
         (BusyElsewhere("another worker"), Action.RETRY),
@@ -134,17 +135,13 @@ def test_a_rejected_token_asks_for_a_refresh_and_retries() -> None:
     assert rig.alerts.pages == []
 
 
-@pytest.mark.parametrize(
-    ("error", "metric"),
-    [(DailyCapReached("zoho: code 45"), "ZohoDailyCapReached"), (WalletTooLow("350"), "ShiprocketWalletTooLow")],
-)
-def test_an_account_problem_pages_and_retries(error: TransientError, metric: str) -> None:
+def test_a_wallet_too_low_pages_and_retries() -> None:
     rig = Rig()
-    with pytest.raises(type(error)):
-        rig.policy.run(Work(error))
+    with pytest.raises(WalletTooLow):
+        rig.policy.run(Work(WalletTooLow("350")))
     [page] = rig.alerts.pages
-    assert (page["kind"], page["correlation_id"]) == (metric, "SO-01042")
-    assert rig.metrics.counts[metric] == 1
+    assert (page["kind"], page["correlation_id"]) == ("ShiprocketWalletTooLow", "SO-01042")
+    assert rig.metrics.counts["ShiprocketWalletTooLow"] == 1
 
 
 def test_zoho_s_daily_cap_pages_once_a_day_however_many_messages_meet_it() -> None:
@@ -164,7 +161,7 @@ def test_zoho_s_daily_cap_pages_once_a_day_however_many_messages_meet_it() -> No
     [page] = rig.alerts.pages
     assert page["kind"] == "ZohoDailyCapReached"
     assert "Zoho's daily cap is reached" in page["subject"]
-    assert "replay it after the reset" in page["message"]
+    assert "waits in its queue until the reset" in page["message"]
     assert "SO-01042" in page["message"]
     assert rig.metrics.counts["ZohoDailyCapReached"] == 3  # each meeting still counts
     # The wallet is the seller's own account problem per order: it still pages each time.
@@ -287,3 +284,114 @@ def test_edited_courier_rules_reach_a_warm_order_job_within_their_cache_age(
 
     monkeypatch.setattr(base, "datetime", Later)
     assert [rule.name for rule in job.rules().rules] == ["edited"], "the same warm job reads the edit"
+
+
+NOW = datetime(2026, 12, 7, 15, 0, tzinfo=IST).timestamp()  # 15:00 IST
+
+
+@pytest.mark.parametrize(
+    ("resets_at", "spread", "seconds"),
+    [
+        (NOW + 3600, 0.0, 3600),  # the reset Zoho's answer gave
+        (NOW + 3600, 250.4, 3850),  # plus the spread
+        (None, 0.0, 9 * 3600),  # no reset given: the next midnight in India
+        (NOW - 5, 0.0, 9 * 3600),  # a reset already past is no reset
+        (NOW + 20 * 3600, 0.0, MAX_HOLD_S),  # SQS holds a received message at most 12 hours
+        (NOW + 1, 0.0, 60),  # never less than a minute
+    ],
+)
+def test_work_that_met_the_daily_cap_waits_until_the_reset(
+    resets_at: float | None, spread: float, seconds: int
+) -> None:
+    assert hold_seconds(resets_at, NOW, spread) == seconds
+
+
+class HeldRecords:
+    def __init__(self, fails: bool = False) -> None:
+        self.held: list[tuple[str, int]] = []
+        self.fails = fails
+
+    def __call__(self, record: Any, seconds: int) -> None:
+        if self.fails:
+            raise RuntimeError("sqs down")
+        self.held.append((record.message_id, seconds))
+
+
+def cap_worker(rig: Rig, error: Exception, holds: HeldRecords) -> QueueWorker[Any]:
+    from aws_lambda_powertools import Logger
+
+    from shipsync.orders.messages import OrderMessage
+
+    def handle(message: OrderMessage) -> object:
+        return rig.policy.run(Work(error))
+
+    return QueueWorker(
+        "OrderQueue",
+        OrderMessage,
+        handle,
+        dead_letter=lambda record, reason: None,
+        policy=rig.policy,
+        log=Logger(service="test"),
+        hold=holds,
+        clock=lambda: NOW,
+        spread=lambda: 30.0,
+    )
+
+
+def order_record(receives: int = 1) -> Any:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    event = json.loads((EVENTS / "order_confirmed" / "sqs_batch.json").read_text())
+    raw = event["Records"][0]
+    return SQSRecord({**raw, "attributes": {**raw["attributes"], "ApproximateReceiveCount": str(receives)}})
+
+
+def test_a_message_that_meets_the_daily_cap_is_held_until_the_reset_and_still_reported_failed() -> None:
+    rig, holds = Rig(), HeldRecords()
+    worker = cap_worker(rig, DailyCapReached("zoho: code 45", resets_at=NOW + 7200), holds)
+    record = order_record()
+
+    with pytest.raises(DailyCapReached):
+        worker(record)
+
+    assert holds.held == [(record.message_id, 7230)]
+    assert rig.metrics.counts["ZohoWorkHeld"] == 1
+    assert rig.metrics.counts["ZohoDailyCapReached"] == 1
+
+
+@pytest.mark.parametrize("error", [RateLimited("zoho: 44"), TransientError("zoho: HTTP 503")])
+def test_other_retries_are_not_held(error: Exception) -> None:
+    rig, holds = Rig(), HeldRecords()
+
+    with pytest.raises(type(error)):
+        cap_worker(rig, error, holds)(order_record())
+
+    assert holds.held == []
+
+
+def test_a_hold_that_fails_leaves_the_message_to_retry_as_any_failure() -> None:
+    rig = Rig()
+    worker = cap_worker(rig, DailyCapReached("zoho: code 45"), HeldRecords(fails=True))
+
+    with pytest.raises(DailyCapReached):
+        worker(order_record())
+
+    assert "ZohoWorkHeld" not in rig.metrics.counts
+
+
+def test_a_held_message_is_invisible_in_its_queue_until_the_hold_ends(aws_env: None) -> None:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from shipsync.adapters.queues import hold
+
+    sqs = boto3.client("sqs")
+    url = os.environ["ORDER_QUEUE_URL"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.send_message(QueueUrl=url, MessageBody="{}")
+    [received] = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"]
+
+    hold(SQSRecord({"receiptHandle": received["ReceiptHandle"], "eventSourceARN": arn, "body": "{}"}), 3600)
+
+    assert sqs.receive_message(QueueUrl=url).get("Messages", []) == []
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"

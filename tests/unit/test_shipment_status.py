@@ -488,15 +488,102 @@ def test_what_waited_past_its_window_is_written_by_the_poll_once() -> None:
     assert world.statuses_written() == ["In Transit", "Delivered"]
 
 
-def test_milestones_are_written_at_once_and_due_writes_wait_when_zohos_day_is_at_its_reserve() -> None:
-    world = World()
-    clock = coalescing(world, calls_left=120)
+def test_while_zohos_day_is_at_its_reserve_status_writes_wait_and_what_someone_acts_on_goes_on() -> None:
+    world = World(ndr_rule="re-attempt-then-return")
+    budget = {"left": 120}
+    clock = coalescing(world)
+    world.job = dataclasses.replace(world.job, zoho_calls_left=lambda: budget["left"])
     world.job.handle(webhook(18, "13 01 2025 08:00:00"))
     clock.now = NOW + timedelta(hours=2)
 
     assert world.job.flush_due() == {"due": 1, "written": 0, "deferred": 1}
-    assert world.metrics.counts["StatusWritesDeferred"] == 1
-    # An NDR is someone's to act on: written now, whatever the budget, with the status that waited.
+    # An NDR: its page and its action go now; the Zoho field waits with the status before it.
     world.job.handle(webhook(21, "14 01 2025 18:00:00", activity="Consignee refused"))
+    assert world.statuses_written() == []
+    assert [page["kind"] for page in world.alerts.pages] == ["NdrRaised"]
+    assert world.shiprocket.ndr_actions == [(AWB, "re-attempt")]
+    assert world.metrics.counts["StatusWritesDeferred"] == 3  # two events held, one flush that waited
+
+    budget["left"] = 4000  # Zoho's day reset
+    assert world.job.flush_due() == {"due": 1, "written": 1, "deferred": 0}
     assert world.statuses_written() == ["Undelivered (NDR)"]
-    assert world.ledger.awbs[AWB].get("zoho_due_at") is None
+
+
+def test_a_delivery_held_by_zohos_reserve_is_marked_and_leaves_the_poll_when_the_flush_writes_it() -> None:
+    world = World()
+    budget = {"left": 120}
+    clock = coalescing(world)
+    world.job = dataclasses.replace(world.job, zoho_calls_left=lambda: budget["left"])
+
+    world.job.handle(webhook(7, "14 01 2025 15:30:00"))  # Delivered
+    assert (world.statuses_written(), world.zoho.delivered) == ([], [])
+    assert world.ledger.awbs[AWB]["tracking_open"] == "1"  # its write waits: the flush must still find it
+    assert world.job.flush_due() == {"due": 1, "written": 0, "deferred": 1}
+
+    budget["left"] = 4000
+    clock.now = NOW + timedelta(minutes=15)
+    assert world.job.flush_due() == {"due": 1, "written": 1, "deferred": 0}
+    assert world.statuses_written() == ["Delivered"]
+    assert world.zoho.delivered == [("5005", "2025-01-14 15:30")]
+    assert "tracking_open" not in world.ledger.awbs[AWB]
+    assert world.job.flush_due() == {"due": 0, "written": 0, "deferred": 0}
+
+
+def test_with_no_window_an_intermediate_status_still_waits_while_zohos_day_is_at_its_reserve() -> None:
+    world = World()
+    budget = {"left": 120}
+    clock = coalescing(world)
+    world.job = dataclasses.replace(world.job, coalesce=timedelta(0), zoho_calls_left=lambda: budget["left"])
+
+    world.job.handle(webhook(18, "13 01 2025 08:00:00"))  # In Transit: work that can wait
+    assert world.statuses_written() == []
+    assert world.job.flush_due() == {"due": 1, "written": 0, "deferred": 1}
+
+    budget["left"] = 4000  # Zoho's day reset
+    clock.now = NOW + timedelta(minutes=1)
+    assert world.job.flush_due() == {"due": 1, "written": 1, "deferred": 0}
+    assert world.statuses_written() == ["In Transit"]
+
+
+def test_with_no_window_and_room_in_zohos_day_an_intermediate_status_is_written_at_once() -> None:
+    world = World()
+    coalescing(world, calls_left=4000)
+    world.job = dataclasses.replace(world.job, coalesce=timedelta(0))
+
+    world.job.handle(webhook(18, "13 01 2025 08:00:00"))
+
+    assert world.statuses_written() == ["In Transit"]
+
+
+def test_an_rto_back_home_while_zohos_day_is_at_its_reserve_leaves_its_status_to_the_restocks_returned() -> None:
+    world = World()
+    coalescing(world, calls_left=120)
+    world.job.handle(webhook(18, "13 01 2025 08:00:00"))  # In Transit: waits
+
+    world.job.handle(webhook(10, "15 01 2025 10:00:00"))  # RTO Delivered
+
+    assert [m.kind for m in world.restock] == ["rto"]  # essential: handed off now
+    assert world.statuses_written() == []
+    # Nothing waits to be written after the restock's "Returned".
+    assert world.ledger.awbs[AWB].get("zoho_pending") is None
+    assert world.job.flush_due() == {"due": 0, "written": 0, "deferred": 0}
+
+
+def test_a_return_leaves_no_forward_status_waiting_behind_it_but_keeps_the_delivery_mark_waiting() -> None:
+    world = World()
+    budget = {"left": 120}
+    clock = coalescing(world)
+    world.job = dataclasses.replace(world.job, zoho_calls_left=lambda: budget["left"])
+    world.job.handle(webhook(7, "14 01 2025 15:30:00"))  # the forward parcel Delivered: held
+    world.ledger.add("RET-1", is_return=True)
+    world.ledger.entries[SO_ID]["awb"] = AWB
+
+    outcome = world.job.handle(webhook(6, "16 01 2025 11:00:00", awb="RET-1", is_return=1))  # the return picked up
+    assert outcome.result == "advanced", outcome
+
+    assert "cf_shipment_status" not in (world.ledger.awbs[AWB].get("zoho_pending") or {})
+    budget["left"] = 4000
+    clock.now = NOW + timedelta(hours=2)
+    assert world.job.flush_due() == {"due": 2, "written": 2, "deferred": 0}
+    assert [f.get("cf_shipment_status") for f in world.zoho.fields] == ["Return Picked Up"]
+    assert world.zoho.delivered == [("5005", "2025-01-14 15:30")]

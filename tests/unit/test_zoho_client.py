@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -425,6 +426,24 @@ def test_the_days_calls_left_are_the_stacks_lowest_count_not_only_this_processs(
     assert (other.daily_calls_left(), other.daily_calls_cap()) == (412, 2000)
     assert shared.kept is not None
     assert shared.kept.remaining == 412
+
+
+def test_a_later_days_count_heard_by_another_function_replaces_this_processs_count_of_yesterday(
+    rsps: responses.RequestsMock,
+) -> None:
+    shared = SharedBudget()
+    client = ZohoClient(_auth, session=new_session(), item_cache=ItemCache(), budget=shared)
+    limits = {"X-Rate-Limit-Limit": "2000", "X-Rate-Limit-Remaining": "12", "X-Rate-Limit-Reset": "3600"}
+    rsps.get(f"{API}/inventory/v1/salesorders/{SO_ID}", json=SALESORDER, headers=limits)
+    client.get_salesorder(SO_ID)
+    assert client.daily_calls_left() == 12
+
+    # The same day, another function heard a higher count (an older answer): the lowest stands.
+    shared.kept = DayBudget(300, 2000, time.time() + 3600 + 30)
+    assert client.daily_calls_left() == 12
+    # Another function heard the next day's count: that day is today.
+    shared.kept = DayBudget(1990, 2000, time.time() + 3600 + 86400)
+    assert client.daily_calls_left() == 1990
 
 
 def test_a_budget_store_that_fails_never_fails_the_call(rsps: responses.RequestsMock) -> None:

@@ -41,7 +41,12 @@ class RateLimited(TransientError):
 
 
 class DailyCapReached(TransientError):
-    """Zoho daily API cap (code 45): stop calling for the day and page ops."""
+    """Zoho daily API cap (code 45): stop calling for the day and page ops. ``resets_at`` (epoch seconds) is when
+    the organisation's count resets, where the answer said (``X-Rate-Limit-Reset``); the work waits until then."""
+
+    def __init__(self, message: str, resets_at: float | None = None) -> None:
+        super().__init__(message)
+        self.resets_at = resets_at
 
 
 class BusyElsewhere(TransientError):

@@ -348,6 +348,11 @@ class ShiprocketRemittanceApi(ShiprocketOrdersApi, Protocol):
         """Asked when a remitted shipment is not delivered in the ledger: was its delivered webhook lost?"""
 
 
+# Two counts whose resets are further apart than this are of different days (a reset drifts by seconds between
+# answers of the same day).
+DAYS_APART_S = 600.0
+
+
 @dataclass(frozen=True)
 class DayBudget:
     """What a Zoho answer said of the organisation's day: calls left, the cap, when the count resets."""

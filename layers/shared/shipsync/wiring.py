@@ -146,7 +146,7 @@ def queue_worker(
 ) -> QueueWorker[M]:
     """The record handler of a worker reading ``queue``; malformed messages go to ``dlq_url``; ``on_last_failure``
     is told of a message that failed on the receive after which SQS dead-letters it."""
-    from shipsync.adapters.queues import dead_letter
+    from shipsync.adapters.queues import dead_letter, hold
     from shipsync.policy.outcomes import QueueWorker
 
     def to_dlq(record: SQSRecord, reason: str) -> None:
@@ -161,4 +161,5 @@ def queue_worker(
         log,
         on_last_failure=on_last_failure,
         max_receives=common_settings().queue_max_receives,
+        hold=hold,
     )

@@ -1,4 +1,5 @@
-"""SQS sends: a feature's message onto its queue, and a malformed message onto its queue's DLQ."""
+"""SQS: a feature's message onto its queue, a malformed message onto its queue's DLQ, a received message held
+invisible."""
 
 from __future__ import annotations
 
@@ -54,3 +55,16 @@ def dead_letter(dlq_url: str, record: SQSRecord, reason: str) -> None:
         MessageAttributes={"shipsync_rejected": {"DataType": "String", "StringValue": reason[:1000]}},
         **extra,
     )
+
+
+def hold(record: SQSRecord, seconds: int) -> None:
+    """Keep a received message invisible for ``seconds`` (it is then received again, one receive more)."""
+    client("sqs").change_message_visibility(
+        QueueUrl=queue_url_of(record.event_source_arn), ReceiptHandle=record.receipt_handle, VisibilityTimeout=seconds
+    )
+
+
+def queue_url_of(queue_arn: str) -> str:
+    """A queue's URL from its ARN (arn:aws:sqs:<region>:<account>:<name>), without a GetQueueUrl call."""
+    _, _, _, region, account, name = queue_arn.split(":", 5)
+    return f"https://sqs.{region}.amazonaws.com/{account}/{name}"

@@ -264,9 +264,11 @@ class AwbRecord(BaseModel):
     ndr_actions: list[dict[str, Any]] = Field(default_factory=list)
     # The courier's expected delivery date last written to Zoho (cf_expected_delivery), YYYY-MM-DD.
     expected_delivery: str | None = None
-    # Zoho fields of an intermediate status not written yet (tracking.job coalesces them), and when they are due.
+    # Zoho fields of a status not written yet (tracking.job coalesces intermediate ones, and holds every status while
+    # Zoho's day is at its reserve), and when they are due; the shipment's delivery not marked yet (its time).
     zoho_pending: dict[str, str] | None = None
     zoho_due_at: str | None = None
+    zoho_delivered_pending: str | None = None
     # a customer return's own shipment (``lines`` also: what a parcel of a split order carries)
     is_return: bool = False
     return_ref: str | None = None
@@ -336,6 +338,7 @@ class AwbChanges(TypedDict, total=False):
     expected_delivery: str | None
     zoho_pending: dict[str, str] | None
     zoho_due_at: str | None
+    zoho_delivered_pending: str | None
     cod_open: str | None
     delivered_at: str | None
     payment_id: str | None

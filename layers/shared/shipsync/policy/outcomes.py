@@ -9,9 +9,11 @@ schedule, the route error handlers of ``routes``) look the error up here:
     NamedRecordMissing                                      ops are paged, the message is acknowledged
     TokenRejected                  REFRESH_TOKEN_AND_RETRY  the token is dropped from the cache, token-refresh
                                                             is asked for a new one, the work retries
-    DailyCapReached, WalletTooLow  PAGE_AND_RETRY           ops are paged (the account needs a human; Zoho's
-                                                            cap once a day), the work retries; if it lasts:
-                                                            DLQ + alarm
+    DailyCapReached                WAIT_FOR_RESET           ops are paged once a Zoho day; a queued message
+                                                            waits invisible in its queue until Zoho's count
+                                                            resets, then drains at the per-minute rate
+    WalletTooLow                   PAGE_AND_RETRY           ops are paged (the account needs a human), the work
+                                                            retries; if it lasts: DLQ + alarm
     TransientError                 RETRY                    the work retries; if it lasts: DLQ + alarm
     PermanentError                 GIVE_UP                  the feature's mark on the sales order in Zoho,
                                                             its ledger record, a page naming the reason;
@@ -24,9 +26,12 @@ effects), see ``routes.register_error_handlers``.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Generic, Protocol, TypeVar
 
@@ -58,6 +63,7 @@ class Action(StrEnum):
     RETRY = "retry"
     REFRESH_TOKEN_AND_RETRY = "refresh the token, retry"  # noqa: S105 - an action, not a password
     PAGE_AND_RETRY = "page ops, retry"
+    WAIT_FOR_RESET = "page ops once a day, wait for the reset"
     GIVE_UP = "mark, page, stop"
     DEAD_LETTER = "dead-letter, page"
 
@@ -66,7 +72,7 @@ POLICY: Final[tuple[tuple[type[Exception], Action], ...]] = (
     (MalformedMessage, Action.DEAD_LETTER),
     (NamedRecordMissing, Action.DEAD_LETTER),
     (TokenRejected, Action.REFRESH_TOKEN_AND_RETRY),
-    (DailyCapReached, Action.PAGE_AND_RETRY),
+    (DailyCapReached, Action.WAIT_FOR_RESET),
     (WalletTooLow, Action.PAGE_AND_RETRY),
     (TransientError, Action.RETRY),
     (PermanentError, Action.GIVE_UP),
@@ -76,6 +82,12 @@ ACCOUNT_PROBLEM_METRICS: Final[dict[type[Exception], str]] = {
     DailyCapReached: "ZohoDailyCapReached",
     WalletTooLow: "ShiprocketWalletTooLow",
 }
+
+
+# SQS keeps a message invisible at most 12 hours from its receive; a worker runs at most 15 minutes of them.
+MAX_HOLD_S: Final = 12 * 3600 - 15 * 60
+MIN_HOLD_S: Final = 60
+HOLD_SPREAD_S: Final = 600.0
 
 
 def action_for(err: BaseException) -> Action:
@@ -160,23 +172,28 @@ class OutcomePolicy:
         if action is Action.REFRESH_TOKEN_AND_RETRY:
             assert isinstance(err, TokenRejected)
             self.refresh_token(err)
+        elif action is Action.WAIT_FOR_RESET:
+            self.metrics.count(ACCOUNT_PROBLEM_METRICS[DailyCapReached])
+            self._page_daily_cap(err, correlation_id)
         elif action is Action.PAGE_AND_RETRY:
             metric = ACCOUNT_PROBLEM_METRICS[type(err)]
             self.metrics.count(metric)
-            if isinstance(err, DailyCapReached) and self.mark_once is not None:
-                day = datetime.now(IST).date().isoformat()
-                if self.mark_once(f"ZOHOCAP#{day}"):
-                    self.alerts.page(
-                        f"{metric}: Zoho's daily cap is reached ({day})",
-                        f"{err}. Every Zoho call is refused until the organisation's day resets; the work that met it "
-                        "retries from its queue, and what runs out of receives waits in its DLQ: replay it after "
-                        "the reset (shipsync replay QUEUE --all --yes). First met by "
-                        f"{correlation_id}; this page comes once a day.",
-                        kind=metric,
-                        correlation_id=day,
-                    )
-                return
             self.alerts.page(f"{metric}: {correlation_id}", str(err), kind=metric, correlation_id=correlation_id)
+
+    def _page_daily_cap(self, err: Exception, correlation_id: str) -> None:
+        metric = ACCOUNT_PROBLEM_METRICS[DailyCapReached]
+        day = datetime.now(IST).date().isoformat()
+        if self.mark_once is not None and not self.mark_once(f"ZOHOCAP#{day}"):
+            return
+        self.alerts.page(
+            f"{metric}: Zoho's daily cap is reached ({day})",
+            f"{err}. Every Zoho call is refused until the organisation's day resets. The queued work that meets it "
+            "waits in its queue until the reset and then drains at the per-minute rate: nothing needs replaying "
+            "unless a message runs out of receives (then: shipsync replay QUEUE --all --yes after the reset). "
+            f"First met by {correlation_id}; this page comes once a day.",
+            kind=metric,
+            correlation_id=day,
+        )
 
     def run_schedule(self, name: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """A scheduled run: retry actions re-raise (the invocation fails: Errors alarm); a permanent
@@ -240,6 +257,12 @@ class QueueWorker(Generic[M]):
     on_last_failure: Callable[[M, Exception], None] | None = None
     # The queue's maxReceiveCount (CommonSettings.queue_max_receives).
     max_receives: int = 10
+    # Keeps a message invisible for so many seconds (ChangeMessageVisibility): work that met Zoho's daily cap
+    # waits for the reset instead of spending its receives on refusals. None: it retries as any failure does.
+    hold: Callable[[SQSRecord, int], None] | None = None
+    clock: Callable[[], float] = time.time
+    # Seconds added to each hold, so what waited does not all come back in the reset's first second.
+    spread: Callable[[], float] = field(default=lambda: random.uniform(0, HOLD_SPREAD_S))
 
     def __call__(self, record: SQSRecord) -> object:
         try:
@@ -267,9 +290,26 @@ class QueueWorker(Generic[M]):
             )
             if self.on_last_failure is not None and _receives(record) >= self.max_receives:
                 self._last_failure(self.on_last_failure, message, err)
+            elif isinstance(err, DailyCapReached) and self.hold is not None:
+                self._hold_until_reset(record, err)
             raise
         self.log.info(f"{self.queue} message processed", extra={"result": str(result)})
         return result
+
+    def _hold_until_reset(self, record: SQSRecord, err: DailyCapReached) -> None:
+        seconds = hold_seconds(err.resets_at, self.clock(), self.spread())
+        assert self.hold is not None
+        try:
+            self.hold(record, seconds)
+        except Exception:
+            # It retries as any failure does: each retry meets the cap again until the reset.
+            self.log.exception(f"{self.queue}: holding a message until Zoho's reset failed")
+            return
+        self.policy.metrics.count("ZohoWorkHeld")
+        self.log.info(
+            f"{self.queue} message waits for Zoho's daily reset",
+            extra={"message_id": record.message_id, "hold_s": seconds},
+        )
 
     def _reject(self, record: SQSRecord, err: MalformedMessage) -> None:
         self.log.error(
@@ -309,6 +349,17 @@ class QueueWorker(Generic[M]):
             kind="NamedRecordMissing",
             correlation_id=err.record_id,
         )
+
+
+def hold_seconds(resets_at: float | None, now: float, spread: float) -> int:
+    """How long work that met Zoho's daily cap stays invisible: until the reset Zoho gave (or, where its answer
+    did not, the next midnight in India, docs/providers/zoho.md §4's guess), plus ``spread``; at most SQS's 12
+    hours from the receive, less the longest a worker runs. A message held short of a late reset is received
+    once more, meets the cap and is held again."""
+    if resets_at is None or resets_at <= now:
+        local = datetime.fromtimestamp(now, IST)
+        resets_at = datetime.combine(local.date() + timedelta(days=1), dt_time(0), IST).timestamp()
+    return max(MIN_HOLD_S, min(round(resets_at - now + spread), MAX_HOLD_S))
 
 
 def _receives(record: SQSRecord) -> int:

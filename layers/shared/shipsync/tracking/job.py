@@ -132,7 +132,9 @@ class ShipmentStatusJob:
         is_return = shipment.is_return or event.is_return
         if not transition.changed:
             if current is not None and _applied_last(shipment, event):
-                outcome = self._finish(event, shipment, current, is_return, seen)
+                outcome = self._finish(
+                    event, shipment, current, is_return, seen, zoho_waits=bool(shipment.zoho_pending)
+                )
                 logger.info("status applied earlier: its ledger writes finished", extra={"awb": event.awb})
                 return outcome
             self.ledger.update_awb(event.awb, seen_events=seen, last_event_at=_iso(self.clock()))
@@ -151,11 +153,27 @@ class ShipmentStatusJob:
             "last_event_at": _iso(self.clock()),
             "transitions": [*shipment.transitions, _transition_record(transition, event, self.clock())],
         }
-        if self.coalesce and new in COALESCED:
+        # Zoho's day at its reserve: a status write is work that can wait (the reserve is for confirmations,
+        # payments, restocks and cancellations), so it waits in the ledger for the tracking poll's flush. What
+        # someone acts on still happens now: the pages, the NDR action, the restock and cancel hand-offs.
+        day_short = self._zoho_day_short()
+        if is_return:
+            self._supersede_forward_status(shipment)
+        back_home = new is ShipmentStatus.RTO_DELIVERED or (new is ShipmentStatus.DELIVERED and is_return)
+        if day_short and back_home:
+            # The restock it hands off (essential: it goes on) writes "Returned" over it: a waiting write would
+            # land after that one and take the order backwards.
+            changes |= {"zoho_pending": None, "zoho_due_at": None}
+            self.metrics.count("StatusWritesDeferred")
+        elif day_short or (self.coalesce and new in COALESCED):
             # Nobody acts on it before the next one: it waits (with what waited before it) for the next milestone
             # or, past the window, the tracking poll's flush.
+            # What would have been written at once is due at once; an intermediate status keeps its window.
+            due = _iso(self.clock() + (self.coalesce if new in COALESCED else timedelta(0)))
             changes["zoho_pending"] = {**(shipment.zoho_pending or {}), **fields}
-            changes["zoho_due_at"] = shipment.zoho_due_at or _iso(self.clock() + self.coalesce)
+            changes["zoho_due_at"] = min(shipment.zoho_due_at or due, due)
+            if day_short:
+                self.metrics.count("StatusWritesDeferred")
         else:
             self.zoho.update_salesorder_custom_fields(
                 shipment.salesorder_id, {**(shipment.zoho_pending or {}), **fields}
@@ -165,13 +183,16 @@ class ShipmentStatusJob:
         if "cf_expected_delivery" in fields:
             changes["expected_delivery"] = fields["cf_expected_delivery"]
         if new is ShipmentStatus.DELIVERED and not is_return:
-            self._mark_zoho_delivered(shipment, event)
+            if day_short:
+                changes["zoho_delivered_pending"] = _iso(event.event_time)
+            else:
+                self._mark_zoho_delivered(shipment, event.event_time)
             if (shipment.payment_method or "").upper() == "COD":
                 # Cash collected: the order now waits for Shiprocket's remittance (cod-remittance).
                 changes |= {"cod_open": "1", "delivered_at": _iso(event.event_time)}
         changes |= self._follow_up(new, transition.previous, shipment, event, is_return)
         self.ledger.update_awb(event.awb, **changes)
-        outcome = self._finish(event, shipment, new, is_return, seen)
+        outcome = self._finish(event, shipment, new, is_return, seen, zoho_waits=day_short and not back_home)
         logger.info("status advanced", extra={"awb": event.awb, "from": transition.previous, "to": new.value})
         return outcome
 
@@ -182,11 +203,14 @@ class ShipmentStatusJob:
         status: ShipmentStatus,
         is_return: bool,
         seen: list[str],
+        *,
+        zoho_waits: bool = False,
     ) -> StatusOutcome:
-        """The ledger writes that follow a recorded status, then the event as seen (see the module doc)."""
+        """The ledger writes that follow a recorded status, then the event as seen (see the module doc). A terminal
+        status whose Zoho write waits keeps the shipment in the poll's index until the flush writes it."""
         if not is_return:
             self.ledger.update(shipment.job_id, shipment_status=status.value)
-        if is_terminal(status):
+        if is_terminal(status) and not zoho_waits:
             self.ledger.close_tracking(event.awb)
         self.ledger.update_awb(event.awb, seen_events=seen)
         self.metrics.count("StatusAdvanced")
@@ -207,13 +231,31 @@ class ShipmentStatusJob:
             return status.value
         return PARTLY_DELIVERED
 
-    def _mark_zoho_delivered(self, shipment: AwbRecord, event: TrackingEvent) -> None:
+    def _supersede_forward_status(self, shipment: AwbRecord) -> None:
+        """A return's status is written to the sales order's same field: a forward status still waiting (held at
+        Zoho's reserve) would land after it and take the order backwards. Its delivery mark still waits."""
+        order = self.ledger.get(shipment.job_id)
+        forward_awb = order.awb if order is not None else None
+        if not forward_awb or forward_awb == shipment.awb:
+            return
+        forward = self.ledger.find_by_awb(forward_awb)
+        if forward is None or not forward.zoho_pending or "cf_shipment_status" not in forward.zoho_pending:
+            return
+        rest = {k: v for k, v in forward.zoho_pending.items() if k != "cf_shipment_status"}
+        still_due = forward.zoho_due_at if rest or forward.zoho_delivered_pending else None
+        self.ledger.update_awb(forward_awb, zoho_pending=rest or None, zoho_due_at=still_due)
+
+    def _zoho_day_short(self) -> bool:
+        left = self.zoho_calls_left()
+        return left is not None and left < self.zoho_reserve
+
+    def _mark_zoho_delivered(self, shipment: AwbRecord, delivered_at: datetime) -> None:
         entry = self.ledger.get(shipment.job_id)
         zoho_shipment_id = entry.zoho_shipment_id if entry is not None else None
         if not zoho_shipment_id:
             logger.warning("no Zoho shipment recorded for this order: delivery not marked in Zoho")
             return
-        delivered = event.event_time.astimezone(IST).strftime("%Y-%m-%d %H:%M")
+        delivered = delivered_at.astimezone(IST).strftime("%Y-%m-%d %H:%M")
         self.zoho.mark_shipment_delivered(zoho_shipment_id, delivered)
 
     def _follow_up(
@@ -303,25 +345,28 @@ class ShipmentStatusJob:
 
     # ------------------------------------------------------------------ tracking poll
     def flush_due(self, limit: int = 200) -> dict[str, int]:
-        """Write to Zoho the coalesced statuses whose window has passed (the tracking poll's schedule), unless
-        Zoho's day is down to its reserve: then they wait, as the milestones do not."""
+        """Write to Zoho the statuses that waited (coalesced past their window, or held while Zoho's day was at its
+        reserve) on the tracking poll's schedule, unless Zoho's day is still at its reserve: then they wait on."""
         now = self.clock()
         everything_open = _iso(now + timedelta(days=1))
         due = [
             s
             for s in self.ledger.quiet_shipments(everything_open, limit=2000)
-            if s.zoho_pending and s.zoho_due_at and s.zoho_due_at <= _iso(now)
+            if (s.zoho_pending or s.zoho_delivered_pending) and s.zoho_due_at and s.zoho_due_at <= _iso(now)
         ][:limit]
         written = deferred = 0
         for shipment in due:
-            left = self.zoho_calls_left()
-            if left is not None and left < self.zoho_reserve:
+            if self._zoho_day_short():
                 deferred = len(due) - written
                 self.metrics.count("StatusWritesDeferred", deferred)
                 break
-            assert shipment.zoho_pending is not None
-            self.zoho.update_salesorder_custom_fields(shipment.salesorder_id, shipment.zoho_pending)
-            self.ledger.update_awb(shipment.awb, zoho_pending=None, zoho_due_at=None)
+            if shipment.zoho_pending:
+                self.zoho.update_salesorder_custom_fields(shipment.salesorder_id, shipment.zoho_pending)
+            if shipment.zoho_delivered_pending:
+                self._mark_zoho_delivered(shipment, datetime.fromisoformat(shipment.zoho_delivered_pending))
+            self.ledger.update_awb(shipment.awb, zoho_pending=None, zoho_due_at=None, zoho_delivered_pending=None)
+            if shipment.status and is_terminal(ShipmentStatus(shipment.status)):
+                self.ledger.close_tracking(shipment.awb)
             written += 1
         logger.info("coalesced statuses written", extra={"due": len(due), "written": written, "deferred": deferred})
         return {"due": len(due), "written": written, "deferred": deferred}

@@ -25,7 +25,7 @@ from shipsync.errors import (
     TokenRejected,
     TransientError,
 )
-from shipsync.ports import DailyBudgetStore, DayBudget
+from shipsync.ports import DAYS_APART_S, DailyBudgetStore, DayBudget
 
 logger = Logger(child=True)
 
@@ -132,13 +132,15 @@ class ZohoTransport:
         lower of what Zoho's last answer to this process said and what the stack's shared budget holds (other
         functions spend the same pool); None when neither knows today's, or once its ``X-Rate-Limit-Reset``
         passed."""
-        own = None
-        if self._daily_remaining is not None:
-            remaining, resets_at = self._daily_remaining
-            own = remaining if time.time() < resets_at else None
+        own = self._daily_remaining if self._daily_remaining and time.time() < self._daily_remaining[1] else None
         shared = self._shared_budget()
-        known = [count for count in (own, shared.remaining if shared else None) if count is not None]
-        return min(known) if known else None
+        if own is None or shared is None:
+            return own[0] if own else shared.remaining if shared else None
+        # Of two days' counts the later day's is today's (this process's last answer may be of yesterday);
+        # within a day, the lowest.
+        if abs(shared.resets_at - own[1]) > DAYS_APART_S:
+            return shared.remaining if shared.resets_at > own[1] else own[0]
+        return min(own[0], shared.remaining)
 
     def daily_calls_cap(self) -> int | None:
         """The organisation's daily cap as Zoho's answers gave it (``X-Rate-Limit-Limit``); None before."""
@@ -182,7 +184,13 @@ class ZohoTransport:
         )
         self._note_daily_remaining(response.headers)
         payload = json_or_none(response)
-        raise_for_error(response.status_code, payload, auth.version)
+        try:
+            raise_for_error(response.status_code, payload, auth.version)
+        except DailyCapReached as err:
+            # The queued work waits for the reset (policy.outcomes), which this answer's headers give.
+            known = self._daily_remaining
+            err.resets_at = known[1] if known is not None and known[1] > time.time() else None
+            raise
         if not isinstance(payload, dict):
             raise ProviderRequestError(PROVIDER, "expected a JSON object", http_status=response.status_code)
         return payload
